@@ -1,0 +1,68 @@
+"""servicedesk: a configurable, self-hosted service desk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config as settings
+from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, CLI and error pages."""
+    instance = os.environ.get("SERVICEDESK_INSTANCE") or (config or {}).get("INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=str(instance or ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+    )
+    env = dict(os.environ)
+    if config:
+        env.update({k: str(v) for k, v in config.items() if k in ("SERVICEDESK_ENV",)})
+    app.config.update(settings.load(env, Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    from . import cli, errors, i18n, security
+
+    i18n.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    """Bind the unbound extension instances to this app."""
+    from . import db_setup
+
+    db.init_app(app)
+    db_setup.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    bootstrap.init_app(app)
+    from .i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Attach each feature package's routes."""
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .desk import bp as desk_bp
+    from .main import bp as main_bp
+    from .portal import bp as portal_bp
+
+    for blueprint in (main_bp, auth_bp, portal_bp, desk_bp, admin_bp):
+        app.register_blueprint(blueprint)

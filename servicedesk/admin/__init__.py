@@ -1,0 +1,7 @@
+"""Administración → Service Desk."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/administracion")
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,119 @@
+"""flask commands: init, demo data, create-admin, synthetic tickets, worker and relay."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from . import demo
+from .auth.service import normalise_email
+from .extensions import db
+from .models import Role, User
+
+
+def _print_logins() -> None:
+    """Print the demo logins so a new user can sign in at once."""
+    click.echo("\nDemo logins (password: %s):" % demo.DEMO_PASSWORD)
+    for name, email, role, _area in demo.PEOPLE:
+        click.echo(f"  {role:<13} {email:<22} {name}")
+    click.echo("")
+
+
+@click.command("init")
+@click.option("--demo/--no-demo", "with_demo", default=False, help="Load demo data once.")
+def init_command(with_demo: bool) -> None:
+    """Create or upgrade the database schema, and load demo data into an empty desk."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo("Database schema is up to date.")
+    if with_demo:
+        if demo.already_loaded():
+            click.echo("Users exist already: demo data not loaded again.")
+        else:
+            demo.load(progress=lambda step: click.echo(f"  demo {step} ✓"))
+            db.session.commit()
+        _print_logins()
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """Demo and synthetic data."""
+
+
+@demo_group.command("load")
+def demo_load() -> None:
+    """Load the demo desk into an empty database."""
+    if demo.already_loaded():
+        raise click.ClickException("The database has users already; demo data not loaded.")
+    demo.load()
+    db.session.commit()
+    _print_logins()
+
+
+@demo_group.command("generate")
+@click.option("--tickets", "count", type=click.IntRange(1, 5_000_000), default=1000)
+@click.option("--seed", type=int, default=7)
+def demo_generate(count: int, seed: int) -> None:
+    """Add synthetic tickets for benchmarks, with a progress bar."""
+    with click.progressbar(length=count, label="Generating tickets") as bar:
+        try:
+            demo.generate(count, seed=seed, on_batch=bar.update)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{count} tickets added.")
+
+
+@click.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.password_option()
+@click.option("--language", type=click.Choice(["es", "en"]), default="es")
+def create_admin(email: str, name: str, password: str, language: str) -> None:
+    """Create an administrator (or promote an existing user and set the password)."""
+    if len(password) < 10:
+        raise click.ClickException("The password needs at least 10 characters.")
+    email = normalise_email(email)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name, language=language)
+        db.session.add(user)
+    user.role = Role.ADMIN
+    user.active = True
+    user.set_password(password)
+    db.session.commit()
+    click.echo(f"Administrator {email} is ready.")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker_command(burst: bool) -> None:
+    """Run an rq worker (with its scheduler) for the mail queue."""
+    from redis import Redis
+    from rq import Worker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set: mail is delivered in-process.")
+    worker = Worker(["mail"], connection=Redis.from_url(url))
+    worker.work(with_scheduler=True, burst=burst)
+
+
+@click.command("relay")
+def relay_command() -> None:
+    """Move pending outbox messages to the queue (or deliver them without Redis)."""
+    from .notifications import delivery
+
+    ids = delivery.pending_ids()
+    if current_app.config.get("REDIS_URL"):
+        click.echo(f"{delivery.relay(ids)} message(s) queued.")
+    else:
+        sent = sum(delivery.deliver(i) for i in ids)
+        click.echo(f"{sent} message(s) delivered.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app."""
+    for command in (init_command, demo_group, create_admin, worker_command, relay_command):
+        app.cli.add_command(command)

@@ -1,0 +1,108 @@
+"""Settings read from the environment, with safe embedded defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+WEAK_SECRETS = {"", "dev", "changeme", "change-me", "secret", "please-change-me"}
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration is unsafe or incomplete."""
+
+
+def is_production(env: dict[str, str]) -> bool:
+    """Tell whether the environment asks for production mode."""
+    mode = env.get("SERVICEDESK_ENV") or env.get("FLASK_ENV") or ""
+    return mode.lower() in {"production", "prod"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Point bare postgres URLs at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def embedded_secret(instance_path: Path) -> str:
+    """Return the secret kept in instance/, creating it on first use."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    # Created with 0600 so other local users cannot forge sessions.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+def resolve_secret(env: dict[str, str], instance_path: Path) -> str:
+    """Choose SECRET_KEY: the environment's, or an embedded one outside production."""
+    value = env.get("SECRET_KEY", "")
+    if is_production(env):
+        if value.lower() in WEAK_SECRETS or len(value) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                "SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters in production "
+                '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))").'
+            )
+        return value
+    return value or embedded_secret(instance_path)
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    """Read an integer setting, failing with the setting's name when malformed."""
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
+    """Build the Flask config mapping from environment variables."""
+    production = is_production(env)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'servicedesk.db'}"
+    mail_server = env.get("MAIL_SERVER", "")
+    return {
+        "PRODUCTION": production,
+        "SECRET_KEY": resolve_secret(env, instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 25) * 1024 * 1024,
+        "MAIL_SERVER": mail_server,
+        "MAIL_PORT": _int(env, "MAIL_PORT", 25),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "").lower() in {"1", "true", "yes"},
+        "MAIL_USE_SSL": env.get("MAIL_USE_SSL", "").lower() in {"1", "true", "yes"},
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "servicedesk@localhost"),
+        # Without a mail server the embedded mode prints mail to the console.
+        "MAIL_CONSOLE": not mail_server,
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        "BABEL_DEFAULT_LOCALE": "es",
+        "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "UTC"),
+        "LANGUAGES": ["es", "en"],
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RESET_TOKEN_HOURS": _int(env, "RESET_TOKEN_HOURS", 1),
+        "INVITE_TOKEN_HOURS": _int(env, "INVITE_TOKEN_HOURS", 72),
+        "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
+        "LOGIN_MAX_FAILURES_PER_IP": _int(env, "LOGIN_MAX_FAILURES_PER_IP", 30),
+        "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
+    }

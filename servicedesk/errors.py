@@ -1,0 +1,60 @@
+"""Error pages in the user's language; never a bare 500."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+MESSAGES = {
+    400: "The request could not be understood. Check what you entered and try again.",
+    403: "You do not have permission to do that.",
+    404: "We could not find that page.",
+    405: "That action is not allowed here.",
+    413: "The file is too large. Please attach a smaller file.",
+    429: "Too many attempts. Please wait a few minutes and try again.",
+    500: "Something went wrong on our side. Nothing you saved was lost; please try again.",
+}
+
+
+def render_error(code: int, message: str | None = None) -> tuple[str, int]:
+    """Render the error page for an HTTP status code."""
+    text = message or _(MESSAGES.get(code, MESSAGES[500]))
+    return render_template("errors/error.html", code=code, message=text), code
+
+
+def init_app(app: Flask) -> None:
+    """Register handlers for HTTP errors, CSRF failures and unexpected exceptions."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc: CSRFError) -> tuple[str, int]:
+        return render_error(
+            400, _("Your session expired or the form was sent twice. Please try again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:
+        if exc.code is None or exc.code < 400:
+            return exc
+        return render_error(exc.code)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s", request.path)
+        return render_error(500)
+
+
+# Babel extraction sees these literal messages through this marker.
+def _mark() -> None:
+    """List the messages above for the translation catalogue."""
+    _("The request could not be understood. Check what you entered and try again.")
+    _("You do not have permission to do that.")
+    _("We could not find that page.")
+    _("That action is not allowed here.")
+    _("The file is too large. Please attach a smaller file.")
+    _("Too many attempts. Please wait a few minutes and try again.")
+    _("Something went wrong on our side. Nothing you saved was lost; please try again.")

@@ -1,0 +1,50 @@
+"""Language choice: the user's setting, else the session's, else Spanish."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, session
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    """Pick the language for this request."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return str(current_user.language)
+    chosen = session.get("lang")
+    if chosen in languages:
+        return str(chosen)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def init_app(app: Flask) -> None:
+    """Expose the current language and translated labels to templates."""
+    register_labels(app)
+
+    @app.context_processor
+    def inject_locale() -> dict[str, object]:
+        return {"current_locale": select_locale(), "languages": app.config["LANGUAGES"]}
+
+
+STATUS_LABELS = {
+    "new": _l("New"),
+    "open": _l("Open"),
+    "in_progress": _l("In progress"),
+    "waiting": _l("Waiting on client"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
+}
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "collaborator": _l("Collaborator"),
+    "client": _l("Client"),
+}
+
+
+def register_labels(app: Flask) -> None:
+    """Give templates the translated labels of statuses and roles."""
+    app.jinja_env.globals["status_label"] = lambda value: STATUS_LABELS.get(value, value)
+    app.jinja_env.globals["format_datetime"] = format_datetime
+    app.jinja_env.globals["role_label"] = lambda value: ROLE_LABELS.get(value, value)

@@ -1,0 +1,7 @@
+"""The landing page and the language switch."""
+
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from . import routes  # noqa: E402,F401

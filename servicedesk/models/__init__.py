@@ -1,0 +1,40 @@
+"""The data model: one module per aggregate."""
+
+from .base import utcnow
+from .catalog import PRIORITIES, TicketType, TicketTypeVersion
+from .outbox import OutboxMessage, OutboxStatus
+from .tickets import (
+    ACTIVE_STATUSES,
+    Attachment,
+    Channel,
+    Comment,
+    Feedback,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+from .users import Area, AuthToken, LoginAttempt, Role, TokenPurpose, User, area_members
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "PRIORITIES",
+    "Area",
+    "Attachment",
+    "AuthToken",
+    "Channel",
+    "Comment",
+    "Feedback",
+    "LoginAttempt",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Role",
+    "Status",
+    "Ticket",
+    "TicketEvent",
+    "TicketType",
+    "TicketTypeVersion",
+    "TokenPurpose",
+    "User",
+    "area_members",
+    "utcnow",
+]

@@ -1,0 +1,207 @@
+"""Tickets and everything that happens on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import JSONType, UTCDateTime, json_default, utcnow
+from .catalog import TicketType, TicketTypeVersion
+from .users import Area, User
+
+
+class Status(StrEnum):
+    """A ticket's place in its life: new → open → in progress → waiting → resolved → closed."""
+
+    NEW = "new"
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.WAITING)
+
+
+class Channel(StrEnum):
+    """How the request reached the desk."""
+
+    PORTAL = "portal"
+    PHONE = "phone"
+    EMAIL = "email"
+    WALK_IN = "walk_in"
+    API = "api"
+
+
+def _in(column: str, values: tuple[str, ...] | type[StrEnum]) -> str:
+    """Build a CHECK clause that limits a column to known values."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({listed})"
+
+
+class Ticket(db.Model):
+    """A client's request, private between its requester and the desk."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint(_in("status", Status), name="ck_tickets_status"),
+        CheckConstraint(_in("channel", Channel), name="ck_tickets_channel"),
+        CheckConstraint(
+            _in("priority", ("low", "normal", "high", "urgent")), name="ck_tickets_priority"
+        ),
+        # Indexes follow the dashboard's filters and default orderings.
+        Index("ix_tickets_status_updated", "status", "updated_at"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status", "updated_at"),
+        Index("ix_tickets_area_status", "area_id", "status", "updated_at"),
+        Index("ix_tickets_requester_updated", "requester_id", "updated_at"),
+        Index("ix_tickets_type_status", "ticket_type_id", "status", "updated_at"),
+        Index("ix_tickets_created", "created_at"),
+        Index("ix_tickets_priority_status", "priority", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    ticket_type_id: Mapped[int] = mapped_column(ForeignKey("ticket_types.id"))
+    type_version_id: Mapped[int] = mapped_column(ForeignKey("ticket_type_versions.id"))
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=json_default)
+    status: Mapped[str] = mapped_column(String(20), default=Status.NEW)
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    channel: Mapped[str] = mapped_column(String(10), default=Channel.PORTAL)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Incremented at each closure; feedback is unique per (ticket, closure).
+    closure_count: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    ticket_type: Mapped[TicketType] = relationship()
+    type_version: Mapped[TicketTypeVersion] = relationship()
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    area: Mapped[Area | None] = relationship()
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="ticket", order_by="Comment.created_at", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.created_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether the ticket still needs work."""
+        return self.status in ACTIVE_STATUSES
+
+    def __repr__(self) -> str:
+        """Show the ticket's number and status."""
+        return f"<Ticket #{self.number} {self.status}>"
+
+
+class Comment(db.Model):
+    """A public reply or an internal note on a ticket."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_ticket_created", "ticket_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="comments")
+    author: Mapped[User | None] = relationship()
+
+
+class Attachment(db.Model):
+    """A file on a ticket; the bytes live in the attachment store under a random name."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_ticket", "ticket_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Internal attachments belong to internal notes and never reach the client.
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class TicketEvent(db.Model):
+    """One entry on a ticket's timeline: who did what, when."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_created", "ticket_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(30))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=json_default)
+    # Internal events (notes, assignments) are hidden from the client's timeline.
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Feedback(db.Model):
+    """A client's rating (1–5) and comment, once per closure of a ticket."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "closure", name="uq_feedback_ticket_closure"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="ck_feedback_rating"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    closure: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()
+    author: Mapped[User | None] = relationship()

@@ -1,0 +1,166 @@
+"""Users, roles, areas and the tokens that let people in."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    """What a user may do; see docs/architecture.md for the matrix."""
+
+    ADMIN = "admin"
+    COLLABORATOR = "collaborator"
+    CLIENT = "client"
+
+
+def new_session_token() -> str:
+    """Return a random identifier for a user's login sessions."""
+    return secrets.token_urlsafe(24)
+
+
+area_members = Table(
+    "area_members",
+    db.metadata,
+    Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_area_members_user_id", "user_id"),
+)
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in: administrator, collaborator or client."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'collaborator', 'client')", name="ck_users_role"),
+        CheckConstraint("language IN ('es', 'en')", name="ck_users_language"),
+        Index("ix_users_role_active", "role", "active"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=Role.CLIENT)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str] = mapped_column(String(5), default="es")
+    # Rotated on password change or deactivation: every open session ends at once.
+    session_token: Mapped[str] = mapped_column(
+        String(64), unique=True, default=new_session_token
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    areas: Mapped[list[Area]] = relationship(
+        secondary=area_members, back_populates="members", order_by="Area.name"
+    )
+
+    def get_id(self) -> str:
+        """Identify the session by a rotating token, not the primary key."""
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        """Deactivated users cannot log in or keep a session."""
+        return bool(self.active)
+
+    @property
+    def is_admin(self) -> bool:
+        """Tell whether the user administers the desk."""
+        return self.role == Role.ADMIN
+
+    @property
+    def is_staff(self) -> bool:
+        """Tell whether the user works tickets (collaborator or administrator)."""
+        return self.role in (Role.ADMIN, Role.COLLABORATOR)
+
+    @property
+    def is_client(self) -> bool:
+        """Tell whether the user files tickets only."""
+        return self.role == Role.CLIENT
+
+    def set_password(self, password: str) -> None:
+        """Hash and store a new password, ending other sessions and voiding tokens."""
+        self.password_hash = generate_password_hash(password)
+        self.password_changed_at = utcnow()
+        self.session_token = new_session_token()
+
+    def check_password(self, password: str) -> bool:
+        """Compare a candidate password with the stored hash."""
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        """Show the user's e-mail and role."""
+        return f"<User {self.email} {self.role}>"
+
+
+class Area(db.Model):
+    """A department (Seguridad, Limpieza…) that groups collaborators."""
+
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    members: Mapped[list[User]] = relationship(
+        secondary=area_members, back_populates="areas", order_by="User.name"
+    )
+
+    def __repr__(self) -> str:
+        """Show the area's name."""
+        return f"<Area {self.name}>"
+
+
+class TokenPurpose(StrEnum):
+    """Why a one-time token was issued."""
+
+    RESET = "reset"
+    INVITE = "invite"
+
+
+class AuthToken(db.Model):
+    """A single-use token for password reset or invitation, stored as a hash."""
+
+    __tablename__ = "auth_tokens"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('reset', 'invite')", name="ck_auth_tokens_purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(db.Model):
+    """A failed login, kept for rate limiting across every app instance."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "at"),
+        Index("ix_login_attempts_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,1 @@
+"""Notifications: the outbox writer, delivery in-process or through rq, e-mail rendering."""

@@ -1,0 +1,1 @@
+"""Ticket domain services shared by the portal, the desk and the API."""
