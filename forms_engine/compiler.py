@@ -1,0 +1,1085 @@
+"""Compile an untrusted JSON Schema 2020-12 subset (+ UI hints) into a field tree.
+
+Every check is collected into one :class:`SchemaError`. Size and depth are measured with an
+iterative walk before anything recursive runs; patterns are compiled with RE2 only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, Final
+
+import re2  # type: ignore[import-untyped, unused-ignore]
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
+
+from .formats import CHECKERS, FORMAT_MAX_LENGTH
+from .messages import OVERRIDABLE
+from .model import WIDGETS, Activation, FileSpec, IfTest, Kind, Node, Problem, json_equal
+
+MAX_BYTES: Final = 256 * 1024
+MAX_JSON_DEPTH: Final = 32
+MAX_OBJECT_DEPTH: Final = 3
+MAX_PROPERTIES: Final = 200
+MAX_PATTERN: Final = 512
+MAX_OPTIONS: Final = 500
+DEFAULT_FILE_MAX_SIZE: Final = 10 * 1024 * 1024
+FILE_REF_MAX_LENGTH: Final = 512
+SCHEMA_URI: Final = "https://json-schema.org/draft/2020-12/schema"
+
+_META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+
+ANNOTATIONS: Final = frozenset(
+    {"title", "description", "examples", "default", "readOnly", "deprecated", "$comment", "$ref"}
+)
+SCALAR_KW: Final = frozenset({"type", "enum", "const", "oneOf"})
+STRING_KW: Final = frozenset({"minLength", "maxLength", "pattern", "format"})
+NUMBER_KW: Final = frozenset(
+    {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+)
+ARRAY_KW: Final = frozenset({"type", "items", "minItems", "maxItems", "uniqueItems", "x-file"})
+CONDITION_KW: Final = frozenset(
+    {"if", "then", "else", "dependentRequired", "dependentSchemas", "allOf"}
+)
+OBJECT_KW: Final = frozenset({"type", "properties", "required", "additionalProperties"}) | (
+    CONDITION_KW
+)
+ROOT_KW: Final = frozenset({"$schema", "$id", "$defs"})
+KNOWN_KW: Final = ANNOTATIONS | SCALAR_KW | STRING_KW | NUMBER_KW | ARRAY_KW | OBJECT_KW
+UI_TOP: Final = frozenset({"order", "fields", "sections"})
+UI_FIELD: Final = frozenset(
+    {"widget", "placeholder", "help", "label", "rows", "options", "errors", "order"}
+)
+RESERVED_PREFIX: Final = "__"
+
+
+def esc(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def unesc(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def pointer(parts: Iterator[Any] | list[Any] | tuple[Any, ...]) -> str:
+    return "".join("/" + esc(str(p)) for p in parts)
+
+
+def _valid_name(name: str) -> bool:
+    if not name or len(name) > 64 or name.startswith(RESERVED_PREFIX):
+        return False
+    if not (name[0].isascii() and (name[0].isalpha() or name[0] == "_")):
+        return False
+    return all(ch.isascii() and (ch.isalnum() or ch in "_-") for ch in name)
+
+
+def precheck(doc: Any, base: str, problems: list[Problem]) -> bool:
+    """Iteratively measure size and depth and check JSON types; False stops compilation."""
+    size = 0
+    stack: list[tuple[Any, int, str]] = [(doc, 1, base)]
+    while stack:
+        value, depth, ptr = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            problems.append(
+                Problem(ptr, f"nested deeper than {MAX_JSON_DEPTH} levels of JSON; simplify it")
+            )
+            return False
+        if isinstance(value, dict):
+            size += 2 + len(value)
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    problems.append(Problem(ptr, "object keys must be strings"))
+                    return False
+                size += len(key) + 3
+                stack.append((item, depth + 1, ptr + "/" + esc(key)))
+        elif isinstance(value, list):
+            size += 2 + len(value)
+            for i, item in enumerate(value):
+                stack.append((item, depth + 1, f"{ptr}/{i}"))
+        elif isinstance(value, str):
+            size += len(value) + 2
+        elif value is None or isinstance(value, bool | int):
+            size += 5
+        elif isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                problems.append(Problem(ptr, "numbers must be finite"))
+                return False
+            size += 8
+        else:
+            problems.append(Problem(ptr, f"not a JSON value ({type(value).__name__})"))
+            return False
+        if size > MAX_BYTES:
+            problems.append(
+                Problem(base, f"larger than the {MAX_BYTES // 1024} KB limit; split the form")
+            )
+            return False
+    return True
+
+
+def canonical_json(schema: Any, ui: Any) -> str:
+    return json.dumps(
+        [schema, ui], sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def _scan_refs(doc: Any) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        value, ptr = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "$ref":
+                    out.append((ptr + "/$ref", item))
+                stack.append((item, ptr + "/" + esc(key)))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                stack.append((item, f"{ptr}/{i}"))
+    out.sort()
+    return out
+
+
+def _scalar_type(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return None
+
+
+def _type_accepts(kind: str, value: Any) -> bool:
+    vt = _scalar_type(value)
+    if vt is None:
+        return False
+    if kind == "number":
+        return vt in ("integer", "number")
+    if kind == "integer":
+        return vt == "integer" or (vt == "number" and float(value).is_integer())
+    return vt == kind
+
+
+class _TooMany(Exception):
+    pass
+
+
+class Compiler:
+    def __init__(self, schema: Any, ui: Any) -> None:
+        self.schema = schema
+        self.ui_doc = ui
+        self.problems: list[Problem] = []
+        self.defs: dict[str, Any] = {}
+        self.bad_refs: set[str] = set()
+        self.count = 0
+        self.by_key: dict[str, Node] = {}
+        self.root: Node | None = None
+
+    def problem(self, ptr: str, msg: str) -> None:
+        self.problems.append(Problem(ptr, msg))
+
+    # ---------------------------------------------------------------- entry point
+    def run(self) -> Node | None:
+        schema = self.schema
+        for err in _META.iter_errors(schema):
+            where = pointer(list(err.absolute_path))
+            self.problem(where, f"not valid JSON Schema 2020-12: {err.message[:200]}")
+        if not isinstance(schema, dict):
+            self.problem("", "the root of a form schema must be an object schema")
+            return None
+        if schema.get("type", "object") != "object" or "properties" not in schema:
+            self.problem("/type", 'the root must be {"type": "object", "properties": {...}}')
+        if "$schema" in schema and schema["$schema"] not in (SCHEMA_URI, SCHEMA_URI + "#"):
+            self.problem("/$schema", f"only JSON Schema 2020-12 ({SCHEMA_URI}) is supported")
+        defs = schema.get("$defs", {})
+        if isinstance(defs, dict):
+            self.defs = defs
+        self._check_refs()
+        try:
+            root = self.field(schema, "", "", (), 0, False, root=True)
+        except _TooMany:
+            self.problem("/properties", f"more than {MAX_PROPERTIES} fields; split the form")
+            return None
+        if root is not None and root.kind != "object":
+            return None
+        self.root = root
+        if root is not None:
+            self._apply_ui(root)
+        return root
+
+    # ---------------------------------------------------------------- $ref
+    def _check_refs(self) -> None:
+        graph: dict[str, list[tuple[str, str]]] = {}
+        for ptr, ref in _scan_refs(self.schema):
+            bad = self._ref_problem(ref)
+            if bad:
+                self.problem(ptr, bad)
+                self.bad_refs.add(ptr)
+                continue
+            assert isinstance(ref, str)
+            if ptr.startswith("/$defs/"):
+                owner = unesc(ptr.split("/")[2])
+                graph.setdefault(owner, []).append((unesc(ref[len("#/$defs/") :]), ptr))
+        # cycles among definitions
+        state: dict[str, int] = {}
+
+        def visit(name: str, trail: list[str]) -> None:
+            state[name] = 1
+            for target, ptr in graph.get(name, []):
+                if state.get(target) == 1:
+                    cycle = " -> ".join([*trail[trail.index(target) :], target])
+                    self.problem(ptr, f"$ref cycle: {cycle}")
+                    self.bad_refs.add(ptr)
+                elif state.get(target) is None:
+                    visit(target, [*trail, target])
+            state[name] = 2
+
+        for name in sorted(graph):
+            if state.get(name) is None:
+                visit(name, [name])
+
+    def _ref_problem(self, ref: Any) -> str | None:
+        if not isinstance(ref, str):
+            return "$ref must be a string"
+        low = ref.lower()
+        if low.startswith(("http:", "https:", "//")):
+            return f"remote $ref is not allowed ({ref[:100]}); use #/$defs/<name>"
+        if low.startswith("file:"):
+            return f"file $ref is not allowed ({ref[:100]}); use #/$defs/<name>"
+        if not ref.startswith("#/$defs/") or "/" in ref[len("#/$defs/") :]:
+            return f"only local references of the form #/$defs/<name> are supported ({ref[:100]})"
+        name = unesc(ref[len("#/$defs/") :])
+        if name not in self.defs:
+            return f"$ref to an unknown definition: {name[:100]}"
+        return None
+
+    def _resolve(self, sch: Any, sptr: str) -> tuple[Any, str]:
+        hops = 0
+        while isinstance(sch, dict) and "$ref" in sch:
+            if sptr + "/$ref" in self.bad_refs or hops > 16:
+                return None, sptr
+            name = unesc(sch["$ref"][len("#/$defs/") :])
+            rest = {k: v for k, v in sch.items() if k != "$ref"}
+            target = self.defs[name]
+            if not isinstance(target, dict):
+                self.problem("/$defs/" + esc(name), "a definition must be an object schema")
+                return None, sptr
+            sch = {**target, **rest}
+            sptr = "/$defs/" + esc(name)
+            hops += 1
+        return sch, sptr
+
+    # ---------------------------------------------------------------- fields
+    def field(
+        self,
+        raw: Any,
+        sptr: str,
+        name: str,
+        segs: tuple[str, ...],
+        depth: int,
+        in_array: bool,
+        root: bool = False,
+    ) -> Node | None:
+        sch, sptr = self._resolve(raw, sptr)
+        if sch is None:
+            return None
+        if not isinstance(sch, dict):
+            self.problem(sptr, "a field must be described by an object schema (not true/false)")
+            return None
+        if not root:
+            self.count += 1
+            if self.count > MAX_PROPERTIES:
+                raise _TooMany
+        allowed = KNOWN_KW | (ROOT_KW if root else frozenset())
+        for key in sch:
+            if key not in allowed:
+                if key in ROOT_KW:
+                    self.problem(f"{sptr}/{esc(key)}", f"'{key}' is only allowed at the root")
+                else:
+                    self.problem(f"{sptr}/{esc(key)}", f"unsupported keyword '{key}'")
+        typ = sch.get("type")
+        if typ is None:
+            typ = self._infer_type(sch)
+        if not isinstance(typ, str):
+            self.problem(f"{sptr}/type", "type must be one string (type lists are not supported)")
+            return None
+        if typ in ("string", "integer", "number", "boolean"):
+            return self._scalar(sch, sptr, name, segs, typ)
+        if typ == "object":
+            if depth > MAX_OBJECT_DEPTH:
+                self.problem(sptr, f"objects are nested more than {MAX_OBJECT_DEPTH} levels deep")
+                return None
+            node = Node(name, segs, sptr, "object", sch, widget="fieldset")
+            self._object(node, sch, sptr, depth, in_array)
+            return node
+        if typ == "array":
+            return self._array(sch, sptr, name, segs, depth, in_array)
+        self.problem(f"{sptr}/type", f"unsupported type '{typ}'")
+        return None
+
+    def _infer_type(self, sch: dict[str, Any]) -> Any:
+        values: list[Any] = []
+        if isinstance(sch.get("enum"), list):
+            values = list(sch["enum"])
+        elif "const" in sch:
+            values = [sch["const"]]
+        elif isinstance(sch.get("oneOf"), list):
+            values = [o.get("const") for o in sch["oneOf"] if isinstance(o, dict)]
+        elif "properties" in sch:
+            return "object"
+        elif "items" in sch:
+            return "array"
+        types = {_scalar_type(v) for v in values}
+        if types == {"integer", "number"}:
+            return "number"
+        if len(types) == 1 and None not in types:
+            return types.pop()
+        return ["unknown"]
+
+    def _options(
+        self, sch: dict[str, Any], sptr: str, typ: str
+    ) -> tuple[list[tuple[Any, str | None]], bool]:
+        opts: list[tuple[Any, str | None]] = []
+        has = False
+        if "enum" in sch and isinstance(sch["enum"], list):
+            has = True
+            opts = [(v, None) for v in sch["enum"]]
+            where = f"{sptr}/enum"
+        elif "oneOf" in sch:
+            has = True
+            where = f"{sptr}/oneOf"
+            one = sch["oneOf"]
+            if not isinstance(one, list):
+                return [], True
+            for i, item in enumerate(one):
+                if (
+                    not isinstance(item, dict)
+                    or "const" not in item
+                    or not set(item)
+                    <= {
+                        "const",
+                        "title",
+                        "description",
+                        "$comment",
+                    }
+                ):
+                    self.problem(
+                        f"{where}/{i}",
+                        'oneOf is only supported as a list of {"const": ..., "title": ...}',
+                    )
+                    continue
+                title = item.get("title")
+                opts.append((item["const"], title if isinstance(title, str) else None))
+        elif "const" in sch:
+            has = True
+            where = f"{sptr}/const"
+            opts = [(sch["const"], None)]
+        else:
+            return [], False
+        if len(opts) > MAX_OPTIONS:
+            self.problem(where, f"more than {MAX_OPTIONS} options")
+        for i, (value, _) in enumerate(opts):
+            if not _type_accepts(typ, value):
+                self.problem(f"{where}/{i}", f"option {value!r} is not of type {typ}")
+            elif value == "":
+                self.problem(
+                    f"{where}/{i}", "the empty string cannot be an option (empty means absent)"
+                )
+        for i in range(len(opts)):
+            for j in range(i):
+                if json_equal(opts[i][0], opts[j][0]):
+                    self.problem(f"{where}/{i}", "duplicate option")
+                    break
+        return opts, has
+
+    def _scalar(
+        self, sch: dict[str, Any], sptr: str, name: str, segs: tuple[str, ...], typ: str
+    ) -> Node:
+        kind: Kind = typ  # type: ignore[assignment]
+        node = Node(name, segs, sptr, kind, sch)
+        bad = (ARRAY_KW | OBJECT_KW) - {"type"}
+        if typ != "string":
+            bad = bad | STRING_KW
+        if typ not in ("integer", "number"):
+            bad = bad | NUMBER_KW
+        for key in sorted(set(sch) & bad):
+            self.problem(f"{sptr}/{esc(key)}", f"'{key}' does not apply to a {typ} field")
+        node.options, node.has_enum = self._options(sch, sptr, typ)
+        if typ == "string":
+            fmt = sch.get("format")
+            if fmt is not None:
+                if fmt not in CHECKERS:
+                    known = ", ".join(sorted(CHECKERS))
+                    self.problem(f"{sptr}/format", f"unknown format '{fmt}' (supported: {known})")
+                else:
+                    node.fmt = fmt
+            pattern = sch.get("pattern")
+            if isinstance(pattern, str):
+                self._check_pattern(pattern, f"{sptr}/pattern")
+            if not node.has_enum and "maxLength" not in sch and node.fmt is None:
+                self.problem(
+                    sptr,
+                    "a free-text field needs maxLength (enum, const and formats carry their own)",
+                )
+        elif typ in ("integer", "number"):
+            mult = sch.get("multipleOf")
+            if isinstance(mult, int | float) and not isinstance(mult, bool) and mult <= 0:
+                self.problem(f"{sptr}/multipleOf", "multipleOf must be positive")
+        if "default" in sch and not self._default_ok(node, sch["default"]):
+            self.problem(f"{sptr}/default", f"default is not a valid {typ}")
+        node.widget = self._default_widget(node)
+        return node
+
+    def _default_ok(self, node: Node, value: Any) -> bool:
+        if not _type_accepts(node.kind, value):
+            return False
+        return not node.options or any(json_equal(value, v) for v, _ in node.options)
+
+    def _check_pattern(self, pattern: str, where: str) -> None:
+        if len(pattern) > MAX_PATTERN:
+            self.problem(where, f"pattern longer than {MAX_PATTERN} characters")
+            return
+        try:
+            compile_re2(pattern)
+        except re2.error as exc:
+            detail = exc.args[0] if exc.args else ""
+            if isinstance(detail, bytes):
+                detail = detail.decode("utf-8", "replace")
+            self.problem(where, f"pattern is not supported by RE2: {str(detail)[:120]}")
+
+    @staticmethod
+    def _default_widget(node: Node) -> str:
+        if node.kind == "boolean":
+            return "checkbox"
+        if node.has_enum:
+            return "radio" if len(node.options) <= 4 else "select"
+        if node.kind in ("integer", "number"):
+            return "number"
+        fmt_widget = {
+            "date": "date",
+            "date-time": "datetime",
+            "time": "time",
+            "email": "email",
+            "uri": "url",
+            "phone": "tel",
+        }
+        if node.fmt:
+            return fmt_widget.get(node.fmt, "text")
+        max_length = node.schema.get("maxLength")
+        if isinstance(max_length, int) and max_length > 255:
+            return "textarea"
+        return "text"
+
+    def _array(
+        self,
+        sch: dict[str, Any],
+        sptr: str,
+        name: str,
+        segs: tuple[str, ...],
+        depth: int,
+        in_array: bool,
+    ) -> Node | None:
+        for key in sorted(set(sch) - ARRAY_KW - ANNOTATIONS):
+            self.problem(f"{sptr}/{esc(key)}", f"'{key}' does not apply to an array field")
+        items_raw = sch.get("items")
+        if items_raw is None:
+            self.problem(sptr, "an array field needs items")
+            return None
+        items, iptr = self._resolve(items_raw, sptr + "/items")
+        if not isinstance(items, dict):
+            if items is not None:
+                self.problem(sptr + "/items", "items must be an object schema")
+            return None
+        max_items = sch.get("maxItems")
+        if "x-file" in sch:
+            return self._file(sch, sptr, name, segs, items, iptr, in_array)
+        ityp = items.get("type") or self._infer_type(items)
+        if ityp == "object":
+            if not isinstance(max_items, int):
+                self.problem(sptr, "a repeatable group needs maxItems")
+            if in_array:
+                self.problem(sptr, "repeatable groups cannot be nested inside repeatable groups")
+                return None
+            if depth > MAX_OBJECT_DEPTH:
+                self.problem(sptr, f"objects are nested more than {MAX_OBJECT_DEPTH} levels deep")
+                return None
+            node = Node(name, segs, sptr, "object_array", sch, widget="group")
+            node.max_items = max_items if isinstance(max_items, int) else None
+            self.count -= 1  # the item object is counted by its properties
+            item = self.field(items_raw, sptr + "/items", "", (*segs, "*"), depth, True)
+            if item is None or item.kind != "object":
+                return None
+            node.children = item.children
+            node.child_map = item.child_map
+            node.required = item.required
+            node.prune_order = item.prune_order
+            node.schema = {**sch, "items": item.schema}
+            node.ui = {}
+            setattr(node, "item", item)  # noqa: B010
+            return node
+        if ityp in ("string", "integer", "number", "boolean"):
+            for key in sorted(set(items) - SCALAR_KW - ANNOTATIONS):
+                self.problem(f"{iptr}/{esc(key)}", f"'{key}' is not supported on enum items")
+            opts, has = self._options(items, iptr, str(ityp))
+            if not has:
+                self.problem(
+                    iptr, "array items must be enumerated (enum or oneOf) objects, or a file"
+                )
+                return None
+            node = Node(name, segs, sptr, "enum_array", sch, item_type=str(ityp))
+            node.options = opts
+            node.has_enum = True
+            node.widget = "checkboxes"
+            node.max_items = max_items if isinstance(max_items, int) else None
+            if "default" in sch:
+                dflt = sch["default"]
+                if not isinstance(dflt, list) or not all(
+                    any(json_equal(d, v) for v, _ in opts) for d in dflt
+                ):
+                    self.problem(f"{sptr}/default", "default must be a list of the options")
+            return node
+        self.problem(sptr + "/items", "array items must be enumerated values, objects or a file")
+        return None
+
+    def _file(
+        self,
+        sch: dict[str, Any],
+        sptr: str,
+        name: str,
+        segs: tuple[str, ...],
+        items: dict[str, Any],
+        iptr: str,
+        in_array: bool,
+    ) -> Node | None:
+        spec = sch["x-file"]
+        where = sptr + "/x-file"
+        if in_array:
+            self.problem(sptr, "file fields are not supported inside repeatable groups")
+        if items.get("type") != "string" or not set(items) <= {"type", "maxLength", "$comment"}:
+            self.problem(iptr, 'file fields hold attachment references: items {"type": "string"}')
+        if not isinstance(sch.get("maxItems"), int):
+            self.problem(sptr, "a file field needs maxItems")
+        accept: tuple[str, ...] = ()
+        max_size = DEFAULT_FILE_MAX_SIZE
+        if not isinstance(spec, dict):
+            self.problem(where, 'x-file must be an object {"accept": [...], "maxSize": bytes}')
+        else:
+            for key in spec:
+                if key not in ("accept", "maxSize"):
+                    self.problem(f"{where}/{esc(key)}", f"unknown x-file key '{key}'")
+            acc = spec.get("accept", [])
+            if not isinstance(acc, list) or not all(
+                isinstance(a, str) and 0 < len(a) <= 100 and "," not in a for a in acc
+            ):
+                self.problem(
+                    f"{where}/accept", "accept must be a list of MIME types or .extensions"
+                )
+            else:
+                accept = tuple(acc)
+            size = spec.get("maxSize", DEFAULT_FILE_MAX_SIZE)
+            if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+                self.problem(f"{where}/maxSize", "maxSize must be a positive number of bytes")
+            else:
+                max_size = size
+        node = Node(name, segs, sptr, "file", sch, widget="file")
+        node.file = FileSpec(accept, max_size)
+        mi = sch.get("maxItems")
+        node.max_items = mi if isinstance(mi, int) else None
+        return node
+
+    # ---------------------------------------------------------------- objects
+    def _object(
+        self, node: Node, sch: dict[str, Any], sptr: str, depth: int, in_array: bool
+    ) -> None:
+        for key in sorted(set(sch) - OBJECT_KW - ANNOTATIONS - ROOT_KW):
+            self.problem(f"{sptr}/{esc(key)}", f"'{key}' does not apply to an object")
+        if "additionalProperties" in sch and sch["additionalProperties"] is not False:
+            self.problem(
+                f"{sptr}/additionalProperties",
+                "additionalProperties can only be false (the engine always enforces it)",
+            )
+        props = sch.get("properties", {})
+        if not isinstance(props, dict):
+            return
+        for pname, psch in props.items():
+            self._declare(node, pname, psch, f"{sptr}/properties/{esc(pname)}", depth, in_array)
+        req = sch.get("required", [])
+        if isinstance(req, list):
+            for i, r in enumerate(req):
+                if r not in node.child_map:
+                    self.problem(f"{sptr}/required/{i}", f"required names an unknown field: {r}")
+                else:
+                    node.required.add(r)
+                    node.child_map[r].branch_required = True
+        blocks: list[tuple[dict[str, Any], str]] = []
+        if any(k in sch for k in ("if", "then", "else", "dependentRequired", "dependentSchemas")):
+            blocks.append((sch, sptr))
+        all_of = sch.get("allOf", [])
+        if isinstance(all_of, list):
+            for i, item in enumerate(all_of):
+                where = f"{sptr}/allOf/{i}"
+                if not isinstance(item, dict):
+                    self.problem(where, "allOf items must be condition objects")
+                    continue
+                extra = set(item) - {
+                    "if",
+                    "then",
+                    "else",
+                    "dependentRequired",
+                    "dependentSchemas",
+                    "required",
+                    "$comment",
+                }
+                for key in sorted(extra):
+                    self.problem(
+                        f"{where}/{esc(key)}",
+                        f"allOf items may only hold conditions (not '{key}')",
+                    )
+                blocks.append((item, where))
+        conds: list[dict[str, Any]] = []
+        refs: list[tuple[str, str]] = []  # (name, pointer) to check after declarations
+        for block, where in blocks:
+            conds.append(self._block(node, block, where, depth, in_array, refs))
+        for name, where in refs:
+            if name not in node.child_map:
+                self.problem(where, f"condition names an unknown field: {name}")
+        setattr(node, "conds", conds)  # noqa: B010
+        self._order_visibility(node, sptr)
+        self._place_conditionals(node)
+
+    @staticmethod
+    def _place_conditionals(node: Node) -> None:
+        """Show each conditional field right after the fields that control it."""
+        fixed = [c for c in node.children if not c.activations]
+        placed = list(fixed)
+        for child in node.children:
+            if not child.activations:
+                continue
+            ctl: set[str] = set()
+            for act in child.activations:
+                ctl |= act.controllers()
+            positions = [i for i, c in enumerate(placed) if c.name in ctl]
+            at = (max(positions) + 1) if positions else len(placed)
+            while at < len(placed) and placed[at].activations:
+                at += 1
+            placed.insert(at, child)
+        node.children[:] = placed
+
+    def _declare(
+        self,
+        node: Node,
+        pname: Any,
+        psch: Any,
+        where: str,
+        depth: int,
+        in_array: bool,
+        activation: Activation | None = None,
+    ) -> None:
+        if not isinstance(pname, str) or not _valid_name(pname):
+            self.problem(
+                where,
+                "field names must be 1-64 ASCII letters, digits, _ or -, start with a letter "
+                "or _, and not start with __",
+            )
+            return
+        if pname in node.child_map:
+            existing = node.child_map[pname]
+            if activation is None or not existing.activations:
+                self.problem(
+                    where,
+                    f"'{pname}' is already declared in properties; a branch may only declare "
+                    "new conditional fields (list existing ones in the branch's required)",
+                )
+            elif not json_equal(getattr(existing, "raw", None), psch):
+                self.problem(where, f"'{pname}' is declared differently in another branch")
+            else:
+                existing.activations.append(activation)
+            return
+        child = self.field(psch, where, pname, (*node.segs, pname), depth + 1, in_array)
+        if child is None:
+            return
+        setattr(child, "raw", psch)  # noqa: B010
+        if activation is not None:
+            child.activations.append(activation)
+        node.children.append(child)
+        node.child_map[pname] = child
+
+    def _block(
+        self,
+        node: Node,
+        block: dict[str, Any],
+        where: str,
+        depth: int,
+        in_array: bool,
+        refs: list[tuple[str, str]],
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if "if" in block:
+            test = self._if(block["if"], f"{where}/if", refs)
+            out["if"] = block["if"]
+            for key, positive in (("then", True), ("else", False)):
+                if key in block:
+                    act = Activation(test, positive) if test is not None else None
+                    out[key] = self._branch(
+                        node, block[key], f"{where}/{key}", depth, in_array, act, refs
+                    )
+        elif "then" in block or "else" in block:
+            self.problem(where, "then/else without if")
+        dreq = block.get("dependentRequired")
+        if isinstance(dreq, dict):
+            for key, names in dreq.items():
+                refs.append((key, f"{where}/dependentRequired/{esc(key)}"))
+                if isinstance(names, list):
+                    for i, n in enumerate(names):
+                        refs.append((n, f"{where}/dependentRequired/{esc(key)}/{i}"))
+            out["dependentRequired"] = dreq
+        dsch = block.get("dependentSchemas")
+        if dsch is not None and isinstance(dsch, dict):
+            emitted: dict[str, Any] = {}
+            for key, branch in dsch.items():
+                bwhere = f"{where}/dependentSchemas/{esc(key)}"
+                refs.append((key, bwhere))
+                act = Activation(None, True, present=key)
+                emitted[key] = self._branch(node, branch, bwhere, depth, in_array, act, refs)
+            out["dependentSchemas"] = emitted
+        req = block.get("required")
+        if isinstance(req, list) and block is not node.schema:
+            for i, r in enumerate(req):
+                refs.append((r, f"{where}/required/{i}"))
+            out["required"] = req
+        return out
+
+    def _if(self, sch: Any, where: str, refs: list[tuple[str, str]]) -> IfTest | None:
+        shape = (
+            'if must look like {"properties": {"field": {"const": value}}, '
+            '"required": ["field"]} (const or enum tests on sibling fields)'
+        )
+        if not isinstance(sch, dict) or not set(sch) <= {"properties", "required", "$comment"}:
+            self.problem(where, shape)
+            return None
+        props = sch.get("properties", {})
+        req = sch.get("required", [])
+        if not isinstance(props, dict) or not isinstance(req, list) or not (props or req):
+            self.problem(where, shape)
+            return None
+        values: list[tuple[str, tuple[Any, ...]]] = []
+        for name, test in props.items():
+            tw = f"{where}/properties/{esc(name)}"
+            refs.append((name, tw))
+            if not isinstance(test, dict) or not set(test) <= {"const", "enum", "$comment"}:
+                self.problem(tw, shape)
+                continue
+            if "const" in test:
+                values.append((name, (test["const"],)))
+            elif isinstance(test.get("enum"), list):
+                values.append((name, tuple(test["enum"])))
+            else:
+                self.problem(tw, shape)
+        for i, r in enumerate(req):
+            if isinstance(r, str):
+                refs.append((r, f"{where}/required/{i}"))
+        return IfTest(tuple(values), tuple(r for r in req if isinstance(r, str)))
+
+    def _branch(
+        self,
+        node: Node,
+        branch: Any,
+        where: str,
+        depth: int,
+        in_array: bool,
+        act: Activation | None,
+        refs: list[tuple[str, str]],
+    ) -> dict[str, Any]:
+        if not isinstance(branch, dict) or not set(branch) <= {
+            "properties",
+            "required",
+            "$comment",
+        }:
+            self.problem(
+                where, "a branch may only hold properties (new conditional fields) and required"
+            )
+            return {}
+        props = branch.get("properties", {})
+        if isinstance(props, dict):
+            for pname, psch in props.items():
+                pw = f"{where}/properties/{esc(pname)}"
+                if act is None:
+                    continue
+                self._declare(node, pname, psch, pw, depth, in_array, act)
+        req = branch.get("required", [])
+        out: dict[str, Any] = {}
+        if isinstance(req, list) and req:
+            for i, r in enumerate(req):
+                refs.append((r, f"{where}/required/{i}"))
+                if isinstance(props, dict) and r in props and r in node.child_map:
+                    node.child_map[r].branch_required = True
+            out["required"] = list(req)
+        return out
+
+    def _order_visibility(self, node: Node, sptr: str) -> None:
+        deps: dict[str, set[str]] = {}
+        for child in node.children:
+            ctl: set[str] = set()
+            for act in child.activations:
+                ctl |= act.controllers()
+            deps[child.name] = {c for c in ctl if c in node.child_map}
+            for c in deps[child.name]:
+                controller = node.child_map[c]
+                if child.activations and controller.kind in ("object", "object_array"):
+                    self.problem(
+                        child.spointer, f"conditions can only test scalar fields (not '{c}')"
+                    )
+        order: list[Node] = []
+        done: set[str] = set()
+        pending = list(node.children)
+        while pending:
+            progressed = False
+            for child in list(pending):
+                if deps[child.name] - {child.name} <= done and child.name not in deps[child.name]:
+                    order.append(child)
+                    done.add(child.name)
+                    pending.remove(child)
+                    progressed = True
+            if not progressed:
+                names = ", ".join(sorted(c.name for c in pending))
+                self.problem(sptr, f"conditional fields depend on each other in a cycle: {names}")
+                order.extend(pending)
+                break
+        node.prune_order = order
+
+    # ---------------------------------------------------------------- UI hints
+    def _index(self, node: Node) -> None:
+        for child in node.children:
+            key = ".".join(s for s in child.segs if s != "*")
+            self.by_key[key] = child
+            self._index(child)
+
+    def _apply_ui(self, root: Node) -> None:
+        ui = self.ui_doc
+        self._index(root)
+        if ui is None:
+            return
+        if not isinstance(ui, dict):
+            self.problem("/ui", "UI hints must be an object")
+            return
+        for key in ui:
+            if key not in UI_TOP:
+                self.problem(
+                    f"/ui/{esc(key)}", f"unknown UI hint '{key}' (order, fields, sections)"
+                )
+        self._order_list(root, ui.get("order"), "/ui/order")
+        fields = ui.get("fields", {})
+        if not isinstance(fields, dict):
+            self.problem("/ui/fields", "fields must be an object keyed by field name")
+            fields = {}
+        for key, hints in fields.items():
+            where = f"/ui/fields/{esc(key)}"
+            target = self.by_key.get(key)
+            if target is None:
+                self.problem(where, f"unknown field '{key}'")
+                continue
+            if not isinstance(hints, dict):
+                self.problem(where, "field hints must be an object")
+                continue
+            self._field_ui(target, hints, where)
+        sections = ui.get("sections")
+        if sections is not None:
+            self._sections(root, sections)
+
+    def _text(self, value: Any, where: str) -> None:
+        if isinstance(value, str):
+            return
+        if (
+            isinstance(value, dict)
+            and value
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        ):
+            return
+        self.problem(where, 'must be a string or a map of locale to string {"es": ..., "en": ...}')
+
+    def _order_list(self, node: Node, order: Any, where: str) -> None:
+        if order is None:
+            return
+        if not isinstance(order, list):
+            self.problem(where, "order must be a list of field names")
+            return
+        seen: set[str] = set()
+        for i, name in enumerate(order):
+            if name not in node.child_map:
+                self.problem(f"{where}/{i}", f"unknown field '{name}'")
+            elif name in seen:
+                self.problem(f"{where}/{i}", f"'{name}' listed twice")
+            else:
+                seen.add(name)
+        ordered = [node.child_map[n] for n in order if n in node.child_map]
+        rest = [c for c in node.children if c.name not in seen]
+        node.children[:] = list(dict.fromkeys(ordered + rest))
+
+    def _field_ui(self, node: Node, hints: dict[str, Any], where: str) -> None:
+        for key, value in hints.items():
+            kw = f"{where}/{esc(key)}"
+            if key not in UI_FIELD:
+                self.problem(kw, f"unknown field hint '{key}'")
+            elif key in ("placeholder", "help", "label"):
+                self._text(value, kw)
+            elif key == "rows":
+                if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 50:
+                    self.problem(kw, "rows must be an integer between 1 and 50")
+            elif key == "widget":
+                allowed = WIDGETS[node.kind]
+                if value not in allowed:
+                    self.problem(
+                        kw, f"widget '{value}' does not fit a {node.kind} field ({allowed})"
+                    )
+                elif value in ("select", "radio") and not node.has_enum and node.kind != "boolean":
+                    self.problem(kw, f"widget '{value}' needs enum, const or oneOf options")
+                elif value == "datetime" and node.fmt != "date-time":
+                    self.problem(kw, "widget 'datetime' needs format date-time")
+                elif value in ("date", "time") and node.fmt != value:
+                    self.problem(kw, f"widget '{value}' needs format {value}")
+                else:
+                    node.widget = value
+            elif key == "options":
+                if not isinstance(value, dict):
+                    self.problem(kw, "options must map option values to labels")
+                    continue
+                known = {
+                    "true" if v is True else "false" if v is False else str(v)
+                    for v, _ in node.options
+                }
+                if node.kind == "boolean":
+                    known |= {"true", "false"}
+                for opt, label in value.items():
+                    if opt not in known:
+                        self.problem(f"{kw}/{esc(opt)}", f"unknown option value '{opt}'")
+                    else:
+                        self._text(label, f"{kw}/{esc(opt)}")
+            elif key == "errors":
+                if not isinstance(value, dict):
+                    self.problem(kw, "errors must map keywords to messages")
+                    continue
+                for ek, text in value.items():
+                    if ek not in OVERRIDABLE:
+                        self.problem(f"{kw}/{esc(ek)}", f"unknown error keyword '{ek}'")
+                    else:
+                        self._text(text, f"{kw}/{esc(ek)}")
+            elif key == "order":
+                if node.kind not in ("object", "object_array"):
+                    self.problem(kw, "order only applies to groups")
+                else:
+                    self._order_list(node, value, kw)
+                    item = getattr(node, "item", None)
+                    if isinstance(item, Node):
+                        item.children[:] = node.children
+        node.ui = {k: v for k, v in hints.items() if k in UI_FIELD}
+
+    def _sections(self, root: Node, sections: Any) -> None:
+        if not isinstance(sections, list):
+            self.problem("/ui/sections", "sections must be a list")
+            return
+        seen: set[str] = set()
+        clean: list[dict[str, Any]] = []
+        for i, sec in enumerate(sections):
+            where = f"/ui/sections/{i}"
+            if not isinstance(sec, dict):
+                self.problem(where, "a section must be an object with title and fields")
+                continue
+            for key in sec:
+                if key not in ("title", "description", "fields"):
+                    self.problem(f"{where}/{esc(key)}", f"unknown section key '{key}'")
+            if "title" in sec:
+                self._text(sec["title"], f"{where}/title")
+            if "description" in sec:
+                self._text(sec["description"], f"{where}/description")
+            names = sec.get("fields")
+            if not isinstance(names, list) or not names:
+                self.problem(f"{where}/fields", "a section needs a list of root field names")
+                continue
+            for j, name in enumerate(names):
+                if name not in root.child_map:
+                    self.problem(f"{where}/fields/{j}", f"unknown field '{name}'")
+                elif name in seen:
+                    self.problem(f"{where}/fields/{j}", f"'{name}' is already in a section")
+                else:
+                    seen.add(name)
+            clean.append(sec)
+        setattr(root, "sections", clean)  # noqa: B010
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+_RE2_CACHE: dict[str, Any] = {}
+
+
+def compile_re2(pattern: str) -> Any:
+    compiled = _RE2_CACHE.get(pattern)
+    if compiled is None:
+        compiled = re2.compile(pattern, _RE2_OPTIONS)
+        if len(_RE2_CACHE) > 2048:
+            _RE2_CACHE.clear()
+        _RE2_CACHE[pattern] = compiled
+    return compiled
+
+
+# ---------------------------------------------------------------- validation schema
+def emit(node: Node) -> dict[str, Any]:
+    """The engine's own validation schema for a node (refs inlined, engine rules applied)."""
+    s = node.schema
+    if node.kind == "object":
+        props = {c.name: emit(c) for c in node.children}
+        out: dict[str, Any] = {
+            "type": "object",
+            "properties": props,
+            "additionalProperties": False,
+        }
+        if node.required:
+            out["required"] = [c.name for c in node.children if c.name in node.required]
+        conds = [c for c in getattr(node, "conds", []) if c]
+        if conds:
+            out["allOf"] = conds
+        return out
+    if node.kind == "object_array":
+        item = getattr(node, "item", None)
+        assert isinstance(item, Node)
+        out = {"type": "array", "items": emit(item), "minItems": max(1, s.get("minItems", 1))}
+        if "maxItems" in s:
+            out["maxItems"] = s["maxItems"]
+        return out
+    if node.kind == "enum_array":
+        out = {
+            "type": "array",
+            "items": {"enum": [v for v, _ in node.options]},
+            "uniqueItems": True,
+            "minItems": max(1, s.get("minItems", 1)),
+        }
+        if node.item_type:
+            out["items"]["type"] = node.item_type
+        if "maxItems" in s:
+            out["maxItems"] = s["maxItems"]
+        return out
+    if node.kind == "file":
+        max_len = s.get("items", {}).get("maxLength", FILE_REF_MAX_LENGTH)
+        out = {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": max_len},
+            "minItems": max(1, s.get("minItems", 1)),
+        }
+        if "maxItems" in s:
+            out["maxItems"] = s["maxItems"]
+        return out
+    out = {"type": node.kind}
+    if node.has_enum:
+        if "const" in s and "enum" not in s and "oneOf" not in s:
+            out["const"] = s["const"]
+        else:
+            out["enum"] = [v for v, _ in node.options]
+    for key in sorted((STRING_KW | NUMBER_KW) & set(s)):
+        if key != "format" or node.fmt:
+            out[key] = s[key]
+    if node.kind == "string":
+        out["minLength"] = max(1, s.get("minLength", 1))
+        if node.fmt and "maxLength" not in s:
+            out["maxLength"] = FORMAT_MAX_LENGTH[node.fmt]
+    return out

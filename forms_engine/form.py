@@ -1,0 +1,594 @@
+"""The compiled form: prune, parse, validate, render, describe."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Final
+
+from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
+    ValidationError,
+    validators,
+)
+from markupsafe import Markup
+
+from .compiler import Compiler, canonical_json, compile_re2, emit, pointer, precheck
+from .formats import FORMAT_CHECKER
+from .messages import LOCALES, localized, message, norm_locale, substitute
+from .model import Field, Node, Problem, SchemaError, encode_scalar
+
+CACHE_SIZE: Final = 256
+MAX_ROWS: Final = 1000
+ROW_MARK: Final = "__row"
+ROW_REMOVE: Final = "__remove"
+INDEX: Final = "__INDEX__"
+TRUE_WORDS: Final = frozenset({"true", "on", "1", "yes", "si", "sí"})
+FALSE_WORDS: Final = frozenset({"false", "off", "0", "no"})
+_NUM_CHARS: Final = frozenset("0123456789.eE+-")
+
+
+def _re2_pattern(
+    validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if isinstance(instance, str) and compile_re2(pattern).search(instance) is None:
+        yield ValidationError("does not match the pattern")
+
+
+FormValidator: Any = validators.extend(validators.Draft202012Validator, {"pattern": _re2_pattern})
+
+
+# ------------------------------------------------------------------ helpers
+def _getter(formdata: Any) -> tuple[Any, list[str]]:
+    if formdata is None:
+        return (lambda name: []), []
+    if hasattr(formdata, "getlist"):
+        keys = [k for k in formdata if isinstance(k, str)]
+        return (lambda name: [v for v in formdata.getlist(name) if isinstance(v, str)]), keys
+
+    def get(name: str) -> list[str]:
+        value = formdata.get(name)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list | tuple):
+            return [v for v in value if isinstance(v, str)]
+        return []
+
+    return get, [k for k in formdata if isinstance(k, str)]
+
+
+def parse_number(text: str, integer: bool) -> int | float | str:
+    """Parse a number typed by a person; unparseable text is returned unchanged."""
+    s = text.strip()
+    if "," in s and "." not in s and s.count(",") == 1:
+        s = s.replace(",", ".")
+    if not s or len(s) > 40 or not s.isascii():
+        return text
+    body = s[1:] if s[0] in "+-" else s
+    if body.isdigit():
+        return int(s)
+    if not all(ch in _NUM_CHARS for ch in s):
+        return text
+    try:
+        value = float(s)
+    except ValueError:
+        return text
+    if value != value or value in (float("inf"), float("-inf")):
+        return text
+    if integer and value.is_integer():
+        return int(value)
+    return value
+
+
+def _parse_bool(text: str) -> bool | str:
+    low = text.strip().lower()
+    if low in TRUE_WORDS:
+        return True
+    if low in FALSE_WORDS or low == "":
+        return False
+    return text
+
+
+def _convert(node: Node, text: str, item_type: str | None = None) -> Any:
+    typ = item_type or node.kind
+    if typ in ("integer", "number"):
+        return parse_number(text, typ == "integer")
+    if typ == "boolean":
+        return _parse_bool(text)
+    return text
+
+
+def _limit(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _ptr_segments(ptr: str) -> list[str]:
+    if not ptr:
+        return []
+    return [p.replace("~1", "/").replace("~0", "~") for p in ptr.split("/")[1:]]
+
+
+class CompiledForm:
+    """A schema compiled once: use :func:`compile_form` to get a cached instance."""
+
+    def __init__(self, schema: dict[str, Any], ui: dict[str, Any] | None, digest: str) -> None:
+        compiler = Compiler(schema, ui)
+        root = compiler.run()
+        if compiler.problems or root is None:
+            raise SchemaError(compiler.problems or [Problem("", "invalid schema")])
+        self.schema = schema
+        self.ui = ui
+        self.hash = digest
+        self.root = root
+        self.sections: list[dict[str, Any]] = list(getattr(root, "sections", []))
+        self.validation_schema: dict[str, Any] = emit(root)
+        self._validator: Any = FormValidator(self.validation_schema, format_checker=FORMAT_CHECKER)
+        self._by_path: dict[str, Node] = {}
+        self._index(root)
+        title = schema.get("title")
+        self.title: str | None = title if isinstance(title, str) else None
+
+    def _index(self, node: Node) -> None:
+        for child in node.children:
+            self._by_path[child.path] = child
+            self._index(child)
+
+    # -------------------------------------------------------------- lookup
+    def node(self, ptr: str) -> Node | None:
+        """The field node for an instance pointer (array indices allowed)."""
+        node: Node | None = self.root
+        segs: list[str] = []
+        for seg in _ptr_segments(ptr):
+            if node is None:
+                return None
+            if node.kind == "object_array" and seg.isdigit():
+                segs.append("*")
+                continue
+            if node.kind in ("enum_array", "file"):
+                break
+            node = node.child_map.get(seg)
+            segs.append(seg)
+        return node
+
+    def _field_ptr(self, parts: list[Any]) -> str:
+        """Truncate an instance path to the pointer of the field it concerns."""
+        node = self.root
+        out: list[str] = []
+        for seg in parts:
+            if node.kind == "object_array" and isinstance(seg, int):
+                out.append(str(seg))
+                continue
+            if node.kind in ("enum_array", "file"):
+                break
+            child = node.child_map.get(str(seg))
+            out.append(str(seg))
+            if child is None:
+                break
+            node = child
+        return pointer(out)
+
+    def label(self, ptr: str, locale: str = "es") -> str:
+        node = self.node(ptr)
+        if node is None or node is self.root:
+            return self.title or ""
+        text = node.title(locale)
+        parts = _ptr_segments(ptr)
+        numbers = [int(p) + 1 for p in parts if p.isdigit()]
+        if numbers and node.segs and "*" in node.segs:
+            return f"{text} ({numbers[0]})"
+        return text
+
+    def option_label(self, ptr: str, value: Any, locale: str = "es") -> str:
+        node = self.node(ptr)
+        if node is None:
+            return encode_scalar(value)
+        return node.option_label(value, locale)
+
+    # -------------------------------------------------------------- prune
+    def prune(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        """A copy of ``instance`` without the fields hidden by a condition (hidden means gone)."""
+        return self._prune_obj(self.root, instance)
+
+    def _prune_obj(self, node: Node, obj: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(obj)
+        for child in node.prune_order:
+            if child.name not in out:
+                continue
+            if child.activations and not child.visible_in(out):
+                del out[child.name]
+                continue
+            value = out[child.name]
+            if child.kind == "object" and isinstance(value, Mapping):
+                out[child.name] = self._prune_obj(child, value)
+            elif child.kind == "object_array" and isinstance(value, list):
+                out[child.name] = [
+                    self._prune_obj(child, row) if isinstance(row, Mapping) else row
+                    for row in value
+                ]
+        return out
+
+    # -------------------------------------------------------------- parse
+    def parse(self, formdata: Any, files: Any = None, prefix: str = "cf") -> dict[str, Any]:
+        """Rebuild a typed instance from form data (empty inputs absent; hidden fields gone).
+
+        ``files`` is accepted for symmetry and not used: uploads are read with
+        :meth:`uploads` and their stored references added by the application.
+        """
+        get, keys = _getter(formdata)
+        data = self._parse_obj(self.root, get, keys, f"{prefix}-")
+        return self.prune(data)
+
+    def _parse_obj(self, node: Node, get: Any, keys: list[str], base: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for child in node.children:
+            name = base + child.name
+            kind = child.kind
+            if kind == "object":
+                out[child.name] = self._parse_obj(child, get, keys, name + ".")
+            elif kind == "object_array":
+                rows = self._parse_rows(child, get, keys, name + ".")
+                if rows:
+                    out[child.name] = rows
+            elif kind == "enum_array":
+                values = [_convert(child, v, child.item_type) for v in get(name) if v != ""]
+                if values:
+                    out[child.name] = values
+            elif kind == "file":
+                refs = [v for v in get(name) if v != ""]
+                if refs:
+                    out[child.name] = refs
+            elif kind == "boolean":
+                values = [v for v in get(name) if v != ""]
+                if values:
+                    out[child.name] = _parse_bool(values[-1])
+                elif child.widget == "checkbox":
+                    out[child.name] = False
+            else:
+                for v in get(name):
+                    if v != "":
+                        out[child.name] = _convert(child, v)
+                        break
+        return out
+
+    def _parse_rows(self, node: Node, get: Any, keys: list[str], base: str) -> list[dict[str, Any]]:
+        indices: dict[int, list[str]] = {}
+        for key in keys:
+            if key.startswith(base):
+                head = key[len(base) :].split(".", 1)[0]
+                if head.isdigit() and len(head) <= 6:
+                    indices.setdefault(int(head), []).append(key)
+        rows: list[dict[str, Any]] = []
+        for index in sorted(indices)[:MAX_ROWS]:
+            rbase = f"{base}{index}."
+            if any(_parse_bool(v) is True for v in get(rbase + ROW_REMOVE)):
+                continue
+            marked = bool(get(rbase + ROW_MARK))
+            content = any(
+                v != ""
+                for key in indices[index]
+                if key not in (rbase + ROW_MARK, rbase + ROW_REMOVE)
+                for v in get(key)
+            )
+            if marked or content:
+                rows.append(self._parse_obj(node, get, keys, rbase))
+        return rows
+
+    # -------------------------------------------------------------- to_form_data
+    def to_form_data(self, instance: Mapping[str, Any], prefix: str = "cf") -> dict[str, list[str]]:
+        """The form data that :meth:`parse` turns back into ``instance``."""
+        out: dict[str, list[str]] = {}
+        self._encode_obj(self.root, instance, f"{prefix}-", out)
+        return out
+
+    def _encode_obj(
+        self, node: Node, obj: Mapping[str, Any], base: str, out: dict[str, list[str]]
+    ) -> None:
+        for child in node.children:
+            if child.name not in obj:
+                continue
+            value = obj[child.name]
+            name = base + child.name
+            if child.kind == "object":
+                if isinstance(value, Mapping):
+                    self._encode_obj(child, value, name + ".", out)
+            elif child.kind == "object_array":
+                if isinstance(value, list):
+                    for i, row in enumerate(value):
+                        if isinstance(row, Mapping):
+                            rbase = f"{name}.{i}."
+                            out[rbase + ROW_MARK] = ["1"]
+                            self._encode_obj(child, row, rbase, out)
+            elif child.kind in ("enum_array", "file"):
+                if isinstance(value, list):
+                    out[name] = [encode_scalar(v) for v in value]
+            elif not isinstance(value, dict | list) and value is not None:
+                out[name] = [encode_scalar(value)]
+
+    # -------------------------------------------------------------- files
+    def uploads(
+        self, files: Any, prefix: str = "cf", values: Mapping[str, Any] | None = None
+    ) -> dict[str, list[Any]]:
+        """Uploaded file objects (with a non-empty ``filename``) per file-field pointer.
+
+        With ``values`` (the parsed instance), fields hidden by a condition are skipped.
+        """
+        out: dict[str, list[Any]] = {}
+        if files is None:
+            return out
+        for node in self._by_path.values():
+            if node.kind != "file" or "*" in node.segs:
+                continue
+            if values is not None and not self._visible_path(node, values):
+                continue
+            name = f"{prefix}-{node.dotted}"
+            if hasattr(files, "getlist"):
+                objs = list(files.getlist(name))
+            else:
+                raw = files.get(name) if isinstance(files, Mapping) else None
+                objs = list(raw) if isinstance(raw, list | tuple) else [] if raw is None else [raw]
+            objs = [o for o in objs if getattr(o, "filename", None)]
+            if objs:
+                out[node.path] = objs
+        return out
+
+    def file_errors(
+        self,
+        files: Any,
+        prefix: str = "cf",
+        locale: str = "es",
+        values: Mapping[str, Any] | None = None,
+    ) -> dict[str, list[str]]:
+        """Check uploads against ``accept`` and ``maxSize`` (by MIME type/extension and size)."""
+        errors: dict[str, list[str]] = {}
+        for ptr, objs in self.uploads(files, prefix, values).items():
+            node = self._by_path[ptr]
+            assert node.file is not None
+            for obj in objs:
+                fname = str(getattr(obj, "filename", ""))
+                mime = str(getattr(obj, "mimetype", "") or getattr(obj, "content_type", ""))
+                if node.file.accept and not _accepts(node.file.accept, fname, mime):
+                    errors.setdefault(ptr, []).append(
+                        message("ui.file_type", locale, {"name": fname})
+                    )
+                size = _size_of(obj)
+                if size is not None and size > node.file.max_size:
+                    errors.setdefault(ptr, []).append(
+                        message(
+                            "ui.file_size",
+                            locale,
+                            {"name": fname, "size": _human(node.file.max_size)},
+                        )
+                    )
+        return errors
+
+    def _visible_path(self, node: Node, values: Mapping[str, Any]) -> bool:
+        pruned = self.prune(values)
+        obj: Any = pruned
+        parent = self.root
+        for seg in node.segs[:-1]:
+            if not isinstance(obj, Mapping):
+                return True
+            obj = obj.get(seg, {})
+            parent = parent.child_map[seg]
+        return not node.activations or (isinstance(obj, Mapping) and node.visible_in(obj))
+
+    # -------------------------------------------------------------- validate
+    def validate(self, instance: Any, locale: str = "es") -> dict[str, list[str]]:
+        """Errors keyed by the pointer of the field to fix ("" = form level); {} when valid."""
+        if not isinstance(instance, Mapping):
+            return {"": [message("not_object", locale)]}
+        data = self.prune(instance)
+        errors: dict[str, list[str]] = {}
+        for err in self._validator.iter_errors(data):
+            for ptr, key, params in self._map_error(err):
+                text = self._message(ptr, key, params, locale)
+                bucket = errors.setdefault(ptr, [])
+                if text not in bucket:
+                    bucket.append(text)
+        return errors
+
+    def is_valid(self, instance: Any) -> bool:
+        return isinstance(instance, Mapping) and self._validator.is_valid(self.prune(instance))
+
+    def _map_error(self, err: ValidationError) -> list[tuple[str, str, dict[str, Any]]]:
+        kw = str(err.validator)
+        parts = list(err.absolute_path)
+        inst = err.instance
+        value = err.validator_value
+        if kw == "required" and isinstance(inst, Mapping) and isinstance(value, list):
+            return [(self._field_ptr([*parts, n]), "required", {}) for n in value if n not in inst]
+        if kw == "dependentRequired" and isinstance(inst, Mapping) and isinstance(value, dict):
+            return [
+                (self._field_ptr([*parts, d]), "required", {})
+                for prop, deps in value.items()
+                if prop in inst
+                for d in deps
+                if d not in inst
+            ]
+        if kw == "additionalProperties" and isinstance(inst, Mapping):
+            props = err.schema.get("properties", {}) if isinstance(err.schema, Mapping) else {}
+            return [
+                (pointer([*parts, k]), "additionalProperties", {}) for k in inst if k not in props
+            ]
+        ptr = self._field_ptr(parts)
+        if kw == "type":
+            return [(ptr, f"type.{value}", {})]
+        if kw == "format":
+            return [(ptr, f"format.{value}", {})]
+        if kw == "const":
+            return [(ptr, "const", {"value": encode_scalar(value)})]
+        if kw in ("enum", "pattern", "uniqueItems"):
+            return [(ptr, kw, {})]
+        return [(ptr, kw, {"limit": _limit(value)})]
+
+    def _message(self, ptr: str, key: str, params: dict[str, Any], locale: str) -> str:
+        node = self.node(ptr)
+        if node is not None:
+            overrides = node.ui.get("errors")
+            if isinstance(overrides, dict):
+                text = localized(overrides.get(key.split(".", 1)[0]), locale)
+                if text:
+                    return substitute(text, params)
+        return message(key, locale, params)
+
+    # -------------------------------------------------------------- describe
+    def describe(self) -> list[Field]:
+        out: list[Field] = []
+        self._describe(self.root, out)
+        return out
+
+    def _describe(self, node: Node, out: list[Field]) -> None:
+        types = {"enum_array": "array", "object_array": "array"}
+        for child in node.children:
+            out.append(
+                Field(
+                    path=child.path,
+                    name=child.name,
+                    type=types.get(child.kind, child.kind),
+                    format=child.fmt,
+                    labels={loc: child.title(loc) for loc in LOCALES},
+                    options=[
+                        (v, {loc: child.option_label(v, loc) for loc in LOCALES})
+                        for v, _ in child.options
+                    ],
+                    required=child.branch_required,
+                    widget=child.widget,
+                    conditional=child.conditional,
+                    repeated="*" in child.segs,
+                )
+            )
+            self._describe(child, out)
+
+    # -------------------------------------------------------------- render
+    def defaults(self) -> dict[str, Any]:
+        """The instance a fresh form starts from (schema defaults)."""
+        return self._defaults(self.root)
+
+    def _defaults(self, node: Node) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for child in node.children:
+            if child.kind == "object":
+                out[child.name] = self._defaults(child)
+            elif "default" in child.schema:
+                out[child.name] = child.schema["default"]
+        return out
+
+    def render(
+        self,
+        values: Mapping[str, Any] | None = None,
+        errors: Mapping[str, list[str]] | None = None,
+        locale: str = "es",
+        prefix: str = "cf",
+    ) -> Markup:
+        from .render import Renderer
+
+        data = self.defaults() if values is None else values
+        return Renderer(self, locale, prefix, errors or {}).render(data)
+
+    def render_form(
+        self,
+        action: str,
+        *,
+        values: Mapping[str, Any] | None = None,
+        errors: Mapping[str, list[str]] | None = None,
+        locale: str = "es",
+        hidden: Mapping[str, str] | None = None,
+        submit_label: str | None = None,
+        prefix: str = "cf",
+    ) -> Markup:
+        parts = [
+            Markup(
+                '<form method="post" action="{}" novalidate enctype="multipart/form-data" '
+                'class="fe-form">'
+            ).format(action)
+        ]
+        for name, value in (hidden or {}).items():
+            parts.append(Markup('<input type="hidden" name="{}" value="{}">').format(name, value))
+        parts.append(self.render(values, errors, locale, prefix))
+        label = submit_label or message("ui.submit", locale)
+        parts.append(
+            Markup('<button type="submit" class="btn btn-primary">{}</button></form>').format(label)
+        )
+        return Markup("").join(parts)
+
+
+def _accepts(accept: Iterable[str], filename: str, mime: str) -> bool:
+    low = filename.lower()
+    mime = mime.lower().split(";", 1)[0].strip()
+    for rule in accept:
+        r = rule.lower()
+        if r.startswith("."):
+            if low.endswith(r):
+                return True
+        elif r.endswith("/*"):
+            if mime.startswith(r[:-1]):
+                return True
+        elif mime == r:
+            return True
+    return False
+
+
+def _size_of(obj: Any) -> int | None:
+    length = getattr(obj, "content_length", None)
+    if isinstance(length, int) and length > 0:
+        return length
+    stream = getattr(obj, "stream", obj)
+    try:
+        pos = stream.tell()
+        stream.seek(0, 2)
+        size = int(stream.tell())
+        stream.seek(pos)
+        return size
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _human(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.0f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} B"
+
+
+# ------------------------------------------------------------------ cache / entry point
+_CACHE: OrderedDict[str, CompiledForm] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def compile_form(schema: dict[str, Any], ui: dict[str, Any] | None = None) -> CompiledForm:
+    """Compile (or fetch from the cache) a form; raises :class:`SchemaError` listing problems."""
+    problems: list[Problem] = []
+    if not precheck(schema, "", problems) or not precheck(ui, "/ui", problems):
+        raise SchemaError(problems)
+    try:
+        text = canonical_json(schema, ui)
+    except (TypeError, ValueError) as exc:
+        raise SchemaError([Problem("", f"not serialisable as JSON: {exc}")]) from None
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with _LOCK:
+        cached = _CACHE.get(digest)
+        if cached is not None:
+            _CACHE.move_to_end(digest)
+            return cached
+    copy = json.loads(json.dumps([schema, ui], ensure_ascii=False))
+    form = CompiledForm(copy[0], copy[1], digest)
+    with _LOCK:
+        _CACHE[digest] = form
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return form
+
+
+def clear_cache() -> None:
+    with _LOCK:
+        _CACHE.clear()
+
+
+__all__ = ["CompiledForm", "compile_form", "clear_cache", "norm_locale"]
