@@ -89,6 +89,8 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "servicedesk@localhost"),
         # Without a mail server the embedded mode prints mail to the console.
         "MAIL_CONSOLE": not mail_server,
+        # Flask-Mail would silently drop mail whenever TESTING is on; tests use a real server.
+        "MAIL_SUPPRESS_SEND": False,
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "UTC"),

@@ -28,14 +28,14 @@ from .models import (
 DEMO_PASSWORD = "demo-password"
 AREAS = ("Seguridad", "Limpieza", "Mantenimiento", "Soporte TI")
 PEOPLE = [
-    ("Ana Administradora", "admin@demo.local", Role.ADMIN, None),
-    ("Carlos Guardia", "carlos@demo.local", Role.COLLABORATOR, "Seguridad"),
-    ("Lucía Limpieza", "lucia@demo.local", Role.COLLABORATOR, "Limpieza"),
-    ("Miguel Mantenimiento", "miguel@demo.local", Role.COLLABORATOR, "Mantenimiento"),
-    ("Sofía Soporte", "sofia@demo.local", Role.COLLABORATOR, "Soporte TI"),
-    ("María Residente (Depto. 101)", "maria@demo.local", Role.CLIENT, None),
-    ("Juan Residente (Depto. 302)", "juan@demo.local", Role.CLIENT, None),
-    ("Empresa Ejemplo S.A.", "empresa@demo.local", Role.CLIENT, None),
+    ("Ana Administradora", "admin@example.com", Role.ADMIN, None),
+    ("Carlos Guardia", "carlos@example.com", Role.COLLABORATOR, "Seguridad"),
+    ("Lucía Limpieza", "lucia@example.com", Role.COLLABORATOR, "Limpieza"),
+    ("Miguel Mantenimiento", "miguel@example.com", Role.COLLABORATOR, "Mantenimiento"),
+    ("Sofía Soporte", "sofia@example.com", Role.COLLABORATOR, "Soporte TI"),
+    ("María Residente (Depto. 101)", "maria@example.com", Role.CLIENT, None),
+    ("Juan Residente (Depto. 302)", "juan@example.com", Role.CLIENT, None),
+    ("Empresa Ejemplo S.A.", "empresa@example.com", Role.CLIENT, None),
 ]
 
 SOPORTE_SCHEMA: dict[str, Any] = {
@@ -120,7 +120,7 @@ def load(progress: Callable[[str], None] = lambda _msg: None) -> dict[str, str]:
     db.session.add_all(areas.values())
     people = _people(areas)
     progress("users")
-    types = _types(areas, people["admin@demo.local"])
+    types = _types(areas, people["admin@example.com"])
     progress("ticket types")
     _tickets(types, people, areas)
     progress("tickets")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 MIN_PASSWORD = 10
@@ -56,7 +56,9 @@ class InviteForm(FlaskForm):
         Length(max=254),
     ])
     role = SelectField(_l("Role"), choices=[
-        ("client", _l("Client")), ("collaborator", _l("Collaborator")),
-        ("admin", _l("Administrator")),
+        SelectChoice("client", _l("Client")), SelectChoice("collaborator", _l("Collaborator")),
+        SelectChoice("admin", _l("Administrator")),
     ])
-    language = SelectField(_l("Language"), choices=[("es", "Español"), ("en", "English")])
+    language = SelectField(_l("Language"), choices=[
+        SelectChoice("es", "Español"), SelectChoice("en", "English"),
+    ])

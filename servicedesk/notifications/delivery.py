@@ -22,10 +22,13 @@ def _send(message: OutboxMessage) -> None:
         print(f"--- mail to {message.recipient}: {message.subject}\n{message.body_text}\n---",
               file=sys.stdout, flush=True)
         return
-    mail.send(Message(
+    outgoing = Message(
         subject=message.subject, recipients=[message.recipient], body=message.body_text,
-        html=message.body_html or None, msgId=message.message_id,
-    ))
+        html=message.body_html or None,
+    )
+    # The outbox's Message-ID, not a fresh one: a resend is recognisably the same mail.
+    outgoing.msgId = message.message_id
+    mail.send(outgoing)
 
 
 def deliver(message_id: int) -> bool:
