@@ -15,7 +15,7 @@ from .models import Role, User
 
 def _print_logins() -> None:
     """Print the demo logins so a new user can sign in at once."""
-    click.echo("\nDemo logins (password: %s):" % demo.DEMO_PASSWORD)
+    click.echo(f"\nDemo logins (password: {demo.DEMO_PASSWORD}):")
     for name, email, role, _area in demo.PEOPLE:
         click.echo(f"  {role:<13} {email:<22} {name}")
     click.echo("")
@@ -96,7 +96,7 @@ def worker_command(burst: bool) -> None:
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("REDIS_URL is not set: mail is delivered in-process.")
-    worker = Worker(["mail"], connection=Redis.from_url(url))
+    worker = Worker([current_app.config["RQ_QUEUE"]], connection=Redis.from_url(url))
     worker.work(with_scheduler=True, burst=burst)
 
 

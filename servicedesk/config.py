@@ -78,6 +78,7 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL", ""),
+        "RQ_QUEUE": env.get("RQ_QUEUE", "servicedesk-mail"),
         "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 25) * 1024 * 1024,
         "MAIL_SERVER": mail_server,

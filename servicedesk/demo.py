@@ -25,7 +25,7 @@ from .models import (
     utcnow,
 )
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for the demo on purpose
 AREAS = ("Seguridad", "Limpieza", "Mantenimiento", "Soporte TI")
 PEOPLE = [
     ("Ana Administradora", "admin@example.com", Role.ADMIN, None),
@@ -209,7 +209,7 @@ def _work(ticket: Ticket, agent: User, created: Any) -> None:
 def generate(count: int, seed: int = 7, batch: int = 1000,
              on_batch: Callable[[int], None] = lambda _n: None) -> int:
     """Insert count synthetic tickets in batches; return how many were written."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - repeatable fake data, not secrets
     versions = db.session.scalars(select(TicketTypeVersion)).all()
     clients = list(db.session.scalars(select(User.id).where(User.role == Role.CLIENT)))
     staff = list(db.session.scalars(select(User.id).where(User.role == Role.COLLABORATOR)))

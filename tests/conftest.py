@@ -31,9 +31,13 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]
 
 
 def require_service(name: str, reason: str) -> None:
-    """Skip when a service is missing, or fail when CI said every service must be there."""
+    """Skip when a service is missing, or fail when CI said this service must be there.
+
+    REQUIRE_SERVICES is a comma-separated list (chromium, redis, postgresql) or "all".
+    """
     message = f"missing service {name}: {reason}"
-    if os.environ.get("REQUIRE_SERVICES") == "1":
+    required = {s.strip() for s in os.environ.get("REQUIRE_SERVICES", "").split(",")}
+    if name in required or "all" in required:
         pytest.fail(message)
     pytest.skip(message)
 
@@ -61,6 +65,8 @@ def _postgres_database(base_url: str) -> Iterator[str]:
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Yield the URL of an empty database for this test session."""
     base = os.environ.get("TEST_DATABASE_URL")
+    if not base and "postgresql" in os.environ.get("REQUIRE_SERVICES", ""):
+        pytest.fail("missing service postgresql: TEST_DATABASE_URL is not set")
     if base:
         yield from _postgres_database(base)
     else:

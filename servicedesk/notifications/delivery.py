@@ -61,7 +61,8 @@ def relay(ids: Iterable[int]) -> int:
 
     queued = 0
     try:
-        queue = Queue("mail", connection=Redis.from_url(current_app.config["REDIS_URL"]))
+        queue = Queue(current_app.config["RQ_QUEUE"],
+                      connection=Redis.from_url(current_app.config["REDIS_URL"]))
         for message_id in ids:
             queue.enqueue("servicedesk.notifications.jobs.deliver_job", message_id,
                           retry=Retry(max=3, interval=[10, 60, 300]),
@@ -73,7 +74,7 @@ def relay(ids: Iterable[int]) -> int:
                 .values(status=OutboxStatus.QUEUED)
             )
             queued += 1
-    except RedisError as exc:
+    except (RedisError, OSError) as exc:
         current_app.logger.warning("Redis unavailable, outbox kept for the relay: %s", exc)
     db.session.commit()
     return queued

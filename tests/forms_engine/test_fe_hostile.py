@@ -1,0 +1,127 @@
+"""Untrusted schemas: every hostile one refused fast, with a pointer and a clear message."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from forms_engine import SchemaError, compile_form
+
+sys.path.insert(0, str(Path(__file__).parent))
+from hostile import ACCEPTED_TRICKY_SCHEMAS, HOSTILE_SCHEMAS  # noqa: E402
+
+EXPECTED = {
+    "redos_without_maxlength": ("/properties/a", "maxLength"),
+    "remote_ref": ("/properties/a/$ref", "remote $ref"),
+    "file_ref": ("/properties/a/$ref", "file $ref"),
+    "ref_cycle": ("/$defs/", "cycle"),
+    "ref_cycle_through_object": ("/$defs/node", "cycle"),
+    "nesting_60_levels": ("/properties/n", "nested deeper than 32"),
+    "objects_5_levels": ("/properties/n", "nested more than 3 levels"),
+    "unknown_format": ("/properties/a/format", "unknown format 'credit-card'"),
+    "three_megabytes": ("", "256 KB"),
+    "invalid_regex_lookbehind": ("/properties/a/pattern", "RE2"),
+    "invalid_regex_paren": ("/properties/a/pattern", "RE2"),
+    "pattern_too_long": ("/properties/a/pattern", "longer than 512"),
+    "non_object_root": ("/type", "root must be"),
+    "array_root": ("/type", "root must be"),
+    "too_many_properties": ("/properties", "more than 200 fields"),
+    "unsupported_keyword": ("/patternProperties", "unsupported keyword"),
+    "additional_properties_true": ("/additionalProperties", "only be false"),
+    "type_list": ("/properties/a/type", "one string"),
+    "meta_schema_violation": ("/properties/a/maxLength", "2020-12"),
+    "unknown_local_ref": ("/properties/a/$ref", "#/$defs/<name>"),
+}
+
+
+def test_corpus_is_covered() -> None:
+    assert {name for name, _ in HOSTILE_SCHEMAS} == set(EXPECTED)
+
+
+@pytest.mark.parametrize(("name", "schema"), HOSTILE_SCHEMAS, ids=[n for n, _ in HOSTILE_SCHEMAS])
+def test_hostile_schema_refused_fast(name: str, schema: dict[str, object]) -> None:
+    start = time.perf_counter()
+    with pytest.raises(SchemaError) as info:
+        compile_form(schema)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 1.0, f"{name} took {elapsed:.3f}s"
+    pointer, fragment = EXPECTED[name]
+    problems = info.value.problems
+    assert problems
+    assert any(p.pointer.startswith(pointer) and fragment in p.message for p in problems), problems
+
+
+def test_every_problem_listed_at_once() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"type": "string", "pattern": "("},
+            "b": {"type": "string", "format": "nope", "maxLength": 3},
+            "c": {"$ref": "https://x.example/s.json"},
+        },
+        "additionalProperties": True,
+    }
+    with pytest.raises(SchemaError) as info:
+        compile_form(schema)
+    pointers = {p.pointer for p in info.value.problems}
+    assert {
+        "/properties/a",
+        "/properties/a/pattern",
+        "/properties/b/format",
+        "/properties/c/$ref",
+        "/additionalProperties",
+    } <= pointers
+
+
+def test_ui_hints_are_validated() -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "string", "maxLength": 3}}}
+    ui = {
+        "order": ["zz"],
+        "fields": {"nope": {}, "a": {"widget": "checkboxes", "colour": "red"}},
+        "sections": [{"title": "S", "fields": ["b"]}],
+        "theme": "dark",
+    }
+    with pytest.raises(SchemaError) as info:
+        compile_form(schema, ui)
+    pointers = {p.pointer for p in info.value.problems}
+    assert {
+        "/ui/order/0",
+        "/ui/fields/nope",
+        "/ui/fields/a/widget",
+        "/ui/fields/a/colour",
+        "/ui/sections/0/fields/0",
+        "/ui/theme",
+    } <= pointers
+
+
+def test_redos_pattern_with_maxlength_is_safe_under_re2() -> None:
+    form = compile_form(dict(ACCEPTED_TRICKY_SCHEMAS)["redos_with_maxlength"])
+    start = time.perf_counter()
+    errors = form.validate({"a": "a" * 60 + "b"})
+    assert time.perf_counter() - start < 0.5
+    assert list(errors) == ["/a"]
+    assert form.validate({"a": "a" * 60}) == {}
+
+
+def test_script_title_is_accepted_and_escaped() -> None:
+    form = compile_form(dict(ACCEPTED_TRICKY_SCHEMAS)["script_title"])
+    html = str(form.render())
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    errors = {"/a": ["<b>bad</b>"]}
+    html = str(form.render({"a": '"><script>x</script>'}, errors))
+    assert "<script>" not in html and "<b>" not in html
+    assert "&#34;&gt;&lt;script&gt;" in html
+
+
+def test_big_but_allowed_schema_compiles_quickly() -> None:
+    props = {
+        f"f{i}": {"type": "string", "maxLength": 10, "description": "d" * 1000, "title": "t"}
+        for i in range(200)
+    }
+    start = time.perf_counter()
+    compile_form({"type": "object", "properties": props})
+    assert time.perf_counter() - start < 1.0
