@@ -481,7 +481,7 @@ class Compiler:
         depth: int,
         in_array: bool,
     ) -> Node | None:
-        for key in sorted(set(sch) - ARRAY_KW - ANNOTATIONS):
+        for key in sorted((set(sch) & KNOWN_KW) - ARRAY_KW - ANNOTATIONS):
             self.problem(f"{sptr}/{esc(key)}", f"'{key}' does not apply to an array field")
         items_raw = sch.get("items")
         if items_raw is None:
@@ -593,7 +593,7 @@ class Compiler:
     def _object(
         self, node: Node, sch: dict[str, Any], sptr: str, depth: int, in_array: bool
     ) -> None:
-        for key in sorted(set(sch) - OBJECT_KW - ANNOTATIONS - ROOT_KW):
+        for key in sorted((set(sch) & KNOWN_KW) - OBJECT_KW - ANNOTATIONS - ROOT_KW):
             self.problem(f"{sptr}/{esc(key)}", f"'{key}' does not apply to an object")
         if "additionalProperties" in sch and sch["additionalProperties"] is not False:
             self.problem(

@@ -66,7 +66,7 @@ def parse_number(text: str, integer: bool) -> int | float | str:
     s = text.strip()
     if "," in s and "." not in s and s.count(",") == 1:
         s = s.replace(",", ".")
-    if not s or len(s) > 40 or not s.isascii():
+    if not s or len(s) > 400 or not s.isascii():
         return text
     body = s[1:] if s[0] in "+-" else s
     if body.isdigit():
@@ -121,7 +121,8 @@ class CompiledForm:
         compiler = Compiler(schema, ui)
         root = compiler.run()
         if compiler.problems or root is None:
-            raise SchemaError(compiler.problems or [Problem("", "invalid schema")])
+            unique = list(dict.fromkeys(compiler.problems))
+            raise SchemaError(unique or [Problem("", "invalid schema")])
         self.schema = schema
         self.ui = ui
         self.hash = digest
@@ -211,6 +212,30 @@ class CompiledForm:
                     self._prune_obj(child, row) if isinstance(row, Mapping) else row
                     for row in value
                 ]
+        return out
+
+    def normalize(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        """The canonical instance a form submission would produce for ``instance``.
+
+        Hidden fields removed, visible groups present (possibly empty), unchecked single
+        checkboxes ``false``. ``parse(to_form_data(x)) == x`` holds for canonical valid ``x``.
+        """
+        return self.prune(self._normalize_obj(self.root, instance))
+
+    def _normalize_obj(self, node: Node, obj: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(obj)
+        for child in node.children:
+            present = child.name in out
+            value = out.get(child.name)
+            if child.kind == "object" and (not present or isinstance(value, Mapping)):
+                out[child.name] = self._normalize_obj(child, value or {})
+            elif child.kind == "object_array" and isinstance(value, list):
+                out[child.name] = [
+                    self._normalize_obj(child, row) if isinstance(row, Mapping) else row
+                    for row in value
+                ]
+            elif child.kind == "boolean" and child.widget == "checkbox" and not present:
+                out[child.name] = False
         return out
 
     # -------------------------------------------------------------- parse

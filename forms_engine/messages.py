@@ -161,7 +161,7 @@ def message(key: str, locale: str, params: Mapping[str, object] | None = None) -
     """The catalogue text for ``key`` in ``locale`` with ``params`` substituted."""
     catalogue = MESSAGES[norm_locale(locale)]
     params = params or {}
-    if params.get("limit") == 1 and key + "_one" in catalogue:
+    if str(params.get("limit")) == "1" and key + "_one" in catalogue:
         key = key + "_one"
     template = catalogue.get(key)
     if template is None:
