@@ -178,7 +178,9 @@ def _tickets(types: dict[str, TicketTypeVersion], people: dict[str, User],
         ticket.events.append(TicketEvent(kind="created", actor=ticket.requester,
                                          created_at=created))
         if status != Status.NEW:
-            _work(ticket, staff[index % len(staff)], created)
+            # The work goes to a member of the ticket's area, as routing would do.
+            agent = next((u for u in staff if ticket.area in u.areas), staff[0])
+            _work(ticket, agent, created)
 
 
 def _work(ticket: Ticket, agent: User, created: Any) -> None:
