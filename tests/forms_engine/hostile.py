@@ -45,18 +45,26 @@ HOSTILE_SCHEMAS: list[tuple[str, dict[str, Any]]] = [
     ("unknown_format", _obj({"a": {"type": "string", "format": "credit-card"}})),
     (
         "three_megabytes",
-        _obj({f"f{i}": {"type": "string", "maxLength": 10, "description": "x" * 3000}
-              for i in range(1000)}),
+        _obj(
+            {
+                f"f{i}": {"type": "string", "maxLength": 10, "description": "x" * 3000}
+                for i in range(1000)
+            }
+        ),
     ),
-    ("invalid_regex_lookbehind", _obj({"a": {"type": "string", "maxLength": 9,
-                                             "pattern": "(?<=a)b"}})),
+    (
+        "invalid_regex_lookbehind",
+        _obj({"a": {"type": "string", "maxLength": 9, "pattern": "(?<=a)b"}}),
+    ),
     ("invalid_regex_paren", _obj({"a": {"type": "string", "maxLength": 9, "pattern": "("}})),
     ("pattern_too_long", _obj({"a": {"type": "string", "maxLength": 9, "pattern": "a" * 600}})),
     ("non_object_root", {"type": "string", "maxLength": 5}),
     ("array_root", {"type": "array", "items": {"enum": ["a"]}}),
     ("too_many_properties", _obj({f"f{i}": {"type": "integer"} for i in range(250)})),
-    ("unsupported_keyword", _obj({"a": {"type": "integer"}},
-                                 patternProperties={"^x": {"type": "integer"}})),
+    (
+        "unsupported_keyword",
+        _obj({"a": {"type": "integer"}}, patternProperties={"^x": {"type": "integer"}}),
+    ),
     ("additional_properties_true", _obj({"a": {"type": "integer"}}, additionalProperties=True)),
     ("type_list", _obj({"a": {"type": ["string", "null"], "maxLength": 3}})),
     ("meta_schema_violation", _obj({"a": {"type": "string", "maxLength": -1}})),
@@ -71,8 +79,14 @@ ACCEPTED_TRICKY_SCHEMAS: list[tuple[str, dict[str, Any]]] = [
     (
         "script_title",
         _obj(
-            {"a": {"type": "string", "maxLength": 5, "title": "<script>alert(1)</script>",
-                   "description": "<img src=x onerror=alert(1)>"}},
+            {
+                "a": {
+                    "type": "string",
+                    "maxLength": 5,
+                    "title": "<script>alert(1)</script>",
+                    "description": "<img src=x onerror=alert(1)>",
+                }
+            },
             title="<script>alert(1)</script>",
         ),
     ),

@@ -104,8 +104,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     },
                     "allOf": [
                         {
-                            "if": {"properties": {"kind": {"const": "part"}},
-                                   "required": ["kind"]},
+                            "if": {"properties": {"kind": {"const": "part"}}, "required": ["kind"]},
                             "then": {"properties": {"sku": {"type": "string", "maxLength": 8}}},
                         }
                     ],

@@ -65,7 +65,7 @@ def test_radio_and_checkbox_groups_use_fieldset_legend() -> None:
     html = str(form.render(locale="es"))
     assert '<fieldset class="fe-section mb-4"><legend class="h5">Prioridad</legend>' in html
     assert 'type="radio"' in html and ">Azul</label>" in html
-    assert 'value="2" checked' in html and '>Media</label>' in html  # default used
+    assert 'value="2" checked' in html and ">Media</label>" in html  # default used
     html = str(compile_form(SCHEMAS["enum_arrays"]).render({"tags": ["red"]}))
     assert '<fieldset class="fe-choices" id="cf-tags-group">' in html
     assert 'name="cf-tags" value="red" checked' in html
