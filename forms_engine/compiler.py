@@ -772,11 +772,16 @@ class Compiler:
                 self.problem(tw, shape)
                 continue
             if "const" in test:
-                values.append((name, (test["const"],)))
+                allowed: tuple[Any, ...] = (test["const"],)
             elif isinstance(test.get("enum"), list):
-                values.append((name, tuple(test["enum"])))
+                allowed = tuple(test["enum"])
             else:
                 self.problem(tw, shape)
+                continue
+            if any(_scalar_type(v) is None for v in allowed):
+                self.problem(tw, "if tests compare with strings, numbers or booleans only")
+                continue
+            values.append((name, allowed))
         for i, r in enumerate(req):
             if isinstance(r, str):
                 refs.append((r, f"{where}/required/{i}"))
@@ -825,12 +830,21 @@ class Compiler:
             for act in child.activations:
                 ctl |= act.controllers()
             deps[child.name] = {c for c in ctl if c in node.child_map}
-            for c in deps[child.name]:
-                controller = node.child_map[c]
-                if child.activations and controller.kind in ("object", "object_array"):
-                    self.problem(
-                        child.spointer, f"conditions can only test scalar fields (not '{c}')"
-                    )
+            for act in child.activations:
+                if act.test is None:
+                    continue
+                for c, _ in act.test.values:
+                    controller = node.child_map.get(c)
+                    if controller is not None and controller.kind not in (
+                        "string",
+                        "integer",
+                        "number",
+                        "boolean",
+                    ):
+                        self.problem(
+                            child.spointer,
+                            f"if can only test const/enum of scalar fields (not '{c}')",
+                        )
         order: list[Node] = []
         done: set[str] = set()
         pending = list(node.children)

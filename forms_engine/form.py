@@ -131,6 +131,7 @@ class CompiledForm:
         self.validation_schema: dict[str, Any] = emit(root)
         self._validator: Any = FormValidator(self.validation_schema, format_checker=FORMAT_CHECKER)
         self._by_path: dict[str, Node] = {}
+        self._position: dict[int, int] = {}
         self._index(root)
         title = schema.get("title")
         self.title: str | None = title if isinstance(title, str) else None
@@ -138,6 +139,7 @@ class CompiledForm:
     def _index(self, node: Node) -> None:
         for child in node.children:
             self._by_path[child.path] = child
+            self._position[id(child)] = len(self._position)
             self._index(child)
 
     # -------------------------------------------------------------- lookup
@@ -416,7 +418,14 @@ class CompiledForm:
                 bucket = errors.setdefault(ptr, [])
                 if text not in bucket:
                     bucket.append(text)
-        return errors
+        return dict(sorted(errors.items(), key=self._sort_key))
+
+    def _sort_key(self, item: tuple[str, list[str]]) -> tuple[int, list[int], str]:
+        ptr = item[0]
+        node = self.node(ptr)
+        position = self._position.get(id(node), len(self._position)) if ptr else -1
+        rows = [int(p) for p in _ptr_segments(ptr) if p.isdigit()]
+        return position, rows, ptr
 
     def is_valid(self, instance: Any) -> bool:
         return isinstance(instance, Mapping) and self._validator.is_valid(self.prune(instance))
@@ -502,6 +511,8 @@ class CompiledForm:
                 out[child.name] = self._defaults(child)
             elif "default" in child.schema:
                 out[child.name] = child.schema["default"]
+            elif "const" in child.schema:
+                out[child.name] = child.schema["const"]
         return out
 
     def render(

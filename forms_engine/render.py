@@ -243,8 +243,12 @@ class Renderer:
             if node.kind == "number":
                 itype = "text"
                 extra += ' inputmode="decimal"'
-        if itype == "time":
-            extra += ' step="1"' if len(text) > 5 else ""
+        if itype == "time" and text:
+            if len(text) > 8:
+                itype = "text"  # fractions or an offset: <input type=time> would blank it
+            elif len(text) > 5:
+                extra += ' step="1"'
+
         cls = "form-control is-invalid" if invalid else "form-control"
         self.out.append(
             f'<label class="form-label" for="{_e(fid)}">{self._label_text(node)}</label>'
