@@ -125,3 +125,127 @@ def test_big_but_allowed_schema_compiles_quickly() -> None:
     start = time.perf_counter()
     compile_form({"type": "object", "properties": props})
     assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    ("schema", "ui", "pointer", "fragment"),
+    [
+        (
+            {"type": "object", "properties": {"a": {"type": "integer"}}},
+            {"fields": {"a": {"widget": "textarea"}}},
+            "/ui/fields/a/widget",
+            "does not fit",
+        ),
+        (
+            {"type": "object", "properties": {"a": {"type": "string", "maxLength": 3}}},
+            {"fields": {"a": {"widget": "select"}}},
+            "/ui/fields/a/widget",
+            "needs enum",
+        ),
+        (
+            {"type": "object", "properties": {"a": {"enum": ["x"]}}},
+            {"fields": {"a": {"options": {"y": "Y"}}}},
+            "/ui/fields/a/options/y",
+            "unknown option",
+        ),
+        (
+            {"type": "object", "properties": {"a": {"type": "integer"}}},
+            {"fields": {"a": {"errors": {"colour": "x"}}}},
+            "/ui/fields/a/errors/colour",
+            "unknown error keyword",
+        ),
+        (
+            {"type": "object", "properties": {"a": {"type": "integer"}}},
+            {"fields": {"a": {"label": 5}}},
+            "/ui/fields/a/label",
+            "locale",
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {"a": {"type": "integer"}},
+                "if": {"properties": {"a": {"minimum": 3}}},
+                "then": {"required": ["a"]},
+            },
+            None,
+            "/if/properties/a",
+            "const",
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {"a": {"type": "integer"}},
+                "then": {"required": ["a"]},
+            },
+            None,
+            "",
+            "then/else without if",
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {"a": {"type": "integer"}},
+                "dependentRequired": {"a": ["zz"]},
+            },
+            None,
+            "/dependentRequired/a/0",
+            "unknown field",
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {"a": {"type": "integer"}},
+                "if": {"properties": {"a": {"const": 1}}, "required": ["a"]},
+                "then": {"properties": {"a": {"type": "integer"}}},
+            },
+            None,
+            "/then/properties/a",
+            "already declared",
+        ),
+        (
+            {"type": "object", "properties": {"a": {"type": "string", "enum": ["", "x"]}}},
+            None,
+            "/properties/a/enum/0",
+            "empty string",
+        ),
+        (
+            {"type": "object", "properties": {"a b": {"type": "integer"}}},
+            None,
+            "/properties/a b",
+            "field names",
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {
+                    "f": {"type": "array", "items": {"type": "string"}, "x-file": {"maxSize": -1}}
+                },
+            },
+            None,
+            "/properties/f",
+            "maxItems",
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {
+                    "r": {
+                        "type": "array",
+                        "items": {"type": "object", "properties": {"x": {"type": "integer"}}},
+                    }
+                },
+            },
+            None,
+            "/properties/r",
+            "maxItems",
+        ),
+    ],
+)
+def test_subset_problems(
+    schema: dict[str, object], ui: dict[str, object] | None, pointer: str, fragment: str
+) -> None:
+    with pytest.raises(SchemaError) as info:
+        compile_form(schema, ui)
+    assert any(p.pointer == pointer and fragment in p.message for p in info.value.problems), (
+        info.value.problems
+    )

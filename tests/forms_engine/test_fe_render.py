@@ -122,3 +122,54 @@ def test_render_form_wrapper() -> None:
         '<form method="post" action="/send?a=1&amp;b=2" novalidate enctype="multipart/form-data"'
     )
     assert 'name="csrf_token" value="t&lt;&gt;"' in html and ">Go</button></form>" in html
+
+
+def test_dependent_schema_field_follows_presence() -> None:
+    form = compile_form(SCHEMAS["dependencies"])
+    html = str(form.render({}))
+    tax = re.search(r'<div class="mb-3 fe-field" id="cf-tax_id-field"[^>]*>', html)
+    assert tax is not None and tax.group(0).endswith(" hidden>")
+    assert "present" in tax.group(0)
+    html = str(form.render({"wants_invoice": "yes"}))
+    tax = re.search(r'<div class="mb-3 fe-field" id="cf-tax_id-field"[^>]*>', html)
+    assert tax is not None and not tax.group(0).endswith(" hidden>")
+
+
+def test_else_branch_marked_negated_and_rows_conditions_per_row() -> None:
+    form = compile_form(SCHEMAS["else_branch"])
+    html = str(form.render({"has_account": True}))
+    assert re.search(r'id="cf-new_name-field"[^>]*&#34;neg&#34;:true[^>]*hidden>', html)
+    rows = compile_form(SCHEMAS["object_arrays"])
+    html = str(rows.render({"items": [{"qty": 1, "kind": "part"}, {"qty": 2}]}))
+    first = re.search(r'<div class="mb-3 fe-field" id="cf-items.0.sku-field"[^>]*>', html)
+    second = re.search(r'<div class="mb-3 fe-field" id="cf-items.1.sku-field"[^>]*>', html)
+    assert first is not None and second is not None
+    assert not first.group(0).endswith(" hidden>") and second.group(0).endswith(" hidden>")
+    assert "cf-items.0.kind" in first.group(0)
+
+
+def test_multiselect_and_hidden_widgets() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "tags": {"type": "array", "items": {"enum": ["a", "b"]}},
+            "source": {"type": "string", "maxLength": 10},
+        },
+    }
+    ui = {"fields": {"tags": {"widget": "multiselect"}, "source": {"widget": "hidden"}}}
+    form = compile_form(schema, ui)
+    html = str(form.render({"tags": ["b"], "source": "web"}))
+    assert '<select multiple class="form-select" id="cf-tags" name="cf-tags">' in html
+    assert '<option value="b" selected>b</option>' in html
+    assert '<input type="hidden" name="cf-source" id="cf-source" value="web">' in html
+    assert form.parse({"cf-tags": ["a", "b"], "cf-source": "web"}) == {
+        "tags": ["a", "b"],
+        "source": "web",
+    }
+
+
+def test_english_interface_strings() -> None:
+    form = compile_form(SCHEMAS["object_arrays"])
+    html = str(form.render(locale="en", errors={"/items/0/qty": ["x"]}))
+    assert "Please fix the following errors:" in html and "Remove this item" in html
+    assert ">Cantidad (1)</a>" in html
