@@ -108,6 +108,10 @@ def _limit(value: Any) -> str:
     return str(value)
 
 
+def _is_index(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def _ptr_segments(ptr: str) -> list[str]:
     if not ptr:
         return []
@@ -150,7 +154,7 @@ class CompiledForm:
         for seg in _ptr_segments(ptr):
             if node is None:
                 return None
-            if node.kind == "object_array" and seg.isdigit():
+            if node.kind == "object_array" and _is_index(seg):
                 segs.append("*")
                 continue
             if node.kind in ("enum_array", "file"):
@@ -178,11 +182,14 @@ class CompiledForm:
 
     def label(self, ptr: str, locale: str = "es") -> str:
         node = self.node(ptr)
-        if node is None or node is self.root:
+        if node is None:
+            segments = _ptr_segments(ptr)
+            return segments[-1] if segments else self.title or ""
+        if node is self.root:
             return self.title or ""
         text = node.title(locale)
         parts = _ptr_segments(ptr)
-        numbers = [int(p) + 1 for p in parts if p.isdigit()]
+        numbers = [int(p) + 1 for p in parts if _is_index(p)]
         if numbers and node.segs and "*" in node.segs:
             return f"{text} ({numbers[0]})"
         return text
@@ -288,7 +295,7 @@ class CompiledForm:
         for key in keys:
             if key.startswith(base):
                 head = key[len(base) :].split(".", 1)[0]
-                if head.isdigit() and len(head) <= 6:
+                if _is_index(head) and len(head) <= 6:
                     indices.setdefault(int(head), []).append(key)
         rows: list[dict[str, Any]] = []
         for index in sorted(indices)[:MAX_ROWS]:
@@ -424,7 +431,7 @@ class CompiledForm:
         ptr = item[0]
         node = self.node(ptr)
         position = self._position.get(id(node), len(self._position)) if ptr else -1
-        rows = [int(p) for p in _ptr_segments(ptr) if p.isdigit()]
+        rows = [int(p) for p in _ptr_segments(ptr) if _is_index(p)]
         return position, rows, ptr
 
     def is_valid(self, instance: Any) -> bool:

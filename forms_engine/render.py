@@ -85,8 +85,9 @@ class Renderer:
         )
         for ptr, msgs in self.errors.items():
             for msg in msgs:
-                if not ptr:
-                    out.append(f"<li>{_e(msg)}</li>")
+                if not ptr or self.form.node(ptr) is None:
+                    prefix = f"{self.form.label(ptr, self.locale)}: " if ptr else ""
+                    out.append(f"<li>{_e(prefix)}{_e(msg)}</li>")
                     continue
                 target = self._anchor(ptr)
                 label = self.form.label(ptr, self.locale) or ptr

@@ -173,3 +173,10 @@ def test_english_interface_strings() -> None:
     html = str(form.render(locale="en", errors={"/items/0/qty": ["x"]}))
     assert "Please fix the following errors:" in html and "Remove this item" in html
     assert ">Cantidad (1)</a>" in html
+
+
+def test_unknown_field_error_listed_without_link() -> None:
+    form = compile_form(SCHEMAS["scalars"])
+    errors = form.validate({"name": "a", "zzz": 1})
+    html = str(form.render({"name": "a"}, errors))
+    assert "<li>zzz: Este campo no está permitido.</li>" in html
