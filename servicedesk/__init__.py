@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     _init_extensions(app)
     _register_blueprints(app)
+    _serve_engine_assets(app)
     from . import cli, errors, i18n, security
 
     i18n.init_app(app)
@@ -67,3 +68,13 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, portal_bp, desk_bp, admin_bp):
         app.register_blueprint(blueprint)
+
+
+def _serve_engine_assets(app: Flask) -> None:
+    """Serve forms_engine's small show/hide script from the app itself."""
+    from flask import send_from_directory
+    from forms_engine import static_path
+
+    @app.get("/static/forms_engine/<path:filename>")
+    def forms_engine_static(filename: str):  # noqa: ANN202
+        return send_from_directory(static_path(), filename, max_age=3600)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from .catalog.builder import FieldSpec, to_schema
 from .extensions import db
 from .models import (
     Area,
@@ -38,57 +39,56 @@ PEOPLE = [
     ("Empresa Ejemplo S.A.", "empresa@example.com", Role.CLIENT, None),
 ]
 
-SOPORTE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "title": "Soporte",
-    "properties": {
-        "ubicacion": {"type": "string", "title": "Ubicación", "maxLength": 120,
-                      "description": "Edificio, piso o departamento donde ocurre."},
-        "categoria": {"type": "string", "title": "Categoría", "oneOf": [
-            {"const": "electricidad", "title": "Electricidad"},
-            {"const": "plomeria", "title": "Plomería"},
-            {"const": "ascensor", "title": "Ascensor"},
-            {"const": "red", "title": "Internet / red"},
-            {"const": "otro", "title": "Otro"},
-        ]},
-        "urgente": {"type": "boolean", "title": "¿Impide usar el servicio?"},
-        "detalle_otro": {"type": "string", "title": "¿Qué otro problema?", "maxLength": 200},
-    },
-    "required": ["ubicacion", "categoria"],
-    "if": {"properties": {"categoria": {"const": "otro"}}, "required": ["categoria"]},
-    "then": {"required": ["detalle_otro"]},
-}
-PROYECTO_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "title": "Proyecto",
-    "properties": {
-        "presupuesto": {"type": "number", "title": "Presupuesto estimado", "minimum": 0,
-                        "maximum": 10000000},
-        "fecha_inicio": {"type": "string", "format": "date", "title": "Fecha de inicio deseada"},
-        "areas_comunes": {"type": "array", "title": "Áreas comunes afectadas", "uniqueItems": True,
-                          "items": {"type": "string",
-                                    "enum": ["lobby", "jardin", "estacionamiento", "gimnasio"]}},
-    },
-    "required": ["fecha_inicio"],
-}
-CONSULTA_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "title": "Consulta",
-    "properties": {
-        "tema": {"type": "string", "title": "Tema", "enum": ["pagos", "reglamento", "reservas",
-                                                             "otro"]},
-        "telefono": {"type": "string", "title": "Teléfono de contacto", "format": "phone",
-                     "maxLength": 30},
-    },
-    "required": ["tema"],
-}
+def _soporte() -> list[FieldSpec]:
+    """Fields of the Soporte type, with a conditional field."""
+    return [
+        FieldSpec("ubicacion", "Ubicación", "text", True, max_length=120,
+                  help="Edificio, piso o departamento donde ocurre.",
+                  placeholder="Torre B, depto. 302"),
+        FieldSpec("categoria", "Categoría", "select", True, options=[
+            ("electricidad", "Electricidad"), ("plomeria", "Plomería"), ("ascensor", "Ascensor"),
+            ("red", "Internet / red"), ("otro", "Otro")]),
+        FieldSpec("detalle_otro", "¿Qué otro problema?", "text", True, max_length=200,
+                  show_when="categoria", show_value="otro"),
+        FieldSpec("urgente", "¿Impide usar el servicio?", "boolean"),
+        FieldSpec("fotos", "Fotos del problema", "file", max_items=5,
+                  accept=["image/*", "application/pdf"], max_size_mb=10),
+    ]
+
+
+def _proyecto() -> list[FieldSpec]:
+    """Fields of the Proyecto type, with a repeatable group."""
+    return [
+        FieldSpec("presupuesto", "Presupuesto estimado", "number", minimum=0,
+                  maximum=10000000),
+        FieldSpec("fecha_inicio", "Fecha de inicio deseada", "date", True),
+        FieldSpec("areas_comunes", "Áreas comunes afectadas", "checkboxes", options=[
+            ("lobby", "Lobby"), ("jardin", "Jardín"), ("estacionamiento", "Estacionamiento"),
+            ("gimnasio", "Gimnasio")]),
+        FieldSpec("materiales", "Materiales", "repeat", max_items=10),
+        FieldSpec("material", "Material", "text", True, parent="materiales", max_length=100),
+        FieldSpec("cantidad", "Cantidad", "integer", True, parent="materiales", minimum=1),
+    ]
+
+
+def _consulta() -> list[FieldSpec]:
+    """Fields of the Consulta type."""
+    return [
+        FieldSpec("tema", "Tema", "radio", True, options=[
+            ("pagos", "Pagos"), ("reglamento", "Reglamento"), ("reservas", "Reservas"),
+            ("otro", "Otro")]),
+        FieldSpec("telefono", "Teléfono de contacto", "phone",
+                  help="Si prefieres que te llamemos."),
+    ]
+
+
 TYPES = [
     ("soporte", "Soporte", "Fallas y reparaciones en tu departamento o áreas comunes.",
-     "Mantenimiento", "normal", "#dc3545", SOPORTE_SCHEMA),
+     "Mantenimiento", "normal", "#dc3545", _soporte),
     ("proyecto", "Proyecto", "Propuestas de mejora y obras que requieren presupuesto.",
-     "Mantenimiento", "low", "#198754", PROYECTO_SCHEMA),
+     "Mantenimiento", "low", "#198754", _proyecto),
     ("consulta", "Consulta", "Preguntas sobre pagos, reglamento o reservas.",
-     "Soporte TI", "normal", "#0d6efd", CONSULTA_SCHEMA),
+     "Soporte TI", "normal", "#0d6efd", _consulta),
 ]
 
 SAMPLE_TICKETS = [
@@ -101,7 +101,8 @@ SAMPLE_TICKETS = [
     ("consulta", "¿Cómo reservo el salón de eventos?", Status.WAITING, {"tema": "reservas"}),
     ("consulta", "Duda sobre la cuota de mantenimiento", Status.RESOLVED, {"tema": "pagos"}),
     ("proyecto", "Mejorar iluminación del jardín", Status.CLOSED,
-     {"presupuesto": 25000, "fecha_inicio": "2026-03-01", "areas_comunes": ["jardin"]}),
+     {"presupuesto": 25000, "fecha_inicio": "2026-03-01", "areas_comunes": ["jardin"],
+      "materiales": [{"material": "Lámpara LED solar", "cantidad": 12}]}),
     ("soporte", "Portón del estacionamiento no abre", Status.CLOSED,
      {"ubicacion": "Estacionamiento", "categoria": "otro", "detalle_otro": "Control remoto",
       "urgente": True}),
@@ -145,11 +146,12 @@ def _people(areas: dict[str, Area]) -> dict[str, User]:
 def _types(areas: dict[str, Area], admin: User) -> dict[str, TicketTypeVersion]:
     """Create Proyecto, Soporte and Consulta with their first form version."""
     versions: dict[str, TicketTypeVersion] = {}
-    for key, name, description, area, priority, color, schema in TYPES:
+    for key, name, description, area, priority, color, fields in TYPES:
+        schema, ui = to_schema(fields(), name)
         ticket_type = TicketType(key=key, name=name, description=description,
                                  default_area=areas[area], default_priority=priority,
                                  color=color, current_version=1)
-        version = TicketTypeVersion(ticket_type=ticket_type, number=1, schema=schema, ui={},
+        version = TicketTypeVersion(ticket_type=ticket_type, number=1, schema=schema, ui=ui,
                                     created_by=admin)
         db.session.add_all([ticket_type, version])
         versions[key] = version

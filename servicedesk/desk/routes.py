@@ -29,3 +29,22 @@ def dashboard() -> str:
     )
     tickets = db.session.scalars(query).all()
     return render_template("desk/dashboard.html", tickets=tickets)
+
+
+@bp.get("/tickets/<int:number>")
+@staff_required
+def ticket(number: int) -> str:
+    """Show a ticket with every field, labelled by its own form version, and its timeline."""
+    from flask import abort
+    from flask_babel import get_locale
+
+    from ..tickets import display
+
+    found = db.session.scalar(
+        visible_tickets(current_user).where(Ticket.number == number)
+        .options(joinedload(Ticket.type_version), joinedload(Ticket.requester))
+    )
+    if found is None:
+        abort(404)
+    return render_template("desk/ticket.html", ticket=found,
+                           rows=display.rows(found, str(get_locale())))

@@ -1,15 +1,23 @@
-"""Client pages."""
+"""Client pages: Mis tickets, Agregar petición, the ticket page."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
 
 from ..auth.decorators import client_required
 from ..extensions import db
-from ..models import Ticket
+from ..models import Ticket, TicketType
+from ..tickets import display
+from ..tickets.forms import TicketBaseForm
+from ..tickets.service import NewTicket, TicketInputError, check, create_ticket, form_for
 from ..tickets.visibility import visible_tickets
+from ..unit_of_work import commit
 from . import bp
 
 PAGE_SIZE = 50
@@ -27,3 +35,61 @@ def index() -> str:
     )
     tickets = db.session.scalars(query).all()
     return render_template("portal/index.html", tickets=tickets)
+
+
+@bp.get("/nueva")
+@client_required
+def choose_type() -> str:
+    """Let the client pick the kind of request among the active types."""
+    types = db.session.scalars(
+        select(TicketType).where(TicketType.active.is_(True), TicketType.current_version > 0)
+        .order_by(TicketType.name)
+    ).all()
+    return render_template("portal/choose_type.html", types=types)
+
+
+def active_type(key: str) -> TicketType:
+    """Return an active ticket type by key, or 404."""
+    ticket_type = db.session.scalar(select(TicketType).where(TicketType.key == key))
+    if ticket_type is None or not ticket_type.active or ticket_type.current_version < 1:
+        abort(404)
+    return ticket_type
+
+
+@bp.route("/nueva/<key>", methods=["GET", "POST"])
+@client_required
+def new_ticket(key: str) -> Response | str | tuple[str, int]:
+    """Show a type's generated form and file the ticket ("Agregar petición")."""
+    ticket_type = active_type(key)
+    version, form = form_for(ticket_type)
+    base = TicketBaseForm()
+    locale = str(get_locale())
+    values, errors = None, {}
+    if base.validate_on_submit():
+        values = form.parse(request.form, request.files)
+        new = NewTicket(ticket_type, base.subject.data or "", base.description.data or "",
+                        values, form.uploads(request.files, values=values))
+        try:
+            check(form, new, request.files, locale)
+        except TicketInputError as exc:
+            errors = exc.errors
+        else:
+            ticket = create_ticket(current_user, current_user, new, version)
+            commit()
+            flash(_("Your request was filed as ticket #%(number)d.", number=ticket.number),
+                  "success")
+            return redirect(url_for("portal.ticket", number=ticket.number))
+    status = 400 if errors else 200
+    return render_template("portal/new_ticket.html", ticket_type=ticket_type, base=base,
+                           fields=form.render(values, errors, locale), errors=errors), status
+
+
+@bp.get("/tickets/<int:number>")
+@client_required
+def ticket(number: int) -> str:
+    """Show one of the client's own tickets; anyone else's is a 404."""
+    found = db.session.scalar(visible_tickets(current_user).where(Ticket.number == number))
+    if found is None:
+        abort(404)
+    return render_template("portal/ticket.html", ticket=found,
+                           rows=display.rows(found, str(get_locale())))

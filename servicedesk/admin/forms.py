@@ -1,0 +1,53 @@
+"""Forms of Administración → Service Desk: areas and users."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices as a list of checkboxes; ids are checked by the service."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002,ANN003
+        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(*args, **kwargs)
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class AreaForm(FlaskForm):
+    """Create an area."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")),
+                                               Length(max=80)])
+
+
+class AreaEditForm(AreaForm):
+    """Rename an area and choose its members."""
+
+    members = CheckboxListField(_l("Members"))
+
+
+class UserEditForm(FlaskForm):
+    """Change a user's name, role, language and areas."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")),
+                                               Length(max=120)])
+    role = SelectField(_l("Role"), choices=[
+        SelectChoice("client", _l("Client")), SelectChoice("collaborator", _l("Collaborator")),
+        SelectChoice("admin", _l("Administrator")),
+    ])
+    language = SelectField(_l("Language"), choices=[
+        SelectChoice("es", "Español"), SelectChoice("en", "English"),
+    ])
+    areas = CheckboxListField(_l("Areas"))

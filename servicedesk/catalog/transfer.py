@@ -1,0 +1,110 @@
+"""Export a ticket type as one JSON document and import it elsewhere, identically."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from forms_engine import Problem, SchemaError, compile_form
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import PRIORITIES, Area, TicketType, User
+from .builder import KEY_RE
+from .versions import current_version, publish, same_form
+
+FORMAT = "servicedesk.ticket-type/1"
+MAX_DOCUMENT = 512 * 1024
+META_FIELDS = {"name": str, "description": str, "default_priority": str, "color": str,
+               "icon": str, "active": bool}
+
+
+class ImportError_(ValueError):
+    """The document cannot be imported; problems carry JSON Pointers into it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{p.pointer}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+def export_type(ticket_type: TicketType) -> dict[str, Any]:
+    """Return the type's metadata and current form as one document."""
+    version = current_version(ticket_type)
+    return {
+        "format": FORMAT,
+        "key": ticket_type.key,
+        "name": ticket_type.name,
+        "description": ticket_type.description,
+        "active": ticket_type.active,
+        "default_area": ticket_type.default_area.name if ticket_type.default_area else None,
+        "default_priority": ticket_type.default_priority,
+        "color": ticket_type.color,
+        "icon": ticket_type.icon,
+        "version": version.number if version else 0,
+        "schema": version.schema if version else {},
+        "ui": version.ui if version else {},
+    }
+
+
+def parse_document(raw: bytes | str) -> dict[str, Any]:
+    """Decode and check an import document's envelope; raise ImportError_."""
+    if len(raw) > MAX_DOCUMENT:
+        raise ImportError_([Problem("", f"the document is larger than {MAX_DOCUMENT} bytes")])
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ImportError_([Problem("", f"not valid JSON: {exc}")]) from exc
+    if not isinstance(doc, dict):
+        raise ImportError_([Problem("", "the document must be a JSON object")])
+    problems = _envelope_problems(doc)
+    if problems:
+        raise ImportError_(problems)
+    return doc
+
+
+def _envelope_problems(doc: dict[str, Any]) -> list[Problem]:
+    """List problems with the document's metadata fields."""
+    problems = []
+    if doc.get("format") != FORMAT:
+        problems.append(Problem("/format", f'must be "{FORMAT}"'))
+    if not isinstance(doc.get("key"), str) or not KEY_RE.match(doc["key"]):
+        problems.append(Problem("/key", "must be lowercase letters, digits and _"))
+    for name, kind in META_FIELDS.items():
+        if name in doc and not isinstance(doc[name], kind):
+            problems.append(Problem(f"/{name}", f"must be a {kind.__name__}"))
+    if not isinstance(doc.get("name"), str) or not doc["name"].strip():
+        problems.append(Problem("/name", "is required"))
+    if doc.get("default_priority", "normal") not in PRIORITIES:
+        problems.append(Problem("/default_priority", f"must be one of {', '.join(PRIORITIES)}"))
+    if not isinstance(doc.get("schema"), dict):
+        problems.append(Problem("/schema", "must be an object"))
+    if not isinstance(doc.get("ui", {}), dict):
+        problems.append(Problem("/ui", "must be an object"))
+    return problems
+
+
+def import_type(doc: dict[str, Any], author: User | None) -> tuple[TicketType, bool]:
+    """Create or update a type from a checked document; return it and whether it is new."""
+    schema, ui = doc["schema"], doc.get("ui") or {}
+    try:
+        compile_form(schema, ui or None)
+    except SchemaError as exc:
+        raise ImportError_([Problem("/schema" + p.pointer if not p.pointer.startswith("/ui")
+                                    else p.pointer, p.message) for p in exc.problems]) from exc
+    ticket_type = db.session.scalar(select(TicketType).where(TicketType.key == doc["key"]))
+    created = ticket_type is None
+    if ticket_type is None:
+        ticket_type = TicketType(key=doc["key"], current_version=0)
+        db.session.add(ticket_type)
+    for name in META_FIELDS:
+        if name in doc:
+            setattr(ticket_type, name, doc[name])
+    ticket_type.name = doc["name"].strip()
+    area_name = doc.get("default_area")
+    ticket_type.default_area = (
+        db.session.scalar(select(Area).where(Area.name == area_name)) if area_name else None
+    )
+    db.session.flush()
+    if not same_form(current_version(ticket_type), schema, ui):
+        publish(ticket_type, schema, ui, author)
+    return ticket_type, created

@@ -1,0 +1,153 @@
+"""Publishing immutable form versions and explaining what a new version changes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from forms_engine import CompiledForm, Field, SchemaError, compile_form
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Ticket, TicketType, TicketTypeVersion, User
+
+EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+
+
+@dataclass
+class Change:
+    """One difference between two versions of a form."""
+
+    kind: str  # added | removed | retyped | options_removed | newly_required
+    path: str
+    label: str
+    detail: str = ""
+    tickets: int = 0
+
+    @property
+    def breaking(self) -> bool:
+        """Tell whether existing answers are touched by this change."""
+        return self.kind != "added"
+
+
+def current_version(ticket_type: TicketType) -> TicketTypeVersion | None:
+    """Return the version new tickets of this type are filed under."""
+    return db.session.scalar(
+        select(TicketTypeVersion).where(TicketTypeVersion.ticket_type_id == ticket_type.id,
+                                        TicketTypeVersion.number == ticket_type.current_version)
+    )
+
+
+def compiled(version: TicketTypeVersion) -> CompiledForm:
+    """Compile a stored version (cached by the engine on the schema's hash)."""
+    return compile_form(version.schema, version.ui or None)
+
+
+def same_form(version: TicketTypeVersion | None, schema: dict[str, Any],
+              ui: dict[str, Any]) -> bool:
+    """Tell whether a schema and hints equal a stored version's."""
+    if version is None:
+        return False
+    canon = lambda value: json.dumps(value or {}, sort_keys=True)  # noqa: E731
+    return canon(version.schema) == canon(schema) and canon(version.ui) == canon(ui)
+
+
+def publish(ticket_type: TicketType, schema: dict[str, Any], ui: dict[str, Any],
+            author: User | None) -> TicketTypeVersion:
+    """Check and store a new immutable version; make it current. Raises SchemaError."""
+    compile_form(schema, ui or None)
+    number = ticket_type.current_version + 1
+    version = TicketTypeVersion(ticket_type=ticket_type, number=number, schema=schema,
+                                ui=ui or {}, created_by=author)
+    db.session.add(version)
+    ticket_type.current_version = number
+    db.session.flush()
+    return version
+
+
+def _by_path(form: CompiledForm) -> dict[str, Field]:
+    """Index a form's described fields by pointer."""
+    return {f.path: f for f in form.describe()}
+
+
+def diff(old: CompiledForm | None, new: CompiledForm, locale: str = "es") -> list[Change]:
+    """List what changes from old to new: added, removed, retyped, options removed, required."""
+    before = _by_path(old) if old else {}
+    after = _by_path(new)
+    changes: list[Change] = []
+    for path, field in after.items():
+        prior = before.get(path)
+        label = field.label(locale)
+        if prior is None:
+            changes.append(Change("added", path, label))
+            continue
+        if (prior.type, prior.format) != (field.type, field.format):
+            changes.append(Change("retyped", path, label,
+                                  f"{prior.type}/{prior.format or '-'} → "
+                                  f"{field.type}/{field.format or '-'}"))
+        gone = [v for v, _l in prior.options if v not in {v2 for v2, _l2 in field.options}]
+        if gone and prior.options:
+            changes.append(Change("options_removed", path, label,
+                                  ", ".join(str(v) for v in gone)))
+        if field.required and not prior.required:
+            changes.append(Change("newly_required", path, label))
+    for path, field in before.items():
+        if path not in after:
+            changes.append(Change("removed", path, field.label(locale)))
+    return changes
+
+
+def _value_at(data: Any, path: str) -> list[Any]:
+    """Collect the values stored at a pointer; "*" walks every item of a list."""
+    nodes = [data]
+    for part in path.strip("/").split("/"):
+        step: list[Any] = []
+        for node in nodes:
+            if part == "*" and isinstance(node, list):
+                step.extend(node)
+            elif isinstance(node, dict) and part in node:
+                step.append(node[part])
+        nodes = step
+    return nodes
+
+
+def _touches(change: Change, data: dict[str, Any], removed_options: set[str]) -> bool:
+    """Tell whether one ticket's answers are affected by a change."""
+    values = _value_at(data, change.path)
+    if change.kind == "newly_required":
+        return not values
+    if change.kind == "options_removed":
+        flat = [v for value in values for v in (value if isinstance(value, list) else [value])]
+        return any(str(v) in removed_options for v in flat)
+    return bool(values)
+
+
+def count_impact(ticket_type: TicketType, changes: list[Change]) -> None:
+    """Fill each breaking change with how many existing tickets it touches (one pass)."""
+    breaking = [c for c in changes if c.breaking]
+    if not breaking:
+        return
+    options = {id(c): set(c.detail.split(", ")) for c in breaking if c.kind == "options_removed"}
+    rows = db.session.execute(
+        select(Ticket.data).where(Ticket.ticket_type_id == ticket_type.id)
+        .execution_options(yield_per=2000)
+    )
+    for (data,) in rows:
+        for change in breaking:
+            if _touches(change, data or {}, options.get(id(change), set())):
+                change.tickets += 1
+
+
+def review(ticket_type: TicketType, schema: dict[str, Any], ui: dict[str, Any],
+           locale: str) -> tuple[CompiledForm, list[Change]]:
+    """Compile a candidate form and describe what publishing it would change."""
+    candidate = compile_form(schema, ui or None)
+    current = current_version(ticket_type)
+    changes = diff(compiled(current) if current else None, candidate, locale)
+    count_impact(ticket_type, changes)
+    return candidate, changes
+
+
+__all__ = ["EMPTY_SCHEMA", "Change", "SchemaError", "compiled", "count_impact",
+           "current_version", "diff", "publish", "review", "same_form"]

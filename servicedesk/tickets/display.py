@@ -1,0 +1,95 @@
+"""Show a ticket's custom fields with the labels of the form version it was filed under."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from forms_engine import CompiledForm, Field
+from sqlalchemy import select
+
+from ..catalog.versions import compiled
+from ..extensions import db
+from ..models import Attachment, Ticket
+
+
+@dataclass
+class Row:
+    """One label and its value as text."""
+
+    path: str
+    label: str
+    value: str
+
+
+def _text(field: Field, value: Any, locale: str, files: dict[str, str]) -> str:
+    """Format one stored value for people."""
+    if field.type == "file":
+        return ", ".join(files.get(str(ref), str(ref)) for ref in value or [])
+    labels = dict(field.option_labels(locale))
+    if isinstance(value, list):
+        return ", ".join(str(labels.get(v, v)) for v in value)
+    if isinstance(value, bool):
+        from flask_babel import gettext as _
+
+        return _("Yes") if value else _("No")
+    return str(labels.get(value, value))
+
+
+def _lookup(data: Any, path: str) -> tuple[bool, Any]:
+    """Find a value at a pointer without "*" segments."""
+    node = data
+    for part in path.strip("/").split("/"):
+        if not isinstance(node, dict) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def rows(ticket: Ticket, locale: str) -> list[Row]:
+    """Return the ticket's answered fields in form order."""
+    form: CompiledForm = compiled(ticket.type_version)
+    fields = form.describe()
+    files = _file_names(ticket)
+    result = []
+    for field in fields:
+        if "*" in field.path or field.type == "object" or _is_repeat(field):
+            continue
+        found, value = _lookup(ticket.data, field.path)
+        if found:
+            result.append(Row(field.path, field.label(locale), _text(field, value, locale, files)))
+    result.extend(_repeated(ticket, fields, locale, files))
+    return result
+
+
+def _is_repeat(field: Field) -> bool:
+    """Tell whether a field is a repeatable group (a list of objects)."""
+    return field.type == "array" and field.widget == "group"
+
+
+def _repeated(ticket: Ticket, fields: list[Field], locale: str,
+              files: dict[str, str]) -> list[Row]:
+    """Flatten repeatable groups into one row per item."""
+    groups = [f for f in fields if _is_repeat(f)]
+    result = []
+    for group in groups:
+        found, items = _lookup(ticket.data, group.path)
+        if not found or not isinstance(items, list):
+            continue
+        children = [f for f in fields if f.path.startswith(group.path + "/*/")]
+        for index, item in enumerate(items, start=1):
+            parts = []
+            for child in children:
+                key = child.path.rsplit("/", 1)[1]
+                if isinstance(item, dict) and key in item:
+                    parts.append(f"{child.label(locale)}: "
+                                 f"{_text(child, item[key], locale, files)}")
+            result.append(Row(f"{group.path}/{index}", f"{group.label(locale)} {index}",
+                              "; ".join(parts)))
+    return result
+
+
+def _file_names(ticket: Ticket) -> dict[str, str]:
+    """Map attachment ids (as stored in the data) to file names."""
+    query = select(Attachment.id, Attachment.filename).where(Attachment.ticket_id == ticket.id)
+    return {str(i): name for i, name in db.session.execute(query)}

@@ -1,0 +1,122 @@
+"""Ticket services: file a ticket through its type's current form."""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from typing import Any
+
+from forms_engine import CompiledForm
+from sqlalchemy import func, select
+
+from .. import storage
+from ..catalog.versions import compiled, current_version
+from ..extensions import db
+from ..models import (
+    Attachment,
+    Channel,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketType,
+    TicketTypeVersion,
+    User,
+)
+
+
+class TicketInputError(ValueError):
+    """The submitted ticket has problems; errors are keyed by field (pointer or name)."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("invalid ticket")
+        self.errors = errors
+
+
+@dataclass
+class NewTicket:
+    """What a person submitted to file a ticket."""
+
+    ticket_type: TicketType
+    subject: str
+    description: str
+    data: dict[str, Any]
+    uploads: dict[str, list[Any]]
+    channel: str = Channel.PORTAL
+
+
+def form_for(ticket_type: TicketType) -> tuple[TicketTypeVersion, CompiledForm]:
+    """Return the current version of a type and its compiled form."""
+    version = current_version(ticket_type)
+    if version is None:
+        raise LookupError(ticket_type.key)
+    return version, compiled(version)
+
+
+def check(form: CompiledForm, new: NewTicket, files: Any, locale: str) -> None:
+    """Validate subject, description, custom fields and uploads; raise TicketInputError."""
+    from flask_babel import gettext as _
+
+    errors: dict[str, list[str]] = {}
+    if not new.subject.strip():
+        errors["subject"] = [_("Write a subject.")]
+    elif len(new.subject) > 200:
+        errors["subject"] = [_("Use at most 200 characters.")]
+    if len(new.description) > 20000:
+        errors["description"] = [_("Use at most 20000 characters.")]
+    # Uploaded files stand in as placeholders so required/maxItems are checked too.
+    candidate = _with_placeholders(new.data, new.uploads)
+    errors.update(form.validate(candidate, locale))
+    errors.update(form.file_errors(files, locale=locale, values=new.data))
+    if errors:
+        raise TicketInputError(errors)
+
+
+def _with_placeholders(data: dict[str, Any], uploads: dict[str, list[Any]]) -> dict[str, Any]:
+    """Put one placeholder reference per uploaded file into a copy of the data."""
+    result = dict(data)
+    for pointer, files in uploads.items():
+        key = pointer.strip("/")
+        if "/" not in key:
+            result[key] = [f"upload-{i}" for i in range(len(files))]
+    return result
+
+
+def next_number() -> int:
+    """Return the next human-friendly ticket number."""
+    return (db.session.scalar(select(func.max(Ticket.number))) or 0) + 1
+
+
+def create_ticket(actor: User, requester: User, new: NewTicket,
+                  version: TicketTypeVersion) -> Ticket:
+    """File a ticket (already checked), store its uploads and record the event."""
+    ticket_type = new.ticket_type
+    ticket = Ticket(
+        number=next_number(), ticket_type_id=ticket_type.id, type_version_id=version.id,
+        subject=new.subject.strip(), description=new.description.strip(), data=new.data,
+        status=Status.NEW, priority=ticket_type.default_priority, channel=new.channel,
+        requester_id=requester.id, area_id=ticket_type.default_area_id, created_by_id=actor.id,
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    data = dict(new.data)
+    for pointer, files in new.uploads.items():
+        data[pointer.strip("/")] = [str(store_attachment(ticket, actor, f).id) for f in files]
+    ticket.data = data
+    db.session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id, kind="created",
+                               data={"channel": str(new.channel)}))
+    db.session.flush()
+    return ticket
+
+
+def store_attachment(ticket: Ticket, actor: User, upload: Any,
+                     internal: bool = False) -> Attachment:
+    """Save an uploaded file under a random name and record it on the ticket."""
+    name, size, digest = storage.save(upload.stream)
+    filename = (upload.filename or "file").replace("\x00", "")[-255:]
+    guessed = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    attachment = Attachment(ticket_id=ticket.id, uploaded_by_id=actor.id, filename=filename,
+                            stored_name=name, content_type=guessed, size=size, sha256=digest,
+                            internal=internal)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
