@@ -176,6 +176,8 @@ class Compiler:
         self.count = 0
         self.by_key: dict[str, Node] = {}
         self.root: Node | None = None
+        # (object node, required name, pointer, fields declared by the same branch or None)
+        self.pending: list[tuple[Node, str, str, set[str] | None]] = []
 
     def problem(self, ptr: str, msg: str) -> None:
         self.problems.append(Problem(ptr, msg))
@@ -645,6 +647,16 @@ class Compiler:
         for name, where in refs:
             if name not in node.child_map:
                 self.problem(where, f"condition names an unknown field: {name}")
+        for _owner, name, where, own in [p for p in self.pending if p[0] is node]:
+            target = node.child_map.get(name)
+            if target is None or not target.activations or (own is not None and name in own):
+                continue
+            self.problem(
+                where,
+                f"'{name}' is a conditional field declared elsewhere: it could be required "
+                "while hidden; declare it in this branch",
+            )
+        self.pending = [p for p in self.pending if p[0] is not node]
         setattr(node, "conds", conds)  # noqa: B010
         self._order_visibility(node, sptr)
         self._place_conditionals(node)
@@ -733,7 +745,10 @@ class Compiler:
                 refs.append((key, f"{where}/dependentRequired/{esc(key)}"))
                 if isinstance(names, list):
                     for i, n in enumerate(names):
-                        refs.append((n, f"{where}/dependentRequired/{esc(key)}/{i}"))
+                        dw = f"{where}/dependentRequired/{esc(key)}/{i}"
+                        refs.append((n, dw))
+                        if isinstance(n, str):
+                            self.pending.append((node, n, dw, None))
             out["dependentRequired"] = dreq
         dsch = block.get("dependentSchemas")
         if dsch is not None and isinstance(dsch, dict):
@@ -816,8 +831,11 @@ class Compiler:
         req = branch.get("required", [])
         out: dict[str, Any] = {}
         if isinstance(req, list) and req:
+            own = set(props) if isinstance(props, dict) else set()
             for i, r in enumerate(req):
                 refs.append((r, f"{where}/required/{i}"))
+                if isinstance(r, str):
+                    self.pending.append((node, r, f"{where}/required/{i}", own))
                 if isinstance(props, dict) and r in props and r in node.child_map:
                     node.child_map[r].branch_required = True
             out["required"] = list(req)

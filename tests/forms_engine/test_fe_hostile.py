@@ -249,3 +249,18 @@ def test_subset_problems(
     assert any(p.pointer == pointer and fragment in p.message for p in info.value.problems), (
         info.value.problems
     )
+
+
+def test_required_conditional_field_from_another_branch_refused() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"k": {"enum": ["a", "b"]}},
+        "if": {"properties": {"k": {"const": "a"}}, "required": ["k"]},
+        "then": {"required": ["x"]},
+        "else": {"properties": {"x": {"type": "integer"}}},
+        "dependentRequired": {"k": ["x"]},
+    }
+    with pytest.raises(SchemaError) as info:
+        compile_form(schema)
+    pointers = {p.pointer for p in info.value.problems}
+    assert {"/then/required/0", "/dependentRequired/k/0"} <= pointers
