@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from forms_engine import compile_form
 
 sys.path.insert(0, str(Path(__file__).parent))
-from schemas import SCHEMAS, UI  # noqa: E402
+from fe_schemas import SCHEMAS, UI  # noqa: E402
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),

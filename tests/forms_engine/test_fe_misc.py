@@ -13,7 +13,7 @@ import forms_engine
 from forms_engine import CompiledForm, Field, SchemaError, compile_form
 
 sys.path.insert(0, str(Path(__file__).parent))
-from schemas import SCHEMAS, UI  # noqa: E402
+from fe_schemas import SCHEMAS, UI  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from forms_engine import compile_form
 
 sys.path.insert(0, str(Path(__file__).parent))
-from schemas import SCHEMAS, UI  # noqa: E402
+from fe_schemas import SCHEMAS, UI  # noqa: E402
 
 
 def _ids(html: str) -> set[str]:

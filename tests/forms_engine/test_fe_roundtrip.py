@@ -15,7 +15,7 @@ from hypothesis_jsonschema import from_schema
 from forms_engine import compile_form
 
 sys.path.insert(0, str(Path(__file__).parent))
-from schemas import SCHEMAS, UI  # noqa: E402
+from fe_schemas import SCHEMAS, UI  # noqa: E402
 
 PHONES = st.from_regex(r"\A\+?[0-9]{7,15}\Z")
 

@@ -12,7 +12,7 @@ from forms_engine import compile_form
 from forms_engine.formats import CHECKERS
 
 sys.path.insert(0, str(Path(__file__).parent))
-from schemas import SCHEMAS, UI  # noqa: E402
+from fe_schemas import SCHEMAS, UI  # noqa: E402
 
 # (schema, instance, pointer, es message or None, en message or None)
 INVALID: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
