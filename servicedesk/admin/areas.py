@@ -11,18 +11,10 @@ from ..extensions import db
 from ..models import Area
 from ..unit_of_work import commit
 from . import bp, people
-from .forms import ActionForm, AreaEditForm, AreaForm
+from .forms import ActionForm, AreaEditForm, AreaForm, show_error
 
 Page = Response | str | tuple[str, int]
 
-
-def _apply_error(form: AreaForm, error: people.PeopleError) -> None:
-    """Show a rule's refusal next to its field, or at the top of the page."""
-    field = form._fields.get(error.field or "")
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(str(error.message), "danger")
 
 
 def _list(form: AreaForm, status: int = 200) -> tuple[str, int]:
@@ -56,7 +48,7 @@ def area_create() -> Page:
     try:
         area = people.create_area(form.name.data or "")
     except people.PeopleError as error:
-        _apply_error(form, error)
+        show_error(form, error)
         return _list(form, 400)
     commit()
     flash(_("Area %(name)s created.", name=area.name), "success")
@@ -84,7 +76,7 @@ def area_update(area_id: int) -> Page:
         people.set_area_members(area, form.members.data or [])
         people.rename_area(area, form.name.data or "")
     except people.PeopleError as error:
-        _apply_error(form, error)
+        show_error(form, error)
         return _edit_page(area, form, 400)
     commit()
     flash(_("Area %(name)s saved.", name=area.name), "success")

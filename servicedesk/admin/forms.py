@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from .people import PeopleError
 
 
 class CheckboxListField(SelectMultipleField):
@@ -51,3 +54,12 @@ class UserEditForm(FlaskForm):
         SelectChoice("es", "Español"), SelectChoice("en", "English"),
     ])
     areas = CheckboxListField(_l("Areas"))
+
+
+def show_error(form: FlaskForm, error: PeopleError) -> None:
+    """Show a rule's refusal next to its field, or at the top of the page."""
+    field = form._fields.get(error.field or "")
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(str(error.message), "danger")

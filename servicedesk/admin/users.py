@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..auth.decorators import admin_required
@@ -14,18 +13,10 @@ from ..extensions import db
 from ..models import User
 from ..unit_of_work import commit
 from . import bp, people
-from .forms import ActionForm, UserEditForm
+from .forms import ActionForm, UserEditForm, show_error
 
 Page = Response | str | tuple[str, int]
 
-
-def _apply_error(form: FlaskForm, error: people.PeopleError) -> None:
-    """Show a rule's refusal next to its field, or at the top of the page."""
-    field = form._fields.get(error.field or "")
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(str(error.message), "danger")
 
 
 def _list(form: InviteForm, status: int = 200) -> tuple[str, int]:
@@ -64,7 +55,7 @@ def invite() -> Page:
         user = people.invite(current_user, name=form.name.data or "", email=form.email.data or "",
                              role=form.role.data or "", language=form.language.data or "es")
     except people.PeopleError as error:
-        _apply_error(form, error)
+        show_error(form, error)
         return _list(form, 400)
     commit()
     flash(_("Invitation sent to %(email)s.", email=user.email), "success")
@@ -90,7 +81,7 @@ def user_update(user_id: int) -> Page:
         people.update_user(user, name=form.name.data or "", role=form.role.data or "",
                            language=form.language.data or "", area_ids=form.areas.data or [])
     except people.PeopleError as error:
-        _apply_error(form, error)
+        show_error(form, error)
         return _edit_page(user, form, 400)
     commit()
     flash(_("%(name)s saved.", name=user.name), "success")
