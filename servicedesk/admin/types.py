@@ -129,6 +129,7 @@ def _render_builder(ticket_type: TicketType, specs: list[builder.FieldSpec],
                     errors: dict[str, list[str]], status: int = 200) -> tuple[str, int]:
     """Render the builder with a live preview of the form it describes."""
     preview, schema_json, ui_json, problems = None, "", "", []
+    errors = {**builder.check(specs), **errors}
     if not errors:
         try:
             schema, ui = builder.to_schema(specs, ticket_type.name)
@@ -144,6 +145,8 @@ def _render_builder(ticket_type: TicketType, specs: list[builder.FieldSpec],
         "admin/builder.html", ticket_type=ticket_type, specs=specs, errors=errors,
         field_errors=field_errors, options_text=options_text, kinds=builder.KINDS,
         kind_label=lambda kind: KIND_LABELS.get(kind, kind),
+        # After a parse error, show exactly what was typed (e.g. "many" in a number box).
+        raw=request.form if errors and request.method == "POST" else {},
         preview=preview, schema_json=schema_json, ui_json=ui_json, problems=problems,
     ), status
 
@@ -166,6 +169,8 @@ def form_builder(type_id: int) -> Page:
         except builder.BuilderError as exc:
             return _render_builder(ticket_type, specs, exc.errors)
         return _review(ticket_type, schema, ui, back="builder")
+    if errors:  # fix the typing first; buttons would shift what the messages point at
+        return _render_builder(ticket_type, specs, errors)
     return _render_builder(ticket_type, apply_action(specs, action), errors)
 
 

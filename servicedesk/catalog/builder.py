@@ -152,7 +152,7 @@ def _condition_value(controller: FieldSpec, raw: str) -> Any:
 
 def check(fields: list[FieldSpec]) -> dict[str, list[str]]:
     """Return problems with the builder's fields, keyed by "index/attribute"."""
-    from flask_babel import gettext as _
+    from flask_babel import lazy_gettext as _
 
     errors: dict[str, list[str]] = {}
     keys: dict[str, FieldSpec] = {}
@@ -183,7 +183,7 @@ def check(fields: list[FieldSpec]) -> dict[str, list[str]]:
 
 def _check_condition(i: int, spec: FieldSpec, keys: dict[str, FieldSpec], add: Any) -> None:
     """Check a "show when" condition points at a choice or yes/no field above."""
-    from flask_babel import gettext as _
+    from flask_babel import lazy_gettext as _
 
     if not spec.show_when:
         return
@@ -201,7 +201,7 @@ def _check_condition(i: int, spec: FieldSpec, keys: dict[str, FieldSpec], add: A
 
 def _check_default(i: int, spec: FieldSpec, add: Any) -> None:
     """Check a default parses as the field's type."""
-    from flask_babel import gettext as _
+    from flask_babel import lazy_gettext as _
 
     if spec.default == "" or spec.kind not in ("integer", "number"):
         return
