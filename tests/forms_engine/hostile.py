@@ -68,6 +68,21 @@ HOSTILE_SCHEMAS: list[tuple[str, dict[str, Any]]] = [
     ("additional_properties_true", _obj({"a": {"type": "integer"}}, additionalProperties=True)),
     ("type_list", _obj({"a": {"type": ["string", "null"], "maxLength": 3}})),
     ("meta_schema_violation", _obj({"a": {"type": "string", "maxLength": -1}})),
+    (
+        "too_many_schema_objects",
+        _obj(
+            {"a": {"type": "integer"}},
+            allOf=[{"if": {"properties": {"a": {"const": 1}}}, "then": {"required": ["a"]}}] * 2000,
+        ),
+    ),
+    (
+        "unused_definition_with_bad_pattern",
+        _obj(
+            {"a": {"type": "integer"}},
+            **{"$defs": {"junk": {"type": "string", "maxLength": 3, "pattern": "(?<=x)"}}},
+        ),
+    ),
+    ("too_many_options", _obj({"a": {"enum": list(range(5000))}})),
     ("unknown_local_ref", _obj({"a": {"$ref": "#/definitions/a"}})),
 ]
 

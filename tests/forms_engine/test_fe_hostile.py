@@ -34,6 +34,9 @@ EXPECTED = {
     "type_list": ("/properties/a/type", "one string"),
     "meta_schema_violation": ("/properties/a/maxLength", "2020-12"),
     "unknown_local_ref": ("/properties/a/$ref", "#/$defs/<name>"),
+    "too_many_schema_objects": ("", "more than 5000 JSON objects"),
+    "unused_definition_with_bad_pattern": ("/$defs/junk/pattern", "RE2"),
+    "too_many_options": ("/properties/a/enum", "more than 500 options"),
 }
 
 
@@ -264,3 +267,24 @@ def test_required_conditional_field_from_another_branch_refused() -> None:
         compile_form(schema)
     pointers = {p.pointer for p in info.value.problems}
     assert {"/then/required/0", "/dependentRequired/k/0"} <= pointers
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "properties": {"a": {"type": "string", "maxLength": -1}}},
+        {"type": "objekt", "properties": {"a": {"required": 5, "enum": 3, "items": 5}}},
+        {"type": "object", "$defs": {"x": {"minimum": "1"}}, "allOf": [{"if": 3}]},
+        {"$id": "#frag", "type": "object", "dependentSchemas": {"a": 1}, "$ref": 3},
+        {"type": "object", "properties": {"a": {"$dynamicRef": 5, "patternProperties": 1}}},
+    ],
+)
+def test_flattened_meta_schema_matches_the_official_one(schema: dict[str, object]) -> None:
+    from jsonschema import Draft202012Validator
+
+    from forms_engine.compiler import _META
+
+    official = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+    expected = {(tuple(e.absolute_path), e.message) for e in official.iter_errors(schema)}
+    got = {(tuple(e.absolute_path), e.message) for e in _META.iter_errors(schema)}
+    assert expected and got == expected
