@@ -65,14 +65,16 @@ def _register_blueprints(app: Flask) -> None:
     from .desk import bp as desk_bp
     from .main import bp as main_bp
     from .portal import bp as portal_bp
+    from .tickets.routes import bp as files_bp
 
-    for blueprint in (main_bp, auth_bp, portal_bp, desk_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, portal_bp, desk_bp, admin_bp, files_bp):
         app.register_blueprint(blueprint)
 
 
 def _serve_engine_assets(app: Flask) -> None:
     """Serve forms_engine's small show/hide script from the app itself."""
     from flask import send_from_directory
+
     from forms_engine import static_path
 
     @app.get("/static/forms_engine/<path:filename>")

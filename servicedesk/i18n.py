@@ -45,8 +45,27 @@ ROLE_LABELS = {
 }
 
 
+PRIORITY_LABELS = {
+    "low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent"),
+}
+CHANNEL_LABELS = {
+    "portal": _l("Portal"), "phone": _l("Phone"), "email": _l("E-mail"),
+    "walk_in": _l("In person"), "api": _l("API"),
+}
+EVENT_LABELS = {
+    "created": _l("filed the ticket"), "reply": _l("replied"), "note": _l("added an internal note"),
+    "status": _l("changed the status"), "took_ownership": _l("took ownership"),
+    "assigned": _l("assigned the ticket"), "priority": _l("changed the priority"),
+    "area": _l("changed the area"), "fields": _l("edited fields"),
+    "reopened": _l("reopened the ticket"), "feedback": _l("rated the service"),
+}
+
+
 def register_labels(app: Flask) -> None:
     """Give templates the translated labels of statuses and roles."""
     app.jinja_env.globals["status_label"] = lambda value: STATUS_LABELS.get(value, value)
     app.jinja_env.globals["format_datetime"] = format_datetime
     app.jinja_env.globals["role_label"] = lambda value: ROLE_LABELS.get(value, value)
+    app.jinja_env.globals["priority_label"] = lambda value: PRIORITY_LABELS.get(value, value)
+    app.jinja_env.globals["channel_label"] = lambda value: CHANNEL_LABELS.get(value, value)
+    app.jinja_env.globals["event_label"] = lambda value: EVENT_LABELS.get(value, value)

@@ -9,9 +9,10 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from forms_engine import SchemaError, compile_form
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as WResponse
+
+from forms_engine import SchemaError, compile_form
 
 from ..auth.decorators import admin_required
 from ..catalog import builder, transfer, versions

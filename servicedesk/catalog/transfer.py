@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from forms_engine import Problem, SchemaError, compile_form
 from sqlalchemy import select
+
+from forms_engine import Problem, SchemaError, compile_form
 
 from ..extensions import db
 from ..models import PRIORITIES, Area, TicketType, User

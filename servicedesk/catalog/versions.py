@@ -6,8 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from forms_engine import CompiledForm, Field, SchemaError, compile_form
 from sqlalchemy import select
+
+from forms_engine import CompiledForm, Field, SchemaError, compile_form
 
 from ..extensions import db
 from ..models import Ticket, TicketType, TicketTypeVersion, User

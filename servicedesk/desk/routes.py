@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.decorators import staff_required
 from ..extensions import db
-from ..models import ACTIVE_STATUSES, Ticket
+from ..models import ACTIVE_STATUSES, Ticket, TicketEvent
 from ..tickets.visibility import visible_tickets
 from . import bp
 
@@ -35,16 +35,22 @@ def dashboard() -> str:
 @staff_required
 def ticket(number: int) -> str:
     """Show a ticket with every field, labelled by its own form version, and its timeline."""
-    from flask import abort
     from flask_babel import get_locale
 
-    from ..tickets import display
+    from ..models import PRIORITIES, Area, Status
+    from ..tickets import display, workflow
+    from ..tickets.loading import attachments_of, ticket_or_404
 
-    found = db.session.scalar(
-        visible_tickets(current_user).where(Ticket.number == number)
-        .options(joinedload(Ticket.type_version), joinedload(Ticket.requester))
+    found = ticket_or_404(number)
+    events = db.session.scalars(
+        db.select(TicketEvent).where(TicketEvent.ticket_id == found.id)
+        .options(joinedload(TicketEvent.actor)).order_by(TicketEvent.created_at)).all()
+    areas = db.session.scalars(db.select(Area).where(Area.active.is_(True))
+                               .order_by(Area.name)).all()
+    return render_template(
+        "desk/ticket.html", ticket=found, rows=display.rows(found, str(get_locale())),
+        events=events, attachments=attachments_of(found, include_internal=True),
+        statuses=[s.value for s in Status], priorities=PRIORITIES, areas=areas,
+        staff=workflow.staff_choices() if current_user.is_admin else [],
+        transitions=workflow.TRANSITIONS.get(found.status, set()),
     )
-    if found is None:
-        abort(404)
-    return render_template("desk/ticket.html", ticket=found,
-                           rows=display.rows(found, str(get_locale())))

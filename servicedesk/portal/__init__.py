@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/mesa-de-ayuda")
 
-from . import routes  # noqa: E402,F401
+from . import actions, routes  # noqa: E402,F401

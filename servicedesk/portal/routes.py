@@ -84,12 +84,25 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
                            fields=form.render(values, errors, locale), errors=errors), status
 
 
+def render_ticket(ticket: Ticket, **extra: object) -> str:
+    """Render the client's ticket page: their fields, status and the public thread."""
+    from flask import current_app
+
+    from ..models import Feedback
+    from ..tickets.loading import attachments_of
+
+    feedback = db.session.scalar(select(Feedback).where(
+        Feedback.ticket_id == ticket.id, Feedback.closure == ticket.closure_count))
+    return render_template(
+        "portal/ticket.html", ticket=ticket, rows=display.rows(ticket, str(get_locale())),
+        attachments=attachments_of(ticket, include_internal=False), feedback=feedback,
+        reopen_days=current_app.config["REOPEN_DAYS"], **extra)
+
+
 @bp.get("/tickets/<int:number>")
 @client_required
 def ticket(number: int) -> str:
     """Show one of the client's own tickets; anyone else's is a 404."""
-    found = db.session.scalar(visible_tickets(current_user).where(Ticket.number == number))
-    if found is None:
-        abort(404)
-    return render_template("portal/ticket.html", ticket=found,
-                           rows=display.rows(found, str(get_locale())))
+    from ..tickets.loading import ticket_or_404
+
+    return render_ticket(ticket_or_404(number))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from forms_engine import CompiledForm, Field
 from sqlalchemy import select
+
+from forms_engine import CompiledForm, Field
 
 from ..catalog.versions import compiled
 from ..extensions import db

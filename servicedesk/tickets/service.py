@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import mimetypes
 from dataclasses import dataclass
 from typing import Any
 
-from forms_engine import CompiledForm
 from sqlalchemy import func, select
+
+from forms_engine import CompiledForm
 
 from .. import storage
 from ..catalog.versions import compiled, current_version
@@ -22,6 +22,7 @@ from ..models import (
     TicketTypeVersion,
     User,
 )
+from .attachments import check_upload, check_uploads
 
 
 class TicketInputError(ValueError):
@@ -67,6 +68,10 @@ def check(form: CompiledForm, new: NewTicket, files: Any, locale: str) -> None:
     candidate = _with_placeholders(new.data, new.uploads)
     errors.update(form.validate(candidate, locale))
     errors.update(form.file_errors(files, locale=locale, values=new.data))
+    for pointer, uploads in new.uploads.items():
+        problems = check_uploads(uploads)
+        if problems:
+            errors.setdefault(pointer, []).extend(problems)
     if errors:
         raise TicketInputError(errors)
 
@@ -108,15 +113,14 @@ def create_ticket(actor: User, requester: User, new: NewTicket,
     return ticket
 
 
-def store_attachment(ticket: Ticket, actor: User, upload: Any,
-                     internal: bool = False) -> Attachment:
-    """Save an uploaded file under a random name and record it on the ticket."""
+def store_attachment(ticket: Ticket, actor: User, upload: Any, internal: bool = False,
+                     comment_id: int | None = None) -> Attachment:
+    """Save a checked upload under a random name and record it on the ticket."""
+    filename, kind = check_upload(upload)
     name, size, digest = storage.save(upload.stream)
-    filename = (upload.filename or "file").replace("\x00", "")[-255:]
-    guessed = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     attachment = Attachment(ticket_id=ticket.id, uploaded_by_id=actor.id, filename=filename,
-                            stored_name=name, content_type=guessed, size=size, sha256=digest,
-                            internal=internal)
+                            stored_name=name, content_type=kind, size=size, sha256=digest,
+                            internal=internal, comment_id=comment_id)
     db.session.add(attachment)
     db.session.flush()
     return attachment

@@ -1,0 +1,165 @@
+"""Collaborator actions on a ticket: reply or note, status, priority and area, close, take,
+assign, edit custom fields. Each view parses, calls one workflow function, commits once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ..auth.decorators import admin_required, staff_required
+from ..catalog.versions import compiled
+from ..extensions import db
+from ..models import Area, Ticket, User
+from ..tickets import workflow
+from ..tickets.attachments import check_uploads
+from ..tickets.loading import ticket_or_404
+from ..tickets.service import store_attachment
+from ..unit_of_work import commit
+from . import bp
+
+Page = Response | str | tuple[str, int]
+
+
+def back(ticket: Ticket) -> Response:
+    """Return to the ticket's desk page."""
+    return redirect(url_for("desk.ticket", number=ticket.number))
+
+
+def stale(ticket: Ticket) -> bool:
+    """Tell whether the form was built from an older version of the ticket."""
+    return request.form.get("version", "") != str(ticket.version)
+
+
+def conflict(ticket: Ticket, what: str, typed: dict[str, Any]) -> tuple[str, int]:
+    """Explain that someone else changed the ticket, keeping what this user typed."""
+    return render_template("desk/conflict.html", ticket=ticket, what=what, typed=typed), 409
+
+
+def run(ticket: Ticket, action: Callable[[], Any], done: str) -> Response:
+    """Run one workflow action, commit, and report success or the refusal."""
+    try:
+        action()
+    except workflow.NotAllowed as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return back(ticket)
+    commit()
+    flash(done, "success")
+    return back(ticket)
+
+
+@bp.post("/tickets/<int:number>/responder")
+@staff_required
+def reply(number: int) -> Page:
+    """Reply to the client, or add an internal note, with attachments."""
+    ticket = ticket_or_404(number)
+    internal = request.form.get("internal") == "1"
+    body = request.form.get("body", "")
+    files = request.files.getlist("attachments")
+    problems = check_uploads(files)
+    if problems:
+        for problem in problems:
+            flash(problem, "danger")
+        return render_template("desk/conflict.html", ticket=ticket, what="upload",
+                               typed={"body": body}), 400
+
+    def act() -> None:
+        comment = workflow.reply(current_user, ticket, body, internal)
+        for upload in files:
+            if upload.filename:
+                store_attachment(ticket, current_user, upload, internal, comment.id)
+
+    return run(ticket, act, _("Internal note added.") if internal else _("Reply sent."))
+
+
+@bp.post("/tickets/<int:number>/propiedades")
+@staff_required
+def properties(number: int) -> Page:
+    """Change status, priority and area together (optimistic lock on the ticket)."""
+    ticket = ticket_or_404(number)
+    typed = {k: request.form.get(k, "") for k in ("status", "priority", "area_id")}
+    if stale(ticket):
+        return conflict(ticket, "properties", typed)
+    area = db.session.get(Area, int(typed["area_id"])) if typed["area_id"].isdigit() else None
+
+    def act() -> None:
+        workflow.set_priority(current_user, ticket, typed["priority"])
+        workflow.set_area(current_user, ticket, area)
+        workflow.change_status(current_user, ticket, typed["status"])
+
+    return run(ticket, act, _("Ticket updated."))
+
+
+@bp.post("/tickets/<int:number>/cerrar")
+@staff_required
+def close(number: int) -> Page:
+    """Close with a resolution note."""
+    ticket = ticket_or_404(number)
+    resolution = request.form.get("resolution", "")
+    if stale(ticket):
+        return conflict(ticket, "close", {"resolution": resolution})
+    return run(ticket, lambda: workflow.close(current_user, ticket, resolution),
+               _("Ticket closed."))
+
+
+@bp.post("/tickets/<int:number>/tomar")
+@staff_required
+def take(number: int) -> Page:
+    """Take ownership ("Tomar posesión"); a lost race says who won."""
+    ticket = ticket_or_404(number)
+    seen = request.form.get("seen_assignee", "")
+    seen_id = int(seen) if seen.isdigit() else None
+    try:
+        workflow.take(current_user, ticket, seen_id)
+    except workflow.TakenBySomeoneElse as exc:
+        flash(str(exc.message), "warning")
+        return back(ticket), 409  # type: ignore[return-value]
+    commit()
+    flash(_("You took ownership of this ticket."), "success")
+    return back(ticket)
+
+
+@bp.post("/tickets/<int:number>/asignar")
+@admin_required
+def assign(number: int) -> Page:
+    """Assign or reassign to a collaborator (administrators)."""
+    ticket = ticket_or_404(number)
+    raw = request.form.get("assignee_id", "")
+    assignee = db.session.get(User, int(raw)) if raw.isdigit() else None
+    if raw and assignee is None:
+        flash(_("Choose a collaborator from the list."), "danger")
+        return back(ticket)
+    return run(ticket, lambda: workflow.assign(current_user, ticket, assignee),
+               _("Ticket assigned."))
+
+
+@bp.route("/tickets/<int:number>/campos", methods=["GET", "POST"])
+@staff_required
+def edit_fields(number: int) -> Page:
+    """Edit custom fields through the engine, validated against the ticket's own version."""
+    ticket = ticket_or_404(number)
+    form = compiled(ticket.type_version)
+    locale = str(get_locale())
+    values, errors = ticket.data, {}
+    if request.method == "POST":
+        values = form.parse(request.form)
+        # Files stay as they were: this page edits answers, not attachments.
+        for field in form.describe():
+            if field.type == "file" and field.name in (ticket.data or {}):
+                values[field.name] = ticket.data[field.name]
+        if stale(ticket):
+            return conflict(ticket, "fields", {"values": values})
+        errors = form.validate(values, locale)
+        if not errors:
+            workflow.edit_fields(current_user, ticket, form.prune(values))
+            commit()
+            flash(_("Fields saved."), "success")
+            return back(ticket)
+    return render_template("desk/edit_fields.html", ticket=ticket,
+                           fields=form.render(values, errors, locale)), 400 if errors else 200

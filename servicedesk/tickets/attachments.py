@@ -1,0 +1,100 @@
+"""Upload rules and attachment access: checked names, types and sizes; served as downloads."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+# Signatures of the types we accept, so a renamed script is not taken for a photo.
+MAGIC = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+    "application/pdf": (b"%PDF-",),
+}
+EXTENSIONS = {
+    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
+    ".webp": "image/webp", ".pdf": "application/pdf",
+}
+# Extensions that must not hide anywhere in a name ("factura.php.pdf").
+DANGEROUS = {".php", ".phtml", ".phar", ".html", ".htm", ".xhtml", ".svg", ".js", ".exe",
+             ".sh", ".bat", ".cmd", ".com", ".py", ".pl", ".cgi", ".asp", ".aspx", ".jsp"}
+THUMBNAIL_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+
+class UploadError(ValueError):
+    """An uploaded file breaks the rules; the message names the file and the rule."""
+
+
+def clean_name(raw: str) -> str:
+    """Keep the last path component without control characters, at most 255 characters."""
+    if "\x00" in raw:
+        raise UploadError(_l("The file name is not valid."))
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
+    if not name:
+        raise UploadError(_l("The file name is not valid."))
+    return name[-255:]
+
+
+def _sniff(upload: Any, kind: str) -> bool:
+    """Compare the first bytes with the signature of the claimed type."""
+    stream = upload.stream
+    head = stream.read(16)
+    stream.seek(0)
+    return any(head.startswith(sig) for sig in MAGIC.get(kind, ()))
+
+
+def _size(upload: Any) -> int:
+    """Measure an upload without reading it into memory."""
+    stream = upload.stream
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return int(size)
+
+
+def check_upload(upload: Any) -> tuple[str, str]:
+    """Validate one upload; return (clean name, server-chosen type) or raise UploadError."""
+    name = clean_name(upload.filename or "")
+    lowered = name.lower()
+    parts = lowered.split(".")
+    if any(f".{p}" in DANGEROUS for p in parts[1:]):
+        raise UploadError(_l("%(name)s: this kind of file is not accepted.", name=name))
+    kind = EXTENSIONS.get(os.path.splitext(lowered)[1])
+    allowed = {t.strip() for t in current_app.config["ATTACHMENT_TYPES"].split(",")}
+    if kind is None or kind not in allowed:
+        raise UploadError(_l("%(name)s: only photos (JPG, PNG, GIF, WebP) and PDF documents "
+                             "are accepted.", name=name))
+    if not _sniff(upload, kind):
+        raise UploadError(_l("%(name)s: the content does not match its extension.", name=name))
+    limit = current_app.config["ATTACHMENT_MAX_MB"]
+    if _size(upload) > limit * 1024 * 1024:
+        raise UploadError(_l("%(name)s is larger than %(mb)d MB.", name=name, mb=limit))
+    return name, kind
+
+
+def check_uploads(uploads: list[Any]) -> list[str]:
+    """Return one message per bad file (and one if there are too many)."""
+    errors = []
+    limit = current_app.config["MAX_ATTACHMENTS"]
+    real = [u for u in uploads if getattr(u, "filename", "")]
+    if len(real) > limit:
+        errors.append(str(_l("Attach at most %(n)d files.", n=limit)))
+    for upload in real:
+        try:
+            check_upload(upload)
+        except UploadError as exc:
+            errors.append(str(exc))
+    return errors
+
+
+def _sniff_path(path: Any, kind: str) -> bool:
+    """Check a stored file's signature before showing it inline."""
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    return any(head.startswith(sig) for sig in MAGIC.get(kind, ()))

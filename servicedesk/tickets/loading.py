@@ -1,0 +1,33 @@
+"""Load tickets for the current user through the visibility rule (404 otherwise)."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import Attachment, Comment, Ticket
+from .visibility import visible_tickets
+
+
+def ticket_or_404(number: int) -> Ticket:
+    """Return a ticket the current user may see, with what its page shows, or 404."""
+    ticket = db.session.scalar(
+        visible_tickets(current_user).where(Ticket.number == number).options(
+            joinedload(Ticket.type_version), joinedload(Ticket.requester),
+            joinedload(Ticket.assignee), joinedload(Ticket.area),
+            selectinload(Ticket.comments).joinedload(Comment.author),
+        )
+    )
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def attachments_of(ticket: Ticket, include_internal: bool) -> list[Attachment]:
+    """Return a ticket's attachments, internal ones only for the desk."""
+    query = db.select(Attachment).where(Attachment.ticket_id == ticket.id)
+    if not include_internal:
+        query = query.where(Attachment.internal.is_(False))
+    return list(db.session.scalars(query.order_by(Attachment.id)))

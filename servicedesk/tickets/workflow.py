@@ -1,0 +1,255 @@
+"""Working a ticket: replies and notes, status, take ownership, assign, close, reopen, feedback.
+
+Every function takes the actor explicitly, enforces who may do it, flushes, and records a
+timeline event. None of them commits: the view commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import (
+    ACTIVE_STATUSES,
+    PRIORITIES,
+    Area,
+    Comment,
+    Feedback,
+    Role,
+    Status,
+    Ticket,
+    TicketEvent,
+    User,
+    utcnow,
+)
+
+# Where a collaborator may move a ticket from each status.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.NEW: {Status.OPEN, Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED, Status.CLOSED},
+    Status.OPEN: {Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED, Status.CLOSED},
+    Status.IN_PROGRESS: {Status.OPEN, Status.WAITING, Status.RESOLVED, Status.CLOSED},
+    Status.WAITING: {Status.OPEN, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED},
+    Status.RESOLVED: {Status.CLOSED, Status.OPEN, Status.IN_PROGRESS},
+    Status.CLOSED: {Status.OPEN},
+}
+
+
+class NotAllowed(Exception):
+    """The actor may not do this to this ticket (the message says why)."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class TakenBySomeoneElse(NotAllowed):
+    """Another collaborator took the ticket first."""
+
+    def __init__(self, owner: User | None) -> None:
+        name = owner.name if owner else "?"
+        super().__init__(_l("%(name)s took this ticket first.", name=name))
+        self.owner = owner
+
+
+def record(ticket: Ticket, actor: User | None, kind: str, internal: bool = False,
+           **data: Any) -> None:
+    """Add an event to the ticket's timeline and mark the ticket as updated."""
+    now = utcnow()
+    db.session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id if actor else None,
+                               kind=kind, internal=internal, data=data, created_at=now))
+    ticket.updated_at = now
+
+
+def _require_staff(actor: User) -> None:
+    """Refuse clients."""
+    if not actor.is_staff:
+        raise NotAllowed(_l("Only the desk can do that."))
+
+
+def reply(actor: User, ticket: Ticket, body: str, internal: bool = False) -> Comment:
+    """Add a public reply or (staff only) an internal note."""
+    body = body.strip()
+    if not body:
+        raise NotAllowed(_l("Write a message."))
+    if actor.is_client:
+        if internal or ticket.requester_id != actor.id:
+            raise NotAllowed(_l("Only the desk can do that."))
+        if not ticket.is_open:
+            raise NotAllowed(_l("This ticket is closed; reopen it to reply."))
+    comment = Comment(ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal)
+    db.session.add(comment)
+    db.session.flush()
+    if actor.is_staff and not internal and ticket.first_response_at is None:
+        ticket.first_response_at = utcnow()
+    if actor.is_client and ticket.status == Status.WAITING:
+        # The client answered: the ball is back with the desk.
+        _set_status(ticket, Status.IN_PROGRESS)
+        record(ticket, actor, "status", to=Status.IN_PROGRESS, automatic=True)
+    record(ticket, actor, "note" if internal else "reply", internal=internal,
+           comment_id=comment.id)
+    return comment
+
+
+def _set_status(ticket: Ticket, status: str) -> None:
+    """Change status and keep the resolution and closure times right."""
+    now = utcnow()
+    if status == Status.RESOLVED:
+        ticket.resolved_at = now
+    elif status == Status.CLOSED:
+        ticket.resolved_at = ticket.resolved_at or now
+        ticket.closed_at = now
+        ticket.closure_count += 1
+    elif status in ACTIVE_STATUSES:
+        # Reopened: it is no longer resolved; the next resolution is measured anew.
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    ticket.status = status
+
+
+def change_status(actor: User, ticket: Ticket, status: str) -> None:
+    """Move a ticket along its life (collaborators and administrators)."""
+    _require_staff(actor)
+    if status == ticket.status:
+        return
+    if status not in TRANSITIONS.get(ticket.status, set()):
+        raise NotAllowed(_l("That status change is not possible."))
+    previous = ticket.status
+    _set_status(ticket, status)
+    record(ticket, actor, "status", **{"from": previous, "to": status})
+
+
+def close(actor: User, ticket: Ticket, resolution: str) -> None:
+    """Close a ticket with a public resolution note."""
+    _require_staff(actor)
+    if ticket.status == Status.CLOSED:
+        raise NotAllowed(_l("The ticket is already closed."))
+    if resolution.strip():
+        reply(actor, ticket, resolution)
+    change_status(actor, ticket, Status.CLOSED)
+
+
+def reopen(actor: User, ticket: Ticket) -> None:
+    """Reopen a resolved or closed ticket (clients: their own, within the window)."""
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+        raise NotAllowed(_l("Only resolved or closed tickets can be reopened."))
+    if actor.is_client:
+        if ticket.requester_id != actor.id:
+            raise NotAllowed(_l("Only the desk can do that."))
+        days = current_app.config["REOPEN_DAYS"]
+        since = ticket.closed_at or ticket.resolved_at or ticket.updated_at
+        if utcnow() - since > timedelta(days=days):
+            raise NotAllowed(_l("This ticket was closed more than %(days)d days ago; "
+                                "please file a new request.", days=days))
+    previous = ticket.status
+    _set_status(ticket, Status.OPEN)
+    record(ticket, actor, "reopened", **{"from": previous})
+
+
+def take(actor: User, ticket: Ticket, seen_assignee_id: int | None) -> None:
+    """Take ownership atomically: of two at once exactly one wins, the other learns who.
+
+    The UPDATE only matches if the owner is still the one the actor saw, so the database,
+    not the application, decides the race.
+    """
+    _require_staff(actor)
+    if ticket.assignee_id == actor.id:
+        return
+    owner_test = (Ticket.assignee_id.is_(None) if seen_assignee_id is None
+                  else Ticket.assignee_id == seen_assignee_id)
+    new_status = Status.OPEN if ticket.status == Status.NEW else ticket.status
+    result = db.session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, owner_test)
+        .values(assignee_id=actor.id, status=new_status, updated_at=utcnow(),
+                version=Ticket.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        owner_id = db.session.scalar(select(Ticket.assignee_id).where(Ticket.id == ticket.id))
+        raise TakenBySomeoneElse(db.session.get(User, owner_id) if owner_id else None)
+    db.session.refresh(ticket)
+    record(ticket, actor, "took_ownership", internal=True, previous=seen_assignee_id)
+
+
+def assign(actor: User, ticket: Ticket, assignee: User | None) -> None:
+    """Assign or reassign a ticket to a collaborator (administrators only)."""
+    if not actor.is_admin:
+        raise NotAllowed(_l("Only administrators assign tickets."))
+    if assignee is not None and (not assignee.is_staff or not assignee.active):
+        raise NotAllowed(_l("Tickets can only be assigned to active collaborators."))
+    previous = ticket.assignee_id
+    ticket.assignee_id = assignee.id if assignee else None
+    if assignee is not None and ticket.status == Status.NEW:
+        ticket.status = Status.OPEN
+    record(ticket, actor, "assigned", internal=True, previous=previous,
+           to=assignee.id if assignee else None)
+
+
+def set_priority(actor: User, ticket: Ticket, priority: str) -> None:
+    """Change the priority."""
+    _require_staff(actor)
+    if priority not in PRIORITIES:
+        raise NotAllowed(_l("Choose a priority."))
+    if priority != ticket.priority:
+        previous, ticket.priority = ticket.priority, priority
+        record(ticket, actor, "priority", **{"from": previous, "to": priority})
+
+
+def set_area(actor: User, ticket: Ticket, area: Area | None) -> None:
+    """Route the ticket to another area."""
+    _require_staff(actor)
+    if area is not None and not area.active:
+        raise NotAllowed(_l("That area is not active."))
+    new_id = area.id if area else None
+    if new_id != ticket.area_id:
+        previous, ticket.area_id = ticket.area_id, new_id
+        record(ticket, actor, "area", internal=True, **{"from": previous, "to": new_id})
+
+
+def edit_fields(actor: User, ticket: Ticket, data: dict[str, Any]) -> None:
+    """Replace the custom field values (already validated against the ticket's version)."""
+    _require_staff(actor)
+    changed = sorted(k for k in set(data) | set(ticket.data or {})
+                     if (ticket.data or {}).get(k) != data.get(k))
+    if changed:
+        ticket.data = data
+        record(ticket, actor, "fields", fields=changed)
+
+
+def leave_feedback(actor: User, ticket: Ticket, rating: int, comment: str) -> Feedback:
+    """Rate a closed ticket once per closure; editable for a short while."""
+    if not actor.is_client or ticket.requester_id != actor.id:
+        raise NotAllowed(_l("Only the person who filed the ticket can rate it."))
+    if ticket.status != Status.CLOSED:
+        raise NotAllowed(_l("You can rate the service once the ticket is closed."))
+    if not 1 <= rating <= 5:
+        raise NotAllowed(_l("Choose a rating from 1 to 5."))
+    existing = db.session.scalar(select(Feedback).where(
+        Feedback.ticket_id == ticket.id, Feedback.closure == ticket.closure_count))
+    now = utcnow()
+    if existing is not None:
+        window = timedelta(hours=current_app.config["FEEDBACK_EDIT_HOURS"])
+        if now - existing.created_at > window:
+            raise NotAllowed(_l("Your rating can no longer be changed."))
+        existing.rating, existing.comment, existing.updated_at = rating, comment.strip(), now
+        record(ticket, actor, "feedback", rating=rating, edited=True)
+        return existing
+    feedback = Feedback(ticket_id=ticket.id, closure=ticket.closure_count, author_id=actor.id,
+                        rating=rating, comment=comment.strip(), created_at=now, updated_at=now)
+    db.session.add(feedback)
+    db.session.flush()
+    record(ticket, actor, "feedback", rating=rating)
+    return feedback
+
+
+def staff_choices() -> list[User]:
+    """Return the active collaborators and administrators, for assignment."""
+    return list(db.session.scalars(
+        select(User).where(User.role.in_([Role.ADMIN, Role.COLLABORATOR]),
+                           User.active.is_(True)).order_by(User.name)))
