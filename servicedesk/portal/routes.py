@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,8 +14,8 @@ from ..auth.decorators import client_required
 from ..extensions import db
 from ..models import Ticket, TicketType
 from ..tickets import display
+from ..tickets.filing import file_from_request
 from ..tickets.forms import TicketBaseForm
-from ..tickets.service import NewTicket, TicketInputError, check, create_ticket, form_for
 from ..tickets.visibility import visible_tickets
 from ..unit_of_work import commit
 from . import bp
@@ -61,27 +61,16 @@ def active_type(key: str) -> TicketType:
 def new_ticket(key: str) -> Response | str | tuple[str, int]:
     """Show a type's generated form and file the ticket ("Agregar petición")."""
     ticket_type = active_type(key)
-    version, form = form_for(ticket_type)
     base = TicketBaseForm()
-    locale = str(get_locale())
-    values, errors = None, {}
-    if base.validate_on_submit():
-        values = form.parse(request.form, request.files)
-        new = NewTicket(ticket_type, base.subject.data or "", base.description.data or "",
-                        values, form.uploads(request.files, values=values))
-        try:
-            check(form, new, request.files, locale)
-        except TicketInputError as exc:
-            errors = exc.errors
-        else:
-            ticket = create_ticket(current_user, current_user, new, version)
-            commit()
-            flash(_("Your request was filed as ticket #%(number)d.", number=ticket.number),
-                  "success")
-            return redirect(url_for("portal.ticket", number=ticket.number))
-    status = 400 if errors else 200
+    outcome = file_from_request(current_user, ticket_type, base, lambda _errors: current_user)
+    if outcome.ticket is not None:
+        commit()
+        flash(_("Your request was filed as ticket #%(number)d.", number=outcome.ticket.number),
+              "success")
+        return redirect(url_for("portal.ticket", number=outcome.ticket.number))
     return render_template("portal/new_ticket.html", ticket_type=ticket_type, base=base,
-                           fields=form.render(values, errors, locale), errors=errors), status
+                           fields=outcome.fields, errors=outcome.errors), \
+        400 if outcome.errors else 200
 
 
 def render_ticket(ticket: Ticket, **extra: object) -> str:
