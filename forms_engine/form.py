@@ -469,6 +469,9 @@ class CompiledForm:
         return [(ptr, kw, {"limit": _limit(value)})]
 
     def _message(self, ptr: str, key: str, params: dict[str, Any], locale: str) -> str:
+        limit = params.get("limit")
+        if isinstance(limit, str) and norm_locale(locale) == "es":
+            params = {**params, "limit": limit.replace(".", ",")}  # 0,5 in Spanish
         node = self.node(ptr)
         if node is not None:
             overrides = node.ui.get("errors")

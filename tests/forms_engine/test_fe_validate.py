@@ -161,7 +161,7 @@ INVALID: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
     ("choices", {"priority": 7}, "/priority", "Elige una de las opciones permitidas.", None),
     ("else_branch", {"has_account": False}, "/new_name", "Este campo es obligatorio.", None),
     ("else_branch", {"has_account": True}, "/account", "Este campo es obligatorio.", None),
-    ("patterns", {"qty": 0.3}, "/qty", "Debe ser múltiplo de 0.5.", "Must be a multiple of 0.5."),
+    ("patterns", {"qty": 0.3}, "/qty", "Debe ser múltiplo de 0,5.", "Must be a multiple of 0.5."),
     ("patterns", {"code": "ABC-12"}, "/kind", "Este campo es obligatorio.", None),
     (
         "files",
