@@ -402,15 +402,18 @@ class CompiledForm:
         return errors
 
     def _visible_path(self, node: Node, values: Mapping[str, Any]) -> bool:
-        pruned = self.prune(values)
-        obj: Any = pruned
-        parent = self.root
-        for seg in node.segs[:-1]:
-            if not isinstance(obj, Mapping):
+        """Whether ``node`` and every group above it are shown for ``values``."""
+        obj: Any = self.prune(values)
+        current = self.root
+        for seg in node.segs:
+            child = current.child_map.get(seg)
+            if child is None:
                 return True
-            obj = obj.get(seg, {})
-            parent = parent.child_map[seg]
-        return not node.activations or (isinstance(obj, Mapping) and node.visible_in(obj))
+            if child.activations and not (isinstance(obj, Mapping) and child.visible_in(obj)):
+                return False
+            obj = obj.get(seg, {}) if isinstance(obj, Mapping) else {}
+            current = child
+        return True
 
     # -------------------------------------------------------------- validate
     def validate(self, instance: Any, locale: str = "es") -> dict[str, list[str]]:

@@ -125,3 +125,38 @@ def test_file_refs_and_uploads() -> None:
     assert form.uploads(files) == {"/attachments": [good]}
     errors = form.file_errors(MultiDict([("cf-attachments", big), ("cf-attachments", bad)]))
     assert len(errors["/attachments"]) == 2
+
+
+def test_uploads_skip_hidden_file_fields() -> None:
+    class Upload:
+        filename = "a.pdf"
+        content_length = 3
+        mimetype = "application/pdf"
+
+    schema = {
+        "type": "object",
+        "properties": {"kind": {"enum": ["doc", "none"]}},
+        "if": {"properties": {"kind": {"const": "doc"}}, "required": ["kind"]},
+        "then": {
+            "properties": {
+                "extra": {
+                    "type": "object",
+                    "properties": {
+                        "scan": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "maxItems": 1,
+                            "x-file": {"accept": ["application/pdf"]},
+                        }
+                    },
+                }
+            }
+        },
+    }
+    form = compile_form(schema)
+    upload = Upload()
+    files = {"cf-extra.scan": upload}
+    assert form.uploads(files) == {"/extra/scan": [upload]}
+    assert form.uploads(files, values={"kind": "doc"}) == {"/extra/scan": [upload]}
+    assert form.uploads(files, values={"kind": "none"}) == {}
+    assert form.file_errors(files, values={"kind": "doc"}) == {}
