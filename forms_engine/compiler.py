@@ -503,7 +503,7 @@ class Compiler:
         if typ == "string":
             fmt = sch.get("format")
             if fmt is not None:
-                if fmt not in CHECKERS:
+                if not isinstance(fmt, str) or fmt not in CHECKERS:
                     known = ", ".join(sorted(CHECKERS))
                     self.problem(f"{sptr}/format", f"unknown format '{fmt}' (supported: {known})")
                 else:
@@ -701,7 +701,7 @@ class Compiler:
         req = sch.get("required", [])
         if isinstance(req, list):
             for i, r in enumerate(req):
-                if r not in node.child_map:
+                if not isinstance(r, str) or r not in node.child_map:
                     self.problem(f"{sptr}/required/{i}", f"required names an unknown field: {r}")
                 else:
                     node.required.add(r)
@@ -736,7 +736,7 @@ class Compiler:
         for block, where in blocks:
             conds.append(self._block(node, block, where, depth, in_array, refs))
         for name, where in refs:
-            if name not in node.child_map:
+            if not isinstance(name, str) or name not in node.child_map:
                 self.problem(where, f"condition names an unknown field: {name}")
         for _owner, name, where, own in [p for p in self.pending if p[0] is node]:
             target = node.child_map.get(name)
@@ -927,7 +927,12 @@ class Compiler:
                 refs.append((r, f"{where}/required/{i}"))
                 if isinstance(r, str):
                     self.pending.append((node, r, f"{where}/required/{i}", own))
-                if isinstance(props, dict) and r in props and r in node.child_map:
+                if (
+                    isinstance(r, str)
+                    and isinstance(props, dict)
+                    and r in props
+                    and r in node.child_map
+                ):
                     node.child_map[r].branch_required = True
             out["required"] = list(req)
         return out
@@ -1030,13 +1035,13 @@ class Compiler:
             return
         seen: set[str] = set()
         for i, name in enumerate(order):
-            if name not in node.child_map:
+            if not isinstance(name, str) or name not in node.child_map:
                 self.problem(f"{where}/{i}", f"unknown field '{name}'")
             elif name in seen:
                 self.problem(f"{where}/{i}", f"'{name}' listed twice")
             else:
                 seen.add(name)
-        ordered = [node.child_map[n] for n in order if n in node.child_map]
+        ordered = [node.child_map[n] for n in order if isinstance(n, str) and n in node.child_map]
         rest = [c for c in node.children if c.name not in seen]
         node.children[:] = list(dict.fromkeys(ordered + rest))
 
@@ -1121,7 +1126,7 @@ class Compiler:
                 self.problem(f"{where}/fields", "a section needs a list of root field names")
                 continue
             for j, name in enumerate(names):
-                if name not in root.child_map:
+                if not isinstance(name, str) or name not in root.child_map:
                     self.problem(f"{where}/fields/{j}", f"unknown field '{name}'")
                 elif name in seen:
                     self.problem(f"{where}/fields/{j}", f"'{name}' is already in a section")

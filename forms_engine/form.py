@@ -123,7 +123,12 @@ class CompiledForm:
 
     def __init__(self, schema: dict[str, Any], ui: dict[str, Any] | None, digest: str) -> None:
         compiler = Compiler(schema, ui)
-        root = compiler.run()
+        try:
+            root = compiler.run()
+        except (TypeError, AttributeError, KeyError, ValueError, IndexError):
+            # malformed input the checks above did not anticipate: still a SchemaError
+            compiler.problems.append(Problem("", "the schema has an unsupported structure"))
+            root = None
         if compiler.problems or root is None:
             unique = list(dict.fromkeys(compiler.problems))
             raise SchemaError(unique or [Problem("", "invalid schema")])

@@ -73,3 +73,43 @@ def test_parse_validate_render_never_raise(name: str) -> None:
 
     run_form()
     run_json()
+
+
+def _mutate(doc: Any, path: list[int], replacement: Any) -> Any:
+    """Replace the node reached by following ``path`` (indices into dict items/lists)."""
+    if not path:
+        return replacement
+    if isinstance(doc, dict) and doc:
+        keys = list(doc)
+        key = keys[path[0] % len(keys)]
+        return {**doc, key: _mutate(doc[key], path[1:], replacement)}
+    if isinstance(doc, list) and doc:
+        i = path[0] % len(doc)
+        return [*doc[:i], _mutate(doc[i], path[1:], replacement), *doc[i + 1 :]]
+    return replacement
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_compile_never_crashes_on_mutated_schemas(name: str) -> None:
+    from forms_engine import SchemaError
+
+    @SETTINGS
+    @given(
+        st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=6),
+        JSON,
+        st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=4),
+        JSON,
+    )
+    def run(path: list[int], value: Any, ui_path: list[int], ui_value: Any) -> None:
+        schema = _mutate(SCHEMAS[name], path, value)
+        ui = _mutate(UI.get(name), ui_path, ui_value) if name in UI else None
+        try:
+            form = compile_form(schema, ui if isinstance(ui, dict) else None)
+        except SchemaError as exc:
+            assert exc.problems
+            assert all(isinstance(p.pointer, str) and p.message for p in exc.problems)
+            return
+        form.render()
+        form.validate({})
+
+    run()
