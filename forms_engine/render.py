@@ -311,16 +311,21 @@ class Renderer:
         self.out.append("".join(parts))
         self.out.extend(pieces)
 
-    def _fieldset_open(self, node: Node, fid: str, described: str, invalid: str) -> None:
+    def _fieldset_open(
+        self, node: Node, fid: str, described: str, invalid: str, radio: bool = False
+    ) -> None:
+        role = ' role="radiogroup"' if radio else ""
+        if radio and node.branch_required:
+            role += REQ
         self.out.append(
-            f'<fieldset class="fe-choices" id="{_e(fid)}-group"{described}>'
+            f'<fieldset class="fe-choices" id="{_e(fid)}-group"{role}{described}>'
             f'<legend class="form-label fs-6">{self._label_text(node)}</legend>'
         )
 
     def _radio(self, node: Node, fid: str, ptr: str, name: str, value: Any) -> None:
         described, invalid, pieces = self._help_err(node, fid, ptr)
         ro = node.schema.get("readOnly") is True
-        self._fieldset_open(node, fid, described, invalid)
+        self._fieldset_open(node, fid, described, invalid, radio=True)
         cls = "form-check-input is-invalid" if invalid else "form-check-input"
         raw = value if isinstance(value, str) else None
         for i, opt in enumerate(self._opts(node)):
@@ -332,7 +337,7 @@ class Renderer:
                 f'<div class="form-check"><input class="{cls}" type="radio" id="{_e(oid)}" '
                 f'name="{_e(name)}" value="{_e(encode_scalar(opt))}"'
                 f"{' checked' if checked else ''}{' disabled' if ro else ''}"
-                f"{REQ if node.branch_required else ''}{described}{invalid}>"
+                f"{described}{invalid}>"
                 f'<label class="form-check-label" for="{_e(oid)}">'
                 f"{_e(node.option_label(opt, self.locale))}</label></div>"
             )
