@@ -513,6 +513,7 @@ class CompiledForm:
                     widget=child.widget,
                     conditional=child.conditional,
                     repeated="*" in child.segs,
+                    read_only=child.schema.get("readOnly") is True,
                 )
             )
             self._describe(child, out)

@@ -245,6 +245,7 @@ class Field:
     widget: str
     conditional: bool = False
     repeated: bool = False
+    read_only: bool = False
 
     def label(self, locale: str = "es") -> str:
         return localized(self.labels, locale) or self.name

@@ -28,6 +28,7 @@ def test_describe_flat_typed_fields() -> None:
     assert channel.options[0] == ("phone", {"es": "Teléfono", "en": "Teléfono"})
     assert channel.label("es") == "Canal"
     assert fields["/phone"].format == "phone" and fields["/phone"].conditional
+    assert not fields["/phone"].read_only
 
     nested = {f.path: f for f in compile_form(SCHEMAS["object_arrays"]).describe()}
     assert nested["/items"].type == "array" and nested["/items"].widget == "group"
