@@ -136,6 +136,20 @@ def mailbox(smtp_server: tuple[int, list[Message]]) -> Mailbox:
 # ---------------------------------------------------------------- app
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in their own app context, as in production.
+
+    Without this, requests would reuse the test's app context, sharing its database
+    session and flask.g (and so Flask-Login's cached user) from one request to the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        """Send the request from an empty context, then let the test see fresh data."""
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.rollback()
+        return response
+
+
 @pytest.fixture(scope="session")
 def _app(database_url: str, smtp_server: tuple[int, list[Message]],
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
@@ -154,6 +168,8 @@ def _app(database_url: str, smtp_server: tuple[int, list[Message]],
         "ATTACHMENTS_DIR": str(instance / "attachments"),
         "BASE_URL": "http://localhost",
         "SERVER_NAME": None,
+        # A cheap hash keeps hundreds of logins fast; production uses scrypt.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
@@ -175,30 +191,16 @@ def _clean(app: Flask) -> None:
 def app(_app: Flask, smtp_server: tuple[int, list[Message]]) -> Iterator[Flask]:
     """Give a test the app with an empty database and an empty mailbox."""
     smtp_server[1].clear()
+    _app.test_client_class = IsolatedClient
     with _app.app_context():
         yield _app
         db.session.remove()
     _clean(_app)
 
 
-class IsolatedClient(FlaskClient):
-    """A test client whose requests run in their own app context, as in production.
-
-    Without this, requests would reuse the test's app context, sharing its database
-    session and flask.g (and so Flask-Login's cached user) from one request to the next.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        """Send the request from an empty context, then let the test see fresh data."""
-        response = contextvars.Context().run(super().open, *args, **kwargs)
-        db.session.rollback()
-        return response
-
-
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """Return a test client for the app."""
-    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from ..auth.decorators import admin_required, staff_required
+from ..auth.decorators import staff_ticket_required
 from ..catalog.versions import compiled
 from ..extensions import db
 from ..models import Area, Ticket, User
@@ -55,7 +55,7 @@ def run(ticket: Ticket, action: Callable[[], Any], done: str) -> Response:
 
 
 @bp.post("/tickets/<int:number>/responder")
-@staff_required
+@staff_ticket_required
 def reply(number: int) -> Page:
     """Reply to the client, or add an internal note, with attachments."""
     ticket = ticket_or_404(number)
@@ -79,7 +79,7 @@ def reply(number: int) -> Page:
 
 
 @bp.post("/tickets/<int:number>/propiedades")
-@staff_required
+@staff_ticket_required
 def properties(number: int) -> Page:
     """Change status, priority and area together (optimistic lock on the ticket)."""
     ticket = ticket_or_404(number)
@@ -97,7 +97,7 @@ def properties(number: int) -> Page:
 
 
 @bp.post("/tickets/<int:number>/cerrar")
-@staff_required
+@staff_ticket_required
 def close(number: int) -> Page:
     """Close with a resolution note."""
     ticket = ticket_or_404(number)
@@ -109,7 +109,7 @@ def close(number: int) -> Page:
 
 
 @bp.post("/tickets/<int:number>/tomar")
-@staff_required
+@staff_ticket_required
 def take(number: int) -> Page:
     """Take ownership ("Tomar posesión"); a lost race says who won."""
     ticket = ticket_or_404(number)
@@ -126,10 +126,12 @@ def take(number: int) -> Page:
 
 
 @bp.post("/tickets/<int:number>/asignar")
-@admin_required
+@staff_ticket_required
 def assign(number: int) -> Page:
     """Assign or reassign to a collaborator (administrators)."""
     ticket = ticket_or_404(number)
+    if not current_user.is_admin:
+        abort(403)
     raw = request.form.get("assignee_id", "")
     assignee = db.session.get(User, int(raw)) if raw.isdigit() else None
     if raw and assignee is None:
@@ -140,7 +142,7 @@ def assign(number: int) -> Page:
 
 
 @bp.route("/tickets/<int:number>/campos", methods=["GET", "POST"])
-@staff_required
+@staff_ticket_required
 def edit_fields(number: int) -> Page:
     """Edit custom fields through the engine, validated against the ticket's own version."""
     ticket = ticket_or_404(number)

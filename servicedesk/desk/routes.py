@@ -6,7 +6,7 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from ..auth.decorators import staff_required
+from ..auth.decorators import staff_required, staff_ticket_required
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, Ticket, TicketEvent
 from ..tickets.visibility import visible_tickets
@@ -32,7 +32,7 @@ def dashboard() -> str:
 
 
 @bp.get("/tickets/<int:number>")
-@staff_required
+@staff_ticket_required
 def ticket(number: int) -> str:
     """Show a ticket with every field, labelled by its own form version, and its timeline."""
     from flask_babel import get_locale

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -93,7 +94,10 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         """Hash and store a new password, ending other sessions and voiding tokens."""
-        self.password_hash = generate_password_hash(password)
+        # Configurable so the test suite can use a cheap hash; scrypt in real use.
+        method = (current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+                  if has_app_context() else "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
         self.password_changed_at = utcnow()
         self.session_token = new_session_token()
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from forms_engine import compile_form
 
+from forms_engine import compile_form
 from servicedesk import demo
 from servicedesk.catalog.builder import BuilderError, FieldSpec, from_schema, to_schema
 
