@@ -10,7 +10,7 @@ from sqlalchemy import select
 from servicedesk.extensions import db
 from servicedesk.models import Feedback, Status, Ticket
 from tests.browser.test_admin_types import sign_in
-from tests.tickets.conftest import PNG, soporte  # noqa: F401 - fixture
+from tests.tickets.conftest import PNG
 
 pytestmark = pytest.mark.browser
 

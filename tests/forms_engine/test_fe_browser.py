@@ -1,8 +1,7 @@
-"""forms_engine.js in a real Chromium: instant show/hide and add-row (skipped without one)."""
+"""forms_engine.js in a real Chromium: instant show/hide and add-row."""
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,16 +16,12 @@ from fe_schemas import SCHEMAS  # noqa: E402
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def page() -> Any:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium"))
-        except Exception as exc:  # noqa: BLE001 - any launch failure means "no browser here"
-            pytest.skip(f"no Chromium available: {exc}")
-        yield browser.new_page()
-        browser.close()
+@pytest.fixture
+def page(browser: Any) -> Any:
+    """A blank page in the session's Chromium (a missing browser fails in CI)."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
 
 
 def test_conditional_fields_and_rows(page: Any) -> None:
