@@ -36,7 +36,7 @@ i18n-extract: $(STAMP)
 	  --ignore-dirs='.* forms_engine tests bench migrations __pycache__' \
 	  -o servicedesk/translations/messages.pot .
 	$(BIN)/pybabel update -i servicedesk/translations/messages.pot -d servicedesk/translations \
-	  --no-location --ignore-obsolete
+	  --ignore-obsolete 
 
 i18n-compile: $(STAMP)
 	$(BIN)/pybabel compile -d servicedesk/translations
