@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from ..auth.decorators import client_required
 from ..extensions import db
-from ..models import Ticket, TicketType
+from ..models import Status, Ticket, TicketType
 from ..tickets import display
 from ..tickets.filing import file_from_request
 from ..tickets.forms import TicketBaseForm
@@ -26,15 +26,26 @@ PAGE_SIZE = 50
 @bp.get("/")
 @client_required
 def index() -> str:
-    """List the client's own tickets, latest activity first."""
+    """List the client's own tickets, latest activity first, filtered by status and type."""
+    status = request.args.get("status", "")
+    type_key = request.args.get("type", "")
     query = (
         visible_tickets(current_user)
         .options(joinedload(Ticket.ticket_type))
         .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
         .limit(PAGE_SIZE)
     )
+    # Filters come from allow-lists; anything else is ignored.
+    if status in {s.value for s in Status}:
+        query = query.where(Ticket.status == status)
+    types = db.session.scalars(select(TicketType).order_by(TicketType.name)).all()
+    chosen = next((t for t in types if t.key == type_key), None)
+    if chosen is not None:
+        query = query.where(Ticket.ticket_type_id == chosen.id)
     tickets = db.session.scalars(query).all()
-    return render_template("portal/index.html", tickets=tickets)
+    return render_template("portal/index.html", tickets=tickets, types=types,
+                           statuses=[s.value for s in Status], status=status,
+                           type_key=chosen.key if chosen else "")
 
 
 @bp.get("/nueva")

@@ -176,3 +176,26 @@ def test_empty_reply_is_refused_with_a_message(client, client_user, soporte):
                            data={"csrf_token": token, "body": "   "})
     assert response.status_code == 400
     assert db.session.scalars(select(Comment)).all() == []
+
+
+@pytest.mark.parametrize("query", ["status=bogus", "status[]=new", "type=%27%3B--",
+                                   "status=new'%20OR%201=1", "type=" + "x" * 5000])
+def test_my_tickets_filters_ignore_bad_values(client, client_user, soporte, query):
+    login(client, client_user.email)
+    file_ticket(client)
+    response = client.get(f"/mesa-de-ayuda/?{query}")
+    assert response.status_code == 200
+    assert "Fuga de agua" in response.get_data(as_text=True)
+
+
+def test_my_tickets_filter_by_status_and_type(client, client_user, other_client, soporte):
+    login(client, client_user.email)
+    file_ticket(client, {"subject": "Abierta"})
+    file_ticket(client, {"subject": "Cerrada"})
+    closed = db.session.scalar(select(Ticket).where(Ticket.subject == "Cerrada"))
+    closed.status = Status.CLOSED
+    db.session.commit()
+    page = client.get("/mesa-de-ayuda/?status=closed&type=soporte").get_data(as_text=True)
+    assert "Cerrada" in page and "Abierta" not in page
+    page = client.get("/mesa-de-ayuda/?status=new").get_data(as_text=True)
+    assert "Abierta" in page and "Cerrada" not in page
