@@ -75,6 +75,11 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave the full-text tables (made by raw SQL per database) out of autogenerate."""
+    return not (type_ == "table" and name and name.startswith("ticket_search"))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -95,6 +100,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

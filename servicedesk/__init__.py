@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _serve_engine_assets(app)
     from . import cli, errors, i18n, security
+    from .tickets import search  # noqa: F401 - registers the index-on-write hook
 
     i18n.init_app(app)
     errors.init_app(app)

@@ -59,10 +59,22 @@ def demo_generate(count: int, seed: int) -> None:
     with click.progressbar(length=count, label="Generating tickets") as bar:
         try:
             demo.generate(count, seed=seed, on_batch=bar.update)
+            db.session.commit()
+            from .tickets import search
+
+            search.rebuild_all()
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"{count} tickets added.")
+
+
+@click.command("search-rebuild")
+def search_rebuild() -> None:
+    """Rebuild the full-text index of every ticket (after a bulk load or a restore)."""
+    from .tickets import search
+
+    click.echo(f"{search.rebuild_all()} tickets indexed.")
 
 
 @click.command("create-admin")
@@ -115,5 +127,6 @@ def relay_command() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
-    for command in (init_command, demo_group, create_admin, worker_command, relay_command):
+    for command in (init_command, demo_group, create_admin, worker_command, relay_command,
+                    search_rebuild):
         app.cli.add_command(command)

@@ -186,6 +186,8 @@ def _clean(app: Flask) -> None:
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+            # The full-text table lives outside the ORM metadata.
+            conn.execute(text("DELETE FROM ticket_search"))
 
 
 @pytest.fixture

@@ -12,7 +12,11 @@ from servicedesk.extensions import db
 
 def test_models_and_migrations_do_not_drift(app):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={
+            "compare_type": True,
+            "include_name": lambda name, type_, _parents: not (
+                type_ == "table" and name.startswith("ticket_search")),
+        })
         diff = compare_metadata(context, db.metadata)
     assert diff == [], "models changed without a migration: run `flask db migrate`"
 

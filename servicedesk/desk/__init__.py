@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("desk", __name__, url_prefix="/tablero")
 
-from . import actions, on_behalf, routes  # noqa: E402,F401
+from . import actions, dashboard, on_behalf, routes  # noqa: E402,F401

@@ -6,29 +6,12 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from ..auth.decorators import staff_required, staff_ticket_required
+from ..auth.decorators import staff_ticket_required
 from ..extensions import db
-from ..models import ACTIVE_STATUSES, Ticket, TicketEvent
-from ..tickets.visibility import visible_tickets
+from ..models import TicketEvent
 from . import bp
 
 PAGE_SIZE = 50
-
-
-@bp.get("/")
-@staff_required
-def dashboard() -> str:
-    """Show the active tickets, most recently updated first."""
-    query = (
-        visible_tickets(current_user)
-        .where(Ticket.status.in_(ACTIVE_STATUSES))
-        .options(joinedload(Ticket.ticket_type), joinedload(Ticket.requester),
-                 joinedload(Ticket.assignee), joinedload(Ticket.area))
-        .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
-        .limit(PAGE_SIZE)
-    )
-    tickets = db.session.scalars(query).all()
-    return render_template("desk/dashboard.html", tickets=tickets)
 
 
 @bp.get("/tickets/<int:number>")

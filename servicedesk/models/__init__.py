@@ -14,6 +14,7 @@ from .tickets import (
     TicketEvent,
 )
 from .users import Area, AuthToken, LoginAttempt, Role, TokenPurpose, User, area_members
+from .views import SavedView
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -28,6 +29,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Role",
+    "SavedView",
     "Status",
     "Ticket",
     "TicketEvent",

@@ -73,6 +73,7 @@ class Ticket(db.Model):
         Index("ix_tickets_requester_updated", "requester_id", "updated_at"),
         Index("ix_tickets_type_status", "ticket_type_id", "status", "updated_at"),
         Index("ix_tickets_created", "created_at"),
+        Index("ix_tickets_updated", "updated_at", "id"),
         Index("ix_tickets_priority_status", "priority", "status"),
     )
 

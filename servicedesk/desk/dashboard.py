@@ -1,0 +1,251 @@
+"""The Tablero: named views with counts, combinable filters, search, keyset pages, saved views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+
+from forms_engine import Field
+
+from ..auth.decorators import admin_required, staff_required
+from ..catalog.versions import compiled, current_version
+from ..errors import render_error
+from ..extensions import db
+from ..models import (
+    ACTIVE_STATUSES,
+    PRIORITIES,
+    Area,
+    Channel,
+    Role,
+    SavedView,
+    Status,
+    Ticket,
+    TicketType,
+    User,
+)
+from ..tickets.visibility import visible_tickets
+from ..unit_of_work import commit
+from . import bp
+from .filters import PAGE_SIZE, VIEWS, FilterError, Filters, apply_order, conditions, order, parse
+
+
+@dataclass
+class Page:
+    """One page of tickets and the cursors around it."""
+
+    tickets: list[Ticket]
+    first_id: int | None
+    last_id: int | None
+    has_prev: bool
+    has_next: bool
+
+
+def filterable_fields(ticket_type: TicketType | None) -> dict[str, Field]:
+    """Top-level custom fields of the type's current form that can be filtered."""
+    if ticket_type is None:
+        return {}
+    version = current_version(ticket_type)
+    if version is None:
+        return {}
+    return {f.name: f for f in compiled(version).describe()
+            if f.path.count("/") == 1 and f.type in ("string", "integer", "number", "boolean")}
+
+
+def _cursor_condition(f: Filters, cursor: int, forward: bool) -> Any:
+    """Rows after (or before) the row with this id in the current order."""
+    column, descending = order(f)
+    anchor = select(column).where(Ticket.id == cursor).scalar_subquery()
+    after = forward != descending  # ascending order going forward means "greater than"
+    pair, mark = tuple_(column, Ticket.id), tuple_(anchor, cursor)
+    return pair > mark if after else pair < mark
+
+
+def fetch_page(base: Any, f: Filters) -> Page:
+    """Load one page by keyset: first, after a row, before a row, or the last page."""
+    query = base.options(joinedload(Ticket.ticket_type), joinedload(Ticket.requester),
+                         joinedload(Ticket.assignee), joinedload(Ticket.area))
+    backwards = f.last or bool(f.before)
+    cursor = f.before or f.after
+    if cursor.isdigit():
+        query = query.where(_cursor_condition(f, int(cursor), forward=not f.before))
+    flipped = Filters(**{**f.__dict__, "last": backwards})
+    rows = list(db.session.scalars(apply_order(query, flipped).limit(PAGE_SIZE + 1)).unique())
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if backwards:
+        rows.reverse()
+    return Page(
+        tickets=rows, first_id=rows[0].id if rows else None,
+        last_id=rows[-1].id if rows else None,
+        has_prev=more if backwards else bool(f.after),
+        has_next=(bool(f.before) and not f.last) if backwards else more,
+    )
+
+
+def view_counts(user: User) -> dict[str, int]:
+    """Count the tickets in each named view (one query per view, all index-backed)."""
+    from .filters import view_condition
+
+    counts = {}
+    for view in VIEWS:
+        condition = view_condition(view, user)
+        query = visible_tickets(user).with_only_columns(func.count(Ticket.id))
+        if condition is not None:
+            query = query.where(condition)
+        counts[view] = db.session.scalar(query) or 0
+    return counts
+
+
+def _link(**changes: Any) -> str:
+    """This page's URL with some arguments changed (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key in ("after", "before", "last"):
+        args.pop(key, None)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    return url_for("desk.dashboard") + ("?" + urlencode(args, doseq=True) if args else "")
+
+
+@bp.get("/")
+@staff_required
+def dashboard() -> Response | str | tuple[str, int]:
+    """Show the Tablero with the filters in the URL (shareable and bookmarkable)."""
+    if not request.args:
+        default = _default_query(current_user)
+        if default:
+            return redirect(url_for("desk.dashboard") + "?" + default)
+    try:
+        f = parse(request.args)
+        ticket_type = db.session.scalar(select(TicketType).where(
+            TicketType.key == f.type_key)) if f.type_key else None
+        fields = filterable_fields(ticket_type)
+        base = visible_tickets(current_user).where(
+            *conditions(f, current_user, ticket_type.id if ticket_type else None, fields))
+        page = fetch_page(base, f)
+    except FilterError as exc:
+        return render_error(400, str(exc))
+    return render_template(
+        "desk/dashboard.html", page=page, f=f, counts=view_counts(current_user),
+        views=VIEWS, fields=fields, ticket_type=ticket_type, link=_link,
+        locale=str(get_locale()), **_choices(),
+        saved=db.session.scalars(select(SavedView).where(
+            SavedView.user_id == current_user.id).order_by(SavedView.name)).all(),
+        query_string=request.query_string.decode()[:2000],
+    )
+
+
+def _choices() -> dict[str, Any]:
+    """Lists for the filter form: types, areas, collaborators, statuses, priorities."""
+    return {
+        "types": db.session.scalars(select(TicketType).order_by(TicketType.name)).all(),
+        "areas": db.session.scalars(select(Area).order_by(Area.name)).all(),
+        "staff": db.session.scalars(select(User).where(
+            User.role.in_([Role.ADMIN, Role.COLLABORATOR])).order_by(User.name)).all(),
+        "statuses": [s.value for s in Status], "priorities": PRIORITIES,
+        "channels": [c.value for c in Channel],
+    }
+
+
+def _default_query(user: User) -> str:
+    """The user's default saved view, or the role's default view."""
+    saved = db.session.scalar(select(SavedView.query).where(
+        SavedView.user_id == user.id, SavedView.is_default.is_(True)))
+    if saved:
+        return saved
+    view = current_app.config.get(f"DASHBOARD_VIEW_{user.role.upper()}", "activos")
+    return "" if view == "activos" else urlencode({"view": view})
+
+
+@bp.post("/vistas")
+@staff_required
+def save_view() -> Response | tuple[str, int]:
+    """Save the current filters under a name."""
+    name = request.form.get("name", "").strip()[:80]
+    query = request.form.get("query", "")[:2000]
+    if not name:
+        flash(_("Give the view a name."), "danger")
+        return redirect(url_for("desk.dashboard") + ("?" + query if query else ""))
+    try:
+        parse(_args(query))
+    except FilterError as exc:
+        return render_error(400, str(exc))
+    existing = db.session.scalar(select(SavedView).where(
+        SavedView.user_id == current_user.id, SavedView.name == name))
+    if existing is None:
+        db.session.add(SavedView(user_id=current_user.id, name=name, query=query))
+    else:
+        existing.query = query
+    commit()
+    flash(_("View %(name)s saved.", name=name), "success")
+    return redirect(url_for("desk.dashboard") + ("?" + query if query else "?view=activos"))
+
+
+def _args(query: str) -> Any:
+    """Parse a stored query string into arguments."""
+    from urllib.parse import parse_qsl
+
+    from werkzeug.datastructures import MultiDict
+
+    return MultiDict(parse_qsl(query, keep_blank_values=False))
+
+
+def _own_view(view_id: int) -> SavedView:
+    """Return one of the current user's saved views, or 404."""
+    view = db.session.get(SavedView, view_id)
+    if view is None or view.user_id != current_user.id:
+        abort(404)
+    return view
+
+
+@bp.post("/vistas/<int:view_id>/borrar")
+@staff_required
+def delete_view(view_id: int) -> Response:
+    """Delete one of my saved views."""
+    db.session.delete(_own_view(view_id))
+    commit()
+    flash(_("View deleted."), "info")
+    return redirect(url_for("desk.dashboard", view="activos"))
+
+
+@bp.post("/vistas/<int:view_id>/predeterminada")
+@staff_required
+def default_view(view_id: int) -> Response:
+    """Make one of my saved views the one the Tablero opens with."""
+    chosen = _own_view(view_id)
+    for view in db.session.scalars(select(SavedView).where(
+            SavedView.user_id == current_user.id)):
+        view.is_default = view.id == chosen.id
+    commit()
+    flash(_("%(name)s is now your default view.", name=chosen.name), "success")
+    return redirect(url_for("desk.dashboard") + "?" + chosen.query)
+
+
+@bp.get("/carga")
+@admin_required
+def workload() -> str:
+    """Open tickets per collaborator and per area, to distribute work."""
+    active = Ticket.status.in_(ACTIVE_STATUSES)
+    per_person = db.session.execute(
+        select(User, func.count(Ticket.id)).outerjoin(
+            Ticket, (Ticket.assignee_id == User.id) & active)
+        .where(User.role.in_([Role.ADMIN, Role.COLLABORATOR]), User.active.is_(True))
+        .group_by(User.id).order_by(func.count(Ticket.id).desc(), User.name)).all()
+    per_area = db.session.execute(
+        select(Area, func.count(Ticket.id)).outerjoin(Ticket, (Ticket.area_id == Area.id) & active)
+        .group_by(Area.id).order_by(func.count(Ticket.id).desc(), Area.name)).all()
+    unassigned = db.session.scalar(select(func.count(Ticket.id)).where(
+        active, Ticket.assignee_id.is_(None))) or 0
+    return render_template("desk/workload.html", per_person=per_person, per_area=per_area,
+                           unassigned=unassigned)

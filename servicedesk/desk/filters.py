@@ -1,0 +1,233 @@
+"""The Tablero's filters: parsed from the URL through allow-lists, turned into one query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, case, false, select
+from werkzeug.datastructures import MultiDict
+
+from forms_engine import Field
+
+from ..models import ACTIVE_STATUSES, PRIORITIES, Channel, Feedback, Status, Ticket, User
+from ..tickets import search
+
+VIEWS = ("activos", "mios", "sin_asignar", "mi_area", "historial")
+SORTS = {"number": Ticket.number, "created": Ticket.created_at, "updated": Ticket.updated_at,
+         "priority": None}
+PRIORITY_RANK = case({"low": 0, "normal": 1, "high": 2, "urgent": 3}, value=Ticket.priority)
+MAX_ID = 2**31 - 1
+MAX_TEXT = 200
+PAGE_SIZE = 50
+
+
+class FilterError(ValueError):
+    """A filter value cannot be understood (the message says which and why)."""
+
+
+@dataclass
+class Filters:
+    """Every dashboard filter, already checked."""
+
+    view: str = "activos"
+    statuses: list[str] = field(default_factory=list)
+    type_key: str = ""
+    area_id: int | None = None
+    priorities: list[str] = field(default_factory=list)
+    assignee: int | str | None = None  # an id, or "none"
+    requester_id: int | None = None
+    channel: str = ""
+    created_from: date | None = None
+    created_to: date | None = None
+    updated_from: date | None = None
+    updated_to: date | None = None
+    overdue: bool = False
+    rating: int | None = None
+    q: str = ""
+    custom: dict[str, str] = field(default_factory=dict)
+    sort: str = "-updated"
+    after: str = ""
+    before: str = ""
+    last: bool = False
+
+
+def _id(raw: str, name: str) -> int:
+    """Parse a positive database id."""
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise FilterError(_l("%(name)s is not a valid choice.", name=name))
+    return int(raw)
+
+
+def _date(raw: str, name: str) -> date | None:
+    """Parse an ISO date (YYYY-MM-DD)."""
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise FilterError(_l("%(name)s must be a date like 2026-01-31.", name=name)) from exc
+
+
+def _one(args: MultiDict[str, str], name: str) -> str:
+    """Return a single short value; arrays and long values are refused."""
+    if f"{name}[]" in args:
+        raise FilterError(_l("%(name)s takes a single value.", name=name))
+    value = args.get(name, "").strip()
+    if len(value) > MAX_TEXT:
+        raise FilterError(_l("%(name)s is too long.", name=name))
+    return value
+
+
+def parse(args: MultiDict[str, str]) -> Filters:
+    """Build Filters from query arguments, refusing anything outside the allow-lists."""
+    if any(key.endswith("[]") for key in args):
+        raise FilterError(_l("Filters take plain values."))
+    f = Filters()
+    view = _one(args, "view") or "activos"
+    f.view = view if view in VIEWS else "activos"
+    f.statuses = [s for s in args.getlist("status") if s in {x.value for x in Status}]
+    f.priorities = [p for p in args.getlist("priority") if p in PRIORITIES]
+    f.type_key = _one(args, "type")
+    f.channel = c if (c := _one(args, "channel")) in {x.value for x in Channel} else ""
+    _people_and_places(args, f)
+    for name in ("created_from", "created_to", "updated_from", "updated_to"):
+        setattr(f, name, _date(_one(args, name), name))
+    f.overdue = _one(args, "overdue") == "1"
+    rating = _one(args, "rating")
+    f.rating = int(rating) if rating in {"1", "2", "3", "4", "5"} else None
+    f.q = _one(args, "q")
+    f.custom = {k[3:]: v[:MAX_TEXT] for k, v in args.items() if k.startswith("cf.") and v}
+    sort = _one(args, "sort") or "-updated"
+    f.sort = sort if sort.lstrip("-") in SORTS else "-updated"
+    f.after, f.before = _one(args, "after"), _one(args, "before")
+    f.last = _one(args, "last") == "1"
+    return f
+
+
+def _people_and_places(args: MultiDict[str, str], f: Filters) -> None:
+    """Parse the area, assignee and requester filters."""
+    if area := _one(args, "area"):
+        f.area_id = _id(area, "area")
+    if assignee := _one(args, "assignee"):
+        f.assignee = "none" if assignee == "none" else _id(assignee, "assignee")
+    if requester := _one(args, "requester"):
+        f.requester_id = _id(requester, "requester")
+
+
+def view_condition(view: str, user: User) -> Any:
+    """The condition that defines one of the named views."""
+    active = Ticket.status.in_(ACTIVE_STATUSES)
+    if view == "mios":
+        return and_(Ticket.assignee_id == user.id, active)
+    if view == "sin_asignar":
+        return and_(Ticket.assignee_id.is_(None), active)
+    if view == "mi_area":
+        area_ids = [a.id for a in user.areas]
+        return and_(Ticket.area_id.in_(area_ids), active) if area_ids else false()
+    if view == "historial":
+        return None
+    return active
+
+
+def _day_range(column: Any, start: date | None, end: date | None) -> list[Any]:
+    """Conditions for a whole-day date range on a timestamp column."""
+    conditions = []
+    if start:
+        conditions.append(column >= datetime.combine(start, time.min, UTC))
+    if end:
+        conditions.append(column < datetime.combine(end + timedelta(days=1), time.min, UTC))
+    return conditions
+
+
+def conditions(f: Filters, user: User, type_id: int | None,
+               fields: dict[str, Field]) -> list[Any]:
+    """Turn filters into SQL conditions (the view, then each filter)."""
+    result = [c for c in [view_condition(f.view, user)] if c is not None]
+    if f.statuses:
+        result.append(Ticket.status.in_(f.statuses))
+    if f.priorities:
+        result.append(Ticket.priority.in_(f.priorities))
+    if type_id is not None:
+        result.append(Ticket.ticket_type_id == type_id)
+    elif f.type_key:
+        result.append(false())  # an unknown type matches nothing
+    if f.area_id is not None:
+        result.append(Ticket.area_id == f.area_id)
+    if f.assignee == "none":
+        result.append(Ticket.assignee_id.is_(None))
+    elif f.assignee is not None:
+        result.append(Ticket.assignee_id == f.assignee)
+    if f.requester_id is not None:
+        result.append(Ticket.requester_id == f.requester_id)
+    if f.channel:
+        result.append(Ticket.channel == f.channel)
+    result += _day_range(Ticket.created_at, f.created_from, f.created_to)
+    result += _day_range(Ticket.updated_at, f.updated_from, f.updated_to)
+    if f.overdue:
+        result.append(Ticket.status == Status.WAITING)
+    if f.rating is not None:
+        result.append(Ticket.id.in_(select(Feedback.ticket_id).where(
+            Feedback.rating == f.rating)))
+    if f.q and (found := search.match(f.q)) is not None:
+        result.append(found)
+    result += custom_conditions(f.custom, fields)
+    return result
+
+
+def custom_conditions(custom: dict[str, str], fields: dict[str, Field]) -> list[Any]:
+    """Typed conditions on custom fields of the chosen type (unknown names are ignored)."""
+    result = []
+    for key, raw in custom.items():
+        name, _dot, bound = key.partition(".")
+        described = fields.get(name)
+        if described is None or bound not in ("", "min", "max"):
+            continue
+        result.append(_custom_condition(described, Ticket.data[name], raw, bound))
+    return result
+
+
+def _custom_condition(described: Field, column: Any, raw: str, bound: str) -> Any:
+    """One custom-field condition: equality, range or contains, by the field's type."""
+    if described.type == "boolean":
+        return column.as_boolean() == (raw == "true")
+    if described.type in ("integer", "number"):
+        try:
+            number = float(raw)
+        except ValueError as exc:
+            raise FilterError(_l("%(name)s must be a number.", name=described.name)) from exc
+        if abs(number) > 1e15:
+            raise FilterError(_l("%(name)s is out of range.", name=described.name))
+        value = column.as_float()
+        return value >= number if bound == "min" else value <= number if bound == "max" \
+            else value == number
+    if described.format == "date" or bound:
+        day = _date(raw, described.name)
+        value = column.as_string()
+        return value >= day.isoformat() if bound == "min" else value <= day.isoformat() \
+            if bound == "max" else value == day.isoformat()
+    if described.options:
+        return column.as_string() == raw
+    escaped = raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.as_string().ilike(f"%{escaped}%", escape="\\")
+
+
+def order(f: Filters) -> tuple[Any, bool]:
+    """Return the sort expression and whether it is descending."""
+    name = f.sort.lstrip("-")
+    column = PRIORITY_RANK if name == "priority" else SORTS[name]
+    return column, f.sort.startswith("-")
+
+
+def apply_order(query: Select[Any], f: Filters) -> Select[Any]:
+    """Order by the chosen column and id, reversed for the last page."""
+    column, descending = order(f)
+    if f.last:
+        descending = not descending
+    if descending:
+        return query.order_by(column.desc(), Ticket.id.desc())
+    return query.order_by(column.asc(), Ticket.id.asc())
+
+
