@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from ..auth.decorators import client_required
 from ..extensions import db
 from ..models import Status, Ticket, TicketType
-from ..tickets import display
+from ..tickets import display, search
 from ..tickets.filing import file_from_request
 from ..tickets.forms import TicketBaseForm
 from ..tickets.visibility import visible_tickets
@@ -42,8 +42,11 @@ def index() -> str:
     chosen = next((t for t in types if t.key == type_key), None)
     if chosen is not None:
         query = query.where(Ticket.ticket_type_id == chosen.id)
+    words = request.args.get("q", "")[:200]
+    if words and (found := search.match(words)) is not None:
+        query = query.where(found)
     tickets = db.session.scalars(query).all()
-    return render_template("portal/index.html", tickets=tickets, types=types,
+    return render_template("portal/index.html", tickets=tickets, types=types, q=words,
                            statuses=[s.value for s in Status], status=status,
                            type_key=chosen.key if chosen else "")
 
