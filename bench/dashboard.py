@@ -83,10 +83,27 @@ def stored_tickets(url: str) -> int | None:
         engine.dispose()
 
 
+def upgraded(url: str) -> bool:
+    """Bring a reused database to the code's latest migration; False if that fails."""
+    from flask_migrate import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="servicedesk-bench-") as instance:
+        app = gen.make_app(url, instance)
+        with app.app_context():
+            try:
+                upgrade()
+            except Exception as exc:  # noqa: BLE001 - e.g. a revision this code does not know
+                log(f"cannot upgrade the existing database ({exc}); regenerating")
+                return False
+            finally:
+                db.engine.dispose()
+    return True
+
+
 def ensure_database(args: argparse.Namespace, url: str) -> None:
     """Generate the database unless it exists with the wanted ticket count."""
     found = stored_tickets(url)
-    if found == args.tickets:
+    if found == args.tickets and upgraded(url):
         log(f"reusing {make_url(url).render_as_string(hide_password=True)} ({found} tickets)")
         return
     log(f"generating {args.tickets} tickets (found {found})")
