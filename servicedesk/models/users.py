@@ -8,12 +8,22 @@ from enum import StrEnum
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import JSONType, UTCDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -63,6 +73,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Notification kinds this user turned off (see notifications/events.py).
+    muted: Mapped[list[str]] = mapped_column(JSONType, default=list,
+                                             server_default=text("'[]'"))
 
     areas: Mapped[list[Area]] = relationship(
         secondary=area_members, back_populates="members", order_by="Area.name"

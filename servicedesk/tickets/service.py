@@ -22,6 +22,7 @@ from ..models import (
     TicketTypeVersion,
     User,
 )
+from ..notifications import events
 from .attachments import check_upload, check_uploads
 
 
@@ -110,6 +111,7 @@ def create_ticket(actor: User, requester: User, new: NewTicket,
     db.session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id, kind="created",
                                data={"channel": str(new.channel)}))
     db.session.flush()
+    events.new_ticket(ticket, actor)
     return ticket
 
 

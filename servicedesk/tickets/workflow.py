@@ -27,6 +27,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..notifications import events
 
 # Where a collaborator may move a ticket from each status.
 TRANSITIONS: dict[str, set[str]] = {
@@ -71,7 +72,8 @@ def _require_staff(actor: User) -> None:
         raise NotAllowed(_l("Only the desk can do that."))
 
 
-def reply(actor: User, ticket: Ticket, body: str, internal: bool = False) -> Comment:
+def reply(actor: User, ticket: Ticket, body: str, internal: bool = False,
+          notify: bool = True) -> Comment:
     """Add a public reply or (staff only) an internal note."""
     body = body.strip()
     if not body:
@@ -92,6 +94,8 @@ def reply(actor: User, ticket: Ticket, body: str, internal: bool = False) -> Com
         record(ticket, actor, "status", to=Status.IN_PROGRESS, automatic=True)
     record(ticket, actor, "note" if internal else "reply", internal=internal,
            comment_id=comment.id)
+    if notify:
+        events.replied(ticket, comment, actor)
     return comment
 
 
@@ -111,7 +115,7 @@ def _set_status(ticket: Ticket, status: str) -> None:
     ticket.status = status
 
 
-def change_status(actor: User, ticket: Ticket, status: str) -> None:
+def change_status(actor: User, ticket: Ticket, status: str, note: str = "") -> None:
     """Move a ticket along its life (collaborators and administrators)."""
     _require_staff(actor)
     if status == ticket.status:
@@ -121,6 +125,7 @@ def change_status(actor: User, ticket: Ticket, status: str) -> None:
     previous = ticket.status
     _set_status(ticket, status)
     record(ticket, actor, "status", **{"from": previous, "to": status})
+    events.status_changed(ticket, actor, note)
 
 
 def close(actor: User, ticket: Ticket, resolution: str) -> None:
@@ -129,8 +134,9 @@ def close(actor: User, ticket: Ticket, resolution: str) -> None:
     if ticket.status == Status.CLOSED:
         raise NotAllowed(_l("The ticket is already closed."))
     if resolution.strip():
-        reply(actor, ticket, resolution)
-    change_status(actor, ticket, Status.CLOSED)
+        # The closing mail carries the resolution note: one message, not two.
+        reply(actor, ticket, resolution, notify=False)
+    change_status(actor, ticket, Status.CLOSED, note=resolution.strip())
 
 
 def reopen(actor: User, ticket: Ticket) -> None:
@@ -175,6 +181,8 @@ def take(actor: User, ticket: Ticket, seen_assignee_id: int | None) -> None:
         raise TakenBySomeoneElse(db.session.get(User, owner_id) if owner_id else None)
     db.session.refresh(ticket)
     record(ticket, actor, "took_ownership", internal=True, previous=seen_assignee_id)
+    events.assigned(ticket, actor, db.session.get(User, seen_assignee_id)
+                    if seen_assignee_id else None)
 
 
 def assign(actor: User, ticket: Ticket, assignee: User | None) -> None:
@@ -189,6 +197,8 @@ def assign(actor: User, ticket: Ticket, assignee: User | None) -> None:
         ticket.status = Status.OPEN
     record(ticket, actor, "assigned", internal=True, previous=previous,
            to=assignee.id if assignee else None)
+    if assignee is not None and assignee.id != previous:
+        events.assigned(ticket, actor, db.session.get(User, previous) if previous else None)
 
 
 def set_priority(actor: User, ticket: Ticket, priority: str) -> None:

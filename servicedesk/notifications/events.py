@@ -1,0 +1,127 @@
+"""Which change mails whom: written to the outbox in the transaction of the change itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Area, Comment, Role, Status, Ticket, User
+from . import outbox
+
+# Kinds a user may mute; closure and resolution of one's own ticket cannot be muted.
+MUTABLE = {
+    "new_ticket": _l("New tickets in my areas (and all, for administrators)"),
+    "assigned": _l("Tickets assigned to me or taken from me"),
+    "reply": _l("Replies on tickets I follow"),
+    "status": _l("Status changes of my tickets"),
+}
+ALWAYS = {Status.RESOLVED, Status.CLOSED}
+
+
+def ticket_link(ticket: Ticket, user: User) -> str:
+    """The ticket's page for this recipient (the portal for clients, the desk otherwise)."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    where = "mesa-de-ayuda" if user.is_client else "tablero"
+    return f"{base}/{where}/tickets/{ticket.number}"
+
+
+def _send(kind: str, users: Iterable[User | None], ticket: Ticket, actor: User | None,
+          subject: object, mutable: str | None = None, per_user: Any = None,
+          **context: object) -> None:
+    """Queue one message per distinct active recipient, never to the one who acted."""
+    seen: set[int] = set()
+    for user in users:
+        if user is None or not user.active or user.id in seen:
+            continue
+        if actor is not None and user.id == actor.id:
+            continue
+        if mutable and mutable in (user.muted or []):
+            continue
+        seen.add(user.id)
+        extra = per_user(user) if per_user else {}
+        outbox.enqueue_template(kind, user, subject=subject, ticket=ticket,
+                                link=ticket_link(ticket, user), actor=actor, **context, **extra)
+
+
+def _subject(text: object, ticket: Ticket) -> str:
+    """Prefix a subject with the ticket number, as mail clients thread on it."""
+    return f"[#{ticket.number}] {text} — {ticket.subject}"
+
+
+def _area_and_admins(ticket: Ticket) -> list[User]:
+    """Administrators and the members of the ticket's area."""
+    admins = db.session.scalars(select(User).where(User.role == Role.ADMIN)).all()
+    members: list[User] = []
+    if ticket.area_id:
+        area = db.session.get(Area, ticket.area_id)
+        members = list(area.members) if area else []
+    return [*admins, *members]
+
+
+def new_ticket(ticket: Ticket, actor: User) -> None:
+    """A ticket was filed: tell the administrators and the type's area."""
+    from ..tickets import display
+
+    _send("new_ticket", _area_and_admins(ticket), ticket, actor,
+          _lazy_subject("New ticket", ticket), mutable="new_ticket",
+          per_user=lambda user: {"rows": display.rows(ticket, user.language)})
+
+
+def assigned(ticket: Ticket, actor: User, previous: User | None) -> None:
+    """A ticket got a new owner (assignment or take-over): tell the owner and the previous."""
+    owner = db.session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+    _send("assigned", [owner], ticket, actor, _lazy_subject("Assigned to you", ticket),
+          mutable="assigned")
+    if previous is not None and owner is not None and previous.id != owner.id:
+        _send("taken", [previous], ticket, actor, _lazy_subject("Taken over", ticket),
+              mutable="assigned", owner=owner)
+
+
+def replied(ticket: Ticket, comment: Comment, actor: User) -> None:
+    """A public reply: to the client from the desk, to the owner (or area) from the client."""
+    if comment.internal:
+        return  # internal notes never leave the desk
+    if actor.is_client:
+        owner = db.session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+        recipients = [owner] if owner else _area_and_admins(ticket)
+        _send("client_reply", recipients, ticket, actor,
+              _lazy_subject("The client replied", ticket), mutable="reply", comment=comment)
+    else:
+        requester = db.session.get(User, ticket.requester_id)
+        _send("reply", [requester], ticket, actor, _lazy_subject("New reply", ticket),
+              mutable="reply", comment=comment)
+
+
+def status_changed(ticket: Ticket, actor: User, note: str = "") -> None:
+    """The status changed: tell the client (closure carries the feedback link)."""
+    requester = db.session.get(User, ticket.requester_id)
+    if ticket.status == Status.CLOSED:
+        feedback = ticket_link(ticket, requester) + "#feedback-h" if requester else ""
+        _send("closed", [requester], ticket, actor, _lazy_subject("Ticket closed", ticket),
+              note=note, feedback_link=feedback)
+        return
+    _send("status", [requester], ticket, actor, _lazy_subject("Status changed", ticket),
+          mutable=None if ticket.status in ALWAYS else "status")
+
+
+def _lazy_subject(text: str, ticket: Ticket) -> object:
+    """A subject translated in each recipient's language when the mail is rendered."""
+    from flask_babel import LazyString, gettext
+
+    return LazyString(lambda: _subject(gettext(text), ticket))
+
+
+def _mark() -> None:
+    """List the subjects for the translation catalogue."""
+    _l("New ticket")
+    _l("Assigned to you")
+    _l("Taken over")
+    _l("The client replied")
+    _l("New reply")
+    _l("Ticket closed")
+    _l("Status changed")
