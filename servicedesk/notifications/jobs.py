@@ -21,9 +21,21 @@ def deliver_job(message_id: int) -> bool:
     """Deliver one outbox message from a worker."""
     from flask import has_app_context
 
+    if has_app_context():
+        return _deliver_or_raise(message_id)
+    with _get_app().app_context():
+        return _deliver_or_raise(message_id)
+
+
+def _deliver_or_raise(message_id: int) -> bool:
+    """Deliver, raising on a transient failure so rq retries the job with its backoff."""
+    from ..extensions import db
+    from ..models import OutboxMessage, OutboxStatus
     from .delivery import deliver
 
-    if has_app_context():
-        return deliver(message_id)
-    with _get_app().app_context():
-        return deliver(message_id)
+    if deliver(message_id):
+        return True
+    message = db.session.get(OutboxMessage, message_id)
+    if message is not None and message.status == OutboxStatus.PENDING:
+        raise RuntimeError(f"mail {message_id} not delivered yet: {message.last_error}")
+    return False
