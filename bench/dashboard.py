@@ -131,8 +131,8 @@ def git_commit() -> str | None:
             ["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"],  # noqa: S607
             capture_output=True, text=True, check=True, timeout=10)
         return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
+    except (OSError, subprocess.SubprocessError):  # not a checkout (e.g. a git archive)
+        return os.environ.get("BENCH_COMMIT")
 
 
 # ------------------------------------------------------------------ scenarios
@@ -220,21 +220,28 @@ def measure(app: Flask, clients: dict[str, FlaskClient], kind: str, runs: int,
             targets: dict[str, Any]) -> None:
     """Run every scenario and print its line."""
     statements = [0]
+    sql_ms = [0.0]
 
-    def count(*_args: Any) -> None:
+    def count(conn: Any, *_args: Any) -> None:
         statements[0] += 1
+        conn.info["bench_started"] = time.perf_counter()
+
+    def timed(conn: Any, *_args: Any) -> None:
+        sql_ms[0] += (time.perf_counter() - conn.info.pop("bench_started")) * 1000
 
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "after_cursor_execute", timed)
     try:
         for name, who, url in scenarios(targets):
             client = clients[who]
             times: list[float] = []
             queries: list[int] = []
+            in_sql: list[float] = []
             rows = 0
             for i in range(WARMUP + runs):
-                statements[0] = 0
+                statements[0], sql_ms[0] = 0, 0.0
                 started = time.perf_counter()
                 response = client.get(url)
                 elapsed = (time.perf_counter() - started) * 1000
@@ -243,12 +250,15 @@ def measure(app: Flask, clients: dict[str, FlaskClient], kind: str, runs: int,
                 if i >= WARMUP:
                     times.append(elapsed)
                     queries.append(statements[0])
+                    in_sql.append(sql_ms[0])
                     rows = count_rows(name, response.get_data(as_text=True))
             emit({"name": name, "p50_ms": round(statistics.median(times), 1),
                   "p95_ms": round(percentile(times, 0.95), 1), "queries": max(queries),
-                  "rows": rows, "db": kind, "url": url})
+                  "rows": rows, "db": kind, "sql_p50_ms": round(statistics.median(in_sql), 1),
+                  "url": url})
     finally:
         event.remove(engine, "before_cursor_execute", count)
+        event.remove(engine, "after_cursor_execute", timed)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
