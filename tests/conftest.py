@@ -24,8 +24,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from servicedesk import create_app
+from servicedesk.catalog.builder import FieldSpec, to_schema
 from servicedesk.extensions import db
-from servicedesk.models import Area, Role, User
+from servicedesk.models import Area, Role, TicketType, TicketTypeVersion, User
 
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
@@ -101,10 +102,14 @@ class Mailbox:
 class _Collector:
     """aiosmtpd handler that keeps every message it is given."""
 
+    refuse = False  # tests flip this to play a mail server that rejects everything
+
     def __init__(self, sink: list[Message]) -> None:
         self.sink = sink
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if _Collector.refuse:
+            return "554 5.7.1 Refused by the test server"
         self.sink.append(message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 
@@ -194,6 +199,7 @@ def _clean(app: Flask) -> None:
 def app(_app: Flask, smtp_server: tuple[int, list[Message]]) -> Iterator[Flask]:
     """Give a test the app with an empty database and an empty mailbox."""
     smtp_server[1].clear()
+    _Collector.refuse = False
     _app.test_client_class = IsolatedClient
     with _app.app_context():
         yield _app
@@ -246,6 +252,33 @@ def client_user(app: Flask) -> User:
 def other_client(app: Flask) -> User:
     """Another client who must never see client_user's tickets."""
     return make_user(Role.CLIENT, "other@example.org", "Otto Other")
+
+
+# ---------------------------------------------------------------- ticket types
+
+
+@pytest.fixture
+def soporte(app: Flask) -> TicketTypeVersion:
+    """A Soporte type with text, choice, condition, yes/no, date and file fields."""
+    area = Area(name="Mantenimiento")
+    fields = [
+        FieldSpec("ubicacion", "Ubicación", "text", True),
+        FieldSpec("categoria", "Categoría", "select", True,
+                  options=[("agua", "Agua"), ("otro", "Otro")]),
+        FieldSpec("detalle", "Detalle", "text", True, show_when="categoria", show_value="otro"),
+        FieldSpec("urgente", "Urgente", "boolean"),
+        FieldSpec("desde", "Desde", "date"),
+        FieldSpec("notas", "Notas", "textarea"),
+        FieldSpec("fotos", "Fotos", "file", max_items=3, accept=["image/*"], max_size_mb=1),
+    ]
+    schema, ui = to_schema(fields, "Soporte")
+    ticket_type = TicketType(key="soporte", name="Soporte", description="Fallas",
+                             default_area=area, current_version=1)
+    version = TicketTypeVersion(ticket_type=ticket_type, number=1, schema=schema, ui=ui)
+    db.session.add_all([area, ticket_type, version])
+    db.session.commit()
+    return version
+
 
 
 # ---------------------------------------------------------------- helpers

@@ -6,8 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.tickets.conftest import soporte  # noqa: F401 - shared fixture
-
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:
