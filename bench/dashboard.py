@@ -280,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     ensure_database(args, url)
     emit({"name": "environment", "python": platform.python_version(),
           "sqlite": sqlite3.sqlite_version, "postgresql": postgres_version(args.url),
-          "cpus": os.cpu_count(), "platform": platform.platform(), "db": args.db,
+          "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
+          "platform": platform.platform(), "db": args.db,
           "tickets": args.tickets, "runs": args.runs, "commit": git_commit(),
           "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
     with tempfile.TemporaryDirectory(prefix="servicedesk-bench-") as instance:
