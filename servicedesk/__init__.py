@@ -66,9 +66,10 @@ def _register_blueprints(app: Flask) -> None:
     from .desk import bp as desk_bp
     from .main import bp as main_bp
     from .portal import bp as portal_bp
+    from .reports import bp as reports_bp
     from .tickets.routes import bp as files_bp
 
-    for blueprint in (main_bp, auth_bp, portal_bp, desk_bp, admin_bp, files_bp):
+    for blueprint in (main_bp, auth_bp, portal_bp, desk_bp, admin_bp, files_bp, reports_bp):
         app.register_blueprint(blueprint)
 
 

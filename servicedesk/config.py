@@ -109,6 +109,9 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "LOGIN_MAX_FAILURES_PER_IP": _int(env, "LOGIN_MAX_FAILURES_PER_IP", 30),
         "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
         "REOPEN_DAYS": _int(env, "REOPEN_DAYS", 7),
+        "EXPORT_INLINE_MAX": _int(env, "EXPORT_INLINE_MAX", 5000),
+        "REPORTS_FOR_COLLABORATORS": env.get("REPORTS_FOR_COLLABORATORS", "").lower()
+        in {"1", "true", "yes"},
         "FEEDBACK_EDIT_HOURS": _int(env, "FEEDBACK_EDIT_HOURS", 24),
         "MAX_ATTACHMENTS": _int(env, "MAX_ATTACHMENTS", 10),
         "ATTACHMENT_MAX_MB": _int(env, "ATTACHMENT_MAX_MB", 10),

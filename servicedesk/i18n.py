@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -65,6 +65,7 @@ def register_labels(app: Flask) -> None:
     """Give templates the translated labels of statuses and roles."""
     app.jinja_env.globals["status_label"] = lambda value: STATUS_LABELS.get(value, value)
     app.jinja_env.globals["format_datetime"] = format_datetime
+    app.jinja_env.globals["format_date"] = format_date
     app.jinja_env.globals["role_label"] = lambda value: ROLE_LABELS.get(value, value)
     app.jinja_env.globals["priority_label"] = lambda value: PRIORITY_LABELS.get(value, value)
     app.jinja_env.globals["channel_label"] = lambda value: CHANNEL_LABELS.get(value, value)

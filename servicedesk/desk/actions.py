@@ -165,3 +165,23 @@ def edit_fields(number: int) -> Page:
             return back(ticket)
     return render_template("desk/edit_fields.html", ticket=ticket,
                            fields=form.render(values, errors, locale)), 400 if errors else 200
+
+
+@bp.get("/tickets/<int:number>/pdf")
+@staff_ticket_required
+def ticket_pdf(number: int) -> Response:
+    """The ticket's full record as PDF: fields, public thread and timeline."""
+    from flask_babel import get_locale
+
+    from ..models import TicketEvent
+    from ..reports import pdf
+    from ..tickets import display
+
+    ticket = ticket_or_404(number)
+    events = db.session.scalars(db.select(TicketEvent).where(
+        TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.created_at)).all()
+    body = pdf.render("reports/ticket_pdf.html", ticket=ticket,
+                      rows=display.rows(ticket, str(get_locale())), events=events,
+                      comments=[c for c in ticket.comments if not c.internal])
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="ticket-{ticket.number}.pdf"'})

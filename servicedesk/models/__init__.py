@@ -2,6 +2,7 @@
 
 from .base import utcnow
 from .catalog import PRIORITIES, TicketType, TicketTypeVersion
+from .exports import Export
 from .outbox import OutboxMessage, OutboxStatus
 from .tickets import (
     ACTIVE_STATUSES,
@@ -24,6 +25,7 @@ __all__ = [
     "AuthToken",
     "Channel",
     "Comment",
+    "Export",
     "Feedback",
     "LoginAttempt",
     "OutboxMessage",

@@ -26,6 +26,7 @@ MATRIX = {
     ("POST", "/tablero/tickets/{n}/asignar"): (L, NF, NF, NO, GO),
     ("GET", "/tablero/tickets/{n}/campos"): (L, NF, NF, OK, OK),
     ("POST", "/tablero/tickets/{n}/campos"): (L, NF, NF, GO, GO),
+    ("GET", "/tablero/tickets/{n}/pdf"): (L, NF, NF, OK, OK),
     ("GET", "/adjuntos/{a}"): (L, OK, NF, OK, OK),
     ("GET", "/adjuntos/{a}/miniatura"): (L, OK, NF, OK, OK),
 }

@@ -1,0 +1,139 @@
+"""The report's figures: volume over time, attention times, satisfaction."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from statistics import median
+
+from .data import Row
+
+
+def p90(values: list[float]) -> float | None:
+    """The 90th percentile (nearest rank)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, int(round(0.9 * len(ordered) + 0.5)) - 1)]
+
+
+@dataclass
+class Times:
+    """First-response and resolution times of a group of tickets."""
+
+    first: list[float] = field(default_factory=list)
+    resolution: list[float] = field(default_factory=list)
+    ratings: list[int] = field(default_factory=list)
+    closed: int = 0
+    tickets: int = 0
+
+    def add(self, row: Row) -> None:
+        """Count one ticket in."""
+        self.tickets += 1
+        if row.first_response_hours is not None:
+            self.first.append(row.first_response_hours)
+        if row.resolution_hours is not None:
+            self.resolution.append(row.resolution_hours)
+        if row.closed_at is not None:
+            self.closed += 1
+        if row.rating is not None:
+            self.ratings.append(row.rating)
+
+    @property
+    def first_median(self) -> float | None:
+        """Median hours to first response."""
+        return round(median(self.first), 2) if self.first else None
+
+    @property
+    def first_p90(self) -> float | None:
+        """90th percentile of hours to first response."""
+        return p90(self.first)
+
+    @property
+    def resolution_median(self) -> float | None:
+        """Median hours to resolution."""
+        return round(median(self.resolution), 2) if self.resolution else None
+
+    @property
+    def resolution_p90(self) -> float | None:
+        """90th percentile of hours to resolution."""
+        return p90(self.resolution)
+
+    @property
+    def rating_average(self) -> float | None:
+        """Average rating (1-5)."""
+        return round(sum(self.ratings) / len(self.ratings), 2) if self.ratings else None
+
+    @property
+    def response_rate(self) -> float | None:
+        """Share of closed tickets that were rated."""
+        return round(len(self.ratings) / self.closed, 3) if self.closed else None
+
+
+@dataclass
+class Report:
+    """Everything the report page, its PDF and the summary sheet show."""
+
+    total: Times = field(default_factory=Times)
+    by_collaborator: dict[str, Times] = field(default_factory=lambda: defaultdict(Times))
+    by_area: dict[str, Times] = field(default_factory=lambda: defaultdict(Times))
+    by_type: dict[str, Times] = field(default_factory=lambda: defaultdict(Times))
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    opened: Counter[date] = field(default_factory=Counter)
+    closed: Counter[date] = field(default_factory=Counter)
+    distribution: Counter[int] = field(default_factory=Counter)
+    comments: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def buckets(self) -> list[tuple[date, int, int, int]]:
+        """Opened, closed and backlog per week over the period."""
+        days = sorted(set(self.opened) | set(self.closed))
+        if not days:
+            return []
+        week = lambda d: d - timedelta(days=d.weekday())  # noqa: E731
+        opened, closed = Counter(), Counter()
+        for d, n in self.opened.items():
+            opened[week(d)] += n
+        for d, n in self.closed.items():
+            closed[week(d)] += n
+        result, backlog = [], 0
+        start, end = week(days[0]), week(days[-1])
+        while start <= end:
+            backlog += opened[start] - closed[start]
+            result.append((start, opened[start], closed[start], backlog))
+            start += timedelta(days=7)
+        return result
+
+
+def build(rows: Iterable[Row], none_label: str) -> Report:
+    """Aggregate history rows into the report, in one pass."""
+    report = Report()
+    for row in rows:
+        add(report, row, none_label)
+    return finish(report)
+
+
+def add(report: Report, row: Row, none_label: str) -> None:
+    """Count one ticket into the report."""
+    report.total.add(row)
+    report.by_collaborator[row.assignee or none_label].add(row)
+    report.by_area[row.area or none_label].add(row)
+    report.by_type[row.type_name].add(row)
+    for dimension in ("type_name", "area", "channel", "priority", "status"):
+        report.counts[dimension][getattr(row, dimension) or none_label] += 1
+    report.opened[row.created_at.date()] += 1
+    if row.closed_at is not None:
+        report.closed[row.closed_at.date()] += 1
+    if row.rating is not None:
+        report.distribution[row.rating] += 1
+        if row.comment:
+            report.comments.append((row.number, row.rating, row.comment))
+            if len(report.comments) > 100:  # keep memory flat on long exports
+                report.comments = sorted(report.comments, reverse=True)[:10]
+
+
+def finish(report: Report) -> Report:
+    """Keep the ten latest rating comments."""
+    report.comments = sorted(report.comments, reverse=True)[:10]
+    return report

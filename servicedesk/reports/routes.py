@@ -1,0 +1,133 @@
+"""Reports page, Excel and PDF exports, background export progress and downloads."""
+
+from __future__ import annotations
+
+import tempfile
+
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ..desk.filters import FilterError
+from ..errors import render_error
+from ..extensions import db
+from ..models import Export, utcnow
+from ..unit_of_work import commit
+from . import bp, data, jobs, pdf
+from .service import build_report, can_report, excel_to, selection
+
+PDF_MAX_ROWS = 1000
+
+
+def _require_reporter() -> None:
+    """Only people allowed to see reports get past this point."""
+    if not can_report(current_user):
+        abort(403)
+
+
+def _query() -> str:
+    """The filters of this request as a query string (kept for links and jobs)."""
+    return request.query_string.decode()[:2000]
+
+
+@bp.get("/")
+@login_required
+def index() -> Response | str | tuple[str, int]:
+    """The period report: volume, attention times and satisfaction, with charts."""
+    _require_reporter()
+    try:
+        f, base, ticket_type, _fields = selection(current_user, _query())
+    except FilterError as exc:
+        return render_error(400, str(exc))
+    report = build_report(base)
+    return render_template("reports/index.html", report=report, f=f, query=_query(),
+                           ticket_type=ticket_type)
+
+
+@bp.get("/excel")
+@login_required
+def excel_export() -> Response | str | tuple[str, int]:
+    """Download the filtered history as Excel, at once or through a background job."""
+    _require_reporter()
+    try:
+        _f, base, _t, _fields = selection(current_user, _query())
+    except FilterError as exc:
+        return render_error(400, str(exc))
+    total = data.count(base)
+    if total > current_app.config["EXPORT_INLINE_MAX"]:
+        export = Export(user_id=current_user.id, kind="xlsx", query=_query(),
+                        locale=str(get_locale()), total_rows=total)
+        db.session.add(export)
+        commit()
+        jobs.start(current_app._get_current_object(), export.id)  # type: ignore[attr-defined]
+        return redirect(url_for("reports.export_status", export_id=export.id))
+    # send_file closes the spool when the response is done.
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    excel_to(spool, current_user, _query(), str(get_locale()))
+    spool.seek(0)
+    return send_file(spool, as_attachment=True, download_name="tickets.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument."
+                              "spreadsheetml.sheet")
+
+
+@bp.get("/pdf")
+@login_required
+def pdf_report() -> Response | str | tuple[str, int]:
+    """The period report as PDF, with the first tickets of the listing."""
+    _require_reporter()
+    try:
+        f, base, ticket_type, _fields = selection(current_user, _query())
+    except FilterError as exc:
+        return render_error(400, str(exc))
+    report = build_report(base)
+    listing = []
+    for row in data.rows(base):
+        if len(listing) >= PDF_MAX_ROWS:
+            break
+        listing.append(row)
+    body = pdf.render("reports/report_pdf.html", report=report, f=f, ticket_type=ticket_type,
+                      listing=pdf.chunks(listing), total=report.total.tickets,
+                      limit=PDF_MAX_ROWS, generated=utcnow())
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": 'attachment; filename="informe.pdf"'})
+
+
+def _own_export(export_id: int) -> Export:
+    """One of the current user's exports, or 404 (nobody else's are visible)."""
+    export = db.session.get(Export, export_id)
+    if export is None or export.user_id != current_user.id:
+        abort(404)
+    return export
+
+
+@bp.get("/exportaciones/<int:export_id>")
+@login_required
+def export_status(export_id: int) -> str:
+    """Progress of a background export, with a download link when it is ready."""
+    return render_template("reports/export.html", export=_own_export(export_id))
+
+
+@bp.get("/exportaciones/<int:export_id>.json")
+@login_required
+def export_progress(export_id: int) -> dict[str, object]:
+    """Progress as JSON, for the page's progress bar."""
+    export = _own_export(export_id)
+    return {"status": export.status, "done": export.done_rows, "total": export.total_rows,
+            "download": url_for("reports.export_download", export_id=export.id)
+            if export.status == "done" else None}
+
+
+@bp.get("/exportaciones/<int:export_id>/descargar")
+@login_required
+def export_download(export_id: int) -> Response:
+    """The finished file, for its requester, for one day."""
+    export = _own_export(export_id)
+    if export.status != "done" or not export.stored_name or (
+            export.expires_at and export.expires_at < utcnow()):
+        abort(404)
+    path = jobs.export_dir() / export.stored_name
+    if not path.exists():
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=f"tickets-{export.id}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

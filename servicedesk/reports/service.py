@@ -1,0 +1,79 @@
+"""Report and export services: the filtered, visible tickets and what is made of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import IO, Any
+from urllib.parse import parse_qsl
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+from werkzeug.datastructures import MultiDict
+
+from forms_engine import Field
+
+from ..desk.dashboard import filterable_fields
+from ..desk.filters import Filters, conditions, parse
+from ..extensions import db
+from ..models import Area, Ticket, TicketType, User
+from ..tickets.visibility import visible_tickets
+from . import data, excel, metrics
+
+
+def can_report(user: User) -> bool:
+    """Administrators always; collaborators when enabled, for their own areas."""
+    return user.is_admin or (user.is_staff and current_app.config["REPORTS_FOR_COLLABORATORS"])
+
+
+def selection(user: User, query: str) -> tuple[Filters, Select[Any], TicketType | None,
+                                                list[Field]]:
+    """Parse the filters (history view) and build the visible, filtered ticket query."""
+    args = MultiDict(parse_qsl(query, keep_blank_values=False))
+    args.setdefault("view", "historial")
+    f = parse(args)
+    ticket_type = db.session.scalar(select(TicketType).where(TicketType.key == f.type_key)) \
+        if f.type_key else None
+    fields = filterable_fields(ticket_type)
+    base = visible_tickets(user).where(*conditions(f, user, ticket_type.id if ticket_type
+                                                   else None, fields))
+    if not user.is_admin:  # collaborators report on their own areas only
+        base = base.where(Ticket.area_id.in_([a.id for a in user.areas]))
+    columns = _export_fields(ticket_type)
+    return f, base, ticket_type, columns
+
+
+def _export_fields(ticket_type: TicketType | None) -> list[Field]:
+    """One typed column per top-level custom field of the chosen type's current form."""
+    from ..catalog.versions import compiled, current_version
+
+    if ticket_type is None or (version := current_version(ticket_type)) is None:
+        return []
+    return [f for f in compiled(version).describe()
+            if f.path.count("/") == 1 and f.type != "object" and f.widget != "group"]
+
+
+def build_report(base: Select[Any]) -> metrics.Report:
+    """Aggregate the selected tickets."""
+    return metrics.build(data.rows(base), _("(none)"))
+
+
+def excel_to(out: IO[bytes], user: User, query: str, locale: str,
+             progress: Callable[[int], None] = lambda _n: None) -> int:
+    """Write the Excel export of a filtered selection to a stream."""
+    _f, base, _t, fields = selection(user, query)
+    report = metrics.Report()
+    none = _("(none)")
+
+    def observed() -> Any:
+        for row in data.rows(base):
+            metrics.add(report, row, none)  # the summary is gathered in the same pass
+            yield row
+
+    return excel.write(out, observed(), fields,
+                       lambda: excel.summary_rows(metrics.finish(report)), locale, progress)
+
+
+def areas_of(user: User) -> list[Area]:
+    """Areas a collaborator reports on."""
+    return list(user.areas)

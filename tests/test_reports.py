@@ -1,0 +1,229 @@
+"""Reports and exports: figures, typed Excel columns, escaped formulas, PDFs, background jobs."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+import time
+from datetime import datetime, timedelta
+
+import openpyxl
+import pypdf
+import pytest
+from sqlalchemy import select
+
+from servicedesk.catalog.builder import FieldSpec, to_schema
+from servicedesk.extensions import db
+from servicedesk.models import (
+    Area,
+    Export,
+    Feedback,
+    Role,
+    Status,
+    TicketType,
+    TicketTypeVersion,
+    utcnow,
+)
+from tests.conftest import login, make_user
+from tests.factories import make_ticket
+
+
+@pytest.fixture
+def obras(app) -> TicketTypeVersion:
+    """A type whose fields cover every export column kind."""
+    fields = [FieldSpec("fecha", "Fecha", "date"), FieldSpec("monto", "Monto", "number"),
+              FieldSpec("tipo", "Tipo de obra", "select", options=[("pint", "Pintura"),
+                                                                   ("elec", "Electricidad")]),
+              FieldSpec("zonas", "Zonas", "checkboxes", options=[("a", "Lobby"),
+                                                                 ("b", "Jardín")]),
+              FieldSpec("nota", "Nota", "text")]
+    with app.test_request_context():
+        schema, ui = to_schema(fields, "Obras")
+    ticket_type = TicketType(key="obras", name="Obras", current_version=1)
+    version = TicketTypeVersion(ticket_type=ticket_type, number=1, schema=schema, ui=ui)
+    db.session.add_all([ticket_type, version])
+    db.session.commit()
+    return version
+
+
+@pytest.fixture
+def history(app, obras, client_user, collaborator):
+    """Three tickets: one closed and rated, one with a formula-like subject, one open."""
+    now = utcnow()
+    closed = make_ticket(client_user, obras, "Pintar el lobby", status=Status.CLOSED,
+                         assignee_id=collaborator.id, created_at=now - timedelta(hours=50),
+                         first_response_at=now - timedelta(hours=48),
+                         resolved_at=now - timedelta(hours=10), closed_at=now - timedelta(hours=9),
+                         closure_count=1,
+                         data={"fecha": "2026-03-01", "monto": 1500.5, "tipo": "pint",
+                               "zonas": ["a", "b"], "nota": "@SUM(A1)"})
+    db.session.add(Feedback(ticket_id=closed.id, closure=1, rating=4, comment="=HYPERLINK(x)",
+                            author_id=client_user.id))
+    formula = make_ticket(client_user, obras, "=1+1", data={"nota": "+cmd|' /C calc'!A0"},
+                          created_at=now - timedelta(hours=5))
+    open_one = make_ticket(client_user, obras, "-abierto", status=Status.OPEN,
+                           created_at=now - timedelta(hours=2))
+    db.session.commit()
+    return closed, formula, open_one
+
+
+def admin_client(app, admin):
+    """A test client signed in as the administrator."""
+    c = app.test_client()
+    login(c, admin.email)
+    return c
+
+
+def workbook(response) -> openpyxl.Workbook:
+    """Open the downloaded workbook."""
+    assert response.status_code == 200, response.get_data(as_text=True)[-500:]
+    content = response.data
+    response.close()
+    return openpyxl.load_workbook(io.BytesIO(content))
+
+
+def test_excel_types_custom_columns_and_escaped_formulas(app, admin, history):
+    book = workbook(admin_client(app, admin).get("/informes/excel?type=obras"))
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows())
+    header = [c.value for c in rows[0]]
+    assert header[:4] == ["Número", "Tipo", "Versión del formulario", "Asunto"]
+    assert header[-5:] == ["Fecha", "Monto", "Tipo de obra", "Zonas", "Nota"]
+    by_number = {r[0].value: r for r in rows[1:]}
+    closed, formula, _open = history
+    row = {h: c for h, c in zip(header, by_number[closed.number], strict=True)}
+    assert isinstance(row["Creado (UTC)"].value, datetime)
+    assert row["Primera respuesta (horas)"].value == pytest.approx(2.0, abs=0.01)
+    assert row["Resolución (horas)"].value == pytest.approx(40.0, abs=0.01)
+    assert row["Calificación"].value == 4
+    assert row["Fecha"].value == datetime(2026, 3, 1)  # a real date cell
+    assert row["Monto"].value == 1500.5 and row["Tipo de obra"].value == "Pintura"
+    assert row["Zonas"].value == "Lobby, Jardín" and row["Estado"].value == "Cerrado"
+    for cell in (row["Comentario de la calificación"], row["Nota"]):
+        assert cell.data_type == "s" and cell.value.startswith(("=", "@"))
+    risky = {h: c for h, c in zip(header, by_number[formula.number], strict=True)}
+    assert risky["Asunto"].data_type == "s" and risky["Asunto"].value == "=1+1"
+    assert risky["Nota"].data_type == "s"
+    summary = {r[0]: r[1] for r in book.worksheets[1].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Tickets"] == 3 and summary["Cerrado"] == 1
+    assert summary["Calificación promedio"] == 4
+
+
+def test_excel_respects_filters_and_visibility(app, admin, history, client_user):
+    book = workbook(admin_client(app, admin).get("/informes/excel?status=closed"))
+    assert [r[0] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == \
+        [history[0].number]
+    client = app.test_client()
+    login(client, client_user.email)
+    for url in ("/informes/", "/informes/excel", "/informes/pdf"):
+        assert client.get(url).status_code == 403
+
+
+def test_collaborators_report_only_when_enabled_and_on_their_areas(app, history, obras,
+                                                                  collaborator, client_user):
+    c = app.test_client()
+    login(c, collaborator.email)
+    assert c.get("/informes/").status_code == 403
+    app.config["REPORTS_FOR_COLLABORATORS"] = True
+    try:
+        area = collaborator.areas[0]
+        mine = make_ticket(client_user, obras, "En mi área", area_id=area.id)
+        other = Area(name="Ajena")
+        db.session.add(other)
+        db.session.commit()
+        make_ticket(client_user, obras, "En otra área", area_id=other.id)
+        book = workbook(c.get("/informes/excel"))
+        numbers = [r[0] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+        assert numbers == [mine.number]
+    finally:
+        app.config["REPORTS_FOR_COLLABORATORS"] = False
+
+
+def test_report_page_figures(app, admin, history):
+    page = admin_client(app, admin).get("/informes/").get_data(as_text=True)
+    assert 'data-testid="by-collaborator"' in page and "<meter" in page
+    assert "40.0" in page  # resolution median of the one resolved ticket
+
+
+def test_report_and_ticket_pdfs_read_back(app, admin, history):
+    c = admin_client(app, admin)
+    response = c.get("/informes/pdf")
+    assert response.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.data)).pages)
+    assert "Informes" in text and "Pintar el lobby" in text and "40.0" in text
+    ticket = c.get(f"/tablero/tickets/{history[0].number}/pdf")
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(ticket.data)).pages)
+    assert "Pintar el lobby" in text and "Pintura" in text and "Historial" in text
+
+
+def test_pdf_rendering_fetches_nothing(app, admin, obras, client_user):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    hits: list[bytes] = []
+
+    def accept() -> None:
+        end = time.time() + 3
+        while time.time() < end:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            hits.append(conn.recv(100))
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    payload = f'<img src="http://127.0.0.1:{port}/x"> <link href="http://127.0.0.1:{port}/c">'
+    ticket = make_ticket(client_user, obras, payload, description=payload,
+                         data={"nota": f"file:///etc/passwd http://127.0.0.1:{port}/y"})
+    c = admin_client(app, admin)
+    assert c.get(f"/tablero/tickets/{ticket.number}/pdf").status_code == 200
+    assert c.get("/informes/pdf").status_code == 200
+    from servicedesk.reports import pdf
+
+    with app.test_request_context():
+        assert pdf._link_callback(f"http://127.0.0.1:{port}/z", "") == ""
+    thread.join()
+    listener.close()
+    assert hits == []
+
+
+def test_large_export_runs_as_a_job_for_its_requester_only(app, admin, history):
+    app.config["EXPORT_INLINE_MAX"] = 2
+    try:
+        c = admin_client(app, admin)
+        response = c.get("/informes/excel")
+        assert response.status_code == 302
+        export = db.session.scalars(select(Export)).one()
+        assert response.headers["Location"] == f"/informes/exportaciones/{export.id}"
+        assert "<progress" in c.get(response.headers["Location"]).get_data(as_text=True)
+        for _ in range(100):
+            progress = c.get(f"/informes/exportaciones/{export.id}.json").get_json()
+            if progress["status"] == "done":
+                break
+            time.sleep(0.1)
+        assert progress["status"] == "done" and progress["done"] == 3
+        book = workbook(c.get(progress["download"]))
+        assert book.worksheets[0].max_row == 4
+        other = app.test_client()
+        login(other, make_user(Role.ADMIN, "second-admin@example.org").email)
+        assert other.get(progress["download"]).status_code == 404
+        assert other.get(f"/informes/exportaciones/{export.id}").status_code == 404
+        db.session.execute(db.update(Export).values(expires_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+        assert c.get(progress["download"]).status_code == 404  # kept for a day only
+    finally:
+        app.config["EXPORT_INLINE_MAX"] = 5000
+
+
+@pytest.mark.parametrize("query", ["created_from=nope", "status[]=x", "assignee=1e99"])
+def test_bad_report_parameters_get_a_clear_400(app, admin, history, query):
+    c = admin_client(app, admin)
+    for url in ("/informes/", "/informes/excel", "/informes/pdf"):
+        assert c.get(f"{url}?{query}").status_code == 400
+
+
