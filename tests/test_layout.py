@@ -111,3 +111,14 @@ def test_unexpected_error_renders_the_500_page(app, tmp_path):
     response = fresh.test_client().get("/_boom_for_test")
     assert response.status_code == 500
     assert "No se perdió nada de lo que guardaste" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/login", "/tablero/?q=a%00b", "/mesa-de-ayuda/?q=%00"])
+def test_nul_bytes_anywhere_get_a_400_not_a_database_error(client, collaborator, path):
+    login(client, collaborator.email)
+    token = csrf_token(client.get("/tablero/").get_data(as_text=True))
+    if path == "/login":
+        response = client.post("/language", data={"lang": "es\x00", "csrf_token": token})
+    else:
+        response = client.get(path)
+    assert response.status_code == 400
