@@ -20,6 +20,10 @@ MESSAGES = {
 }
 
 
+class BadInput(ValueError):
+    """Input a person sent that cannot be used; answered with a 400 page and the reason."""
+
+
 def render_error(code: int, message: str | None = None) -> tuple[str, int]:
     """Render the error page for an HTTP status code."""
     text = message or _(MESSAGES.get(code, MESSAGES[500]))
@@ -34,6 +38,10 @@ def init_app(app: Flask) -> None:
         return render_error(
             400, _("Your session expired or the form was sent twice. Please try again.")
         )
+
+    @app.errorhandler(BadInput)
+    def bad_input(exc: BadInput) -> tuple[str, int]:
+        return render_error(400, str(exc))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:

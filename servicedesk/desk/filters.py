@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from forms_engine import Field
 
+from ..errors import BadInput
 from ..models import ACTIVE_STATUSES, PRIORITIES, Channel, Feedback, Status, Ticket, User
 from ..tickets import search
 
@@ -24,7 +25,7 @@ MAX_TEXT = 200
 PAGE_SIZE = 50
 
 
-class FilterError(ValueError):
+class FilterError(BadInput):
     """A filter value cannot be understood (the message says which and why)."""
 
 

@@ -9,8 +9,6 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ..desk.filters import FilterError
-from ..errors import render_error
 from ..extensions import db
 from ..models import Export, utcnow
 from ..unit_of_work import commit
@@ -36,10 +34,7 @@ def _query() -> str:
 def index() -> Response | str | tuple[str, int]:
     """The period report: volume, attention times and satisfaction, with charts."""
     _require_reporter()
-    try:
-        f, base, ticket_type, _fields = selection(current_user, _query())
-    except FilterError as exc:
-        return render_error(400, str(exc))
+    f, base, ticket_type, _fields = selection(current_user, _query())
     report = build_report(base)
     return render_template("reports/index.html", report=report, f=f, query=_query(),
                            ticket_type=ticket_type)
@@ -50,10 +45,7 @@ def index() -> Response | str | tuple[str, int]:
 def excel_export() -> Response | str | tuple[str, int]:
     """Download the filtered history as Excel, at once or through a background job."""
     _require_reporter()
-    try:
-        _f, base, _t, _fields = selection(current_user, _query())
-    except FilterError as exc:
-        return render_error(400, str(exc))
+    _f, base, _t, _fields = selection(current_user, _query())
     total = data.count(base)
     if total > current_app.config["EXPORT_INLINE_MAX"]:
         export = Export(user_id=current_user.id, kind="xlsx", query=_query(),
@@ -76,10 +68,7 @@ def excel_export() -> Response | str | tuple[str, int]:
 def pdf_report() -> Response | str | tuple[str, int]:
     """The period report as PDF, with the first tickets of the listing."""
     _require_reporter()
-    try:
-        f, base, ticket_type, _fields = selection(current_user, _query())
-    except FilterError as exc:
-        return render_error(400, str(exc))
+    f, base, ticket_type, _fields = selection(current_user, _query())
     report = build_report(base)
     listing = []
     for row in data.rows(base):
