@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from forms_engine import CompiledForm
 
@@ -92,18 +93,39 @@ def next_number() -> int:
     return (db.session.scalar(select(func.max(Ticket.number))) or 0) + 1
 
 
+NUMBER_ATTEMPTS = 20
+
+
+def _insert_with_number(ticket: Ticket) -> None:
+    """Insert a ticket with the next free number, even when others are filing at once.
+
+    Two requests can read the same max(number); the unique index refuses the second insert,
+    which then retries inside a savepoint with a fresh max (committed rows are visible to
+    each new statement), so nobody loses their ticket.
+    """
+    for _attempt in range(NUMBER_ATTEMPTS):
+        ticket.number = next_number()
+        try:
+            with db.session.begin_nested():
+                db.session.add(ticket)
+                db.session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not allocate a ticket number")
+
+
 def create_ticket(actor: User, requester: User, new: NewTicket,
                   version: TicketTypeVersion) -> Ticket:
     """File a ticket (already checked), store its uploads and record the event."""
     ticket_type = new.ticket_type
     ticket = Ticket(
-        number=next_number(), ticket_type_id=ticket_type.id, type_version_id=version.id,
+        ticket_type_id=ticket_type.id, type_version_id=version.id,
         subject=new.subject.strip(), description=new.description.strip(), data=new.data,
         status=Status.NEW, priority=ticket_type.default_priority, channel=new.channel,
         requester_id=requester.id, area_id=ticket_type.default_area_id, created_by_id=actor.id,
     )
-    db.session.add(ticket)
-    db.session.flush()
+    _insert_with_number(ticket)
     data = dict(new.data)
     for pointer, files in new.uploads.items():
         data[pointer.strip("/")] = [str(store_attachment(ticket, actor, f).id) for f in files]

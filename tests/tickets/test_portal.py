@@ -199,3 +199,39 @@ def test_my_tickets_filter_by_status_and_type(client, client_user, other_client,
     assert "Cerrada" in page and "Abierta" not in page
     page = client.get("/mesa-de-ayuda/?status=new").get_data(as_text=True)
     assert "Abierta" in page and "Cerrada" not in page
+
+
+def test_many_clients_filing_at_once_lose_nothing(app, soporte):
+    """Ten clients press "Agregar petición" together: ten tickets, ten distinct numbers."""
+    import threading
+
+    from servicedesk.models import Role
+    from tests.conftest import make_user
+
+    people = [make_user(Role.CLIENT, f"vecino{i}@example.org") for i in range(10)]
+    clients = []
+    for person in people:
+        c = app.test_client()
+        login(c, person.email)
+        clients.append((c, csrf_token(c.get("/mesa-de-ayuda/nueva/soporte").get_data(
+            as_text=True))))
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def press(c, token):
+        with app.app_context():
+            barrier.wait()
+            response = c.post("/mesa-de-ayuda/nueva/soporte", data={
+                "csrf_token": token, "subject": "Simultáneo", "cf-ubicacion": "Torre",
+                "cf-categoria": "agua"})
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=press, args=pair) for pair in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert statuses == [302] * 10
+    db.session.expire_all()
+    numbers = sorted(db.session.scalars(select(Ticket.number)))
+    assert numbers == list(range(1, 11))
