@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
@@ -70,3 +73,24 @@ def register_labels(app: Flask) -> None:
     app.jinja_env.globals["priority_label"] = lambda value: PRIORITY_LABELS.get(value, value)
     app.jinja_env.globals["channel_label"] = lambda value: CHANNEL_LABELS.get(value, value)
     app.jinja_env.globals["event_label"] = lambda value: EVENT_LABELS.get(value, value)
+
+
+def plain_labels() -> dict[str, dict[str, str]]:
+    """Status, priority and channel labels as plain strings, translated once per request.
+
+    List pages show a label per row; resolving lazy strings there costs a gettext lookup each.
+    """
+    return {
+        "status": {k: str(v) for k, v in STATUS_LABELS.items()},
+        "priority": {k: str(v) for k, v in PRIORITY_LABELS.items()},
+        "channel": {k: str(v) for k, v in CHANNEL_LABELS.items()},
+    }
+
+
+def short_datetime_formatter() -> Callable[[datetime], str]:
+    """A short date-time formatter bound to this request's locale and time zone."""
+    from babel.dates import format_datetime as babel_format
+    from flask_babel import get_locale, get_timezone
+
+    locale, zone = get_locale(), get_timezone()
+    return lambda value: babel_format(value, "short", tzinfo=zone, locale=locale)

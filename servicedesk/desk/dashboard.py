@@ -133,8 +133,11 @@ def dashboard() -> Response | str | tuple[str, int]:
     base = visible_tickets(current_user).where(
         *conditions(f, current_user, ticket_type.id if ticket_type else None, fields))
     page = fetch_page(base, f)
+    from ..i18n import plain_labels, short_datetime_formatter
+
     return render_template(
         "desk/dashboard.html", page=page, f=f, counts=view_counts(current_user),
+        labels=plain_labels(), when=short_datetime_formatter(),
         views=VIEWS, fields=fields, ticket_type=ticket_type, link=_link,
         locale=str(get_locale()), **_choices(),
         saved=db.session.scalars(select(SavedView).where(
