@@ -97,7 +97,8 @@ def view_counts(user: User) -> dict[str, int]:
     counts = {}
     for view in VIEWS:
         condition = view_condition(view, user)
-        query = visible_tickets(user).with_only_columns(func.count(Ticket.id))
+        # count(*) rather than count(id): PostgreSQL can answer it from the index alone.
+        query = visible_tickets(user).with_only_columns(func.count(), maintain_column_froms=True)
         if condition is not None:
             query = query.where(condition)
         counts[view] = db.session.scalar(query) or 0
@@ -242,7 +243,7 @@ def workload() -> str:
     per_area = db.session.execute(
         select(Area, func.count(Ticket.id)).outerjoin(Ticket, (Ticket.area_id == Area.id) & active)
         .group_by(Area.id).order_by(func.count(Ticket.id).desc(), Area.name)).all()
-    unassigned = db.session.scalar(select(func.count(Ticket.id)).where(
+    unassigned = db.session.scalar(select(func.count()).select_from(Ticket).where(
         active, Ticket.assignee_id.is_(None))) or 0
     return render_template("desk/workload.html", per_person=per_person, per_area=per_area,
                            unassigned=unassigned)
