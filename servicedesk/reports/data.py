@@ -17,7 +17,7 @@ Requester = aliased(User)
 Assignee = aliased(User)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """A ticket as the reports and exports see it."""
 

@@ -15,7 +15,6 @@ from forms_engine import Field
 
 from ..catalog.versions import compiled
 from ..extensions import db
-from ..i18n import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from ..models import TicketTypeVersion
 from .data import Row
 from .metrics import Report
@@ -42,8 +41,12 @@ class Labels:
     """Option labels per form version, compiled once per version (not per row)."""
 
     def __init__(self, locale: str) -> None:
+        from ..i18n import plain_labels
+
         self.locale = locale
         self.cache: dict[int, dict[str, dict[Any, str]]] = {}
+        # Status, priority and channel names resolved once, not three gettext calls per row.
+        self.plain = plain_labels()
 
     def of(self, version_id: int) -> dict[str, dict[Any, str]]:
         """Field name → option value → label, for one version."""
@@ -91,10 +94,11 @@ def headers(fields: list[Field], locale: str) -> list[str]:
 def _row_values(sheet: WriteOnlyWorksheet, row: Row, fields: list[Field], labels: Labels) -> list:
     """One ticket's cells."""
     text = lambda v: text_cell(sheet, v) if isinstance(v, str) else v  # noqa: E731
+    plain = labels.plain
     values = [row.number, text(row.type_name), row.version, text(row.subject),
-              str(STATUS_LABELS.get(row.status, row.status)),
-              str(PRIORITY_LABELS.get(row.priority, row.priority)), text(row.area or ""),
-              str(CHANNEL_LABELS.get(row.channel, row.channel)), text(row.requester),
+              plain["status"].get(row.status, row.status),
+              plain["priority"].get(row.priority, row.priority), text(row.area or ""),
+              plain["channel"].get(row.channel, row.channel), text(row.requester),
               text(row.assignee or ""), _naive(row.created_at), _naive(row.first_response_at),
               _naive(row.resolved_at), _naive(row.closed_at), row.first_response_hours,
               row.resolution_hours, row.rating, text(row.comment or "")]
