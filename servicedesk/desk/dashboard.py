@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -31,6 +31,7 @@ from ..models import (
     TicketType,
     User,
 )
+from ..tickets.loading import owned_or_404
 from ..tickets.visibility import visible_tickets
 from ..unit_of_work import commit
 from . import bp
@@ -201,10 +202,7 @@ def _args(query: str) -> Any:
 
 def _own_view(view_id: int) -> SavedView:
     """Return one of the current user's saved views, or 404."""
-    view = db.session.get(SavedView, view_id)
-    if view is None or view.user_id != current_user.id:
-        abort(404)
-    return view
+    return owned_or_404(SavedView, view_id)
 
 
 @bp.post("/vistas/<int:view_id>/borrar")

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..models import Export, utcnow
+from ..tickets.loading import owned_or_404
 from ..unit_of_work import commit
 from . import bp, data, jobs, pdf
 from .service import build_report, can_report, excel_to, selection
@@ -84,10 +85,7 @@ def pdf_report() -> Response | str | tuple[str, int]:
 
 def _own_export(export_id: int) -> Export:
     """One of the current user's exports, or 404 (nobody else's are visible)."""
-    export = db.session.get(Export, export_id)
-    if export is None or export.user_id != current_user.id:
-        abort(404)
-    return export
+    return owned_or_404(Export, export_id)
 
 
 @bp.get("/exportaciones/<int:export_id>")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -31,3 +33,14 @@ def attachments_of(ticket: Ticket, include_internal: bool) -> list[Attachment]:
     if not include_internal:
         query = query.where(Attachment.internal.is_(False))
     return list(db.session.scalars(query.order_by(Attachment.id)))
+
+
+def owned_or_404(model: Any, object_id: int) -> Any:
+    """Return a row of this model that belongs to the current user (user_id), or 404.
+
+    Saved views and exports are private: anyone else's answers as if it did not exist.
+    """
+    row = db.session.get(model, object_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    return row
