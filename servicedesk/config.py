@@ -110,6 +110,7 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
         "REOPEN_DAYS": _int(env, "REOPEN_DAYS", 7),
         "EXPORT_INLINE_MAX": _int(env, "EXPORT_INLINE_MAX", 5000),
+        "DASHBOARD_COUNT_CAP": _int(env, "DASHBOARD_COUNT_CAP", 10000),
         "REPORTS_FOR_COLLABORATORS": env.get("REPORTS_FOR_COLLABORATORS", "").lower()
         in {"1", "true", "yes"},
         "FEEDBACK_EDIT_HOURS": _int(env, "FEEDBACK_EDIT_HOURS", 24),

@@ -65,6 +65,16 @@ def test_views_and_counts(desk, tickets):
         [t.number for t in tickets]
 
 
+def test_counts_stop_at_the_cap(app, desk, tickets, monkeypatch):
+    """Past DASHBOARD_COUNT_CAP a view shows "cap+", below it the exact number."""
+    monkeypatch.setitem(app.config, "DASHBOARD_COUNT_CAP", 3)
+    page = desk.get("/tablero/").get_data(as_text=True)
+    counts = dict(re.findall(r'data-testid="view-(\w+)">[^<]*<span class="badge[^"]*">([^<]+)',
+                             page))
+    assert counts == {"activos": "3+", "mios": "2", "sin_asignar": "2", "mi_area": "3",
+                      "historial": "3+"}
+
+
 @pytest.mark.parametrize(("query", "expected"), [
     ("view=historial&status=closed&status=resolved", [4, 5]),
     ("view=historial&priority=urgent&priority=high", [1, 2]),
