@@ -71,6 +71,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, portal_bp, desk_bp, admin_bp, files_bp, reports_bp):
         app.register_blueprint(blueprint)
+    from . import api
+
+    api.init_app(app)
 
 
 def _serve_engine_assets(app: Flask) -> None:

@@ -111,6 +111,10 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "REOPEN_DAYS": _int(env, "REOPEN_DAYS", 7),
         "EXPORT_INLINE_MAX": _int(env, "EXPORT_INLINE_MAX", 5000),
         "DASHBOARD_COUNT_CAP": _int(env, "DASHBOARD_COUNT_CAP", 10000),
+        "API_RATE_LIMIT": _int(env, "API_RATE_LIMIT", 300),
+        "API_RATE_WINDOW": _int(env, "API_RATE_WINDOW", 60),
+        "API_MAX_JSON_KB": _int(env, "API_MAX_JSON_KB", 256),
+        "API_PAGE_MAX": _int(env, "API_PAGE_MAX", 100),
         "REPORTS_FOR_COLLABORATORS": env.get("REPORTS_FOR_COLLABORATORS", "").lower()
         in {"1", "true", "yes"},
         "FEEDBACK_EDIT_HOURS": _int(env, "FEEDBACK_EDIT_HOURS", 24),

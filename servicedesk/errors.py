@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -39,20 +41,29 @@ def init_app(app: Flask) -> None:
             400, _("Your session expired or the form was sent twice. Please try again.")
         )
 
+    from .api import http_problem, wants_problem
+    from .api.problems import problem
+
     @app.errorhandler(BadInput)
-    def bad_input(exc: BadInput) -> tuple[str, int]:
+    def bad_input(exc: BadInput) -> Any:
+        if wants_problem():
+            return problem(400, str(exc))
         return render_error(400, str(exc))
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:
+    def http_error(exc: HTTPException) -> Any:
         if exc.code is None or exc.code < 400:
             return exc
+        if wants_problem():
+            return http_problem(exc)
         return render_error(exc.code)
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> tuple[str, int]:
+    def unexpected(exc: Exception) -> Any:
         db.session.rollback()
         app.logger.exception("Unhandled error on %s", request.path)
+        if wants_problem():
+            return problem(500)
         return render_error(500)
 
 

@@ -61,6 +61,7 @@ EVENT_LABELS = {
     "assigned": _l("assigned the ticket"), "priority": _l("changed the priority"),
     "area": _l("changed the area"), "fields": _l("edited fields"),
     "reopened": _l("reopened the ticket"), "feedback": _l("rated the service"),
+    "attached": _l("attached files"),
 }
 
 

@@ -9,7 +9,8 @@ from flask import Flask, Response, abort, request
 
 def _has_nul(values: Any) -> bool:
     """Tell whether any submitted text value holds a NUL byte."""
-    return any("\x00" in value for value in values)
+    # A malformed multipart part can arrive with no name at all (None): not text, skip it.
+    return any(isinstance(value, str) and "\x00" in value for value in values)
 
 
 def init_app(app: Flask) -> None:

@@ -50,6 +50,12 @@ class Row(NamedTuple):
     requester_name: str
     area_name: str | None
     assignee_name: str | None
+    channel: str
+    created_at: Any
+    ticket_type_id: int
+    requester_id: int
+    area_id: int | None
+    assignee_id: int | None
 
 
 @dataclass
@@ -66,7 +72,7 @@ class Page:
 # Only what a line shows: no JSON data, no description, no ORM objects to build per row.
 ROW_COLUMNS = (Ticket.id, Ticket.number, Ticket.subject, Ticket.status, Ticket.priority,
                Ticket.updated_at, Ticket.ticket_type_id, Ticket.requester_id, Ticket.area_id,
-               Ticket.assignee_id)
+               Ticket.assignee_id, Ticket.channel, Ticket.created_at)
 
 
 def filterable_fields(ticket_type: TicketType | None) -> dict[str, Field]:
@@ -89,7 +95,7 @@ def _cursor_condition(f: Filters, cursor: int, forward: bool) -> Any:
     return pair > mark if after else pair < mark
 
 
-def fetch_page(base: Any, f: Filters, names: Names) -> Page:
+def fetch_page(base: Any, f: Filters, names: Names, size: int = PAGE_SIZE) -> Page:
     """Load one page by keyset: first, after a row, before a row, or the last page.
 
     The page query touches the tickets table alone, so the planner picks its plan from the
@@ -101,9 +107,9 @@ def fetch_page(base: Any, f: Filters, names: Names) -> Page:
     if cursor.isdigit():
         query = query.where(_cursor_condition(f, int(cursor), forward=not f.before))
     flipped = Filters(**{**f.__dict__, "last": backwards})
-    found = db.session.execute(apply_order(query, flipped).limit(PAGE_SIZE + 1)).all()
-    more = len(found) > PAGE_SIZE
-    found = found[:PAGE_SIZE]
+    found = db.session.execute(apply_order(query, flipped).limit(size + 1)).all()
+    more = len(found) > size
+    found = found[:size]
     if backwards:
         found.reverse()
     rows = names.resolve(found)
@@ -134,7 +140,9 @@ class Names:
         return [Row(r.id, r.number, r.subject, r.status, r.priority, r.updated_at,
                     self.types.get(r.ticket_type_id, ""), people.get(r.requester_id, ""),
                     self.areas.get(r.area_id) if r.area_id else None,
-                    people.get(r.assignee_id) if r.assignee_id else None) for r in found]
+                    people.get(r.assignee_id) if r.assignee_id else None, r.channel,
+                    r.created_at, r.ticket_type_id, r.requester_id, r.area_id, r.assignee_id)
+                for r in found]
 
 
 def view_counts(user: User) -> dict[str, int]:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from . import preferences, routes  # noqa: E402,F401
+from . import preferences, routes, tokens  # noqa: E402,F401

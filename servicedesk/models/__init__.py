@@ -1,5 +1,6 @@
 """The data model: one module per aggregate."""
 
+from .api_tokens import ApiToken
 from .base import utcnow
 from .catalog import PRIORITIES, TicketType, TicketTypeVersion
 from .exports import Export
@@ -19,6 +20,7 @@ from .views import SavedView
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "ApiToken",
     "PRIORITIES",
     "Area",
     "Attachment",

@@ -15,9 +15,12 @@ from .visibility import visible_tickets
 bp = Blueprint("files", __name__, url_prefix="/adjuntos")
 
 
-def _visible_attachment(attachment_id: int) -> Attachment:
+MAX_ID = 2**31 - 1
+
+
+def visible_attachment(attachment_id: int) -> Attachment:
     """Return an attachment of a ticket the user may see; internal ones for the desk only."""
-    attachment = db.session.get(Attachment, attachment_id)
+    attachment = db.session.get(Attachment, attachment_id) if attachment_id <= MAX_ID else None
     if attachment is None or (attachment.internal and not current_user.is_staff):
         abort(404)
     visible = db.session.scalar(visible_tickets(current_user).where(
@@ -31,7 +34,11 @@ def _visible_attachment(attachment_id: int) -> Attachment:
 @login_required
 def download(attachment_id: int) -> Response:
     """Send the file as a download with the type the server chose at upload."""
-    attachment = _visible_attachment(attachment_id)
+    return send_attachment(visible_attachment(attachment_id))
+
+
+def send_attachment(attachment: Attachment) -> Response:
+    """Send a file as a download (never rendered inline), for the web and the API."""
     response = send_file(storage.path_of(attachment.stored_name),
                          mimetype=attachment.content_type, as_attachment=True,
                          download_name=attachment.filename, max_age=0)
@@ -45,7 +52,7 @@ def download(attachment_id: int) -> Response:
 @login_required
 def thumbnail(attachment_id: int) -> Response:
     """Show a verified image inline for the ticket page's thumbnails."""
-    attachment = _visible_attachment(attachment_id)
+    attachment = visible_attachment(attachment_id)
     path = storage.path_of(attachment.stored_name)
     if attachment.content_type not in THUMBNAIL_TYPES or not _sniff_path(
             path, attachment.content_type):

@@ -1,0 +1,122 @@
+"""The REST API under /api/v1: bearer tokens, the web's rules, problems as JSON."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+from sqlalchemy import select, update
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import csrf, db
+from ..models import ApiToken, User, utcnow
+from ..models.api_tokens import digest
+from . import limits
+from .problems import ApiError, from_error, problem
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Only bearer tokens authenticate here, never the session cookie, so no CSRF token is needed
+# (a browser cannot attach an Authorization header to a cross-site request on its own).
+csrf.exempt(bp)
+
+PUBLIC_ENDPOINTS = {"api.openapi", "api.reference"}
+LAST_USED_EVERY = timedelta(minutes=1)
+
+
+def _bearer() -> str | None:
+    """The token in the Authorization header, if it is a bearer token."""
+    header = request.headers.get("Authorization", "")
+    scheme, _space, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip() or len(secret) > 200:
+        return None
+    return secret.strip()
+
+
+def _authenticate() -> tuple[User, ApiToken]:
+    """Find the active token and its active user, or raise a 401 problem."""
+    secret = _bearer()
+    found = db.session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == digest(secret))).first() if secret else None
+    if found is None or not found[0].active or not found[1].active:
+        raise ApiError(401, headers={"WWW-Authenticate": 'Bearer realm="servicedesk"'})
+    token, user = found
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
+        # Written at most once a minute per token: reads stay reads.
+        db.session.execute(update(ApiToken).where(ApiToken.id == token.id)
+                           .values(last_used_at=now))
+        db.session.commit()
+    return user, token
+
+
+@bp.before_request
+def authenticate() -> Response | None:
+    """Authenticate the bearer token, apply its rate limit, and act as its user."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    user, token = _authenticate()
+    verdict = limits.check(token.token_hash[:32])
+    g.rate_headers = {"RateLimit-Limit": str(verdict.limit),
+                      "RateLimit-Remaining": str(verdict.remaining),
+                      "RateLimit-Reset": str(verdict.reset)}
+    if not verdict.allowed:
+        raise ApiError(429, headers={**g.rate_headers, "Retry-After": str(verdict.reset)})
+    # Flask-Login reads the user from g: the services see the token's user as current_user.
+    g._login_user = user
+    return None
+
+
+@bp.after_request
+def headers(response: Response) -> Response:
+    """Rate-limit headers, and no caching of private answers by shared caches."""
+    for key, value in getattr(g, "rate_headers", {}).items():
+        response.headers[key] = value
+    response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
+@bp.errorhandler(ApiError)
+def api_error(exc: ApiError) -> Response:
+    """Answer an ApiError as a problem."""
+    db.session.rollback()
+    return from_error(exc)
+
+
+def http_problem(exc: HTTPException) -> Response:
+    """Answer an HTTP error (404, 405, 413…) under /api/ as a problem."""
+    headers = {"Allow": exc.get_response().headers["Allow"]} if exc.code == 405 else None
+    return problem(exc.code or 500, headers=headers)
+
+
+def wants_problem() -> bool:
+    """Tell whether this request is an API request (errors answered as JSON)."""
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and its routes."""
+    from . import routes  # noqa: F401 - the routes register themselves on bp
+
+    app.register_blueprint(bp)
+
+
+def json_input(required: bool = True) -> dict[str, Any]:
+    """The request's JSON object, within API_MAX_JSON_KB, or a 413/415/400 problem."""
+    limit = current_app.config["API_MAX_JSON_KB"] * 1024
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413)
+    if not request.is_json:
+        raise ApiError(415)
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise ApiError(413)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        if not required and not raw.strip():
+            return {}
+        from flask_babel import gettext as _
+
+        raise ApiError(400, _("The body must be a JSON object."))
+    return data

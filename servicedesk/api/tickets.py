@@ -1,0 +1,601 @@
+"""Ticket routes of the API: the same service functions, rules and visibility as the web."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, current_app, jsonify, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from ..catalog.versions import compiled
+from ..desk.dashboard import Names, fetch_page, filterable_fields
+from ..desk.filters import conditions, parse
+from ..extensions import db
+from ..models import (
+    Area,
+    Channel,
+    Comment,
+    Feedback,
+    Role,
+    Status,
+    Ticket,
+    TicketType,
+    User,
+)
+from ..tickets import workflow
+from ..tickets.attachments import check_uploads
+from ..tickets.loading import attachments_of
+from ..tickets.service import (
+    NewTicket,
+    TicketInputError,
+    check,
+    create_ticket,
+    form_for,
+    store_attachment,
+)
+from ..tickets.visibility import visible_tickets
+from ..unit_of_work import commit
+from . import bp, json_input, serialize
+from .problems import ApiError
+from .spec import MAX_INT, json_body, multipart_body, operation, ref
+
+MAX_NUMBER = 2**53  # ticket numbers are BIGINT; larger path values cannot exist
+ARRAY = {"type": "array", "items": {"type": "string", "maxLength": 40}}
+
+
+def _query(name: str, schema: dict[str, Any], description: str = "",
+           explode: bool = False) -> dict[str, Any]:
+    """A documented query parameter."""
+    param: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": schema}
+    if description:
+        param["description"] = description
+    if explode:
+        param.update(style="form", explode=True)
+    return param
+
+
+DATE = {"type": "string", "format": "date"}
+LIST_PARAMS = [
+    _query("view", {"enum": ["activos", "mios", "sin_asignar", "mi_area", "historial"]},
+           "A named view of the Tablero (default historial: every ticket you may see)"),
+    _query("status", ARRAY, "One or more statuses", explode=True),
+    _query("priority", ARRAY, "One or more priorities", explode=True),
+    _query("type", {"type": "string", "maxLength": 40}, "A ticket type key; enables cf.<field>"),
+    _query("area", {"type": "integer", "minimum": 1, "maximum": MAX_INT}),
+    _query("assignee", {"type": "string", "pattern": "^(none|[1-9][0-9]{0,8})$"},
+           "A collaborator's id, or none"),
+    _query("requester", {"type": "integer", "minimum": 1, "maximum": MAX_INT}),
+    _query("channel", {"enum": [c.value for c in Channel]}),
+    _query("created_from", DATE), _query("created_to", DATE),
+    _query("updated_from", DATE), _query("updated_to", DATE),
+    _query("overdue", {"enum": ["1"]}, "Waiting on the client"),
+    _query("rating", {"type": "integer", "minimum": 1, "maximum": 5}),
+    _query("q", {"type": "string", "maxLength": 200}, "Full-text search (accent-insensitive)"),
+    _query("sort", {"enum": ["-updated", "updated", "-created", "created", "-number",
+                             "number", "-priority", "priority"]}),
+    _query("cursor", {"type": "string", "pattern": "^[0-9]{1,10}$"},
+           "next_cursor of the previous page"),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size (25)"),
+]
+
+
+def ticket_or_404(number: int) -> Ticket:
+    """A ticket this token's user may see, or a 404 problem (as the web answers)."""
+    found = db.session.scalar(visible_tickets(current_user).where(Ticket.number == number)) \
+        if number <= MAX_NUMBER else None
+    if found is None:
+        raise ApiError(404)
+    return found
+
+
+def etag(ticket: Ticket) -> str:
+    """The ticket's version as an entity tag."""
+    return f'"{ticket.number}-{ticket.version}"'
+
+
+def with_etag(response: Response, ticket: Ticket) -> Response:
+    """Attach the ETag of the ticket's current version."""
+    response.headers["ETag"] = etag(ticket)
+    return response
+
+
+def require_match(ticket: Ticket, required: bool = True) -> None:
+    """Optimistic locking: If-Match must name the version the client read."""
+    given = request.headers.get("If-Match", "").strip()
+    if not given:
+        if required:
+            raise ApiError(428)
+        return
+    if given not in ("*", etag(ticket), f"W/{etag(ticket)}"):
+        raise ApiError(412)
+
+
+def require_staff() -> None:
+    """Refuse clients (403: they can see the ticket but may not do this)."""
+    if not current_user.is_staff:
+        raise ApiError(403)
+
+
+def refused(exc: workflow.NotAllowed, status: int = 409) -> ApiError:
+    """A workflow refusal as a problem with the workflow's own message."""
+    if isinstance(exc, workflow.TakenBySomeoneElse):
+        status = 409
+    return ApiError(status, exc.message)
+
+
+# ------------------------------------------------------------------ list and read
+
+
+@operation(bp, "GET", "/tickets", summary="Tickets you may see, with the Tablero's filters",
+           tag="tickets", query=LIST_PARAMS,
+           description="Clients see only their own tickets. Custom-field filters "
+                       "(cf.<field>=value, cf.<field>.min/.max) apply once `type` is given.",
+           responses={"200": ("A page of tickets", ref("TicketList")),
+                      "400": ("A filter value cannot be understood", ref("Problem"))})
+def list_tickets() -> Response:
+    """A page of tickets by keyset (cursor), filtered like the Tablero."""
+    args = MultiDict(request.args)
+    args.setdefault("view", "historial")
+    limit = _limit(args.pop("limit", ""))
+    cursor = args.pop("cursor", "")
+    if cursor and (not cursor.isdigit() or len(cursor) > 10):
+        raise ApiError(400, _("cursor is not valid."))
+    for key in ("after", "before", "last"):
+        args.pop(key, None)
+    f = parse(args)
+    f.after = cursor
+    ticket_type = db.session.scalar(select(TicketType).where(
+        TicketType.key == f.type_key)) if f.type_key else None
+    fields = filterable_fields(ticket_type)
+    base = visible_tickets(current_user).where(
+        *conditions(f, current_user, ticket_type.id if ticket_type else None, fields))
+    types = db.session.execute(select(TicketType.id, TicketType.key, TicketType.name)).all()
+    areas = {a.id: a.name for a in db.session.execute(select(Area.id, Area.name))}
+    staff = {u.id: u.name for u in db.session.execute(select(User.id, User.name).where(
+        User.role.in_([Role.ADMIN, Role.COLLABORATOR])))}
+    page = fetch_page(base, f, Names({t.id: t.name for t in types}, areas, staff), size=limit)
+    keys = {t.id: t.key for t in types}
+    return jsonify({"items": [serialize.summary(row, keys) for row in page.tickets],
+                    "next_cursor": str(page.last_id) if page.has_next else None})
+
+
+def _limit(raw: str) -> int:
+    """The page size: 25 by default, at most API_PAGE_MAX."""
+    if not raw:
+        return 25
+    ceiling = current_app.config["API_PAGE_MAX"]
+    if not raw.isdigit() or not 1 <= int(raw) <= ceiling:
+        raise ApiError(400, _("limit must be a number from 1 to %(max)d.", max=ceiling))
+    return int(raw)
+
+
+@operation(bp, "GET", "/tickets/<int:number>", summary="One ticket", tag="tickets", etag=True,
+           responses={"200": ("The ticket", ref("Ticket"))})
+def get_ticket(number: int) -> Response:
+    """A ticket with its fields labelled by its own form version."""
+    found = ticket_or_404(number)
+    return with_etag(jsonify(serialize.ticket(found)), found)
+
+
+# ------------------------------------------------------------------ create
+
+
+NEW_TICKET_MULTIPART = {
+    "type": "object", "required": ["ticket"],
+    "properties": {
+        "ticket": {"type": "string", "description": "The NewTicket object as JSON text"},
+        "attachments": {"type": "array", "items": {"type": "string", "format": "binary"}},
+    },
+    "description": "Files for a file field go in parts named cf-<field> (as in the web form).",
+}
+
+
+@operation(bp, "POST", "/tickets", summary="File a ticket through its type's current form",
+           tag="tickets", etag=True,
+           body=json_body(ref("NewTicket"), NEW_TICKET_MULTIPART),
+           description="Validated by the same forms engine as the web form; problems come "
+                       "back as 422 with one error per JSON pointer (/data/<field>, /subject…). "
+                       "Clients file for themselves; the desk files for a client "
+                       "(requester_id) and may record the channel.",
+           responses={"201": ("The ticket was filed", ref("Ticket")),
+                      "400": ("The body is not a JSON object", ref("Problem")),
+                      "415": ("Neither JSON nor multipart", ref("Problem")),
+                      "422": ("Some values are not valid", ref("Problem"))})
+def create() -> tuple[Response, int]:
+    """File a ticket, exactly as the web form does (same checks, service and events)."""
+    payload, files = _ticket_payload()
+    ticket_type = _type_for_filing(payload.get("type"))
+    requester, channel = _requester_and_channel(payload)
+    version, form = form_for(ticket_type)
+    locale = str(get_locale())
+    data = payload.get("data", {})
+    errors: dict[str, list[str]] = {}
+    if not isinstance(data, dict):
+        errors["/data"] = [_("data must be an object of custom fields.")]
+        data = {}
+    # Files come only as uploads: references typed into a file field are not taken.
+    data = {k: v for k, v in data.items() if k not in _file_fields(form)}
+    values = form.normalize(data)
+    subject, description = payload.get("subject", ""), payload.get("description", "")
+    if not isinstance(subject, str) or not isinstance(description, str):
+        raise ApiError(422, errors={"/subject": [_("Write a subject.")]})
+    new = NewTicket(ticket_type, subject, description, values,
+                    form.uploads(files, values=values), channel)
+    try:
+        check(form, new, files, locale)
+    except TicketInputError as exc:
+        errors.update(exc.errors)
+    extra = [f for f in files.getlist("attachments") if f.filename]
+    if problems := check_uploads(extra):
+        errors["attachments"] = problems
+    if errors:
+        raise ApiError(422, errors=_pointers(errors))
+    # The web form's round trip puts the answers in the form's order: stored, indexed and
+    # mailed exactly as a web submission of the same values.
+    new.data = form.parse(form.to_form_data(values))
+    ticket = create_ticket(current_user, requester, new, version)
+    for upload in extra:
+        store_attachment(ticket, current_user, upload)
+    commit()
+    response = with_etag(jsonify(serialize.ticket(ticket)), ticket)
+    response.headers["Location"] = url_for("api.get_ticket", number=ticket.number)
+    return response, 201
+
+
+def _ticket_payload() -> tuple[dict[str, Any], MultiDict[str, Any]]:
+    """The NewTicket object and any files (JSON body, or multipart with a ticket part)."""
+    if request.mimetype == "multipart/form-data":
+        try:
+            payload = json.loads(request.form.get("ticket", ""))
+        except ValueError as exc:
+            raise ApiError(400, _("The ticket part must be a JSON object.")) from exc
+        if not isinstance(payload, dict):
+            raise ApiError(400, _("The ticket part must be a JSON object."))
+        return payload, request.files
+    return json_input(), MultiDict()
+
+
+def _file_fields(form: Any) -> set[str]:
+    """Names of the form's top-level file fields."""
+    return {f.name for f in form.describe() if f.type == "file" and f.path.count("/") == 1}
+
+
+def _type_for_filing(key: Any) -> TicketType:
+    """The active type named in the payload, or a 422 problem."""
+    found = db.session.scalar(select(TicketType).where(TicketType.key == key)) \
+        if isinstance(key, str) else None
+    if found is None or not found.active or found.current_version < 1:
+        raise ApiError(422, errors={"/type": [_("Choose an active ticket type.")]})
+    return found
+
+
+def _requester_and_channel(payload: dict[str, Any]) -> tuple[User, str]:
+    """Clients file for themselves (channel api); the desk files for an active client."""
+    requester_id, channel = payload.get("requester_id"), payload.get("channel", Channel.API)
+    if current_user.is_client:
+        if requester_id not in (None, current_user.id) or channel != Channel.API:
+            raise ApiError(403)
+        return current_user, Channel.API
+    if channel not in {c.value for c in Channel}:
+        raise ApiError(422, errors={"/channel": [_("Choose a channel.")]})
+    requester = db.session.get(User, requester_id) \
+        if isinstance(requester_id, int) and 0 < requester_id <= MAX_INT else None
+    if requester is None or not requester.is_client or not requester.active:
+        raise ApiError(422, errors={"/requester_id": [
+            _("The desk files tickets for an active client: give requester_id.")]})
+    return requester, channel
+
+
+def _pointers(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Key errors by pointers into the request: /data/<field> for custom fields."""
+    out: dict[str, list[str]] = {}
+    for key, messages in errors.items():
+        pointer = "/data" + key if key.startswith("/") and not key.startswith("/data") \
+            else key if key.startswith("/") else "/" + key
+        out.setdefault(pointer, []).extend(str(m) for m in messages)
+    return out
+
+
+# ------------------------------------------------------------------ change
+
+
+@operation(bp, "PATCH", "/tickets/<int:number>", etag=True,
+           summary="Change custom fields, priority or area (desk; needs If-Match)",
+           tag="tickets", body=json_body(ref("TicketChanges")),
+           responses={"200": ("The changed ticket", ref("Ticket")),
+                      "412": ("The ticket changed since it was read", ref("Problem")),
+                      "422": ("Some values are not valid", ref("Problem")),
+                      "428": ("If-Match is missing", ref("Problem"))})
+def patch(number: int) -> Response:
+    """Edit a ticket under optimistic locking; fields validated by its own form version."""
+    ticket = ticket_or_404(number)
+    require_staff()
+    changes = json_input()
+    require_match(ticket)
+    unknown = set(changes) - {"data", "priority", "area_id"}
+    if unknown:
+        raise ApiError(422, errors={f"/{k}"[:100]: [_("Unknown property.")] for k in unknown})
+    try:
+        if "data" in changes:
+            _edit_data(ticket, changes["data"])
+        if "priority" in changes:
+            workflow.set_priority(current_user, ticket, str(changes["priority"]))
+        if "area_id" in changes:
+            workflow.set_area(current_user, ticket, _area(changes["area_id"]))
+    except workflow.NotAllowed as exc:
+        raise ApiError(422, exc.message) from exc
+    commit()
+    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
+
+
+def _edit_data(ticket: Ticket, data: Any) -> None:
+    """Replace custom fields, validated against the ticket's own version (files kept)."""
+    if not isinstance(data, dict):
+        raise ApiError(422, errors={"/data": [_("data must be an object of custom fields.")]})
+    form = compiled(ticket.type_version)
+    values = form.normalize(data)
+    for field in form.describe():
+        if field.type == "file":
+            # Files are attachments: they are added through uploads, not edited here.
+            values.pop(field.name, None)
+            if field.name in (ticket.data or {}):
+                values[field.name] = ticket.data[field.name]
+    errors = form.validate(values, str(get_locale()))
+    if errors:
+        raise ApiError(422, errors=_pointers(errors))
+    workflow.edit_fields(current_user, ticket, form.prune(values))
+
+
+def _area(raw: Any) -> Area | None:
+    """The area named by id (null routes to no area)."""
+    if raw is None:
+        return None
+    found = db.session.get(Area, raw) if isinstance(raw, int) and 0 < raw <= MAX_INT else None
+    if found is None:
+        raise ApiError(422, errors={"/area_id": [_("Choose an area.")]})
+    return found
+
+
+@operation(bp, "POST", "/tickets/<int:number>/status", etag=True,
+           summary="Move a ticket to another status (desk); closing may carry a resolution",
+           tag="workflow", body=json_body(ref("StatusChange")),
+           responses={"200": ("The ticket", ref("Ticket")),
+                      "409": ("That transition is not possible now", ref("Problem")),
+                      "412": ("The ticket changed since it was read", ref("Problem"))})
+def status(number: int) -> Response:
+    """Change status through the workflow's transitions (If-Match honoured when sent)."""
+    ticket = ticket_or_404(number)
+    require_staff()
+    body = json_input()
+    require_match(ticket, required=False)
+    wanted, resolution = body.get("status"), body.get("resolution", "")
+    if wanted not in {s.value for s in Status} or not isinstance(resolution, str):
+        raise ApiError(422, errors={"/status": [_("Choose a status.")]})
+    try:
+        if wanted == Status.CLOSED:
+            workflow.close(current_user, ticket, resolution)
+        else:
+            workflow.change_status(current_user, ticket, wanted)
+    except workflow.NotAllowed as exc:
+        raise refused(exc) from exc
+    commit()
+    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
+
+
+@operation(bp, "POST", "/tickets/<int:number>/reopen", etag=True,
+           summary="Reopen a resolved or closed ticket (clients: their own, within "
+                   "REOPEN_DAYS)", tag="workflow",
+           responses={"200": ("The ticket", ref("Ticket")),
+                      "409": ("The ticket cannot be reopened", ref("Problem"))})
+def reopen(number: int) -> Response:
+    """Reopen, under the same rule as the portal's button."""
+    ticket = ticket_or_404(number)
+    try:
+        workflow.reopen(current_user, ticket)
+    except workflow.NotAllowed as exc:
+        raise refused(exc) from exc
+    commit()
+    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
+
+
+@operation(bp, "POST", "/tickets/<int:number>/take", etag=True,
+           summary="Take ownership (Tomar posesión): of two at once, one wins",
+           tag="workflow",
+           description="Taking a ticket someone else owns needs If-Match with the version "
+                       "you saw; otherwise 409 names the owner.",
+           responses={"200": ("The ticket, now yours", ref("Ticket")),
+                      "409": ("Someone else owns it", ref("Problem")),
+                      "412": ("The ticket changed since it was read", ref("Problem"))})
+def take(number: int) -> Response:
+    """Take ownership with the web's conditional update."""
+    ticket = ticket_or_404(number)
+    require_staff()
+    require_match(ticket, required=False)
+    seen = ticket.assignee_id
+    if seen not in (None, current_user.id) and not request.headers.get("If-Match"):
+        owner = db.session.get(User, seen)
+        raise ApiError(409, _("%(name)s took this ticket first.", name=owner.name
+                              if owner else "?"))
+    try:
+        workflow.take(current_user, ticket, seen)
+    except workflow.NotAllowed as exc:
+        raise refused(exc) from exc
+    commit()
+    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
+
+
+@operation(bp, "POST", "/tickets/<int:number>/assign", etag=True,
+           summary="Assign to a collaborator, or unassign with null (administrators)",
+           tag="workflow", body=json_body(ref("Assignment")),
+           responses={"200": ("The ticket", ref("Ticket")),
+                      "412": ("The ticket changed since it was read", ref("Problem")),
+                      "422": ("Not an active collaborator", ref("Problem"))})
+def assign(number: int) -> Response:
+    """Assign, as the web's administrator form does."""
+    ticket = ticket_or_404(number)
+    require_staff()
+    body = json_input()
+    require_match(ticket, required=False)
+    if not current_user.is_admin:
+        raise ApiError(403)
+    raw = body.get("assignee_id")
+    person = db.session.get(User, raw) if isinstance(raw, int) and 0 < raw <= MAX_INT \
+        else None
+    if raw is not None and person is None:
+        raise ApiError(422, errors={"/assignee_id": [
+            _("Tickets can only be assigned to active collaborators.")]})
+    try:
+        workflow.assign(current_user, ticket, person)
+    except workflow.NotAllowed as exc:
+        raise ApiError(422, errors={"/assignee_id": [str(exc.message)]}) from exc
+    commit()
+    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
+
+
+# ------------------------------------------------------------------ conversation
+
+
+@operation(bp, "GET", "/tickets/<int:number>/comments", tag="conversation",
+           summary="The conversation (clients: public replies only)",
+           responses={"200": ("The comments, oldest first", ref("CommentList"))})
+def comments(number: int) -> Response:
+    """Replies, and internal notes for the desk."""
+    ticket = ticket_or_404(number)
+    query = select(Comment).where(Comment.ticket_id == ticket.id)
+    if not current_user.is_staff:
+        query = query.where(Comment.internal.is_(False))
+    found = db.session.scalars(query.order_by(Comment.created_at, Comment.id)).all()
+    return jsonify({"items": [serialize.comment(c) for c in found]})
+
+
+@operation(bp, "POST", "/tickets/<int:number>/comments", tag="conversation",
+           summary="Reply (clients, desk) or add an internal note (desk)",
+           body=json_body(ref("NewComment"), {
+               "type": "object", "required": ["body"],
+               "properties": {"body": {"type": "string"}, "internal": {"enum": ["0", "1"]},
+                              "attachments": {"type": "array", "items": {
+                                  "type": "string", "format": "binary"}}}}),
+           responses={"201": ("The comment", ref("Comment")),
+                      "409": ("The ticket does not take replies now", ref("Problem")),
+                      "422": ("Some values are not valid", ref("Problem"))})
+def add_comment(number: int) -> tuple[Response, int]:
+    """Add a reply or note through the workflow (mails as the web reply does)."""
+    ticket = ticket_or_404(number)
+    if request.mimetype == "multipart/form-data":
+        body, internal = request.form.get("body", ""), request.form.get("internal") == "1"
+        files = [f for f in request.files.getlist("attachments") if f.filename]
+    else:
+        payload = json_input()
+        body, internal, files = payload.get("body", ""), payload.get("internal", False), []
+    if not isinstance(body, str) or not body.strip() or not isinstance(internal, bool):
+        raise ApiError(422, errors={"/body": [_("Write a message.")]})
+    if internal and not current_user.is_staff:
+        raise ApiError(403)
+    if problems := check_uploads(files):
+        raise ApiError(422, errors={"/attachments": problems})
+    try:
+        comment = workflow.reply(current_user, ticket, body, internal)
+    except workflow.NotAllowed as exc:
+        raise refused(exc) from exc
+    for upload in files:
+        store_attachment(ticket, current_user, upload, internal, comment.id)
+    commit()
+    return jsonify(serialize.comment(comment)), 201
+
+
+@operation(bp, "GET", "/tickets/<int:number>/attachments", tag="attachments",
+           summary="The ticket's files (clients: not those of internal notes)",
+           responses={"200": ("The files", ref("AttachmentList"))})
+def attachments(number: int) -> Response:
+    """List the files this user may download."""
+    ticket = ticket_or_404(number)
+    found = attachments_of(ticket, include_internal=current_user.is_staff)
+    return jsonify({"items": [serialize.attachment(a) for a in found]})
+
+
+@operation(bp, "POST", "/tickets/<int:number>/attachments", tag="attachments",
+           summary="Upload files to a ticket (multipart, part name: file)",
+           body=multipart_body({
+               "type": "object", "required": ["file"],
+               "properties": {"file": {"type": "array", "items": {
+                   "type": "string", "format": "binary"}},
+                   "internal": {"enum": ["0", "1"]}}}),
+           responses={"201": ("The stored files", ref("AttachmentList")),
+                      "415": ("Not multipart/form-data", ref("Problem")),
+                      "422": ("A file is refused (type, size, name)", ref("Problem"))})
+def upload(number: int) -> tuple[Response, int]:
+    """Store files under the same rules as the web's uploads."""
+    ticket = ticket_or_404(number)
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415)
+    internal = request.form.get("internal") == "1"
+    if internal and not current_user.is_staff:
+        raise ApiError(403)
+    if not current_user.is_staff and not ticket.is_open:
+        raise ApiError(409, _("This ticket is closed; reopen it to reply."))
+    files = [f for f in request.files.getlist("file") if f.filename]
+    if not files:
+        raise ApiError(422, errors={"/file": [_("Choose a file.")]})
+    if problems := check_uploads(files):
+        raise ApiError(422, errors={"/file": problems})
+    stored = [store_attachment(ticket, current_user, f, internal) for f in files]
+    workflow.record(ticket, current_user, "attached", internal=internal,
+                    files=[a.id for a in stored])
+    commit()
+    return jsonify({"items": [serialize.attachment(a) for a in stored]}), 201
+
+
+@operation(bp, "GET", "/attachments/<int:attachment_id>", tag="attachments",
+           summary="Download a file (always as an attachment)",
+           responses={"200": ("The file's bytes", "binary")})
+def download(attachment_id: int) -> Response:
+    """Send a file the user may see, with the web's download headers."""
+    from ..tickets.routes import send_attachment, visible_attachment
+
+    return send_attachment(visible_attachment(attachment_id))
+
+
+# ------------------------------------------------------------------ feedback
+
+
+@operation(bp, "GET", "/tickets/<int:number>/feedback", tag="feedback",
+           summary="The rating of the ticket's latest closure",
+           responses={"200": ("The rating", ref("Feedback")),
+                      "404": ("Not rated (or no such ticket)", ref("Problem"))})
+def get_feedback(number: int) -> Response:
+    """The client's rating of the current closure."""
+    ticket = ticket_or_404(number)
+    found = db.session.scalar(select(Feedback).where(
+        Feedback.ticket_id == ticket.id, Feedback.closure == ticket.closure_count))
+    if found is None:
+        raise ApiError(404)
+    return jsonify(serialize.feedback(found))
+
+
+@operation(bp, "PUT", "/tickets/<int:number>/feedback", tag="feedback",
+           summary="Rate a closed ticket (its requester; editable for FEEDBACK_EDIT_HOURS)",
+           body=json_body(ref("FeedbackInput")),
+           responses={"200": ("The rating", ref("Feedback")),
+                      "409": ("The ticket cannot be rated now", ref("Problem")),
+                      "422": ("Some values are not valid", ref("Problem"))})
+def put_feedback(number: int) -> Response:
+    """Rate the service through the workflow's rule."""
+    ticket = ticket_or_404(number)
+    body = json_input()
+    if current_user.is_staff:
+        raise ApiError(403)
+    rating, comment = body.get("rating"), body.get("comment", "")
+    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5 \
+            or not isinstance(comment, str) or len(comment) > 2000:
+        raise ApiError(422, errors={"/rating": [_("Choose a rating from 1 to 5.")]})
+    try:
+        found = workflow.leave_feedback(current_user, ticket, rating, comment)
+    except workflow.NotAllowed as exc:
+        raise refused(exc) from exc
+    commit()
+    return jsonify(serialize.feedback(found))

@@ -1,0 +1,89 @@
+"""The OpenAPI document: generated from the routes, and the API keeps its promises.
+
+Schemathesis generates requests from the document for every operation (a bounded number of
+examples each) as an administrator and as a client, against a database with tickets, and
+fails on any 5xx, undocumented status, wrong content type or body that violates a schema.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.api.conftest import NEW, Api, issue_token
+
+EXAMPLES = 25
+
+
+@pytest.fixture
+def api_world(app, soporte, client_user, collaborator, admin, monkeypatch):
+    """Tickets in several states, and tokens for an administrator and a client."""
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", 100_000)
+    tokens = {"admin": issue_token(app, admin.email), "client": issue_token(app, client_user.email)}
+    owner, desk = Api(app, tokens["client"]), Api(app, tokens["admin"])
+    for index in range(3):
+        number = owner.post("/tickets", json={**NEW, "subject": f"Caso {index}"}).json["number"]
+        desk.post(f"/tickets/{number}/comments", json={"body": "Revisando"})
+    desk.post("/tickets/1/status", json={"status": "closed", "resolution": "Listo"})
+    return tokens
+
+
+CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance,
+          status_code_conformance]
+
+
+def _fuzz(app, secret: str, mode: GenerationMode, examples: int) -> list[str]:
+    """Run generated requests for every operation; return what went wrong, per operation."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    failures = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck), phases=[Phase.generate])
+        def run(case):
+            case.call_and_validate(headers={"Authorization": f"Bearer {secret}"},
+                                   checks=CHECKS)
+
+        try:
+            run()
+        except Exception as exc:  # noqa: BLE001 - collected, reported together below
+            failures.append(f"{operation.method.upper()} {operation.path}: {exc}"[:2000])
+    return failures
+
+
+@pytest.mark.parametrize("who", ["admin", "client"])
+def test_api_conforms_to_its_document(app, api_world, who):
+    assert _fuzz(app, api_world[who], GenerationMode.POSITIVE, EXAMPLES) == []
+
+
+@pytest.mark.parametrize("who", ["admin", "client"])
+def test_invalid_requests_get_documented_problems_never_a_5xx(app, api_world, who):
+    assert _fuzz(app, api_world[who], GenerationMode.NEGATIVE, EXAMPLES // 2) == []
+
+
+def test_document_is_openapi_31_and_lists_every_api_route(app):
+    document = app.test_client().get("/api/v1/openapi.json").json
+    assert document["openapi"] == "3.1.0"
+    documented = {(path, method.upper()) for path, ops in document["paths"].items()
+                  for method in ops}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api.reference":
+            continue
+        path = rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method) in documented, f"{method} {path} is not documented"
+
+
+def test_reference_page_renders_the_document(app):
+    page = app.test_client().get("/api/v1/docs").get_data(as_text=True)
+    assert "POST /api/v1/tickets" in page and "NewTicket" in page
