@@ -112,3 +112,18 @@ def test_oversized_json_and_page_sizes_are_refused(app, client_user, monkeypatch
     assert big.status_code == 413 and big.content_type == "application/problem+json"
     assert api.get("/tickets?limit=101").status_code == 400
     assert api.get("/tickets?limit=100").status_code == 200
+
+
+def test_token_pages_need_a_signed_in_user_and_csrf(app, client_user):
+    secret = issue_token(app, client_user.email)
+    token = db.session.scalars(select(ApiToken)).one()
+    anonymous = app.test_client()
+    assert anonymous.get("/cuenta/tokens").headers["Location"].startswith("/login")
+    page = anonymous.get("/login").get_data(as_text=True)
+    for path in ("/cuenta/tokens", f"/cuenta/tokens/{token.id}/revocar"):
+        refused = anonymous.post(path, data={"csrf_token": csrf_token(page), "name": "x"})
+        assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
+    owner = app.test_client()
+    login(owner, client_user.email)
+    assert owner.post(f"/cuenta/tokens/{token.id}/revocar").status_code == 400  # no CSRF
+    assert Api(app, secret).get("/me").status_code == 200
