@@ -9,22 +9,24 @@ from flask import Flask, Response, abort, request
 
 def _has_nul(values: Any) -> bool:
     """Tell whether any submitted text value holds a NUL byte."""
-    # A malformed multipart part can arrive with no name at all (None): not text, skip it.
     return any(isinstance(value, str) and "\x00" in value for value in values)
 
 
 def init_app(app: Flask) -> None:
     """Refuse NUL bytes in input; add a Content-Security-Policy and hardening headers."""
 
-    @app.before_request
     def refuse_nul_bytes() -> None:
         # No legitimate text holds NUL, and PostgreSQL refuses it in text columns: stop it
         # here for every route with one clear 400 rather than a database error somewhere.
         if _has_nul(request.args.values()) or _has_nul(request.args.keys()):
             abort(400)
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
-                and (_has_nul(request.form.values()) or _has_nul(request.form.keys())):
-            abort(400)
+                and (_has_nul(request.form.values()) or _has_nul(request.form.keys())
+                     or None in request.form or None in request.files):
+            abort(400)  # a part without a name is malformed (and crashes Flask-WTF's CSRF)
+
+    # First of all before-request hooks, ahead of the CSRF check that reads the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_nul_bytes)
 
     @app.after_request
     def harden(response: Response) -> Response:

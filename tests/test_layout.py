@@ -122,3 +122,13 @@ def test_nul_bytes_anywhere_get_a_400_not_a_database_error(client, collaborator,
     else:
         response = client.get(path)
     assert response.status_code == 400
+
+
+def test_a_multipart_part_without_a_name_is_not_a_500(client, collaborator):
+    """Found by Schemathesis: a part with no name reached the NUL check as None."""
+    login(client, collaborator.email)
+    body = (b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n"
+            b"--b\r\nContent-Disposition: form-data; name=\"lang\"\r\n\r\nen\r\n--b--\r\n")
+    response = client.post("/language", data=body,
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 400 and "lang" not in response.headers.get("Set-Cookie", "")
