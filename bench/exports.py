@@ -100,11 +100,10 @@ def child_floor(url: str, query: str) -> dict[str, Any]:
             # Not timed: the same query, the same conversion to cell values as the export.
             _f, base, _t, fields = selection(admin, query)
             scratch = Workbook(write_only=True).create_sheet("scratch")
-            labels = excel.Labels("es")
             header = excel.headers(fields, "es")
-            values = [[c.value if isinstance(c, Cell) else c
-                       for c in excel._row_values(scratch, row, fields, labels)]  # noqa: SLF001
-                      for row in data.rows(base)]
+            convert = excel.row_converter(scratch, fields, excel.Labels("es"))
+            values = [[c.value if isinstance(c, Cell) else c for c in convert(row)]
+                      for row in data.export_rows(base, custom=bool(fields))]
             db.engine.dispose()
     columns = len(header)
     baseline = max_rss_mb()

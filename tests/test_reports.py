@@ -227,3 +227,65 @@ def test_bad_report_parameters_get_a_clear_400(app, admin, history, query):
         assert c.get(f"{url}?{query}").status_code == 400
 
 
+
+
+def test_whole_history_export_guards_every_text_column(app, admin, obras, collaborator):
+    """No type: the 18 fixed columns; names and texts from people are never formulas."""
+    collaborator.areas[0].name = "=Area"
+    collaborator.name = "-Colab"
+    requester = make_user(Role.CLIENT, "risky@example.org", "+Vecino")
+    now = utcnow()
+    ticket = make_ticket(requester, obras, "\tTab", status=Status.CLOSED,
+                         assignee_id=collaborator.id, area_id=collaborator.areas[0].id,
+                         created_at=now - timedelta(hours=3), closed_at=now, closure_count=1,
+                         data={"nota": "=1+1"})
+    db.session.add(Feedback(ticket_id=ticket.id, closure=1, rating=5, comment="@me",
+                            author_id=requester.id))
+    db.session.commit()
+    book = workbook(admin_client(app, admin).get("/informes/excel"))
+    rows = list(book.worksheets[0].iter_rows())
+    assert len(rows[0]) == 18 and len(rows) == 2
+    row = {h.value: c for h, c in zip(rows[0], rows[1], strict=True)}
+    for title, text in (("Asunto", "\tTab"), ("Área", "=Area"), ("Solicitante", "+Vecino"),
+                        ("Asignado a", "-Colab"), ("Comentario de la calificación", "@me")):
+        assert row[title].value == text and row[title].data_type == "s", title
+    assert row["Cerrado (UTC)"].value.tzinfo is None
+    assert abs(row["Cerrado (UTC)"].value - now.replace(tzinfo=None)) < timedelta(seconds=1)
+    assert row["Primera respuesta (UTC)"].value is None
+    assert row["Primera respuesta (horas)"].value is None
+
+
+def test_export_summary_matches_the_report_figures(app, admin, history, collaborator):
+    """The summary gathered from export rows equals the report page's figures."""
+    from servicedesk.reports import data, metrics, service
+
+    with app.test_request_context():
+        _f, base, _t, _fields = service.selection(admin, "")
+        summary = metrics.Summary("(none)")
+        for row in data.export_rows(base, custom=False):
+            summary.add(row)
+        gathered = summary.report()
+        expected = metrics.build(data.rows(base), "(none)")
+    figures = ("tickets", "closed", "first_median", "first_p90", "resolution_median",
+               "resolution_p90", "rating_average", "response_rate")
+    for name in figures:
+        assert getattr(gathered.total, name) == getattr(expected.total, name), name
+    for group in ("by_collaborator", "by_area", "by_type"):
+        ours, theirs = getattr(gathered, group), getattr(expected, group)
+        assert ours.keys() == theirs.keys()
+        for key in ours:
+            for name in figures:
+                assert getattr(ours[key], name) == getattr(theirs[key], name), (group, key)
+
+
+def test_export_dates_are_utc_wall_time():
+    """A zoned value from the driver (PostgreSQL) becomes naive UTC; naive UTC passes."""
+    from datetime import timezone
+
+    from servicedesk.reports.data import NaiveUTC
+
+    zoned = datetime(2026, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=-3)))
+    assert NaiveUTC().process_result_value(zoned, None) == datetime(2026, 3, 1, 12, 30)
+    naive = datetime(2026, 3, 1, 12, 30)
+    assert NaiveUTC().process_result_value(naive, None) is naive
+    assert NaiveUTC().process_result_value(None, None) is None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import DateTime, Select, and_, func, null, select, type_coerce
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import aliased
+from sqlalchemy.types import TypeDecorator
 
 from ..extensions import db
 from ..models import Area, Feedback, Ticket, TicketType, TicketTypeVersion, User
@@ -44,27 +46,33 @@ class Row:
     @property
     def first_response_hours(self) -> float | None:
         """Hours from filing to the desk's first public answer."""
-        return _hours(self.created_at, self.first_response_at)
+        return hours(self.created_at, self.first_response_at)
 
     @property
     def resolution_hours(self) -> float | None:
         """Hours from filing to resolution."""
-        return _hours(self.created_at, self.resolved_at)
+        return hours(self.created_at, self.resolved_at)
 
 
-def _hours(start: datetime, end: datetime | None) -> float | None:
-    """Elapsed hours, rounded to hundredths."""
+def hours(start: datetime, end: datetime | None) -> float | None:
+    """Elapsed hours, rounded to hundredths (None without an end)."""
     return None if end is None else round((end - start).total_seconds() / 3600, 2)
 
 
 def history_select(ticket_ids: Select[Any]) -> Select[Any]:
     """Columns of the history for the tickets selected by a (visible, filtered) query."""
-    return (
+    return _joined(
         select(Ticket.id, Ticket.number, TicketType.name, Ticket.type_version_id,
                TicketTypeVersion.number, Ticket.subject, Ticket.status, Ticket.priority,
                Area.name, Ticket.channel, Requester.name, Assignee.name, Ticket.created_at,
                Ticket.first_response_at, Ticket.resolved_at, Ticket.closed_at,
-               Feedback.rating, Feedback.comment, Ticket.data)
+               Feedback.rating, Feedback.comment, Ticket.data), ticket_ids)
+
+
+def _joined(columns: Select[Any], ticket_ids: Select[Any]) -> Select[Any]:
+    """The history's joins, filter and order (by ticket number) for a list of columns."""
+    return (
+        columns
         .join(TicketType, TicketType.id == Ticket.ticket_type_id)
         .join(TicketTypeVersion, TicketTypeVersion.id == Ticket.type_version_id)
         .join(Requester, Requester.id == Ticket.requester_id)
@@ -82,6 +90,56 @@ def rows(ticket_ids: Select[Any], batch: int = 2000) -> Iterator[Row]:
     result = db.session.execute(history_select(ticket_ids).execution_options(yield_per=batch))
     for values in result:
         yield Row(*values)
+
+
+class NaiveUTC(TypeDecorator[datetime]):
+    """UTC wall time without a zone, as an Excel cell holds it (Excel has no time zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """SQLite hands back naive UTC already; a zoned value is moved to UTC first."""
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+
+# Positions in an export row (export_rows()): the fixed columns, then what the custom
+# columns are made of.
+(NUMBER, TYPE_NAME, VERSION, SUBJECT, STATUS, PRIORITY, AREA, CHANNEL, REQUESTER, ASSIGNEE,
+ CREATED, FIRST_RESPONSE, RESOLVED, CLOSED, RATING, COMMENT, VERSION_ID, DATA) = range(18)
+
+
+def export_select(ticket_ids: Select[Any], custom: bool) -> Select[Any]:
+    """The history as plain columns in export order (the positions above).
+
+    Dates come back as naive UTC. Version id and data are read only if `custom` (NULLs
+    otherwise): the whole history (no type, so no custom columns) decodes no JSON.
+    """
+    columns = [Ticket.number, TicketType.name, TicketTypeVersion.number, Ticket.subject,
+               Ticket.status, Ticket.priority, Area.name, Ticket.channel, Requester.name,
+               Assignee.name,
+               *(type_coerce(c, NaiveUTC()).label(c.key) for c in (
+                   Ticket.created_at, Ticket.first_response_at, Ticket.resolved_at,
+                   Ticket.closed_at)),
+               Feedback.rating, Feedback.comment]
+    if custom:
+        columns += [Ticket.type_version_id, Ticket.data]
+    else:  # the same shape, without reading the JSON
+        columns += [null().label("type_version_id"), null().label("data")]
+    return _joined(select(*columns), ticket_ids)
+
+
+def export_rows(ticket_ids: Select[Any], custom: bool, batch: int = 2000) -> Iterator[Any]:
+    """Stream export rows (tuple-like, see export_select) in constant memory.
+
+    Core execution on the session's connection: no ORM entities, no Row dataclass per ticket.
+    """
+    result = db.session.connection().execute(
+        export_select(ticket_ids, custom), execution_options={"yield_per": batch})
+    for part in result.partitions():
+        yield from part
 
 
 def count(ticket_ids: Select[Any]) -> int:

@@ -16,7 +16,7 @@ from forms_engine import Field
 from ..catalog.versions import compiled
 from ..extensions import db
 from ..models import TicketTypeVersion
-from .data import Row
+from .data import hours
 from .metrics import Report
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (CVE-2019-14749).
@@ -91,39 +91,116 @@ def headers(fields: list[Field], locale: str) -> list[str]:
     return fixed + [f.label(locale) for f in fields]
 
 
-def _row_values(sheet: WriteOnlyWorksheet, row: Row, fields: list[Field], labels: Labels) -> list:
-    """One ticket's cells."""
-    text = lambda v: text_cell(sheet, v) if isinstance(v, str) else v  # noqa: E731
-    plain = labels.plain
-    values = [row.number, text(row.type_name), row.version, text(row.subject),
-              plain["status"].get(row.status, row.status),
-              plain["priority"].get(row.priority, row.priority), text(row.area or ""),
-              plain["channel"].get(row.channel, row.channel), text(row.requester),
-              text(row.assignee or ""), _naive(row.created_at), _naive(row.first_response_at),
-              _naive(row.resolved_at), _naive(row.closed_at), row.first_response_hours,
-              row.resolution_hours, row.rating, text(row.comment or "")]
-    version_labels = labels.of(row.version_id)
-    for field in fields:
-        value = custom_value(field, (row.data or {}).get(field.name),
-                             version_labels.get(field.name, {}))
-        values.append(text(value))
-    return values
+def _guard(sheet: WriteOnlyWorksheet) -> Callable[[Any], Any]:
+    """text_cell() for any value: strings are guarded, other values pass unchanged."""
+    return lambda v: text_cell(sheet, v) if isinstance(v, str) else v
 
 
-def write(out: IO[bytes], rows: Iterable[Row], fields: list[Field],
+def _custom_converter(field: Field, labels: dict[Any, str],
+                      guard: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """custom_value() then the formula guard, specialised once per column and form version.
+
+    Called with non-None values only (a missing value is an empty cell).
+    """
+    if field.type == "file":
+        return lambda value: custom_value(field, value, labels)
+    parse: Callable[[str], Any] | None = None
+    if field.format == "date":
+        parse = date.fromisoformat
+    elif field.format == "date-time":
+        parse = lambda v: _naive(datetime.fromisoformat(v))  # noqa: E731
+    get = labels.get
+    # Cases in custom_value()'s order: a list (any field type), a date or date-time string,
+    # a number or boolean, anything else through the option labels.
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            if parse is not None:
+                try:
+                    return parse(value)
+                except ValueError:
+                    return guard(value)
+            return guard(get(value, value))
+        if isinstance(value, list):
+            return guard(", ".join(str(get(v, v)) for v in value))
+        if isinstance(value, bool | int | float):
+            return value
+        return guard(get(value, value))
+
+    return convert
+
+
+def row_converter(sheet: WriteOnlyWorksheet, fields: list[Field],
+                  labels: Labels) -> Callable[[Any], list[Any]]:
+    """A function from one export row (data.export_select's columns) to its cells.
+
+    Everything known per column is decided here, once: the label tables, which columns are
+    text (only those go through the formula guard; numbers and dates never need it), each
+    custom column's conversion per form version.
+    """
+    start = FORMULA_START
+    safe = lambda v: text_cell(sheet, v)  # noqa: E731 - only for the rare risky string
+    status_label = labels.plain["status"].get
+    priority_label = labels.plain["priority"].get
+    channel_label = labels.plain["channel"].get
+    guard = _guard(sheet)
+    names = [f.name for f in fields]
+    per_version: dict[int, list[Callable[[Any], Any]]] = {}
+
+    def converters(version_id: int) -> list[Callable[[Any], Any]]:
+        found = per_version.get(version_id)
+        if found is None:
+            of_version = labels.of(version_id)
+            found = per_version[version_id] = [
+                _custom_converter(f, of_version.get(f.name, {}), guard) for f in fields]
+        return found
+
+    def convert(row: Any) -> list[Any]:
+        (number, type_name, version, subject, status, priority, area, channel, requester,
+         assignee, created, first, resolved, closed, rating, comment, version_id, data) = row
+        area = area or ""
+        assignee = assignee or ""
+        comment = comment or ""
+        values = [
+            number, safe(type_name) if type_name.startswith(start) else type_name, version,
+            safe(subject) if subject.startswith(start) else subject,
+            status_label(status, status), priority_label(priority, priority),
+            safe(area) if area.startswith(start) else area,
+            channel_label(channel, channel),
+            safe(requester) if requester.startswith(start) else requester,
+            safe(assignee) if assignee.startswith(start) else assignee,
+            created, first, resolved, closed,
+            hours(created, first), hours(created, resolved),
+            rating, safe(comment) if comment.startswith(start) else comment]
+        if names:
+            data = data or {}
+            for name, conv in zip(names, converters(version_id), strict=True):
+                value = data.get(name)
+                values.append(None if value is None else conv(value))
+        return values
+
+    return convert
+
+
+def write(out: IO[bytes], rows: Iterable[Any], fields: list[Field],
           summary: Callable[[], list[list[Any]]], locale: str,
-          progress: Callable[[int], None] = lambda _n: None) -> int:
+          progress: Callable[[int], None] = lambda _n: None,
+          observe: Callable[[Any], None] | None = None) -> int:
     """Write the workbook to a binary stream; return the number of tickets written.
 
-    summary() is called after the rows, so figures can be gathered while streaming.
+    rows are export rows (data.export_rows()); observe(row), if given, sees each one as it is
+    written, and summary() is called after the rows, so figures can be gathered while
+    streaming.
     """
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Tickets"))
     sheet.append(headers(fields, locale))
-    labels = Labels(locale)
+    convert = row_converter(sheet, fields, Labels(locale))
+    append = sheet.append
     written = 0
     for row in rows:
-        sheet.append(_row_values(sheet, row, fields, labels))
+        append(convert(row))
+        if observe is not None:
+            observe(row)
         written += 1
         if written % 1000 == 0:
             progress(written)

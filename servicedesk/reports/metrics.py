@@ -6,8 +6,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import itemgetter
 from statistics import median
+from typing import Any
 
+from . import data
 from .data import Row
 
 
@@ -137,3 +140,50 @@ def finish(report: Report) -> Report:
     """Keep the ten latest rating comments."""
     report.comments = sorted(report.comments, reverse=True)[:10]
     return report
+
+
+class Summary:
+    """The Excel summary sheet's figures (totals, per collaborator, area and type), gathered
+    from export rows (data.export_rows()) while they stream.
+
+    Only what excel.summary_rows() shows, with the hours of Row's properties (data.hours);
+    the totals are the per-type groups merged at the end (every ticket has one type; medians,
+    percentiles and averages do not depend on the order of the values).
+    """
+
+    _pick = itemgetter(data.TYPE_NAME, data.AREA, data.ASSIGNEE, data.CREATED,
+                       data.FIRST_RESPONSE, data.RESOLVED, data.CLOSED, data.RATING)
+
+    def __init__(self, none_label: str) -> None:
+        self.none = none_label
+        self.by_collaborator: dict[str, Times] = defaultdict(Times)
+        self.by_area: dict[str, Times] = defaultdict(Times)
+        self.by_type: dict[str, Times] = defaultdict(Times)
+
+    def add(self, row: Any) -> None:
+        """Count one export row in."""
+        type_name, area, assignee, created, first, resolved, closed, rating = self._pick(row)
+        first_hours, resolution_hours = data.hours(created, first), data.hours(created, resolved)
+        for times in (self.by_type[type_name], self.by_area[area or self.none],
+                      self.by_collaborator[assignee or self.none]):
+            times.tickets += 1
+            if first_hours is not None:
+                times.first.append(first_hours)
+            if resolution_hours is not None:
+                times.resolution.append(resolution_hours)
+            if closed is not None:
+                times.closed += 1
+            if rating is not None:
+                times.ratings.append(rating)
+
+    def report(self) -> Report:
+        """The gathered figures as a Report (only the parts the summary sheet reads)."""
+        total = Times()
+        for times in self.by_type.values():
+            total.tickets += times.tickets
+            total.closed += times.closed
+            total.first += times.first
+            total.resolution += times.resolution
+            total.ratings += times.ratings
+        return Report(total=total, by_collaborator=self.by_collaborator, by_area=self.by_area,
+                      by_type=self.by_type)

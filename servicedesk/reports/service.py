@@ -62,16 +62,10 @@ def excel_to(out: IO[bytes], user: User, query: str, locale: str,
              progress: Callable[[int], None] = lambda _n: None) -> int:
     """Write the Excel export of a filtered selection to a stream."""
     _f, base, _t, fields = selection(user, query)
-    report = metrics.Report()
-    none = _("(none)")
-
-    def observed() -> Any:
-        for row in data.rows(base):
-            metrics.add(report, row, none)  # the summary is gathered in the same pass
-            yield row
-
-    return excel.write(out, observed(), fields,
-                       lambda: excel.summary_rows(metrics.finish(report)), locale, progress)
+    summary = metrics.Summary(_("(none)"))  # gathered in the same pass as the rows
+    return excel.write(out, data.export_rows(base, custom=bool(fields)), fields,
+                       lambda: excel.summary_rows(summary.report()), locale, progress,
+                       observe=summary.add)
 
 
 def areas_of(user: User) -> list[Area]:
