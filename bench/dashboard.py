@@ -156,6 +156,25 @@ def login(app: Flask, email: str) -> FlaskClient:
     return client
 
 
+class TokenClient:
+    """A test client that sends a bearer token (for the API scenario)."""
+
+    def __init__(self, app: Flask, email: str) -> None:
+        from servicedesk.models import ApiToken, User
+
+        # The limit is still counted on every request; it just must not stop the runs.
+        app.config["API_RATE_LIMIT"] = 1_000_000
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.email == email))
+            _token, self.secret = ApiToken.issue(user, "bench")
+            db.session.commit()
+        self.client = app.test_client()
+
+    def get(self, url: str) -> Any:
+        """GET with the token."""
+        return self.client.get(url, headers={"Authorization": f"Bearer {self.secret}"})
+
+
 def choose_targets(app: Flask) -> dict[str, Any]:
     """Find a select custom field with an existing option, and a ticket with comments."""
     with app.app_context():
@@ -197,6 +216,8 @@ def scenarios(targets: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("history_last_page", "colab", tablero(view="historial", last=1)),
         ("workload", "admin", "/tablero/carga"),
         ("ticket_page", "colab", f"/tablero/tickets/{targets['number']}"),
+        # The same list through the REST API (bearer token, JSON, 50 per page).
+        ("api_tickets", "api", "/api/v1/tickets?view=activos&limit=50"),
     ]
 
 
@@ -204,6 +225,8 @@ def count_rows(name: str, html: str) -> int:
     """Ticket rows on a list page; 1 for the ticket page; table rows for the workload."""
     if name == "ticket_page":
         return 1
+    if name == "api_tickets":
+        return len(json.loads(html)["items"])
     if name == "workload":
         marked = len(re.findall(r"data-workload-(?:person|area)=", html))
         return marked or max(0, html.count("<tr") - html.count("<thead"))
@@ -216,7 +239,7 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def measure(app: Flask, clients: dict[str, FlaskClient], kind: str, runs: int,
+def measure(app: Flask, clients: dict[str, Any], kind: str, runs: int,
             targets: dict[str, Any]) -> None:
     """Run every scenario and print its line."""
     statements = [0]
@@ -288,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
         app = gen.make_app(url, instance)
         targets = choose_targets(app)
         clients = {"colab": login(app, f"colab0@{gen.DOMAIN}"),
-                   "admin": login(app, f"admin0@{gen.DOMAIN}")}
+                   "admin": login(app, f"admin0@{gen.DOMAIN}"),
+                   "api": TokenClient(app, f"colab0@{gen.DOMAIN}")}
         measure(app, clients, args.db, args.runs, targets)
         with app.app_context():
             db.engine.dispose()
