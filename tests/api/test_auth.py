@@ -112,6 +112,12 @@ def test_oversized_json_and_page_sizes_are_refused(app, client_user, monkeypatch
     assert big.status_code == 413 and big.content_type == "application/problem+json"
     assert api.get("/tickets?limit=101").status_code == 400
     assert api.get("/tickets?limit=100").status_code == 200
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 10_000)
+    import io
+
+    upload = api.post("/tickets", data={"ticket": "{}", "attachments": (
+        io.BytesIO(b"\x89PNG" + b"0" * 20_000), "big.png")}, content_type="multipart/form-data")
+    assert upload.status_code == 413 and upload.content_type == "application/problem+json"
 
 
 def test_token_pages_need_a_signed_in_user_and_csrf(app, client_user):
