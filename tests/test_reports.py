@@ -278,14 +278,20 @@ def test_export_summary_matches_the_report_figures(app, admin, history, collabor
                 assert getattr(ours[key], name) == getattr(theirs[key], name), (group, key)
 
 
-def test_export_dates_are_utc_wall_time():
-    """A zoned value from the driver (PostgreSQL) becomes naive UTC; naive UTC passes."""
-    from datetime import timezone
+def test_export_dates_are_utc_wall_time(app, admin, history):
+    """Naive UTC from the database itself, whatever the PostgreSQL session's time zone."""
+    from datetime import UTC
 
-    from servicedesk.reports.data import NaiveUTC
+    from sqlalchemy import text
 
-    zoned = datetime(2026, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=-3)))
-    assert NaiveUTC().process_result_value(zoned, None) == datetime(2026, 3, 1, 12, 30)
-    naive = datetime(2026, 3, 1, 12, 30)
-    assert NaiveUTC().process_result_value(naive, None) is naive
-    assert NaiveUTC().process_result_value(None, None) is None
+    from servicedesk.reports import data, service
+
+    closed = history[0]
+    expected = closed.created_at.astimezone(UTC).replace(tzinfo=None)
+    with app.test_request_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL TIME ZONE 'America/Santiago'"))
+        _f, base, _t, _fields = service.selection(admin, "")
+        rows = {r[data.NUMBER]: r for r in data.export_rows(base, custom=False)}
+    created = rows[closed.number][data.CREATED]
+    assert created.tzinfo is None and created == expected

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Select, and_, func, null, select, type_coerce
-from sqlalchemy.engine import Dialect
+from sqlalchemy import DateTime, Select, and_, func, null, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
 from ..models import Area, Feedback, Ticket, TicketType, TicketTypeVersion, User
@@ -92,17 +92,27 @@ def rows(ticket_ids: Select[Any], batch: int = 2000) -> Iterator[Row]:
         yield Row(*values)
 
 
-class NaiveUTC(TypeDecorator[datetime]):
-    """UTC wall time without a zone, as an Excel cell holds it (Excel has no time zones)."""
+class utc_wall_time(FunctionElement[datetime]):  # noqa: N801 - used like a SQL function
+    """A stored date-time as naive UTC wall time (Excel has no time zones), converted by the
+    database, so no Python runs per value.
 
-    impl = DateTime(timezone=True)
-    cache_ok = True
+    PostgreSQL: timezone('UTC', column) turns the timestamptz into a plain timestamp, whatever
+    the session's time zone. SQLite stores UTC wall time as text already: the column as is.
+    """
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """SQLite hands back naive UTC already; a zoned value is moved to UTC first."""
-        if value is None or value.tzinfo is None:
-            return value
-        return value.astimezone(UTC).replace(tzinfo=None)
+    type = DateTime()
+    name = "utc_wall_time"
+    inherit_cache = True
+
+
+@compiles(utc_wall_time)
+def _stored_utc(element: utc_wall_time, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(utc_wall_time, "postgresql")
+def _at_utc(element: utc_wall_time, compiler: Any, **kw: Any) -> str:
+    return f"timezone('UTC', {compiler.process(element.clauses, **kw)})"
 
 
 # Positions in an export row (export_rows()): the fixed columns, then what the custom
@@ -120,7 +130,7 @@ def export_select(ticket_ids: Select[Any], custom: bool) -> Select[Any]:
     columns = [Ticket.number, TicketType.name, TicketTypeVersion.number, Ticket.subject,
                Ticket.status, Ticket.priority, Area.name, Ticket.channel, Requester.name,
                Assignee.name,
-               *(type_coerce(c, NaiveUTC()).label(c.key) for c in (
+               *(utc_wall_time(c).label(c.key) for c in (
                    Ticket.created_at, Ticket.first_response_at, Ticket.resolved_at,
                    Ticket.closed_at)),
                Feedback.rating, Feedback.comment]
