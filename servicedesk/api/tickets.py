@@ -84,6 +84,11 @@ LIST_PARAMS = [
 ]
 
 
+def row_id(raw: Any) -> bool:
+    """Tell whether a JSON value can be a row id (true and false are not 1 and 0 here)."""
+    return isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw <= MAX_INT
+
+
 def ticket_or_404(number: int) -> Ticket:
     """A ticket this token's user may see, or a 404 problem (as the web answers)."""
     found = db.session.scalar(visible_tickets(current_user).where(Ticket.number == number)) \
@@ -283,8 +288,7 @@ def _requester_and_channel(payload: dict[str, Any]) -> tuple[User, str]:
         return current_user, Channel.API
     if channel not in {c.value for c in Channel}:
         raise ApiError(422, errors={"/channel": [_("Choose a channel.")]})
-    requester = db.session.get(User, requester_id) \
-        if isinstance(requester_id, int) and 0 < requester_id <= MAX_INT else None
+    requester = db.session.get(User, requester_id) if row_id(requester_id) else None
     if requester is None or not requester.is_client or not requester.active:
         raise ApiError(422, errors={"/requester_id": [
             _("The desk files tickets for an active client: give requester_id.")]})
@@ -355,7 +359,7 @@ def _area(raw: Any) -> Area | None:
     """The area named by id (null routes to no area)."""
     if raw is None:
         return None
-    found = db.session.get(Area, raw) if isinstance(raw, int) and 0 < raw <= MAX_INT else None
+    found = db.session.get(Area, raw) if row_id(raw) else None
     if found is None:
         raise ApiError(422, errors={"/area_id": [_("Choose an area.")]})
     return found
@@ -444,8 +448,7 @@ def assign(number: int) -> Response:
     if not current_user.is_admin:
         raise ApiError(403)
     raw = body.get("assignee_id")
-    person = db.session.get(User, raw) if isinstance(raw, int) and 0 < raw <= MAX_INT \
-        else None
+    person = db.session.get(User, raw) if row_id(raw) else None
     if raw is not None and person is None:
         raise ApiError(422, errors={"/assignee_id": [
             _("Tickets can only be assigned to active collaborators.")]})

@@ -101,6 +101,7 @@ def test_desk_files_on_behalf_of_a_client(desk_api, soporte, client_user, collab
     assert (ticket.requester_id, ticket.created_by_id, ticket.channel) == \
         (client_user.id, collaborator.id, "phone")
     assert file(desk_api, requester_id=collaborator.id).status_code == 422
+    assert file(desk_api, requester_id=True).status_code == 422  # not user 1
 
 
 def test_clients_cannot_file_for_someone_else(client_api, soporte, other_client):
