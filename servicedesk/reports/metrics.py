@@ -34,15 +34,29 @@ class Times:
 
     def add(self, row: Row) -> None:
         """Count one ticket in."""
+        self.count(row.first_response_hours, row.resolution_hours, row.closed_at is not None,
+                   row.rating)
+
+    def count(self, first_hours: float | None, resolution_hours: float | None, closed: bool,
+              rating: int | None) -> None:
+        """Count one ticket in from its figures."""
         self.tickets += 1
-        if row.first_response_hours is not None:
-            self.first.append(row.first_response_hours)
-        if row.resolution_hours is not None:
-            self.resolution.append(row.resolution_hours)
-        if row.closed_at is not None:
+        if first_hours is not None:
+            self.first.append(first_hours)
+        if resolution_hours is not None:
+            self.resolution.append(resolution_hours)
+        if closed:
             self.closed += 1
-        if row.rating is not None:
-            self.ratings.append(row.rating)
+        if rating is not None:
+            self.ratings.append(rating)
+
+    def merge(self, other: Times) -> None:
+        """Add another group's tickets to this one."""
+        self.tickets += other.tickets
+        self.closed += other.closed
+        self.first += other.first
+        self.resolution += other.resolution
+        self.ratings += other.ratings
 
     @property
     def first_median(self) -> float | None:
@@ -166,24 +180,12 @@ class Summary:
         first_hours, resolution_hours = data.hours(created, first), data.hours(created, resolved)
         for times in (self.by_type[type_name], self.by_area[area or self.none],
                       self.by_collaborator[assignee or self.none]):
-            times.tickets += 1
-            if first_hours is not None:
-                times.first.append(first_hours)
-            if resolution_hours is not None:
-                times.resolution.append(resolution_hours)
-            if closed is not None:
-                times.closed += 1
-            if rating is not None:
-                times.ratings.append(rating)
+            times.count(first_hours, resolution_hours, closed is not None, rating)
 
     def report(self) -> Report:
         """The gathered figures as a Report (only the parts the summary sheet reads)."""
         total = Times()
         for times in self.by_type.values():
-            total.tickets += times.tickets
-            total.closed += times.closed
-            total.first += times.first
-            total.resolution += times.resolution
-            total.ratings += times.ratings
+            total.merge(times)
         return Report(total=total, by_collaborator=self.by_collaborator, by_area=self.by_area,
                       by_type=self.by_type)
