@@ -29,13 +29,14 @@ from ..models import (
 )
 from ..tickets import workflow
 from ..tickets.attachments import check_uploads
-from ..tickets.loading import attachments_of
+from ..tickets.loading import attachments_of, ticket_or_404
 from ..tickets.service import (
     NewTicket,
     TicketInputError,
     check,
     create_ticket,
     form_for,
+    keep_stored_files,
     store_attachment,
 )
 from ..tickets.visibility import visible_tickets
@@ -44,7 +45,6 @@ from . import bp, json_input, serialize
 from .problems import ApiError
 from .spec import MAX_INT, json_body, multipart_body, operation, ref
 
-MAX_NUMBER = 2**53  # ticket numbers are BIGINT; larger path values cannot exist
 ARRAY = {"type": "array", "items": {"type": "string", "maxLength": 40}}
 
 
@@ -89,15 +89,6 @@ def row_id(raw: Any) -> bool:
     return isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw <= MAX_INT
 
 
-def ticket_or_404(number: int) -> Ticket:
-    """A ticket this token's user may see, or a 404 problem (as the web answers)."""
-    found = db.session.scalar(visible_tickets(current_user).where(Ticket.number == number)) \
-        if number <= MAX_NUMBER else None
-    if found is None:
-        raise ApiError(404)
-    return found
-
-
 def etag(ticket: Ticket) -> str:
     """The ticket's version as an entity tag."""
     return f'"{ticket.number}-{ticket.version}"'
@@ -126,11 +117,9 @@ def require_staff() -> None:
         raise ApiError(403)
 
 
-def refused(exc: workflow.NotAllowed, status: int = 409) -> ApiError:
-    """A workflow refusal as a problem with the workflow's own message."""
-    if isinstance(exc, workflow.TakenBySomeoneElse):
-        status = 409
-    return ApiError(status, exc.message)
+def refused(exc: workflow.NotAllowed) -> ApiError:
+    """A workflow refusal (not possible in this state) as a 409 with its own message."""
+    return ApiError(409, exc.message)
 
 
 # ------------------------------------------------------------------ list and read
@@ -224,8 +213,7 @@ def create() -> tuple[Response, int]:
         errors["/data"] = [_("data must be an object of custom fields.")]
         data = {}
     # Files come only as uploads: references typed into a file field are not taken.
-    data = {k: v for k, v in data.items() if k not in _file_fields(form)}
-    values = form.normalize(data)
+    values = form.normalize(keep_stored_files(form, None, data))
     subject, description = payload.get("subject", ""), payload.get("description", "")
     if not isinstance(subject, str) or not isinstance(description, str):
         raise ApiError(422, errors={"/subject": [_("Write a subject.")]})
@@ -263,11 +251,6 @@ def _ticket_payload() -> tuple[dict[str, Any], MultiDict[str, Any]]:
             raise ApiError(400, _("The ticket part must be a JSON object."))
         return payload, request.files
     return json_input(), MultiDict()
-
-
-def _file_fields(form: Any) -> set[str]:
-    """Names of the form's top-level file fields."""
-    return {f.name for f in form.describe() if f.type == "file" and f.path.count("/") == 1}
 
 
 def _type_for_filing(key: Any) -> TicketType:
@@ -342,13 +325,7 @@ def _edit_data(ticket: Ticket, data: Any) -> None:
     if not isinstance(data, dict):
         raise ApiError(422, errors={"/data": [_("data must be an object of custom fields.")]})
     form = compiled(ticket.type_version)
-    values = form.normalize(data)
-    for field in form.describe():
-        if field.type == "file":
-            # Files are attachments: they are added through uploads, not edited here.
-            values.pop(field.name, None)
-            if field.name in (ticket.data or {}):
-                values[field.name] = ticket.data[field.name]
+    values = keep_stored_files(form, ticket.data, form.normalize(data))
     errors = form.validate(values, str(get_locale()))
     if errors:
         raise ApiError(422, errors=_pointers(errors))
@@ -422,9 +399,8 @@ def take(number: int) -> Response:
     require_match(ticket, required=False)
     seen = ticket.assignee_id
     if seen not in (None, current_user.id) and not request.headers.get("If-Match"):
-        owner = db.session.get(User, seen)
-        raise ApiError(409, _("%(name)s took this ticket first.", name=owner.name
-                              if owner else "?"))
+        # Taking it from its owner needs proof of having seen that owner (If-Match).
+        raise refused(workflow.TakenBySomeoneElse(db.session.get(User, seen)))
     try:
         workflow.take(current_user, ticket, seen)
     except workflow.NotAllowed as exc:

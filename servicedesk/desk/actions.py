@@ -19,7 +19,7 @@ from ..models import Area, Ticket, User
 from ..tickets import workflow
 from ..tickets.attachments import check_uploads
 from ..tickets.loading import ticket_or_404
-from ..tickets.service import store_attachment
+from ..tickets.service import keep_stored_files, store_attachment
 from ..unit_of_work import commit
 from . import bp
 
@@ -150,11 +150,8 @@ def edit_fields(number: int) -> Page:
     locale = str(get_locale())
     values, errors = ticket.data, {}
     if request.method == "POST":
-        values = form.parse(request.form)
         # Files stay as they were: this page edits answers, not attachments.
-        for field in form.describe():
-            if field.type == "file" and field.name in (ticket.data or {}):
-                values[field.name] = ticket.data[field.name]
+        values = keep_stored_files(form, ticket.data, form.parse(request.form))
         if stale(ticket):
             return conflict(ticket, "fields", {"values": values})
         errors = form.validate(values, locale)

@@ -12,9 +12,15 @@ from ..extensions import db
 from ..models import Attachment, Comment, Ticket
 from .visibility import visible_tickets
 
+# Ticket numbers are BIGINT: a larger number in a URL cannot exist (and would make
+# PostgreSQL raise "out of range" instead of answering "no such row").
+MAX_NUMBER = 2**63 - 1
+
 
 def ticket_or_404(number: int) -> Ticket:
     """Return a ticket the current user may see, with what its page shows, or 404."""
+    if number > MAX_NUMBER:
+        abort(404)
     ticket = db.session.scalar(
         visible_tickets(current_user).where(Ticket.number == number).options(
             joinedload(Ticket.type_version), joinedload(Ticket.requester),

@@ -88,6 +88,23 @@ def _with_placeholders(data: dict[str, Any], uploads: dict[str, list[Any]]) -> d
     return result
 
 
+def keep_stored_files(form: CompiledForm, stored: dict[str, Any] | None,
+                      values: dict[str, Any]) -> dict[str, Any]:
+    """Answers with the file fields as stored, whatever was sent for them.
+
+    Files are attachments, added only by upload: a reference typed into a file field (an id
+    of someone else's attachment, say) is never taken from a form or a request body.
+    """
+    result = dict(values)
+    for field in form.describe():
+        if field.type != "file" or field.path.count("/") != 1:
+            continue
+        result.pop(field.name, None)
+        if field.name in (stored or {}):
+            result[field.name] = (stored or {})[field.name]
+    return result
+
+
 def next_number() -> int:
     """Return the next human-friendly ticket number."""
     return (db.session.scalar(select(func.max(Ticket.number))) or 0) + 1

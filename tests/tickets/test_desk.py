@@ -182,6 +182,14 @@ def test_edit_fields_validated_against_the_tickets_version(app, filed, collabora
                                           "version": str(filed.version)})
     assert good.status_code == 302
     assert db.session.get(Ticket, filed.id).data["ubicacion"] == "Depto 202"
+    # A file reference typed into the form is not taken: files arrive only as uploads.
+    current = db.session.get(Ticket, filed.id).version
+    typed = act(desk, filed, "campos", **{"cf-ubicacion": "Depto 203", "cf-categoria": "agua",
+                                           "cf-fotos": "1", "version": str(current)})
+    assert typed.status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(Ticket, filed.id).data
+    assert stored["ubicacion"] == "Depto 203" and "fotos" not in stored
 
 
 def test_reopen_window_and_feedback_once_per_closure(app, client, filed, collaborator):
@@ -273,3 +281,8 @@ def test_area_change_and_comments_are_on_the_timeline(app, filed, collaborator):
         area_id=str(area.id), version=str(filed.version))
     assert db.session.get(Ticket, filed.id).area_id == area.id
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_a_ticket_number_beyond_bigint_is_a_404(app, collaborator):
+    desk = desk_client(app, collaborator)
+    assert desk.get("/tablero/tickets/99999999999999999999").status_code == 404
