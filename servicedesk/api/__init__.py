@@ -102,20 +102,17 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def json_input(required: bool = True) -> dict[str, Any]:
+def json_input() -> dict[str, Any]:
     """The request's JSON object, within API_MAX_JSON_KB, or a 413/415/400 problem."""
     limit = current_app.config["API_MAX_JSON_KB"] * 1024
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413)
     if not request.is_json:
         raise ApiError(415)
-    raw = request.get_data(cache=True)
-    if len(raw) > limit:
+    if len(request.get_data(cache=True)) > limit:
         raise ApiError(413)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        if not required and not raw.strip():
-            return {}
         from flask_babel import gettext as _
 
         raise ApiError(400, _("The body must be a JSON object."))

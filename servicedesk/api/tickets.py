@@ -13,15 +13,14 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ..catalog.versions import compiled
-from ..desk.dashboard import Names, fetch_page, filterable_fields
-from ..desk.filters import conditions, parse
+from ..desk.dashboard import listing
+from ..desk.filters import parse
 from ..extensions import db
 from ..models import (
     Area,
     Channel,
     Comment,
     Feedback,
-    Role,
     Status,
     Ticket,
     TicketType,
@@ -39,7 +38,6 @@ from ..tickets.service import (
     keep_stored_files,
     store_attachment,
 )
-from ..tickets.visibility import visible_tickets
 from ..unit_of_work import commit
 from . import bp, json_input, serialize
 from .problems import ApiError
@@ -143,19 +141,10 @@ def list_tickets() -> Response:
         args.pop(key, None)
     f = parse(args)
     f.after = cursor
-    ticket_type = db.session.scalar(select(TicketType).where(
-        TicketType.key == f.type_key)) if f.type_key else None
-    fields = filterable_fields(ticket_type)
-    base = visible_tickets(current_user).where(
-        *conditions(f, current_user, ticket_type.id if ticket_type else None, fields))
-    types = db.session.execute(select(TicketType.id, TicketType.key, TicketType.name)).all()
-    areas = {a.id: a.name for a in db.session.execute(select(Area.id, Area.name))}
-    staff = {u.id: u.name for u in db.session.execute(select(User.id, User.name).where(
-        User.role.in_([Role.ADMIN, Role.COLLABORATOR])))}
-    page = fetch_page(base, f, Names({t.id: t.name for t in types}, areas, staff), size=limit)
-    keys = {t.id: t.key for t in types}
-    return jsonify({"items": [serialize.summary(row, keys) for row in page.tickets],
-                    "next_cursor": str(page.last_id) if page.has_next else None})
+    found = listing(f, current_user, size=limit)
+    keys = {t.id: t.key for t in found.choices["types"]}
+    return jsonify({"items": [serialize.summary(row, keys) for row in found.page.tickets],
+                    "next_cursor": str(found.page.last_id) if found.page.has_next else None})
 
 
 def _limit(raw: str) -> int:

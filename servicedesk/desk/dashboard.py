@@ -189,30 +189,45 @@ def dashboard() -> Response | str | tuple[str, int]:
             return redirect(url_for("desk.dashboard") + "?" + default)
     # A FilterError (bad date, array, oversize value…) becomes a 400 page (errors.py).
     f = parse(request.args)
-    choices = _choices()
-    ticket_type = db.session.scalar(select(TicketType).where(
-        TicketType.key == f.type_key)) if f.type_key else None
-    fields = filterable_fields(ticket_type)
-    base = visible_tickets(current_user).where(
-        *conditions(f, current_user, ticket_type.id if ticket_type else None, fields))
-    names = Names(types={t.id: t.name for t in choices["types"]},
-                  areas={a.id: a.name for a in choices["areas"]},
-                  staff={u.id: u.name for u in choices["staff"]})
-    page = fetch_page(base, f, names)
+    found = listing(f, current_user)
     from ..i18n import plain_labels, short_datetime_formatter
 
     return render_template(
-        "desk/dashboard.html", page=page, f=f, counts=view_counts(current_user),
+        "desk/dashboard.html", page=found.page, f=f, counts=view_counts(current_user),
         count_cap=current_app.config["DASHBOARD_COUNT_CAP"],
         labels=plain_labels(), when=short_datetime_formatter(),
-        views=VIEWS, fields=fields, ticket_type=ticket_type, link=_link,
+        views=VIEWS, fields=found.fields, ticket_type=found.ticket_type, link=_link,
         ticket_prefix=url_for("desk.ticket", number=0)[:-1],
-        locale=str(get_locale()), **choices,
+        locale=str(get_locale()), **found.choices,
         saved=db.session.execute(select(SavedView.id, SavedView.name, SavedView.query,
                                         SavedView.is_default).where(
             SavedView.user_id == current_user.id).order_by(SavedView.name)).all(),
         query_string=request.query_string.decode()[:2000],
     )
+
+
+@dataclass
+class Listing:
+    """One page of a filtered list, with what the filter form shows."""
+
+    page: Page
+    ticket_type: TicketType | None
+    fields: dict[str, Field]
+    choices: dict[str, Any]
+
+
+def listing(f: Filters, user: User, size: int = PAGE_SIZE) -> Listing:
+    """Find one page of the tickets a user may see under these filters (Tablero and API)."""
+    choices = _choices()
+    ticket_type = db.session.scalar(select(TicketType).where(
+        TicketType.key == f.type_key)) if f.type_key else None
+    fields = filterable_fields(ticket_type)
+    base = visible_tickets(user).where(
+        *conditions(f, user, ticket_type.id if ticket_type else None, fields))
+    names = Names(types={t.id: t.name for t in choices["types"]},
+                  areas={a.id: a.name for a in choices["areas"]},
+                  staff={u.id: u.name for u in choices["staff"]})
+    return Listing(fetch_page(base, f, names, size), ticket_type, fields, choices)
 
 
 def _choices() -> dict[str, Any]:
