@@ -315,16 +315,27 @@ def default_view(view_id: int) -> Response:
 @admin_required
 def workload() -> str:
     """Open tickets per collaborator and per area, to distribute work."""
-    active = Ticket.status.in_(ACTIVE_STATUSES)
-    per_person = db.session.execute(
-        select(User, func.count(Ticket.id)).outerjoin(
-            Ticket, (Ticket.assignee_id == User.id) & active)
-        .where(User.role.in_([Role.ADMIN, Role.COLLABORATOR]), User.active.is_(True))
-        .group_by(User.id).order_by(func.count(Ticket.id).desc(), User.name)).all()
-    per_area = db.session.execute(
-        select(Area, func.count(Ticket.id)).outerjoin(Ticket, (Ticket.area_id == Area.id) & active)
-        .group_by(Area.id).order_by(func.count(Ticket.id).desc(), Area.name)).all()
-    unassigned = db.session.scalar(select(func.count()).select_from(Ticket).where(
-        active, Ticket.assignee_id.is_(None))) or 0
+    # One pass over the open tickets, read from ix_tickets_status_owner alone, counted by
+    # (owner, area); people and areas with nothing open still get their line.
+    # The grouping keys are wrapped (coalesce(x, x) is x) to hide ix_tickets_assignee_status
+    # from SQLite: its statistics average the statuses (16,667 rows each at 100k), miss that
+    # open ones are few, and it would scan that whole index to group without sorting.
+    owner, area = (func.coalesce(c, c) for c in (Ticket.assignee_id, Ticket.area_id))
+    counts = db.session.execute(
+        select(owner, area, func.count()).where(Ticket.status.in_(ACTIVE_STATUSES))
+        .group_by(owner, area)).all()
+    by_person: dict[int | None, int] = {}
+    by_area: dict[int | None, int] = {}
+    for assignee_id, area_id, n in counts:
+        by_person[assignee_id] = by_person.get(assignee_id, 0) + n
+        by_area[area_id] = by_area.get(area_id, 0) + n
+    people = db.session.execute(select(User.id, User.name).where(
+        User.role.in_([Role.ADMIN, Role.COLLABORATOR]), User.active.is_(True))).all()
+    areas = db.session.execute(select(Area.id, Area.name)).all()
+    per_person = sorted(((u, by_person.get(u.id, 0)) for u in people),
+                        key=lambda pair: (-pair[1], pair[0].name))
+    per_area = sorted(((a, by_area.get(a.id, 0)) for a in areas),
+                      key=lambda pair: (-pair[1], pair[0].name))
+    unassigned = by_person.get(None, 0)
     return render_template("desk/workload.html", per_person=per_person, per_area=per_area,
                            unassigned=unassigned)

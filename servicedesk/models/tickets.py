@@ -77,6 +77,8 @@ class Ticket(db.Model):
         Index("ix_tickets_priority_status", "priority", "status"),
         # A date range with a priority (the history's most common report filter).
         Index("ix_tickets_priority_created", "priority", "created_at"),
+        # Open tickets per owner and area (the workload page) from the index alone.
+        Index("ix_tickets_status_owner", "status", "assignee_id", "area_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

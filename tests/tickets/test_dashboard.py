@@ -225,6 +225,12 @@ def test_workload_for_administrators(app, tickets, admin, collaborator):
     page = c.get("/tablero/carga").get_data(as_text=True)
     row = re.search(rf'data-workload-person="{collaborator.id}"><td>.*?</td><td>(\d+)', page)
     assert row.group(1) == "2"  # open and in progress; resolved does not count
+    idle = re.search(rf'data-workload-person="{admin.id}"><td>.*?</td><td>(\d+)', page)
+    assert idle.group(1) == "0"  # nobody open is still listed
+    area = db.session.scalar(select(Area).where(Area.name == "Seguridad"))
+    row = re.search(rf'data-workload-area="{area.id}"><td>.*?</td><td>(\d+)', page)
+    assert row.group(1) == "3"
+    assert re.search(r": 2 · <a", page)  # two open tickets without an owner
     desk = app.test_client()
     login(desk, collaborator.email)
     assert desk.get("/tablero/carga").status_code == 403
