@@ -239,6 +239,37 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
+# Tables that grow with the tickets; a full scan of one of them is what the indexes prevent.
+GROWING = ("tickets", "comments", "ticket_events", "attachments", "feedback", "ticket_search")
+SQLITE_FULL_SCAN = re.compile(r"^SCAN (\w+)$")
+POSTGRES_FULL_SCAN = re.compile(r"Seq Scan on (\w+)")
+
+
+def full_scans(app: Flask, client: Any, url: str) -> list[str]:
+    """Growing tables read whole by one request's SELECTs, from the database's own plans."""
+    found: list[str] = []
+
+    def explain(conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith("SELECT"):
+            return  # EXPLAIN itself passes through here too
+        if conn.dialect.name == "sqlite":
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            tables = [m.group(1) for row in plan if (m := SQLITE_FULL_SCAN.match(row[3]))]
+        else:
+            plan = conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+            tables = [m.group(1) for row in plan for m in POSTGRES_FULL_SCAN.finditer(row[0])]
+        found.extend(t for t in tables if t in GROWING)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+    return sorted(set(found))
+
+
 def measure(app: Flask, clients: dict[str, Any], kind: str, runs: int,
             targets: dict[str, Any]) -> None:
     """Run every scenario and print its line."""
@@ -252,6 +283,8 @@ def measure(app: Flask, clients: dict[str, Any], kind: str, runs: int,
     def timed(conn: Any, *_args: Any) -> None:
         sql_ms[0] += (time.perf_counter() - conn.info.pop("bench_started")) * 1000
 
+    # Plans first, with their own listener, so the EXPLAINs are neither counted nor timed.
+    scans = {name: full_scans(app, clients[who], url) for name, who, url in scenarios(targets)}
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", count)
@@ -278,7 +311,7 @@ def measure(app: Flask, clients: dict[str, Any], kind: str, runs: int,
             emit({"name": name, "p50_ms": round(statistics.median(times), 1),
                   "p95_ms": round(percentile(times, 0.95), 1), "queries": max(queries),
                   "rows": rows, "db": kind, "sql_p50_ms": round(statistics.median(in_sql), 1),
-                  "url": url})
+                  "full_scans": scans[name], "url": url})
     finally:
         event.remove(engine, "before_cursor_execute", count)
         event.remove(engine, "after_cursor_execute", timed)

@@ -14,6 +14,7 @@ with the password "bench-password".
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import re
@@ -42,6 +43,7 @@ from servicedesk.config import normalise_database_url  # noqa: E402
 from servicedesk.extensions import db  # noqa: E402
 from servicedesk.models import (  # noqa: E402
     Area,
+    Attachment,
     Comment,
     Feedback,
     Ticket,
@@ -374,12 +376,13 @@ class Counters:
     comments: int = 0
     events: int = 0
     feedback: int = 0
+    attachments: int = 0
 
 
 def ticket_batch(rng: random.Random, first: int, size: int, now: datetime,
                  types: dict[str, dict[str, Any]], people: dict[str, Any]) -> dict[str, list]:
-    """Build the rows of one batch: tickets, their comments, events and feedback."""
-    tickets, comments, events, feedback = [], [], [], []
+    """Build the rows of one batch: tickets, their comments, events, files and feedback."""
+    tickets, comments, events, feedback, files = [], [], [], [], []
     keys = list(types)
     type_weights = [30, 20, 15, 15, 20]
     area_list = list(people["areas"].values())
@@ -427,16 +430,32 @@ def ticket_batch(rng: random.Random, first: int, size: int, now: datetime,
         })
         events.append({"ticket_id": number, "actor_id": creator, "kind": "created", "data": {},
                        "internal": False, "created_at": created})
-        if rng.random() < 0.2:
+        talked = rng.random() < 0.2
+        if talked:
             comments.extend(ticket_comments(rng, number, requester, assignee or members[0],
                                             created, first_response, updated))
+        # Decided by the number, not the generator, so the rest of the data stays as it was.
+        if talked or number % 10 == 0:
+            files.append(attachment_row(number, requester, created))
         if closed and rng.random() < 0.8:
             when = min(closed + timedelta(hours=rng.uniform(1, 48)), now)
             feedback.append({
                 "ticket_id": number, "closure": 1, "author_id": requester,
                 "rating": rng.choices([1, 2, 3, 4, 5], weights=[5, 7, 15, 33, 40])[0],
                 "comment": rng.choice(FEEDBACK), "created_at": when, "updated_at": when})
-    return {"tickets": tickets, "comments": comments, "events": events, "feedback": feedback}
+    return {"tickets": tickets, "comments": comments, "events": events, "feedback": feedback,
+            "attachments": files}
+
+
+def attachment_row(ticket_id: int, author: int, created: datetime) -> dict[str, Any]:
+    """A client's photo or document on the ticket: its row only, no bytes in the store."""
+    stored = f"bench-{ticket_id:08d}"
+    photo = ticket_id % 3 != 0
+    return {"ticket_id": ticket_id, "uploaded_by_id": author, "internal": False,
+            "filename": f"foto-{ticket_id}.jpg" if photo else f"presupuesto-{ticket_id}.pdf",
+            "stored_name": stored, "content_type": "image/jpeg" if photo else "application/pdf",
+            "size": 40_000 + ticket_id % 900_000,
+            "sha256": hashlib.sha256(stored.encode()).hexdigest(), "created_at": created}
 
 
 def ticket_comments(rng: random.Random, ticket_id: int, requester: int, agent: int,
@@ -556,10 +575,13 @@ def generate(kind: str, tickets: int, path: str | None = None, url: str | None =
                         conn.execute(insert(Comment.__table__), rows["comments"])
                     if rows["feedback"]:
                         conn.execute(insert(Feedback.__table__), rows["feedback"])
+                    if rows["attachments"]:
+                        conn.execute(insert(Attachment.__table__), rows["attachments"])
                 counts.tickets += size
                 counts.events += len(rows["events"])
                 counts.comments += len(rows["comments"])
                 counts.feedback += len(rows["feedback"])
+                counts.attachments += len(rows["attachments"])
                 log(f"tickets {counts.tickets}/{tickets} "
                     f"({time.perf_counter() - started:.1f}s)")
             with engine.begin() as conn:
@@ -576,7 +598,8 @@ def generate(kind: str, tickets: int, path: str | None = None, url: str | None =
     return {
         "db": kind, "database": make_url(target).render_as_string(hide_password=True),
         "tickets": stored, "comments": counts.comments, "events": counts.events,
-        "feedback": counts.feedback, "users": people["users"], "areas": N_AREAS,
+        "feedback": counts.feedback, "attachments": counts.attachments,
+        "users": people["users"], "areas": N_AREAS,
         "ticket_types": len(types), "search_indexed": indexed, "seed": seed,
         "load_seconds": round(load_seconds, 1), "index_seconds": round(index_seconds, 1),
         "analyze_seconds": round(analyze_seconds, 1),
