@@ -9,6 +9,7 @@ from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..numbers import coerce_row_id
 from .people import PeopleError
 
 
@@ -19,7 +20,7 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002,ANN003
-        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("coerce", coerce_row_id)
         kwargs.setdefault("validate_choice", False)
         super().__init__(*args, **kwargs)
 

@@ -20,6 +20,7 @@ from ..auth.service import invite_user, normalise_email, send_invitation
 from ..extensions import db
 from ..models import Area, AuthToken, Role, User, area_members, utcnow
 from ..models.users import new_session_token
+from ..numbers import row_id, whole_number
 
 PAGE_SIZE = 50
 ROLES = tuple(role.value for role in Role)
@@ -156,14 +157,6 @@ class UserFilters:
         return {key: value for key, value in out.items() if value is not None}
 
 
-def _positive_int(value: str | None, limit: int) -> int | None:
-    """Return a small positive integer, or None for anything else."""
-    if not value or not value.isdigit() or len(value) > len(str(limit)):
-        return None
-    number = int(value)
-    return number if 1 <= number <= limit else None
-
-
 def parse_filters(args: Mapping[str, str]) -> UserFilters:
     """Read the filters; unknown or malformed values are ignored."""
     role = args.get("role")
@@ -171,10 +164,10 @@ def parse_filters(args: Mapping[str, str]) -> UserFilters:
     q = " ".join((args.get("q") or "").split())[:MAX_SEARCH]
     return UserFilters(
         role=role if role in ROLES else None,
-        area=_positive_int(args.get("area"), 2**31 - 1),
+        area=row_id(args.get("area")),
         state=state if state in STATES else None,
         q=q,
-        page=_positive_int(args.get("page"), MAX_PAGE) or 1,
+        page=whole_number(args.get("page"), MAX_PAGE) or 1,
     )
 
 

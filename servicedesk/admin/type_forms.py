@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..catalog.builder import KEY_RE, FieldSpec
 from ..models import PRIORITIES
+from ..numbers import whole_number
 
 PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"),
                    "urgent": _l("Urgent")}
@@ -59,10 +61,13 @@ def _float(raw: str, index: int, attr: str, errors: dict[str, list[str]]) -> flo
     if not raw:
         return None
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
+        value = math.nan
+    if not math.isfinite(value):  # "1e309" and "nan" parse, but no schema can hold them
         errors.setdefault(f"{index}/{attr}", []).append(_("Enter a number."))
         return None
+    return value
 
 
 def _options(raw: str) -> list[tuple[str, str]]:
@@ -112,7 +117,7 @@ def parse_fields(form: MultiDict[str, str]) -> tuple[list[FieldSpec], dict[str, 
 
 
 def _whole(value: float | None) -> int | None:
-    """Turn a parsed positive number into a whole count."""
+    """Turn a parsed positive number into a whole count (the engine bounds it later)."""
     return int(value) if value is not None and value > 0 else None
 
 
@@ -122,9 +127,9 @@ def apply_action(specs: list[FieldSpec], action: str) -> list[FieldSpec]:
     if verb == "add":
         kind = arg or "text"
         return [*specs, FieldSpec(key=f"campo_{len(specs) + 1}", label="", kind=kind)]
-    if not arg.isdigit() or int(arg) >= len(specs):
+    index = whole_number(arg, len(specs) - 1, minimum=0)
+    if index is None:
         return specs
-    index = int(arg)
     result = list(specs)
     if verb == "remove":
         del result[index]

@@ -18,6 +18,7 @@ from ..auth.decorators import admin_required
 from ..catalog import builder, transfer, versions
 from ..extensions import db
 from ..models import Area, Ticket, TicketType, TicketTypeVersion
+from ..numbers import row_id
 from ..unit_of_work import commit
 from . import bp
 from .type_forms import (
@@ -55,6 +56,19 @@ def types() -> str:
     return render_template("admin/types.html", types=rows, counts=counts)
 
 
+def _meta(ticket_type: TicketType) -> dict[str, str]:
+    """A type's metadata as its form shows it: the area as the select's string id.
+
+    Not obj=ticket_type: a field missing from a post would then take the type's attribute,
+    and default_area there is an Area, not an id.
+    """
+    return {"name": ticket_type.name, "key": ticket_type.key,
+            "description": ticket_type.description or "",
+            "default_area": str(ticket_type.default_area_id or ""),
+            "default_priority": ticket_type.default_priority, "color": ticket_type.color,
+            "icon": ticket_type.icon or ""}
+
+
 def _save_meta(form: TicketTypeForm, ticket_type: TicketType) -> str | None:
     """Copy the metadata form onto a type; return an error for a duplicate key."""
     clash = db.session.scalar(select(TicketType.id).where(
@@ -64,7 +78,7 @@ def _save_meta(form: TicketTypeForm, ticket_type: TicketType) -> str | None:
     ticket_type.name = (form.name.data or "").strip()
     ticket_type.key = form.key.data or ""
     ticket_type.description = (form.description.data or "").strip()
-    ticket_type.default_area_id = int(form.default_area.data) if form.default_area.data else None
+    ticket_type.default_area_id = row_id(form.default_area.data)
     ticket_type.default_priority = form.default_priority.data or "normal"
     ticket_type.color = form.color.data or "#0d6efd"
     ticket_type.icon = (form.icon.data or "").strip()
@@ -96,10 +110,8 @@ def new_type() -> Page:
 def edit_type(type_id: int) -> Page:
     """Edit a type's name, key, description and routing defaults."""
     ticket_type = get_type(type_id)
-    form = TicketTypeForm(obj=ticket_type)
+    form = TicketTypeForm(data=_meta(ticket_type))
     area_choices(form)
-    if request.method == "GET":
-        form.default_area.data = str(ticket_type.default_area_id or "")
     if form.validate_on_submit():
         error = _save_meta(form, ticket_type)
         if error is None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint
 
-MAX_INT = 2**31 - 1
+from ..numbers import MAX_ID as MAX_INT
 
 
 @dataclass

@@ -26,6 +26,7 @@ from ..models import (
     TicketType,
     User,
 )
+from ..numbers import row_id, whole_number
 from ..tickets import workflow
 from ..tickets.attachments import check_uploads
 from ..tickets.loading import attachments_of, ticket_or_404
@@ -82,7 +83,7 @@ LIST_PARAMS = [
 ]
 
 
-def row_id(raw: Any) -> bool:
+def is_row_id(raw: Any) -> bool:
     """Tell whether a JSON value can be a row id (true and false are not 1 and 0 here)."""
     return isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw <= MAX_INT
 
@@ -135,7 +136,7 @@ def list_tickets() -> Response:
     args.setdefault("view", "historial")
     limit = _limit(args.pop("limit", ""))
     cursor = args.pop("cursor", "")
-    if cursor and (not cursor.isdigit() or len(cursor) > 10):
+    if cursor and row_id(cursor) is None:
         raise ApiError(400, _("cursor is not valid."))
     for key in ("after", "before", "last"):
         args.pop(key, None)
@@ -152,9 +153,10 @@ def _limit(raw: str) -> int:
     if not raw:
         return 25
     ceiling = current_app.config["API_PAGE_MAX"]
-    if not raw.isdigit() or not 1 <= int(raw) <= ceiling:
+    limit = whole_number(raw, ceiling)
+    if limit is None:
         raise ApiError(400, _("limit must be a number from 1 to %(max)d.", max=ceiling))
-    return int(raw)
+    return limit
 
 
 @operation(bp, "GET", "/tickets/<int:number>", summary="One ticket", tag="tickets", etag=True,
@@ -260,7 +262,7 @@ def _requester_and_channel(payload: dict[str, Any]) -> tuple[User, str]:
         return current_user, Channel.API
     if channel not in {c.value for c in Channel}:
         raise ApiError(422, errors={"/channel": [_("Choose a channel.")]})
-    requester = db.session.get(User, requester_id) if row_id(requester_id) else None
+    requester = db.session.get(User, requester_id) if is_row_id(requester_id) else None
     if requester is None or not requester.is_client or not requester.active:
         raise ApiError(422, errors={"/requester_id": [
             _("The desk files tickets for an active client: give requester_id.")]})
@@ -325,7 +327,7 @@ def _area(raw: Any) -> Area | None:
     """The area named by id (null routes to no area)."""
     if raw is None:
         return None
-    found = db.session.get(Area, raw) if row_id(raw) else None
+    found = db.session.get(Area, raw) if is_row_id(raw) else None
     if found is None:
         raise ApiError(422, errors={"/area_id": [_("Choose an area.")]})
     return found
@@ -413,7 +415,7 @@ def assign(number: int) -> Response:
     if not current_user.is_admin:
         raise ApiError(403)
     raw = body.get("assignee_id")
-    person = db.session.get(User, raw) if row_id(raw) else None
+    person = db.session.get(User, raw) if is_row_id(raw) else None
     if raw is not None and person is None:
         raise ApiError(422, errors={"/assignee_id": [
             _("Tickets can only be assigned to active collaborators.")]})

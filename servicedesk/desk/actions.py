@@ -16,6 +16,7 @@ from ..auth.decorators import staff_ticket_required
 from ..catalog.versions import compiled
 from ..extensions import db
 from ..models import Area, Ticket, User
+from ..numbers import row_id
 from ..tickets import workflow
 from ..tickets.attachments import check_uploads
 from ..tickets.loading import ticket_or_404
@@ -86,7 +87,8 @@ def properties(number: int) -> Page:
     typed = {k: request.form.get(k, "") for k in ("status", "priority", "area_id")}
     if stale(ticket):
         return conflict(ticket, "properties", typed)
-    area = db.session.get(Area, int(typed["area_id"])) if typed["area_id"].isdigit() else None
+    area_id = row_id(typed["area_id"])
+    area = db.session.get(Area, area_id) if area_id else None
 
     def act() -> None:
         workflow.set_priority(current_user, ticket, typed["priority"])
@@ -114,7 +116,7 @@ def take(number: int) -> Page:
     """Take ownership ("Tomar posesión"); a lost race says who won."""
     ticket = ticket_or_404(number)
     seen = request.form.get("seen_assignee", "")
-    seen_id = int(seen) if seen.isdigit() else None
+    seen_id = row_id(seen)
     try:
         workflow.take(current_user, ticket, seen_id)
     except workflow.TakenBySomeoneElse as exc:
@@ -133,7 +135,8 @@ def assign(number: int) -> Page:
     if not current_user.is_admin:
         abort(403)
     raw = request.form.get("assignee_id", "")
-    assignee = db.session.get(User, int(raw)) if raw.isdigit() else None
+    assignee_id = row_id(raw)
+    assignee = db.session.get(User, assignee_id) if assignee_id else None
     if raw and assignee is None:
         flash(_("Choose a collaborator from the list."), "danger")
         return back(ticket)

@@ -104,7 +104,7 @@ def fetch_page(base: Any, f: Filters, names: Names, size: int = PAGE_SIZE) -> Pa
     query = base.with_only_columns(*ROW_COLUMNS)
     backwards = f.last or bool(f.before)
     cursor = f.before or f.after
-    if cursor.isdigit():
+    if cursor:  # parse() let through only ids
         query = query.where(_cursor_condition(f, int(cursor), forward=not f.before))
     flipped = Filters(**{**f.__dict__, "last": backwards})
     found = db.session.execute(apply_order(query, flipped).limit(size + 1)).all()

@@ -23,13 +23,13 @@ from ..models import (
     User,
     area_members,
 )
+from ..numbers import row_id
 from ..tickets import search
 
 VIEWS = ("activos", "mios", "sin_asignar", "mi_area", "historial")
 SORTS = {"number": Ticket.number, "created": Ticket.created_at, "updated": Ticket.updated_at,
          "priority": None}
 PRIORITY_RANK = case({"low": 0, "normal": 1, "high": 2, "urgent": 3}, value=Ticket.priority)
-MAX_ID = 2**31 - 1
 MAX_TEXT = 200
 PAGE_SIZE = 50
 
@@ -66,9 +66,17 @@ class Filters:
 
 def _id(raw: str, name: str) -> int:
     """Parse a positive database id."""
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+    value = row_id(raw)
+    if value is None:
         raise FilterError(_l("%(name)s is not a valid choice.", name=name))
-    return int(raw)
+    return value
+
+
+def _cursor(raw: str, name: str) -> str:
+    """Check a page cursor (the id of a ticket on the page next to it)."""
+    if raw and row_id(raw) is None:
+        raise FilterError(_l("%(name)s is not a valid page.", name=name))
+    return raw
 
 
 def _date(raw: str, name: str) -> date | None:
@@ -112,7 +120,7 @@ def parse(args: MultiDict[str, str]) -> Filters:
     f.custom = {k[3:]: v[:MAX_TEXT] for k, v in args.items() if k.startswith("cf.") and v}
     sort = _one(args, "sort") or "-updated"
     f.sort = sort if sort.lstrip("-") in SORTS else "-updated"
-    f.after, f.before = _one(args, "after"), _one(args, "before")
+    f.after, f.before = (_cursor(_one(args, key), key) for key in ("after", "before"))
     f.last = _one(args, "last") == "1"
     return f
 

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from ..auth.decorators import client_required
 from ..extensions import db
 from ..models import Ticket
+from ..numbers import whole_number
 from ..tickets import workflow
 from ..tickets.attachments import check_uploads
 from ..tickets.loading import ticket_or_404
@@ -72,7 +73,7 @@ def feedback(number: int) -> Response | tuple[str, int]:
     raw = request.form.get("rating", "")
     comment = request.form.get("comment", "")[:2000]
     try:
-        rating = int(raw) if raw.isdigit() else 0
+        rating = whole_number(raw, 5) or 0
         workflow.leave_feedback(current_user, ticket, rating, comment)
     except workflow.NotAllowed as exc:
         db.session.rollback()

@@ -9,13 +9,13 @@ from werkzeug.wrappers import Response
 from .. import storage
 from ..extensions import db
 from ..models import Attachment, Ticket
+from ..numbers import MAX_ID
 from .attachments import THUMBNAIL_TYPES, _sniff_path
 from .visibility import visible_tickets
 
 bp = Blueprint("files", __name__, url_prefix="/adjuntos")
 
 
-MAX_ID = 2**31 - 1
 
 
 def visible_attachment(attachment_id: int) -> Attachment:

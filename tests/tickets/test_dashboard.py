@@ -107,6 +107,8 @@ def test_date_range_filter(desk, tickets):
     "type=soporte&cf.urgente=1&cf.ubicacion=%25%27%22%5C", "q=" + "\"*:()^'" * 20,
     "q=NEAR(a b)", "sort=id; delete", "view=<script>", "after=1 OR 1=1", "x[]=1",
     "type=soporte&cf.categoria.min=abc", "q=" + "x" * 300,
+    "view=historial&after=99999999999999999999999", "before=99999999999999999999999&last=1",
+    "after=%C2%B2", "area=%C2%B2", "assignee=%D9%A1%D9%A2",
 ])
 def test_bad_parameters_never_reach_the_database(desk, tickets, query):
     response = desk.get(f"/tablero/?{query}")

@@ -1,0 +1,30 @@
+"""Whole numbers from forms, query strings and JSON, parsed so that no value can surprise."""
+
+from __future__ import annotations
+
+# Ids are INTEGER columns (32 bits on PostgreSQL): a larger value cannot name a row, and
+# handing it to the driver makes it fail ("out of range", "too large to convert") instead
+# of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def whole_number(raw: str | None, limit: int, minimum: int = 1) -> int | None:
+    """The number written in raw with ASCII digits, within minimum..limit; else None."""
+    # str.isdigit() also accepts "²" (which int() refuses) and "١٢" (which it reads as 12).
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > len(str(limit)):
+        return None
+    value = int(raw)
+    return value if minimum <= value <= limit else None
+
+
+def row_id(raw: str | None) -> int | None:
+    """A row id from a request, or None when no row could have it."""
+    return whole_number(raw, MAX_ID)
+
+
+def coerce_row_id(raw: object) -> int:
+    """WTForms coerce for id choices: ValueError makes the field report an invalid choice."""
+    value = raw if isinstance(raw, int) and 0 < raw <= MAX_ID else row_id(str(raw))
+    if value is None:
+        raise ValueError(raw)
+    return value
