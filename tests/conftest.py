@@ -350,3 +350,32 @@ def browser() -> Iterator[object]:
                                              args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# ---------------------------------------------------------------- the demo desk
+
+
+@pytest.fixture
+def demo_desk(app: Flask) -> None:
+    """The demo desk, plus a saved view, an API token and a photo, so their pages show too."""
+    import io
+
+    from sqlalchemy import select
+    from werkzeug.datastructures import FileStorage
+
+    from servicedesk import demo
+    from servicedesk.models import ApiToken, SavedView, Ticket
+    from servicedesk.tickets.service import store_attachment
+    from tests.tickets.conftest import PNG
+
+    demo.load()
+    db.session.flush()
+    carlos = db.session.scalar(select(User).where(User.email == "carlos@example.com"))
+    maria = db.session.scalar(select(User).where(User.email == "maria@example.com"))
+    db.session.add(SavedView(user_id=carlos.id, name="Urgentes", query="priority=urgent"))
+    ApiToken.issue(carlos, "script")
+    ticket = db.session.scalar(select(Ticket).where(Ticket.requester_id == maria.id)
+                               .order_by(Ticket.number).limit(1))
+    store_attachment(ticket, maria, FileStorage(io.BytesIO(PNG), "foto.png", "file",
+                                                "image/png"))
+    db.session.commit()
