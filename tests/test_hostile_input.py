@@ -1,4 +1,4 @@
-"""Hostile values in every query parameter and every form field the app shows: never a 500.
+"""Hostile values in every query parameter and form field the app shows: no 500, no raw markup.
 
 The pages are found by following the app's own links as each role (tests/crawl.py), so a new
 route, filter or form is covered as soon as a page links to it.
@@ -21,10 +21,18 @@ HOSTILE = [
     "1e309",  # float() reads infinity
     "2026-02-30",
     "x" * 5000,
-    "<script>alert(1)</script>",
+    MARKUP := "<script>alert(1)</script>",
     "' OR '1'='1",
     "\u202e\ufeff",
 ]
+
+
+def fetch(client, method: str, url: str, data: MultiDict | None = None) -> tuple[int, str, str]:
+    """Send a request; return its status, its HTML (for a page) and where it redirects."""
+    response = client.open(url, method=method, data=data)
+    body = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+    response.close()  # downloads hold a file until closed
+    return response.status_code, body, response.headers.get("Location", "")
 
 
 def replaced(pairs: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
@@ -34,7 +42,7 @@ def replaced(pairs: list[tuple[str, str]], name: str, value: str) -> list[tuple[
 
 @pytest.mark.parametrize("role", ROLES)
 def test_hostile_query_parameters_never_make_a_server_error(app, demo_desk, role):
-    """Each parameter of each reachable page, one hostile value at a time."""
+    """Each parameter of each reachable page, one hostile value at a time; none is echoed raw."""
     client = signed_in(app, role)
     site = crawl(app, client)
     assert len(site.pages) > (2 if role == "anonymous" else 8), site.pages
@@ -45,11 +53,9 @@ def test_hostile_query_parameters_never_make_a_server_error(app, demo_desk, role
         for name in names:
             for value in HOSTILE:
                 url = base + "?" + urlencode(replaced(pairs, name, value))
-                response = client.get(url)
-                response.close()
-                status = response.status_code
+                status, body, _location = fetch(client, "GET", url)
                 tried += 1
-                if status >= 500:
+                if status >= 500 or MARKUP in body:
                     failures.append((status, url[:200]))
     assert tried > 0, site.pages
     assert not failures, failures
@@ -57,7 +63,7 @@ def test_hostile_query_parameters_never_make_a_server_error(app, demo_desk, role
 
 @pytest.mark.parametrize("role", ROLES)
 def test_hostile_form_fields_never_make_a_server_error(app, demo_desk, role):
-    """Each field of each form the role is shown, one hostile value at a time."""
+    """Each field of each form the role is shown, one hostile value at a time; no markup runs."""
     client = signed_in(app, role)
     site = crawl(app, client)
     assert site.forms
@@ -67,12 +73,13 @@ def test_hostile_form_fields_never_make_a_server_error(app, demo_desk, role):
             if name == "csrf_token":
                 continue
             for value in HOSTILE:
-                data = replaced(form.fields, name, value)
-                response = client.open(form.action, method=method.upper(),
-                                       data=MultiDict(data))
-                response.close()
-                if response.status_code >= 500:
-                    failures.append((response.status_code, form.action, name, value[:30]))
-                if response.status_code == 302 and "/login" in response.headers["Location"]:
+                data = MultiDict(replaced(form.fields, name, value))
+                status, body, location = fetch(client, method.upper(), form.action, data)
+                if status >= 500 or MARKUP in body:
+                    failures.append((status, form.action, name, value[:30]))
+                if status == 302 and "/login" in location:
                     client = signed_in(app, role)  # the form ended the session: sign in again
     assert not failures, failures
+    # Whatever was saved is shown escaped everywhere the role can look.
+    stored = [path for path, page in crawl(app, client).html.items() if MARKUP in page]
+    assert not stored, stored
