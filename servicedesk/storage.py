@@ -35,7 +35,7 @@ def save(stream: IO[bytes]) -> tuple[str, int, str]:
 
 def path_of(name: str) -> Path:
     """Return the path of a stored file; names are ours (hex), never user input."""
-    if not name.isalnum():
+    if not (name.isascii() and name.isalnum()):
         raise ValueError("invalid stored name")
     return root() / name
 

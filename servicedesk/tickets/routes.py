@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, send_file
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, send_file
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -37,9 +39,24 @@ def download(attachment_id: int) -> Response:
     return send_attachment(visible_attachment(attachment_id))
 
 
+def stored_file(attachment: Attachment) -> Path:
+    """The attachment's file in the store, or 404 when it is not there any more."""
+    try:
+        path: Path | None = storage.path_of(attachment.stored_name)
+    except ValueError:
+        path = None
+    if path is None or not path.is_file():
+        # A store restored without this file, or a name that is not ours: log it for the
+        # operator and answer "not found" rather than a server error.
+        current_app.logger.warning("attachment %s: file %r missing from the store",
+                                   attachment.id, attachment.stored_name)
+        abort(404)
+    return path
+
+
 def send_attachment(attachment: Attachment) -> Response:
     """Send a file as a download (never rendered inline), for the web and the API."""
-    response = send_file(storage.path_of(attachment.stored_name),
+    response = send_file(stored_file(attachment),
                          mimetype=attachment.content_type, as_attachment=True,
                          download_name=attachment.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -53,7 +70,7 @@ def send_attachment(attachment: Attachment) -> Response:
 def thumbnail(attachment_id: int) -> Response:
     """Show a verified image inline for the ticket page's thumbnails."""
     attachment = visible_attachment(attachment_id)
-    path = storage.path_of(attachment.stored_name)
+    path = stored_file(attachment)
     if attachment.content_type not in THUMBNAIL_TYPES or not _sniff_path(
             path, attachment.content_type):
         abort(404)

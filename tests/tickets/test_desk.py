@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -236,6 +237,17 @@ def test_attachment_download_headers(app, client, filed, other_client):
     assert stranger.get(f"/adjuntos/{attachment.id}").status_code == 404
     assert stranger.get(f"/adjuntos/{attachment.id}/miniatura").status_code == 404
     assert app.test_client().get(f"/adjuntos/{attachment.id}").status_code == 302
+
+
+def test_a_file_missing_from_the_store_is_not_found_not_a_server_error(app, client, filed,
+                                                                       caplog):
+    attachment = db.session.scalars(select(Attachment)).one()
+    (Path(app.config["ATTACHMENTS_DIR"]) / attachment.stored_name).unlink()
+    for path in (f"/adjuntos/{attachment.id}", f"/adjuntos/{attachment.id}/miniatura"):
+        assert client.get(path).status_code == 404
+    assert "missing from the store" in caplog.text
+    page = client.get(f"/mesa-de-ayuda/tickets/{filed.number}")
+    assert page.status_code == 200 and "foto.png" in page.get_data(as_text=True)
 
 
 def test_on_behalf_for_an_existing_client(app, client_user, collaborator, soporte):
