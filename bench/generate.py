@@ -449,7 +449,7 @@ def ticket_batch(rng: random.Random, first: int, size: int, now: datetime,
 
 def attachment_row(ticket_id: int, author: int, created: datetime) -> dict[str, Any]:
     """A client's photo or document on the ticket: its row only, no bytes in the store."""
-    stored = f"bench-{ticket_id:08d}"
+    stored = f"bench{ticket_id:08d}"  # alphanumeric, like the store's own names
     photo = ticket_id % 3 != 0
     return {"ticket_id": ticket_id, "uploaded_by_id": author, "internal": False,
             "filename": f"foto-{ticket_id}.jpg" if photo else f"presupuesto-{ticket_id}.pdf",
