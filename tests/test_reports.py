@@ -25,7 +25,7 @@ from servicedesk.models import (
     TicketTypeVersion,
     utcnow,
 )
-from tests.conftest import login, make_user
+from tests.conftest import csrf_token, login, make_user
 from tests.factories import make_ticket
 
 
@@ -196,9 +196,15 @@ def test_large_export_runs_as_a_job_for_its_requester_only(app, admin, history):
     app.config["EXPORT_INLINE_MAX"] = 2
     try:
         c = admin_client(app, admin)
-        response = c.get("/informes/excel")
+        page = c.get("/informes/excel?view=historial")
+        assert page.status_code == 200 and "3" in page.get_data(as_text=True)
+        assert db.session.scalars(select(Export)).all() == []  # a GET starts nothing
+        assert c.post("/informes/excel?view=historial").status_code == 400  # no CSRF token
+        response = c.post("/informes/excel?view=historial",
+                          data={"csrf_token": csrf_token(page.get_data(as_text=True))})
         assert response.status_code == 302
         export = db.session.scalars(select(Export)).one()
+        assert export.query == "view=historial"
         assert response.headers["Location"] == f"/informes/exportaciones/{export.id}"
         assert "<progress" in c.get(response.headers["Location"]).get_data(as_text=True)
         for _ in range(100):

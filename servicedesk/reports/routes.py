@@ -49,12 +49,9 @@ def excel_export() -> Response | str | tuple[str, int]:
     _f, base, _t, _fields = selection(current_user, _query())
     total = data.count(base)
     if total > current_app.config["EXPORT_INLINE_MAX"]:
-        export = Export(user_id=current_user.id, kind="xlsx", query=_query(),
-                        locale=str(get_locale()), total_rows=total)
-        db.session.add(export)
-        commit()
-        jobs.start(current_app._get_current_object(), export.id)  # type: ignore[attr-defined]
-        return redirect(url_for("reports.export_status", export_id=export.id))
+        # A background job is work done for someone: it starts from a button (POST with a
+        # CSRF token), never from a link that a page on another site could make a browser load.
+        return render_template("reports/export_start.html", total=total, query=_query())
     # send_file closes the spool when the response is done.
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     excel_to(spool, current_user, _query(), str(get_locale()))
@@ -62,6 +59,20 @@ def excel_export() -> Response | str | tuple[str, int]:
     return send_file(spool, as_attachment=True, download_name="tickets.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument."
                               "spreadsheetml.sheet")
+
+
+@bp.post("/excel")
+@login_required
+def start_export() -> Response:
+    """Start a large export as a background job and follow its progress."""
+    _require_reporter()
+    _f, base, _t, _fields = selection(current_user, _query())
+    export = Export(user_id=current_user.id, kind="xlsx", query=_query(),
+                    locale=str(get_locale()), total_rows=data.count(base))
+    db.session.add(export)
+    commit()
+    jobs.start(current_app._get_current_object(), export.id)  # type: ignore[attr-defined]
+    return redirect(url_for("reports.export_status", export_id=export.id))
 
 
 @bp.get("/pdf")

@@ -25,6 +25,7 @@ def test_large_export_with_progress_and_download(app, browser, live_server, admi
         sign_in(page, admin.email)
         page.goto("/tablero/?view=historial")
         page.get_by_test_id("dashboard-excel").click()
+        page.get_by_test_id("export-start").click()
         page.wait_for_url("**/informes/exportaciones/**")
         assert page.locator("progress#export-progress").count() == 1
         page.locator("#export-download:not(.d-none)").wait_for(timeout=20_000)
