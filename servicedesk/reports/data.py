@@ -41,7 +41,6 @@ class Row:
     closed_at: datetime | None
     rating: int | None
     comment: str | None
-    data: dict[str, Any]
 
     @property
     def first_response_hours(self) -> float | None:
@@ -66,7 +65,7 @@ def history_select(ticket_ids: Select[Any]) -> Select[Any]:
                TicketTypeVersion.number, Ticket.subject, Ticket.status, Ticket.priority,
                Area.name, Ticket.channel, Requester.name, Assignee.name, Ticket.created_at,
                Ticket.first_response_at, Ticket.resolved_at, Ticket.closed_at,
-               Feedback.rating, Feedback.comment, Ticket.data), ticket_ids)
+               Feedback.rating, Feedback.comment), ticket_ids)
 
 
 def _joined(columns: Select[Any], ticket_ids: Select[Any]) -> Select[Any]:
@@ -85,9 +84,10 @@ def _joined(columns: Select[Any], ticket_ids: Select[Any]) -> Select[Any]:
     )
 
 
-def rows(ticket_ids: Select[Any], batch: int = 2000) -> Iterator[Row]:
-    """Stream history rows in constant memory."""
-    result = db.session.execute(history_select(ticket_ids).execution_options(yield_per=batch))
+def rows(ticket_ids: Select[Any], batch: int = 2000, limit: int | None = None) -> Iterator[Row]:
+    """Stream history rows in constant memory (the first `limit` by number, if given)."""
+    query = history_select(ticket_ids).limit(limit).execution_options(yield_per=batch)
+    result = db.session.execute(query)
     for values in result:
         yield Row(*values)
 

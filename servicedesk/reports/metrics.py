@@ -32,11 +32,6 @@ class Times:
     closed: int = 0
     tickets: int = 0
 
-    def add(self, row: Row) -> None:
-        """Count one ticket in."""
-        self.count(row.first_response_hours, row.resolution_hours, row.closed_at is not None,
-                   row.rating)
-
     def count(self, first_hours: float | None, resolution_hours: float | None, closed: bool,
               rating: int | None) -> None:
         """Count one ticket in from its figures."""
@@ -133,10 +128,12 @@ def build(rows: Iterable[Row], none_label: str) -> Report:
 
 def add(report: Report, row: Row, none_label: str) -> None:
     """Count one ticket into the report."""
-    report.total.add(row)
-    report.by_collaborator[row.assignee or none_label].add(row)
-    report.by_area[row.area or none_label].add(row)
-    report.by_type[row.type_name].add(row)
+    # The hours once per ticket, not once per group it counts in.
+    figures = (row.first_response_hours, row.resolution_hours, row.closed_at is not None,
+               row.rating)
+    for times in (report.total, report.by_collaborator[row.assignee or none_label],
+                  report.by_area[row.area or none_label], report.by_type[row.type_name]):
+        times.count(*figures)
     for dimension in ("type_name", "area", "channel", "priority", "status"):
         report.counts[dimension][getattr(row, dimension) or none_label] += 1
     report.opened[row.created_at.date()] += 1

@@ -82,11 +82,7 @@ def pdf_report() -> Response | str | tuple[str, int]:
     _require_reporter()
     f, base, ticket_type, _fields = selection(current_user, _query())
     report = build_report(base)
-    listing = []
-    for row in data.rows(base):
-        if len(listing) >= PDF_MAX_ROWS:
-            break
-        listing.append(row)
+    listing = list(data.rows(base, limit=PDF_MAX_ROWS))
     body = pdf.render("reports/report_pdf.html", report=report, f=f, ticket_type=ticket_type,
                       listing=pdf.chunks(listing), total=report.total.tickets,
                       limit=PDF_MAX_ROWS, generated=utcnow())
