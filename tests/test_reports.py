@@ -146,6 +146,47 @@ def test_report_page_figures(app, admin, history):
     assert "40.0" in page  # resolution median of the one resolved ticket
 
 
+def test_report_figures_from_tickets_with_known_times(app, admin, obras, client_user,
+                                                       collaborator):
+    """Medians, 90th percentiles, rates, counts, weeks and comments, worked out by hand."""
+    from datetime import UTC
+
+    from servicedesk.reports import service
+
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+    done = [(1, 10, 5, "Excelente"), (3, 20, 3, "Lento"), (5, 30, None, None)]
+    for n, (first, resolution, rating, comment) in enumerate(done):
+        created = start + timedelta(days=n * 7)
+        ticket = make_ticket(
+            client_user, obras, f"Resuelto {n}", status=Status.CLOSED, priority="high",
+            assignee_id=collaborator.id, channel="phone", closure_count=1, created_at=created,
+            first_response_at=created + timedelta(hours=first),
+            resolved_at=created + timedelta(hours=resolution),
+            closed_at=created + timedelta(hours=resolution + 1))
+        if rating:
+            db.session.add(Feedback(ticket_id=ticket.id, closure=1, rating=rating,
+                                    comment=comment, author_id=client_user.id))
+    make_ticket(client_user, obras, "Sin dueño", created_at=start + timedelta(days=1))
+    db.session.commit()
+    with app.test_request_context():
+        _f, base, _t, _fields = service.selection(admin, "")
+        report = service.build_report(base)
+    total, mine = report.total, report.by_collaborator[collaborator.name]
+    assert (total.tickets, total.closed, mine.tickets) == (4, 3, 3)
+    assert (mine.first_median, mine.first_p90) == (3, 5)
+    assert (mine.resolution_median, mine.resolution_p90) == (20, 30)
+    assert (mine.rating_average, mine.response_rate) == (4.0, 0.667)
+    others = [t.tickets for name, t in report.by_collaborator.items() if name != collaborator.name]
+    assert others == [1]  # the unassigned one, under "(none)" in the page's language
+    assert report.counts["priority"] == {"high": 3, "normal": 1}
+    assert report.counts["channel"]["phone"] == 3 and report.counts["status"]["closed"] == 3
+    assert report.distribution == {5: 1, 3: 1}
+    assert [c[2] for c in report.comments] == ["Lento", "Excelente"]  # latest first
+    weeks = report.buckets()
+    assert [(w.isoformat(), o, c, b) for w, o, c, b in weeks] == [
+        ("2026-03-02", 2, 1, 1), ("2026-03-09", 1, 1, 1), ("2026-03-16", 1, 1, 1)]
+
+
 def test_report_and_ticket_pdfs_read_back(app, admin, history):
     c = admin_client(app, admin)
     response = c.get("/informes/pdf")
@@ -271,7 +312,7 @@ def test_export_summary_matches_the_report_figures(app, admin, history, collabor
         for row in data.export_rows(base, custom=False):
             summary.add(row)
         gathered = summary.report()
-        expected = metrics.build(data.rows(base), "(none)")
+        expected = metrics.build(data.export_rows(base, custom=False), "(none)")
     figures = ("tickets", "closed", "first_median", "first_p90", "resolution_median",
                "resolution_p90", "rating_average", "response_rate")
     for name in figures:

@@ -11,7 +11,6 @@ from statistics import median
 from typing import Any
 
 from . import data
-from .data import Row
 
 
 def p90(values: list[float]) -> float | None:
@@ -118,32 +117,44 @@ class Report:
         return result
 
 
-def build(rows: Iterable[Row], none_label: str) -> Report:
-    """Aggregate history rows into the report, in one pass."""
+# What the report reads from an export row (data.export_rows(), positions in data.py).
+_REPORTED = itemgetter(data.NUMBER, data.TYPE_NAME, data.AREA, data.ASSIGNEE, data.CHANNEL,
+                       data.PRIORITY, data.STATUS, data.CREATED, data.FIRST_RESPONSE,
+                       data.RESOLVED, data.CLOSED, data.RATING, data.COMMENT)
+
+
+def build(rows: Iterable[Any], none_label: str) -> Report:
+    """Aggregate export rows (data.export_rows()) into the report, in one pass.
+
+    The same plain rows as the Excel export: naive UTC dates, no JSON, no object per ticket.
+    """
     report = Report()
     for row in rows:
         add(report, row, none_label)
     return finish(report)
 
 
-def add(report: Report, row: Row, none_label: str) -> None:
-    """Count one ticket into the report."""
+def add(report: Report, row: Any, none_label: str) -> None:
+    """Count one ticket (an export row) into the report."""
+    (number, type_name, area, assignee, channel, priority, status, created, first, resolved,
+     closed, rating, comment) = _REPORTED(row)
     # The hours once per ticket, not once per group it counts in.
-    figures = (row.first_response_hours, row.resolution_hours, row.closed_at is not None,
-               row.rating)
-    for times in (report.total, report.by_collaborator[row.assignee or none_label],
-                  report.by_area[row.area or none_label], report.by_type[row.type_name]):
+    figures = (data.hours(created, first), data.hours(created, resolved), closed is not None,
+               rating)
+    for times in (report.total, report.by_collaborator[assignee or none_label],
+                  report.by_area[area or none_label], report.by_type[type_name]):
         times.count(*figures)
-    for dimension in ("type_name", "area", "channel", "priority", "status"):
-        report.counts[dimension][getattr(row, dimension) or none_label] += 1
-    report.opened[row.created_at.date()] += 1
-    if row.closed_at is not None:
-        report.closed[row.closed_at.date()] += 1
-    if row.rating is not None:
-        report.distribution[row.rating] += 1
-        if row.comment:
-            report.comments.append((row.number, row.rating, row.comment))
-            if len(report.comments) > 100:  # keep memory flat on long exports
+    for dimension, value in (("type_name", type_name), ("area", area), ("channel", channel),
+                             ("priority", priority), ("status", status)):
+        report.counts[dimension][value or none_label] += 1
+    report.opened[created.date()] += 1
+    if closed is not None:
+        report.closed[closed.date()] += 1
+    if rating is not None:
+        report.distribution[rating] += 1
+        if comment:
+            report.comments.append((number, rating, comment))
+            if len(report.comments) > 100:  # keep memory flat on long histories
                 report.comments = sorted(report.comments, reverse=True)[:10]
 
 

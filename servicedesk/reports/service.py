@@ -55,7 +55,7 @@ def _export_fields(ticket_type: TicketType | None) -> list[Field]:
 
 def build_report(base: Select[Any]) -> metrics.Report:
     """Aggregate the selected tickets."""
-    return metrics.build(data.rows(base), _("(none)"))
+    return metrics.build(data.export_rows(base, custom=False), _("(none)"))
 
 
 def excel_to(out: IO[bytes], user: User, query: str, locale: str,
