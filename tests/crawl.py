@@ -112,13 +112,18 @@ class Site:
     html: dict[str, str] = field(default_factory=dict)  # path → page, for HTML answers
 
 
-def crawl(app: Flask, client: FlaskClient, headers: dict[str, str] | None = None) -> Site:
-    """Follow the app's links from its home page, one URL per endpoint and parameters."""
+def crawl(app: Flask, client: FlaskClient, headers: dict[str, str] | None = None,
+          by_parameters: bool = True) -> Site:
+    """Follow the app's links from its home page, one URL per endpoint and parameters.
+
+    by_parameters=False keeps one URL per endpoint (the first found, usually the plainest).
+    """
     site, seen, queue = Site(), set(), deque(SEEDS)
     while queue and len(seen) < MAX_PAGES:
         path = queue.popleft()
         query = parse_qsl(urlsplit(path).query, keep_blank_values=True)
-        key = (endpoint(app, path, "GET"), shape([k for k, _v in query]))
+        key = (endpoint(app, path, "GET"), shape([k for k, _v in query]) if by_parameters
+               else ())
         if path in seen or key in site.pages:
             continue
         seen.add(path)
