@@ -267,6 +267,32 @@ def test_large_export_runs_as_a_job_for_its_requester_only(app, admin, history):
         app.config["EXPORT_INLINE_MAX"] = 5000
 
 
+def test_large_pdf_report_runs_as_a_job_with_progress(app, admin, history, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_INLINE_MAX", 2)
+    c = admin_client(app, admin)
+    page = c.get("/informes/pdf")
+    assert page.status_code == 200 and "application/pdf" not in page.content_type
+    assert db.session.scalars(select(Export)).all() == []
+    response = c.post("/informes/pdf", data={"csrf_token": csrf_token(page.get_data(
+        as_text=True))})
+    export = db.session.scalars(select(Export)).one()
+    assert (response.status_code, export.kind) == (302, "pdf")
+    status_page = c.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<progress" in status_page and "PDF" in status_page
+    for _ in range(200):
+        progress = c.get(f"/informes/exportaciones/{export.id}.json").get_json()
+        if progress["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert progress["status"] == "done" and progress["done"] == 3
+    download = c.get(progress["download"])
+    assert download.mimetype == "application/pdf"
+    assert download.headers["Content-Disposition"].endswith(f'informe-{export.id}.pdf')
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(download.data)).pages)
+    download.close()
+    assert "Pintar el lobby" in text
+
+
 @pytest.mark.parametrize("query", ["created_from=nope", "status[]=x", "assignee=1e99"])
 def test_bad_report_parameters_get_a_clear_400(app, admin, history, query):
     c = admin_client(app, admin)

@@ -31,7 +31,7 @@ def run_export(export_id: int) -> None:
     """Build one export's file and mark it done (or failed, with the reason)."""
     from flask_babel import force_locale
 
-    from .service import excel_to
+    from .service import excel_to, pdf_to
 
     export = db.session.get(Export, export_id)
     if export is None or export.status != "pending":
@@ -41,9 +41,9 @@ def run_export(export_id: int) -> None:
     name = secrets.token_hex(16)
     try:
         user = db.session.get(User, export.user_id)
+        write = pdf_to if export.kind == "pdf" else excel_to
         with force_locale(export.locale), (export_dir() / name).open("wb") as out:
-            excel_to(out, user, export.query, export.locale,
-                     lambda n: _progress(export_id, n))
+            write(out, user, export.query, export.locale, lambda n: _progress(export_id, n))
     except Exception as exc:  # noqa: BLE001 - the person sees the failure, the log the cause
         db.session.rollback()
         current_app.logger.exception("export %s failed", export_id)

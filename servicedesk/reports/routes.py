@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 
 from flask import abort, current_app, redirect, render_template, request, send_file, url_for
@@ -13,10 +14,8 @@ from ..extensions import db
 from ..models import Export, utcnow
 from ..tickets.loading import owned_or_404
 from ..unit_of_work import commit
-from . import bp, data, jobs, pdf
-from .service import build_report, can_report, excel_to, selection
-
-PDF_MAX_ROWS = 1000
+from . import bp, data, jobs
+from .service import build_report, can_report, excel_to, pdf_to, selection
 
 
 def _require_reporter() -> None:
@@ -41,53 +40,61 @@ def index() -> Response | str | tuple[str, int]:
                            ticket_type=ticket_type)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KINDS = {"xlsx": ("tickets", XLSX), "pdf": ("informe", "application/pdf")}
+
+
+def _large(kind: str) -> str | None:
+    """The confirmation page when the selection is too large to make while the browser waits."""
+    _f, base, _t, _fields = selection(current_user, _query())
+    total = data.count(base)
+    if total <= current_app.config["EXPORT_INLINE_MAX"]:
+        return None
+    # A background job is work done for someone: it starts from a button (POST with a
+    # CSRF token), never from a link that a page on another site could make a browser load.
+    return render_template("reports/export_start.html", total=total, query=_query(), kind=kind)
+
+
 @bp.get("/excel")
 @login_required
 def excel_export() -> Response | str | tuple[str, int]:
     """Download the filtered history as Excel, at once or through a background job."""
     _require_reporter()
-    _f, base, _t, _fields = selection(current_user, _query())
-    total = data.count(base)
-    if total > current_app.config["EXPORT_INLINE_MAX"]:
-        # A background job is work done for someone: it starts from a button (POST with a
-        # CSRF token), never from a link that a page on another site could make a browser load.
-        return render_template("reports/export_start.html", total=total, query=_query())
+    if (page := _large("xlsx")) is not None:
+        return page
     # send_file closes the spool when the response is done.
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     excel_to(spool, current_user, _query(), str(get_locale()))
     spool.seek(0)
-    return send_file(spool, as_attachment=True, download_name="tickets.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument."
-                              "spreadsheetml.sheet")
-
-
-@bp.post("/excel")
-@login_required
-def start_export() -> Response:
-    """Start a large export as a background job and follow its progress."""
-    _require_reporter()
-    _f, base, _t, _fields = selection(current_user, _query())
-    export = Export(user_id=current_user.id, kind="xlsx", query=_query(),
-                    locale=str(get_locale()), total_rows=data.count(base))
-    db.session.add(export)
-    commit()
-    jobs.start(current_app._get_current_object(), export.id)  # type: ignore[attr-defined]
-    return redirect(url_for("reports.export_status", export_id=export.id))
+    return send_file(spool, as_attachment=True, download_name="tickets.xlsx", mimetype=XLSX)
 
 
 @bp.get("/pdf")
 @login_required
 def pdf_report() -> Response | str | tuple[str, int]:
-    """The period report as PDF, with the first tickets of the listing."""
+    """The period report as PDF, at once or through a background job."""
     _require_reporter()
-    f, base, ticket_type, _fields = selection(current_user, _query())
-    report = build_report(base)
-    listing = list(data.rows(base, limit=PDF_MAX_ROWS))
-    body = pdf.render("reports/report_pdf.html", report=report, f=f, ticket_type=ticket_type,
-                      listing=pdf.chunks(listing), total=report.total.tickets,
-                      limit=PDF_MAX_ROWS, generated=utcnow())
-    return Response(body, mimetype="application/pdf", headers={
+    if (page := _large("pdf")) is not None:
+        return page
+    out = io.BytesIO()
+    pdf_to(out, current_user, _query())
+    return Response(out.getvalue(), mimetype="application/pdf", headers={
         "Content-Disposition": 'attachment; filename="informe.pdf"'})
+
+
+@bp.post("/excel", defaults={"kind": "xlsx"})
+@bp.post("/pdf", defaults={"kind": "pdf"})
+@login_required
+def start_export(kind: str) -> Response:
+    """Start a large export as a background job and follow its progress."""
+    _require_reporter()
+    _f, base, _t, _fields = selection(current_user, _query())
+    export = Export(user_id=current_user.id, kind=kind, query=_query(),
+                    locale=str(get_locale()), total_rows=data.count(base))
+    db.session.add(export)
+    commit()
+    jobs.start(current_app._get_current_object(), export.id)  # type: ignore[attr-defined]
+    return redirect(url_for("reports.export_status", export_id=export.id))
 
 
 def _own_export(export_id: int) -> Export:
@@ -123,5 +130,6 @@ def export_download(export_id: int) -> Response:
     path = jobs.export_dir() / export.stored_name
     if not path.exists():
         abort(404)
-    return send_file(path, as_attachment=True, download_name=f"tickets-{export.id}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name, mimetype = KINDS[export.kind]
+    return send_file(path, as_attachment=True, download_name=f"{name}-{export.id}.{export.kind}",
+                     mimetype=mimetype)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 from urllib.parse import parse_qsl
 
@@ -16,9 +16,11 @@ from forms_engine import Field
 from ..desk.dashboard import filterable_fields
 from ..desk.filters import Filters, conditions, parse
 from ..extensions import db
-from ..models import Area, Ticket, TicketType, User
+from ..models import Area, Ticket, TicketType, User, utcnow
 from ..tickets.visibility import visible_tickets
-from . import data, excel, metrics
+from . import data, excel, metrics, pdf
+
+PDF_MAX_ROWS = 1000  # tickets listed in the PDF report; its figures count them all
 
 
 def can_report(user: User) -> bool:
@@ -66,6 +68,30 @@ def excel_to(out: IO[bytes], user: User, query: str, locale: str,
     return excel.write(out, data.export_rows(base, custom=bool(fields)), fields,
                        lambda: excel.summary_rows(summary.report()), locale, progress,
                        observe=summary.add)
+
+
+def pdf_to(out: IO[bytes], user: User, query: str, _locale: str = "",
+           progress: Callable[[int], None] = lambda _n: None) -> int:
+    """Write the period report of a filtered selection as PDF, with its first tickets listed."""
+    f, base, ticket_type, _fields = selection(user, query)
+    rows = _counted(data.export_rows(base, custom=False), progress)
+    report = metrics.build(rows, _("(none)"))
+    listing = list(data.rows(base, limit=PDF_MAX_ROWS))
+    out.write(pdf.render("reports/report_pdf.html", report=report, f=f, ticket_type=ticket_type,
+                         listing=pdf.chunks(listing), total=report.total.tickets,
+                         limit=PDF_MAX_ROWS, generated=utcnow()))
+    return report.total.tickets
+
+
+def _counted(rows: Iterable[Any], progress: Callable[[int], None],
+             every: int = 2000) -> Iterator[Any]:
+    """Pass rows through, telling progress how many have gone by."""
+    seen = 0
+    for seen, row in enumerate(rows, 1):
+        if seen % every == 0:
+            progress(seen)
+        yield row
+    progress(seen)
 
 
 def areas_of(user: User) -> list[Area]:
