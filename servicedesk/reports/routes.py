@@ -17,6 +17,9 @@ from ..unit_of_work import commit
 from . import bp, data, jobs
 from .service import build_report, can_report, excel_to, pdf_to, selection
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KINDS = {"xlsx": ("tickets", XLSX), "pdf": ("informe", "application/pdf")}  # file name, type
+
 
 def _require_reporter() -> None:
     """Only people allowed to see reports get past this point."""
@@ -38,10 +41,6 @@ def index() -> Response | str | tuple[str, int]:
     report = build_report(base)
     return render_template("reports/index.html", report=report, f=f, query=_query(),
                            ticket_type=ticket_type)
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KINDS = {"xlsx": ("tickets", XLSX), "pdf": ("informe", "application/pdf")}
 
 
 def _large(kind: str) -> str | None:
