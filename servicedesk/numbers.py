@@ -22,9 +22,17 @@ def row_id(raw: str | None) -> int | None:
     return whole_number(raw, MAX_ID)
 
 
+def is_row_id(raw: object) -> bool:
+    """Tell whether a value already typed as a number (JSON, Python) can be a row id.
+
+    True and False are not 1 and 0 here.
+    """
+    return isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw <= MAX_ID
+
+
 def coerce_row_id(raw: object) -> int:
     """WTForms coerce for id choices: ValueError makes the field report an invalid choice."""
-    value = raw if isinstance(raw, int) and 0 < raw <= MAX_ID else row_id(str(raw))
-    if value is None:
+    value = raw if is_row_id(raw) else row_id(str(raw))
+    if not isinstance(value, int):
         raise ValueError(raw)
     return value

@@ -26,7 +26,7 @@ from ..models import (
     TicketType,
     User,
 )
-from ..numbers import row_id, whole_number
+from ..numbers import is_row_id, row_id, whole_number
 from ..tickets import workflow
 from ..tickets.attachments import check_uploads
 from ..tickets.loading import attachments_of, ticket_or_404
@@ -81,11 +81,6 @@ LIST_PARAMS = [
            "next_cursor of the previous page"),
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size (25)"),
 ]
-
-
-def is_row_id(raw: Any) -> bool:
-    """Tell whether a JSON value can be a row id (true and false are not 1 and 0 here)."""
-    return isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw <= MAX_INT
 
 
 def etag(ticket: Ticket) -> str:
