@@ -138,9 +138,8 @@ def add(report: Report, row: Any, none_label: str) -> None:
     """Count one ticket (an export row) into the report."""
     (number, type_name, area, assignee, channel, priority, status, created, first, resolved,
      closed, rating, comment) = _REPORTED(row)
-    # The hours once per ticket, not once per group it counts in.
-    figures = (data.hours(created, first), data.hours(created, resolved), closed is not None,
-               rating)
+    # The figures once per ticket, not once per group it counts in.
+    figures = attention(created, first, resolved, closed, rating)
     for times in (report.total, report.by_collaborator[assignee or none_label],
                   report.by_area[area or none_label], report.by_type[type_name]):
         times.count(*figures)
@@ -156,6 +155,12 @@ def add(report: Report, row: Any, none_label: str) -> None:
             report.comments.append((number, rating, comment))
             if len(report.comments) > 100:  # keep memory flat on long histories
                 report.comments = sorted(report.comments, reverse=True)[:10]
+
+
+def attention(created: Any, first: Any, resolved: Any, closed: Any,
+              rating: int | None) -> tuple[float | None, float | None, bool, int | None]:
+    """One ticket's figures, as Times.count() takes them (hours to answer and to resolve)."""
+    return data.hours(created, first), data.hours(created, resolved), closed is not None, rating
 
 
 def finish(report: Report) -> Report:
@@ -185,10 +190,10 @@ class Summary:
     def add(self, row: Any) -> None:
         """Count one export row in."""
         type_name, area, assignee, created, first, resolved, closed, rating = self._pick(row)
-        first_hours, resolution_hours = data.hours(created, first), data.hours(created, resolved)
+        figures = attention(created, first, resolved, closed, rating)
         for times in (self.by_type[type_name], self.by_area[area or self.none],
                       self.by_collaborator[assignee or self.none]):
-            times.count(first_hours, resolution_hours, closed is not None, rating)
+            times.count(*figures)
 
     def report(self) -> Report:
         """The gathered figures as a Report (only the parts the summary sheet reads)."""
