@@ -1,14 +1,17 @@
-"""Database engine tuning: SQLite pragmas for many writers at once."""
+"""Database engine tuning: SQLite pragmas and write transactions for many writers at once."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from .extensions import db
+
+# Requests that only read; every other method is a request that writes.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -23,6 +26,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin(conn: Connection) -> None:
+    """Choose how a transaction starts: requests take a snapshot, writing ones the lock.
+
+    A deferred transaction that read first and writes later cannot wait for the lock: if
+    another writer committed in between, SQLite refuses it at once (SQLITE_BUSY_SNAPSHOT,
+    "database is locked") whatever the busy timeout. A request that writes (POST, PUT,
+    PATCH, DELETE) therefore takes the write lock at BEGIN IMMEDIATE, and simultaneous
+    writers queue on the busy timeout; a page (GET) reads from one consistent snapshot and
+    never waits (WAL). Outside requests (commands, jobs, tests) the driver keeps its own
+    habit of beginning before the first write, as before.
+    """
+    dbapi_connection = conn.connection.dbapi_connection
+    if not has_request_context():
+        dbapi_connection.isolation_level = ""  # type: ignore[union-attr]
+        return
+    # The driver's implicit BEGIN is switched off so that ours is the only one.
+    dbapi_connection.isolation_level = None  # type: ignore[union-attr]
+    writes = request.method not in SAFE_METHODS
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
 def init_app(app: Flask) -> None:
     """Install the per-connection hooks once the engine exists."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -30,3 +54,4 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         engine: Engine = db.engine
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin)

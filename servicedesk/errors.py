@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -49,6 +50,16 @@ def init_app(app: Flask) -> None:
         if wants_problem():
             return problem(400, str(exc))
         return render_error(400, str(exc))
+
+    @app.errorhandler(StaleDataError)
+    def lost_edit_race(_exc: StaleDataError) -> Any:
+        # Two edits of the same ticket from the same version: the later one is refused.
+        db.session.rollback()
+        message = _("Someone else changed this ticket at the same time, so your change was "
+                    "not saved. Load it again and repeat your change.")
+        if wants_problem():
+            return problem(412, message)
+        return render_error(409, message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

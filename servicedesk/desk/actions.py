@@ -10,11 +10,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from ..auth.decorators import staff_ticket_required
 from ..catalog.versions import compiled
 from ..extensions import db
+from ..i18n import PRIORITY_LABELS, STATUS_LABELS
 from ..models import Area, Ticket, User
 from ..numbers import row_id
 from ..tickets import workflow
@@ -25,6 +27,8 @@ from ..unit_of_work import commit
 from . import bp
 
 Page = Response | str | tuple[str, int]
+# What a person typed, as (label, value) lines for the conflict page.
+Typed = list[tuple[str, str]]
 
 
 def back(ticket: Ticket) -> Response:
@@ -37,20 +41,31 @@ def stale(ticket: Ticket) -> bool:
     return request.form.get("version", "") != str(ticket.version)
 
 
-def conflict(ticket: Ticket, what: str, typed: dict[str, Any]) -> tuple[str, int]:
+def conflict(ticket: Ticket, what: str, typed: Typed) -> tuple[str, int]:
     """Explain that someone else changed the ticket, keeping what this user typed."""
     return render_template("desk/conflict.html", ticket=ticket, what=what, typed=typed), 409
 
 
-def run(ticket: Ticket, action: Callable[[], Any], done: str) -> Response:
-    """Run one workflow action, commit, and report success or the refusal."""
+def run(ticket: Ticket, action: Callable[[], Any], done: str,
+        edit: tuple[str, Typed] | None = None) -> Page:
+    """Run one workflow action, commit, and report success, the refusal or the conflict.
+
+    An edit (``edit`` names it and what was typed) can lose the race against another edit
+    of the same ticket: the ORM's version check refuses it, and the person sees the
+    conflict page instead of an error.
+    """
     try:
         action()
+        commit()
     except workflow.NotAllowed as exc:
         db.session.rollback()
         flash(str(exc.message), "danger")
         return back(ticket)
-    commit()
+    except StaleDataError:
+        db.session.rollback()
+        if edit is None:
+            raise
+        return conflict(ticket, *edit)
     flash(done, "success")
     return back(ticket)
 
@@ -68,7 +83,7 @@ def reply(number: int) -> Page:
         for problem in problems:
             flash(problem, "danger")
         return render_template("desk/conflict.html", ticket=ticket, what="upload",
-                               typed={"body": body}), 400
+                               typed=[(_("Message"), body)]), 400
 
     def act() -> None:
         comment = workflow.reply(current_user, ticket, body, internal)
@@ -84,18 +99,21 @@ def reply(number: int) -> Page:
 def properties(number: int) -> Page:
     """Change status, priority and area together (optimistic lock on the ticket)."""
     ticket = ticket_or_404(number)
-    typed = {k: request.form.get(k, "") for k in ("status", "priority", "area_id")}
+    status, priority = request.form.get("status", ""), request.form.get("priority", "")
+    area_id = row_id(request.form.get("area_id", ""))
+    area = db.session.get(Area, area_id) if area_id else None
+    typed = [(_("Status"), str(STATUS_LABELS.get(status, status))),
+             (_("Priority"), str(PRIORITY_LABELS.get(priority, priority))),
+             (_("Area"), area.name if area else _("No area"))]
     if stale(ticket):
         return conflict(ticket, "properties", typed)
-    area_id = row_id(typed["area_id"])
-    area = db.session.get(Area, area_id) if area_id else None
 
     def act() -> None:
-        workflow.set_priority(current_user, ticket, typed["priority"])
+        workflow.set_priority(current_user, ticket, priority)
         workflow.set_area(current_user, ticket, area)
-        workflow.change_status(current_user, ticket, typed["status"])
+        workflow.change_status(current_user, ticket, status)
 
-    return run(ticket, act, _("Ticket updated."))
+    return run(ticket, act, _("Ticket updated."), edit=("properties", typed))
 
 
 @bp.post("/tickets/<int:number>/cerrar")
@@ -104,10 +122,11 @@ def close(number: int) -> Page:
     """Close with a resolution note."""
     ticket = ticket_or_404(number)
     resolution = request.form.get("resolution", "")
+    typed = [(_("Resolution"), resolution)]
     if stale(ticket):
-        return conflict(ticket, "close", {"resolution": resolution})
+        return conflict(ticket, "close", typed)
     return run(ticket, lambda: workflow.close(current_user, ticket, resolution),
-               _("Ticket closed."))
+               _("Ticket closed."), edit=("close", typed))
 
 
 @bp.post("/tickets/<int:number>/tomar")
@@ -155,16 +174,26 @@ def edit_fields(number: int) -> Page:
     if request.method == "POST":
         # Files stay as they were: this page edits answers, not attachments.
         values = keep_stored_files(form, ticket.data, form.parse(request.form))
+        typed = typed_fields(form.describe(), values, locale)
         if stale(ticket):
-            return conflict(ticket, "fields", {"values": values})
+            return conflict(ticket, "fields", typed)
         errors = form.validate(values, locale)
         if not errors:
-            workflow.edit_fields(current_user, ticket, form.prune(values))
-            commit()
-            flash(_("Fields saved."), "success")
-            return back(ticket)
+            return run(ticket, lambda: workflow.edit_fields(
+                current_user, ticket, form.prune(values)), _("Fields saved."),
+                edit=("fields", typed))
     return render_template("desk/edit_fields.html", ticket=ticket,
                            fields=form.render(values, errors, locale)), 400 if errors else 200
+
+
+def typed_fields(fields: list[Any], values: dict[str, Any], locale: str) -> Typed:
+    """Custom-field answers under their labels in the reader's language."""
+    lines: Typed = []
+    for field in fields:
+        if field.path.count("/") == 1 and field.type != "file" and field.name in values:
+            label = field.labels.get(locale) or field.name
+            lines.append((label, str(values[field.name])))
+    return lines
 
 
 @bp.get("/tickets/<int:number>/pdf")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, SessionTransaction
 
 from forms_engine import CompiledForm
 
@@ -159,9 +160,32 @@ def store_attachment(ticket: Ticket, actor: User, upload: Any, internal: bool = 
     """Save a checked upload under a random name and record it on the ticket."""
     filename, kind = check_upload(upload)
     name, size, digest = storage.save(upload.stream)
+    # Until the commit, the file belongs to a change that may still fail (see below).
+    db.session.info.setdefault(UNCOMMITTED_FILES, []).append(name)
     attachment = Attachment(ticket_id=ticket.id, uploaded_by_id=actor.id, filename=filename,
                             stored_name=name, content_type=kind, size=size, sha256=digest,
                             internal=internal, comment_id=comment_id)
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+UNCOMMITTED_FILES = "uncommitted_files"
+
+
+@event.listens_for(Session, "after_commit")
+def _files_committed(session: Session) -> None:
+    """The rows that name the files are committed: the files stay."""
+    session.info.pop(UNCOMMITTED_FILES, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_uncommitted_files(session: Session, transaction: SessionTransaction) -> None:
+    """A request that failed (rollback, conflict, crash of the view) leaves no file behind."""
+    if transaction.parent is not None:
+        return
+    for name in session.info.pop(UNCOMMITTED_FILES, []):
+        try:
+            storage.delete(name)
+        except OSError:  # the store is gone too: nothing left to clean
+            continue

@@ -12,6 +12,8 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import (
@@ -63,7 +65,28 @@ def record(ticket: Ticket, actor: User | None, kind: str, internal: bool = False
     now = utcnow()
     db.session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id if actor else None,
                                kind=kind, internal=internal, data=data, created_at=now))
-    ticket.updated_at = now
+    _append_update(ticket, updated_at=now)
+
+
+def _append_update(ticket: Ticket, *conditions: Any, **values: Any) -> bool:
+    """Update the ticket's row for an append, outside its optimistic lock.
+
+    Appends (replies, notes, files, ratings) never conflict with one another or with an
+    edit: they go straight to the row instead of through the ORM's version check, which is
+    kept for edits of the same fields. Returns whether the row matched the conditions.
+    """
+    result = db.session.execute(
+        update(Ticket).where(Ticket.id == ticket.id, *conditions).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    for key, value in values.items():
+        if key == "version":
+            value = ticket.version + 1
+        # The loaded object learns the new values without becoming dirty.
+        set_committed_value(ticket, key, value)
+    return True
 
 
 def _require_staff(actor: User) -> None:
@@ -87,10 +110,14 @@ def reply(actor: User, ticket: Ticket, body: str, internal: bool = False,
     db.session.add(comment)
     db.session.flush()
     if actor.is_staff and not internal and ticket.first_response_at is None:
-        ticket.first_response_at = utcnow()
-    if actor.is_client and ticket.status == Status.WAITING:
-        # The client answered: the ball is back with the desk.
-        _set_status(ticket, Status.IN_PROGRESS)
+        # Only the first reply sets it, whoever of two simultaneous replies that is.
+        _append_update(ticket, Ticket.first_response_at.is_(None),
+                       first_response_at=utcnow())
+    if actor.is_client and ticket.status == Status.WAITING and _append_update(
+            ticket, Ticket.status == Status.WAITING, status=Status.IN_PROGRESS,
+            version=Ticket.version + 1):
+        # The client answered: the ball is back with the desk. A status change, so the
+        # version moves and an edit made from the older page is told so.
         record(ticket, actor, "status", to=Status.IN_PROGRESS, automatic=True)
     record(ticket, actor, "note" if internal else "reply", internal=internal,
            comment_id=comment.id)
@@ -252,8 +279,13 @@ def leave_feedback(actor: User, ticket: Ticket, rating: int, comment: str) -> Fe
         return existing
     feedback = Feedback(ticket_id=ticket.id, closure=ticket.closure_count, author_id=actor.id,
                         rating=rating, comment=comment.strip(), created_at=now, updated_at=now)
-    db.session.add(feedback)
-    db.session.flush()
+    try:
+        # A savepoint: the same rating sent twice at once must not undo the caller's work.
+        with db.session.begin_nested():
+            db.session.add(feedback)
+    except IntegrityError:
+        # The other submission stored it first; this one is the edit of it.
+        return leave_feedback(actor, ticket, rating, comment)
     record(ticket, actor, "feedback", rating=rating)
     return feedback
 
