@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +30,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings.load(env, Path(app.instance_path)))
     if config:
         app.config.update(config)
+    # "Keep me signed in" lasts as long as a server-side session may (not Flask-Login's year).
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=app.config["SESSION_DAYS"]))
     _init_extensions(app)
     _register_blueprints(app)
     _serve_engine_assets(app)
-    from . import cli, errors, i18n, security
+    from . import cli, errors, i18n, proxies, security
     from .tickets import search  # noqa: F401 - registers the index-on-write hook
 
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)
+    proxies.init_app(app)
     return app
 
 

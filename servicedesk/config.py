@@ -67,6 +67,23 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def resolve_base_url(env: dict[str, str]) -> str:
+    """The public address for e-mailed links; production must say it."""
+    value = env.get("BASE_URL", "").strip()
+    if is_production(env) and not value.startswith(("https://", "http://")):
+        raise ConfigError(
+            "BASE_URL must be set to the desk's public address in production (for example "
+            "https://desk.example.com): e-mailed links are built from it, never from the "
+            "request's Host header.")
+    return value or "http://127.0.0.1:5000"
+
+
+def _hosts(env: dict[str, str]) -> list[str] | None:
+    """TRUSTED_HOSTS as a list (comma-separated; "." starts a subdomain wildcard)."""
+    raw = env.get("TRUSTED_HOSTS", "").strip()
+    return [h.strip() for h in raw.split(",") if h.strip()] or None
+
+
 def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
     """Build the Flask config mapping from environment variables."""
     production = is_production(env)
@@ -92,7 +109,11 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "MAIL_CONSOLE": not mail_server,
         # Flask-Mail would silently drop mail whenever TESTING is on; tests use a real server.
         "MAIL_SUPPRESS_SEND": False,
-        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        "BASE_URL": resolve_base_url(env),
+        # Proxies in front of the app whose X-Forwarded-* headers are believed (ProxyFix).
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        # Flask refuses other Host headers with 400 when this is a list.
+        "TRUSTED_HOSTS": _hosts(env),
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "UTC"),
         "LANGUAGES": ["es", "en"],
@@ -102,11 +123,16 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # A session (and "Keep me signed in") lasts at most this long, cookies or not.
+        "SESSION_DAYS": _int(env, "SESSION_DAYS", 30),
         "WTF_CSRF_TIME_LIMIT": None,
         "RESET_TOKEN_HOURS": _int(env, "RESET_TOKEN_HOURS", 1),
         "INVITE_TOKEN_HOURS": _int(env, "INVITE_TOKEN_HOURS", 72),
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
-        "LOGIN_MAX_FAILURES_PER_IP": _int(env, "LOGIN_MAX_FAILURES_PER_IP", 30),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": _int(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 50),
+        "LOGIN_MAX_FAILURES_PER_IP": _int(env, "LOGIN_MAX_FAILURES_PER_IP", 500),
+        "RESET_MAILS_PER_HOUR": _int(env, "RESET_MAILS_PER_HOUR", 3),
         "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
         "REOPEN_DAYS": _int(env, "REOPEN_DAYS", 7),
         "EXPORT_INLINE_MAX": _int(env, "EXPORT_INLINE_MAX", 5000),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -65,6 +66,9 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException) -> Any:
         if exc.code is None or exc.code < 400:
             return exc
+        if request_ctx.url_adapter is None:
+            # A Host outside TRUSTED_HOSTS: no URL can be built, so no page either.
+            return Response(_("This address is not served here."), 400, mimetype="text/plain")
         if wants_problem():
             return http_problem(exc)
         return render_error(exc.code)

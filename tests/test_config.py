@@ -40,10 +40,17 @@ def test_production_refuses_weak_secrets(tmp_path, secret):
 
 
 def test_production_starts_with_a_real_secret(tmp_path):
-    result = run_flask({"SERVICEDESK_ENV": "production", "SECRET_KEY": "x" * 48}, tmp_path,
-                       "routes")
+    result = run_flask({"SERVICEDESK_ENV": "production", "SECRET_KEY": "x" * 48,
+                        "BASE_URL": "https://desk.example.com"}, tmp_path, "routes")
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "instance" / "secret_key").exists()
+
+
+def test_production_refuses_to_start_without_base_url_from_the_command_line(tmp_path):
+    result = run_flask({"SERVICEDESK_ENV": "production", "SECRET_KEY": "x" * 48}, tmp_path,
+                       "routes")
+    assert result.returncode != 0
+    assert "BASE_URL" in result.stderr
 
 
 def test_embedded_secret_is_created_private_and_kept(tmp_path):

@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from ..errors import render_error
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from ..models import TokenPurpose, User
 from ..unit_of_work import commit
 from . import bp, service
@@ -16,11 +16,9 @@ from .forms import ForgotForm, LoginForm, SetPasswordForm
 
 
 @login_manager.user_loader
-def load_user(session_token: str) -> User | None:
-    """Find the user whose current session token this is."""
-    if not session_token or len(session_token) > 64:
-        return None
-    return db.session.scalar(db.select(User).where(User.session_token == session_token))
+def load_user(session_secret: str) -> User | None:
+    """Find the user of a live server-side session."""
+    return service.session_user(session_secret)
 
 
 login_manager.login_view = "auth.login"
@@ -28,7 +26,7 @@ login_manager.login_message = None
 
 
 def client_ip() -> str:
-    """Return the caller's address as the WSGI server saw it."""
+    """Return the caller's address (behind TRUSTED_PROXIES, the one they forwarded)."""
     return (request.remote_addr or "unknown")[:64]
 
 
@@ -67,6 +65,7 @@ def _sign_in(user: User, remember: bool, next_url: str | None) -> Response:
     session.clear()
     if lang:
         session["lang"] = lang
+    service.start_session(user)
     login_user(user, remember=remember)
     commit()
     target = next_url if service.is_safe_next(next_url) else home_for(user)
@@ -75,9 +74,11 @@ def _sign_in(user: User, remember: bool, next_url: str | None) -> Response:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """End the session."""
+    """End the session, on the server too: its cookies open nothing afterwards."""
+    service.end_session(str(session.get("_user_id") or ""))
     logout_user()
     session.clear()
+    commit()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -119,6 +120,7 @@ def _set_password_with(token: str, purpose: TokenPurpose,
     if form.validate_on_submit():
         user = service.consume_token(record, form.password.data or "")
         session.clear()
+        service.start_session(user)
         login_user(user)
         commit()
         flash(_("Your password has been saved."), "success")

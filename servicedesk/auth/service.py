@@ -6,14 +6,25 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import AuthToken, LoginAttempt, Role, TokenPurpose, User, utcnow
+from ..links import public_url
+from ..models import (
+    AuthToken,
+    LoginAttempt,
+    LoginSession,
+    Role,
+    TokenPurpose,
+    User,
+    utcnow,
+)
 from ..notifications import outbox
 
 
@@ -54,19 +65,40 @@ def _window_start():  # noqa: ANN202
     return utcnow() - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
 
 
-def _failures(column, value: str) -> int:  # noqa: ANN001
-    """Count recent failed logins matching one column."""
-    query = select(func.count()).where(column == value, LoginAttempt.at >= _window_start())
+def _failures(*conditions: Any) -> int:
+    """Count recent failed logins matching the conditions."""
+    query = select(func.count()).where(*conditions, LoginAttempt.at >= _window_start())
     return db.session.scalar(query) or 0
 
 
 def check_rate_limit(email: str, ip: str) -> None:
-    """Refuse further attempts once an e-mail or address failed too often."""
+    """Refuse further attempts once guessing shows, without locking out anyone else.
+
+    Three limits: an account from one address (someone guessing a password), an account
+    from anywhere (guessing spread over many addresses, set well above the first so that
+    nobody can lock a colleague out from one machine), and one address over every account
+    (set far above what an office behind one proxy produces, so a typo-prone office never
+    locks itself out).
+    """
     cfg = current_app.config
-    if _failures(LoginAttempt.email, email) >= cfg["LOGIN_MAX_FAILURES"]:
+    if _failures(LoginAttempt.email == email,
+                 LoginAttempt.ip == ip) >= cfg["LOGIN_MAX_FAILURES"]:
         raise RateLimited
-    if _failures(LoginAttempt.ip, ip) >= cfg["LOGIN_MAX_FAILURES_PER_IP"]:
+    if _failures(LoginAttempt.email == email) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
         raise RateLimited
+    if _failures(LoginAttempt.ip == ip) >= cfg["LOGIN_MAX_FAILURES_PER_IP"]:
+        raise RateLimited
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _spend_a_password_check(password: str) -> None:
+    """Take as long as checking a real password, so timing does not tell who has an account."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    check_password_hash(_DUMMY_HASHES[method], password)
 
 
 def authenticate(email: str, password: str, ip: str) -> User | None:
@@ -74,12 +106,53 @@ def authenticate(email: str, password: str, ip: str) -> User | None:
     email = normalise_email(email)
     check_rate_limit(email, ip)
     user = db.session.scalar(select(User).where(User.email == email))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or user.password_hash is None:
+        _spend_a_password_check(password)
+        valid = False
+    else:
+        valid = user.check_password(password) and user.active
+    if not valid:
         db.session.add(LoginAttempt(email=email, ip=ip))
         return None
+    assert user is not None
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
     user.last_login_at = utcnow()
     return user
+
+
+def _session_cutoff():  # noqa: ANN202
+    """Sessions older than this have ended, whatever the browser kept."""
+    return utcnow() - timedelta(days=current_app.config["SESSION_DAYS"])
+
+
+def start_session(user: User) -> None:
+    """Open a server-side session for this browser; get_id() then names it."""
+    raw = secrets.token_urlsafe(32)
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.created_at < _session_cutoff()))
+    db.session.add(LoginSession(user_id=user.id, secret_hash=_hash(raw),
+                                generation=user.session_token))
+    user.__dict__["login_secret"] = raw
+
+
+def session_user(raw: str) -> User | None:
+    """The user of a live session, or None if it ended (logout, password change, age)."""
+    if not raw or len(raw) > 64:
+        return None
+    user = db.session.scalar(
+        select(User).join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.secret_hash == _hash(raw),
+               LoginSession.generation == User.session_token,
+               LoginSession.created_at >= _session_cutoff()))
+    if user is not None:
+        user.__dict__["login_secret"] = raw
+    return user
+
+
+def end_session(raw: str) -> None:
+    """Forget one browser's session: its cookies open nothing any more."""
+    if raw:
+        db.session.execute(delete(LoginSession).where(LoginSession.secret_hash == _hash(raw)))
 
 
 def issue_token(user: User, purpose: TokenPurpose) -> str:
@@ -137,16 +210,30 @@ def consume_token(token: AuthToken, password: str) -> User:
     return user
 
 
+def _resets_in_last_hour(user: User) -> int:
+    """Count the reset links mailed to this user in the last hour."""
+    since = utcnow() - timedelta(hours=1)
+    return db.session.scalar(select(func.count()).select_from(AuthToken).where(
+        AuthToken.user_id == user.id, AuthToken.purpose == TokenPurpose.RESET,
+        AuthToken.created_at >= since)) or 0
+
+
 def request_reset(email: str) -> None:
-    """Mail a reset link if the address belongs to an active user; say nothing either way."""
+    """Mail a reset link if the address belongs to an active user; say nothing either way.
+
+    At most RESET_MAILS_PER_HOUR links an hour go to one address, so the form cannot be
+    used to flood someone's mailbox; the answer on the page stays the same.
+    """
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or not user.active or user.password_hash is None:
+        return
+    if _resets_in_last_hour(user) >= current_app.config["RESET_MAILS_PER_HOUR"]:
         return
     raw = issue_token(user, TokenPurpose.RESET)
     outbox.enqueue_template(
         "password_reset", user,
         subject=_l("Reset your password"),
-        link=url_for("auth.reset_password", token=raw, _external=True),
+        link=public_url("auth.reset_password", token=raw),
         hours=current_app.config["RESET_TOKEN_HOURS"],
     )
 
@@ -167,7 +254,7 @@ def send_invitation(inviter: User, user: User) -> str:
     outbox.enqueue_template(
         "invitation", user,
         subject=_l("You are invited to the service desk"),
-        link=url_for("auth.accept_invitation", token=raw, _external=True),
+        link=public_url("auth.accept_invitation", token=raw),
         inviter=inviter.name,
         hours=current_app.config["INVITE_TOKEN_HOURS"],
     )

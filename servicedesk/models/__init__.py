@@ -15,7 +15,16 @@ from .tickets import (
     Ticket,
     TicketEvent,
 )
-from .users import Area, AuthToken, LoginAttempt, Role, TokenPurpose, User, area_members
+from .users import (
+    Area,
+    AuthToken,
+    LoginAttempt,
+    LoginSession,
+    Role,
+    TokenPurpose,
+    User,
+    area_members,
+)
 from .views import SavedView
 
 __all__ = [
@@ -30,6 +39,7 @@ __all__ = [
     "Export",
     "Feedback",
     "LoginAttempt",
+    "LoginSession",
     "OutboxMessage",
     "OutboxStatus",
     "Role",

@@ -82,8 +82,9 @@ class User(UserMixin, db.Model):
     )
 
     def get_id(self) -> str:
-        """Identify the session by a rotating token, not the primary key."""
-        return self.session_token
+        """Identify the session by its own secret (see LoginSession), never the primary key."""
+        # Set by the login service or the loader; not a column (only its hash is stored).
+        return str(self.__dict__.get("login_secret", ""))
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -181,3 +182,21 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LoginSession(db.Model):
+    """One signed-in browser: ended by logging out there, or by a password change anywhere.
+
+    The cookie carries a random secret; only its SHA-256 is stored. ``generation`` is the
+    user's ``session_token`` when the session began: rotating that token (password change,
+    deactivation) ends every session of the user at once.
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    generation: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
+from ..links import public_url
 from ..models import Area, Comment, Role, Status, Ticket, User
 from . import outbox
 
@@ -25,9 +25,8 @@ ALWAYS = {Status.RESOLVED, Status.CLOSED}
 
 def ticket_link(ticket: Ticket, user: User) -> str:
     """The ticket's page for this recipient (the portal for clients, the desk otherwise)."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    where = "mesa-de-ayuda" if user.is_client else "tablero"
-    return f"{base}/{where}/tickets/{ticket.number}"
+    return public_url("portal.ticket" if user.is_client else "desk.ticket",
+                      number=ticket.number)
 
 
 def _send(kind: str, users: Iterable[User | None], ticket: Ticket, actor: User | None,
