@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf, db
@@ -45,9 +46,14 @@ def _authenticate() -> tuple[User, ApiToken]:
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         # Written at most once a minute per token: reads stay reads.
-        db.session.execute(update(ApiToken).where(ApiToken.id == token.id)
-                           .values(last_used_at=now))
-        db.session.commit()
+        try:
+            db.session.execute(update(ApiToken).where(ApiToken.id == token.id)
+                               .values(last_used_at=now))
+            db.session.commit()
+        except OperationalError:
+            # A read (GET) holds a SQLite snapshot; if a writer committed since, the write is
+            # refused at once. The timestamp is a hint: the next request records it.
+            db.session.rollback()
     return user, token
 
 
