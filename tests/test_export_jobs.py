@@ -25,7 +25,7 @@ from tests.test_mail_queue import redis_url  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# A worker busy with a long export: each row takes a minute, so the test can kill it mid-way.
+# A worker busy with a long export: each row takes argv[2] seconds, so the test can stop it.
 SLOW_WORKER = """
 import sys, time
 from servicedesk.reports import data, jobs
@@ -35,7 +35,7 @@ rows = data.export_rows
 def slow(*args, **kwargs):
     for row in rows(*args, **kwargs):
         yield row
-        time.sleep(60)
+        time.sleep(float(sys.argv[2]))
 
 data.export_rows = slow
 jobs.export_job(int(sys.argv[1]), 0)  # what rq's work horse calls
@@ -74,7 +74,7 @@ def child_env(app, **extra: str) -> dict[str, str]:
     return env
 
 
-def wait_for(check, seconds: float = 30.0):
+def wait_for(check, seconds: float = 60.0):
     """Poll until check() is truthy; return its value."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -113,19 +113,23 @@ def test_dead_workers_export_is_failed_cleaned_and_retried(app, admin, tickets, 
     db.session.commit()
     log = tmp_path / "worker.log"
     with log.open("wb") as out:
-        worker = subprocess.Popen([sys.executable, "-c", SLOW_WORKER, str(export.id)],
+        worker = subprocess.Popen([sys.executable, "-c", SLOW_WORKER, str(export.id), "60"],
                                   cwd=ROOT, env=child_env(app), stdout=out, stderr=out)
     try:
         wait_for(lambda: db.session.get(Export, export.id).status == "running"
-                 and [f for f in files(app) if f.endswith(".part")])
-        partial = Path(app.config["ATTACHMENTS_DIR"]) / "exports" / files(app)[0]
+                 and files(app), seconds=180)  # the worker's start: seconds of imports
+        work = Path(app.config["ATTACHMENTS_DIR"]) / "exports" / files(app)[0]
         assert db.session.get(Export, export.id).heartbeat_at is not None
     finally:
         worker.send_signal(signal.SIGKILL)  # the worker dies mid-export, no cleanup runs
         worker.wait(timeout=30)
     assert worker.returncode == -signal.SIGKILL, log.read_text()[-2000:]
     db.session.rollback()
-    assert db.session.get(Export, export.id).status == "running" and partial.exists()
+    assert db.session.get(Export, export.id).status == "running"
+    # What the death leaves: the file being written and openpyxl's scratch copy of the sheet
+    # (in the export's folder, not in the system's temp folder where nothing would find it).
+    assert work.name.endswith(".work")
+    assert sorted(p.name.split(".")[0] for p in work.iterdir()) == ["export", "openpyxl"]
 
     monkeypatch.setitem(app.config, "EXPORT_STALE_SECONDS", 1)
     time.sleep(1.2)  # no heartbeat since the kill
@@ -135,7 +139,7 @@ def test_dead_workers_export_is_failed_cleaned_and_retried(app, admin, tickets, 
     db.session.expire_all()
     dead = db.session.get(Export, export.id)
     assert (dead.status, dead.error, dead.stored_name) == ("failed", jobs.WORKER_STOPPED, None)
-    assert not partial.exists() and files(app) == []
+    assert not work.exists() and files(app) == []
     assert c.get(f"/informes/exportaciones/{export.id}.json").get_json()["status"] == "failed"
 
     monkeypatch.setitem(app.config, "EXPORT_STALE_SECONDS", 120)
@@ -148,11 +152,47 @@ def test_dead_workers_export_is_failed_cleaned_and_retried(app, admin, tickets, 
     assert rows_in(c, progress["download"]) == 4  # the header and every ticket
     db.session.expire_all()
     assert (db.session.get(Export, export.id).attempt, len(files(app))) == (1, 1)
-    assert not files(app)[0].endswith(".part")
+    assert not files(app)[0].endswith(".work")
     # A second click (a retry of an export that is not failed) changes nothing.
     c.post(retry, data={"csrf_token": csrf_token(page)})
     db.session.expire_all()
     assert (db.session.get(Export, export.id).status, len(files(app))) == ("done", 1)
+
+
+def test_a_worker_thought_dead_never_overwrites_the_retry(app, admin, tickets, monkeypatch,
+                                                         tmp_path):
+    """A frozen worker (SIGSTOP) is seen dead and retried; thawed, it gives up on its own."""
+    export = Export(user_id=admin.id, kind="xlsx", query="", locale="es", total_rows=3)
+    db.session.add(export)
+    db.session.commit()
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen([sys.executable, "-c", SLOW_WORKER, str(export.id), "1"],
+                                  cwd=ROOT, env=child_env(app), stdout=out, stderr=out)
+    try:
+        wait_for(lambda: db.session.get(Export, export.id).status == "running" and files(app),
+                 seconds=180)  # the worker's start: importing the app takes seconds
+        worker.send_signal(signal.SIGSTOP)
+        monkeypatch.setitem(app.config, "EXPORT_STALE_SECONDS", 1)
+        time.sleep(1.2)
+        c = signed_in(app, admin)
+        page = c.get(f"/informes/exportaciones/{export.id}").get_data(as_text=True)
+        monkeypatch.setitem(app.config, "EXPORT_STALE_SECONDS", 120)
+        c.post(f"/informes/exportaciones/{export.id}/reintentar",
+               data={"csrf_token": csrf_token(page)})
+        progress = finished(c, export.id)
+        assert progress["status"] == "done"
+        retried = files(app)
+        worker.send_signal(signal.SIGCONT)
+        assert worker.wait(timeout=60) == 0, log.read_text()[-2000:]
+    finally:
+        worker.kill()
+        worker.wait(timeout=30)
+    db.session.expire_all()
+    assert (db.session.get(Export, export.id).status, db.session.get(Export, export.id).attempt,
+            db.session.get(Export, export.id).error) == ("done", 1, None)
+    assert files(app) == retried and len(retried) == 1  # the old run removed its own folder
+    assert rows_in(c, progress["download"]) == 4
 
 
 def test_a_new_export_sweeps_dead_ones_nobody_looks_at(app, admin, tickets, monkeypatch):
@@ -160,7 +200,8 @@ def test_a_new_export_sweeps_dead_ones_nobody_looks_at(app, admin, tickets, monk
     other = make_user(Role.ADMIN, "other-admin@example.org")
     folder = Path(app.config["ATTACHMENTS_DIR"]) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "deadbeef.part").write_bytes(b"PK\x03\x04 half a workbook")
+    (folder / "deadbeef.work").mkdir()
+    (folder / "deadbeef.work" / "export").write_bytes(b"PK\x03\x04 half a workbook")
     db.session.add(Export(user_id=other.id, kind="xlsx", status="running", stored_name="deadbeef",
                           heartbeat_at=utcnow() - timedelta(minutes=10), total_rows=9))
     db.session.commit()

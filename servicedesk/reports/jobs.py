@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from sqlalchemy import ColumnElement, select, update
 from ..extensions import db
 from ..models import Export, User, utcnow
 from ..notifications.jobs import _get_app
+from .excel import scratch_in
 from .service import excel_to, pdf_to
 
 ACTIVE = ("pending", "running")
@@ -43,15 +45,15 @@ def export_dir() -> Path:
     return path
 
 
-def _part(name: str) -> Path:
-    """Where an export is written until it is complete (then renamed to its name)."""
-    return export_dir() / f"{name}.part"
+def _work(name: str) -> Path:
+    """A run's folder: the file being written, and openpyxl's scratch (as big as the sheet)."""
+    return export_dir() / f"{name}.work"
 
 
 def _remove_files(name: str | None) -> None:
-    """Delete what a run left under its name: the partial file, or an unrecorded result."""
+    """Delete what a run left under its name: its work folder, or an unrecorded result."""
     if name:
-        _part(name).unlink(missing_ok=True)
+        shutil.rmtree(_work(name), ignore_errors=True)
         (export_dir() / name).unlink(missing_ok=True)
 
 
@@ -190,20 +192,24 @@ def _finish(export_id: int, attempt: int, **values: Any) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _write(export: Export, part: Path, heart: Heartbeat) -> None:
-    """Write the export's file under its temporary name, on disk before it is renamed."""
+def _write(export: Export, name: str, heart: Heartbeat) -> None:
+    """Write the export in its work folder, then move the complete file to its name."""
     user = db.session.get(User, export.user_id)
     write = pdf_to if export.kind == "pdf" else excel_to
-    with force_locale(export.locale), part.open("wb") as out:
+    work = _work(name)
+    work.mkdir()
+    with force_locale(export.locale), scratch_in(work), (work / "export").open("wb") as out:
         write(out, user, export.query, export.locale, heart.progress)
         out.flush()
-        os.fsync(out.fileno())
+        os.fsync(out.fileno())  # on disk before it is offered
+    os.replace(work / "export", export_dir() / name)
+    shutil.rmtree(work)
 
 
 def run_export(export_id: int, attempt: int | None = None) -> None:
     """Build one export's file and mark it done (or failed, with the reason).
 
-    The file is written to NAME.part and renamed to NAME when complete, so a download never
+    The file is written in NAME.work/ and moved to NAME when complete, so a download never
     sees half a file, and a dead run's leftovers are known by name.
     """
     export = db.session.get(Export, export_id)
@@ -215,10 +221,9 @@ def run_export(export_id: int, attempt: int | None = None) -> None:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         with Heartbeat(app, export_id, attempt) as heart:
-            _write(export, _part(name), heart)
-        os.replace(_part(name), export_dir() / name)
+            _write(export, name, heart)
     except Exception as exc:  # noqa: BLE001 - the person sees the failure, the log the cause
-        _part(name).unlink(missing_ok=True)
+        _remove_files(name)
         db.session.rollback()
         if not isinstance(exc, Superseded):
             current_app.logger.exception("export %s failed", export_id)
