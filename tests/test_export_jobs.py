@@ -248,8 +248,9 @@ def test_exports_go_on_their_own_queue_and_the_worker_takes_mail_first(
         c = signed_in(app, admin)
         assert post_form(c, "/informes/excel", {}).status_code == 302
         export = db.session.scalars(select(Export)).one()
-        job_id = f"export-{export.id}-0"
-        assert (queues[0].job_ids, queues[1].job_ids) == ([], [job_id])
+        assert queues[0].job_ids == [] and len(queues[1].job_ids) == 1
+        job_id = queues[1].job_ids[0]
+        assert Job.fetch(job_id, connection=conn).args == (export.id, 0)
         assert (export.status, export.heartbeat_at) == ("pending", None)  # queued, not taken
         post_form(app.test_client(), "/password/forgot", {"email": client_user.email})
         assert len(queues[0].job_ids) == 1  # the reset mail, queued after the export

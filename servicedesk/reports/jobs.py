@@ -254,8 +254,7 @@ def start(app: Flask, export: Export) -> None:
     if app.config.get("REDIS_URL"):
         try:
             _queue(app).enqueue("servicedesk.reports.jobs.export_job", export.id,
-                                export.attempt, job_timeout=JOB_TIMEOUT,
-                                job_id=f"export-{export.id}-{export.attempt}")
+                                export.attempt, job_timeout=JOB_TIMEOUT)
             return
         except (RedisError, OSError) as exc:
             app.logger.warning("Redis unavailable, export %s runs in-process: %s",
