@@ -106,6 +106,11 @@ def files(app) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
+def writing(app) -> list[Path]:
+    """openpyxl's scratch files in the export runs' work folders (rows are being written)."""
+    return sorted((Path(app.config["ATTACHMENTS_DIR"]) / "exports").glob("*.work/openpyxl.*"))
+
+
 def test_dead_workers_export_is_failed_cleaned_and_retried(app, admin, tickets, monkeypatch,
                                                            tmp_path):
     export = Export(user_id=admin.id, kind="xlsx", query="", locale="es", total_rows=3)
@@ -116,9 +121,11 @@ def test_dead_workers_export_is_failed_cleaned_and_retried(app, admin, tickets, 
         worker = subprocess.Popen([sys.executable, "-c", SLOW_WORKER, str(export.id), "60"],
                                   cwd=ROOT, env=child_env(app), stdout=out, stderr=out)
     try:
+        # Mid-export: rows are being written (openpyxl's scratch exists). Starting the worker
+        # takes seconds of imports.
         wait_for(lambda: db.session.get(Export, export.id).status == "running"
-                 and files(app), seconds=180)  # the worker's start: seconds of imports
-        work = Path(app.config["ATTACHMENTS_DIR"]) / "exports" / files(app)[0]
+                 and writing(app), seconds=180)
+        work = writing(app)[0].parent
         assert db.session.get(Export, export.id).heartbeat_at is not None
     finally:
         worker.send_signal(signal.SIGKILL)  # the worker dies mid-export, no cleanup runs
