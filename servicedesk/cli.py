@@ -101,14 +101,15 @@ def create_admin(email: str, name: str, password: str, language: str) -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker_command(burst: bool) -> None:
-    """Run an rq worker (with its scheduler) for the mail queue."""
+    """Run an rq worker (with its scheduler) for the mail queue, then the export queue."""
     from redis import Redis
     from rq import Worker
 
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("REDIS_URL is not set: mail is delivered in-process.")
-    worker = Worker([current_app.config["RQ_QUEUE"]], connection=Redis.from_url(url))
+    queues = [current_app.config["RQ_QUEUE"], current_app.config["EXPORT_QUEUE"]]  # mail first
+    worker = Worker(queues, connection=Redis.from_url(url))
     worker.work(with_scheduler=True, burst=burst)
 
 

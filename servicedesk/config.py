@@ -84,6 +84,14 @@ def _hosts(env: dict[str, str]) -> list[str] | None:
     return [h.strip() for h in raw.split(",") if h.strip()] or None
 
 
+def _positive(env: dict[str, str], name: str, default: int) -> int:
+    """Read a whole number of at least 1 (a zero here would make every job look dead)."""
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
+
+
 def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
     """Build the Flask config mapping from environment variables."""
     production = is_production(env)
@@ -96,6 +104,8 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL", ""),
         "RQ_QUEUE": env.get("RQ_QUEUE", "servicedesk-mail"),
+        # Exports have a queue of their own: a long export never holds up queued mail.
+        "EXPORT_QUEUE": env.get("EXPORT_QUEUE", "servicedesk-exports"),
         "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 25) * 1024 * 1024,
         "MAIL_SERVER": mail_server,
@@ -136,6 +146,7 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
         "REOPEN_DAYS": _int(env, "REOPEN_DAYS", 7),
         "EXPORT_INLINE_MAX": _int(env, "EXPORT_INLINE_MAX", 5000),
+        "EXPORT_STALE_SECONDS": _positive(env, "EXPORT_STALE_SECONDS", 120),
         "DASHBOARD_COUNT_CAP": _int(env, "DASHBOARD_COUNT_CAP", 10000),
         "API_RATE_LIMIT": _int(env, "API_RATE_LIMIT", 300),
         "API_RATE_WINDOW": _int(env, "API_RATE_WINDOW", 60),

@@ -79,3 +79,12 @@ def test_postgres_urls_use_psycopg3():
 def test_malformed_number_names_the_setting(tmp_path):
     with pytest.raises(config.ConfigError, match="MAIL_PORT"):
         config.load({"MAIL_PORT": "twenty-five"}, tmp_path)
+
+
+def test_export_settings_have_their_own_queue_and_a_positive_staleness(tmp_path):
+    loaded = config.load({}, tmp_path)
+    assert (loaded["RQ_QUEUE"], loaded["EXPORT_QUEUE"]) == ("servicedesk-mail",
+                                                           "servicedesk-exports")
+    assert loaded["EXPORT_STALE_SECONDS"] == 120
+    with pytest.raises(config.ConfigError, match="EXPORT_STALE_SECONDS"):
+        config.load({"EXPORT_STALE_SECONDS": "0"}, tmp_path)

@@ -1,7 +1,7 @@
 """login sessions: logging out ends that browser's session on the server
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-01 12:10:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -33,3 +33,9 @@ class Export(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by the process that works on the export (and, for a thread of the web process, when
+    # it is started), then every few seconds: once it is too old, that process has died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Each run (the first, then each retry) has its own number; a run whose number is no
+    # longer the row's stops writing, so a late worker never overwrites a retry.
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

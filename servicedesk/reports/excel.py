@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
+from pathlib import Path
 from typing import IO, Any
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet import _writer as sheet_writer
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from forms_engine import Field
@@ -21,6 +27,37 @@ from .metrics import Report
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (CVE-2019-14749).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# A write-only sheet is buffered in a scratch file as large as the sheet. openpyxl puts it in
+# the system's temp folder and removes it at exit, which a killed worker never reaches: a
+# background export chooses a folder of its own (scratch_in), removed with the export's other
+# leftovers. The folder is per context, so threads exporting at once keep theirs apart.
+_scratch_dir: ContextVar[str | None] = ContextVar("excel_scratch_dir", default=None)
+_system_temporary_file = sheet_writer.create_temporary_file
+
+
+def _temporary_file(suffix: str = "") -> str:
+    """openpyxl's scratch file for a write-only sheet, in this context's folder if it has one."""
+    folder = _scratch_dir.get()
+    if folder is None:
+        return _system_temporary_file(suffix)
+    fd, name = tempfile.mkstemp(suffix=suffix, prefix="openpyxl.", dir=folder)
+    os.close(fd)
+    sheet_writer.ALL_TEMP_FILES.append(name)  # openpyxl's own list: it removes it once saved
+    return name
+
+
+sheet_writer.create_temporary_file = _temporary_file
+
+
+@contextmanager
+def scratch_in(folder: Path) -> Iterator[None]:
+    """Keep the scratch files of workbooks written in this block inside a folder."""
+    token = _scratch_dir.set(str(folder))
+    try:
+        yield
+    finally:
+        _scratch_dir.reset(token)
 
 
 def text_cell(sheet: WriteOnlyWorksheet, value: str) -> Any:

@@ -1,17 +1,41 @@
-"""Exports that run as jobs: rq when Redis is configured, a thread in the embedded mode."""
+"""Exports that run as jobs: on rq's export queue, or in a thread when there is no Redis.
+
+Whoever works on an export keeps its heartbeat fresh; an export whose heartbeat is older than
+EXPORT_STALE_SECONDS lost its worker (killed, restarted, out of memory) and is marked failed,
+its partial file removed, so its owner can retry it.
+"""
 
 from __future__ import annotations
 
+import os
 import secrets
+import shutil
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
-from flask import Flask, current_app
-from sqlalchemy import update
+from flask import Flask, current_app, has_app_context
+from flask_babel import force_locale
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from sqlalchemy import ColumnElement, select, update
 
 from ..extensions import db
 from ..models import Export, User, utcnow
+from ..notifications.jobs import _get_app
+from .excel import scratch_in
+from .service import excel_to, pdf_to
+
+ACTIVE = ("pending", "running")
+WORKER_STOPPED = "worker-stopped"  # the error of an export whose worker died; shown translated
+JOB_TIMEOUT = 3600  # seconds rq lets one export run before killing it
+
+
+class Superseded(Exception):
+    """This run's export was marked failed or retried while it worked: stop writing."""
 
 
 def export_dir() -> Path:
@@ -21,67 +45,238 @@ def export_dir() -> Path:
     return path
 
 
-def _progress(export_id: int, done: int) -> None:
-    """Record progress on its own connection, so the streaming query is not disturbed."""
+def _work(name: str) -> Path:
+    """A run's folder: the file being written, and openpyxl's scratch (as big as the sheet)."""
+    return export_dir() / f"{name}.work"
+
+
+def _remove_files(name: str | None) -> None:
+    """Delete what a run left under its name: its work folder, or an unrecorded result."""
+    if name:
+        shutil.rmtree(_work(name), ignore_errors=True)
+        (export_dir() / name).unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- staleness
+
+
+def _stale_before() -> datetime:
+    """Heartbeats older than this belong to a worker that is gone."""
+    return utcnow() - timedelta(seconds=current_app.config["EXPORT_STALE_SECONDS"])
+
+
+def is_stale(export: Export) -> bool:
+    """Tell whether the process working on an export stopped beating."""
+    return (export.status in ACTIVE and export.heartbeat_at is not None
+            and export.heartbeat_at < _stale_before())
+
+
+def fail_stale(*where: ColumnElement[bool]) -> int:
+    """Mark exports whose worker died failed and remove their partial files; count them.
+
+    Queued exports have no heartbeat until a worker takes them, so a long queue is never
+    taken for a dead worker.
+    """
+    limit = _stale_before()
+    dead = db.session.execute(select(Export.id, Export.attempt, Export.stored_name).where(
+        Export.status.in_(ACTIVE), Export.heartbeat_at < limit, *where)).all()
+    marked = 0
+    for export_id, attempt, name in dead:
+        # Conditional: the worker may have beaten (or a retry started) since the select.
+        result = db.session.execute(update(Export).where(
+            Export.id == export_id, Export.attempt == attempt, Export.status.in_(ACTIVE),
+            Export.heartbeat_at < limit).values(status="failed", error=WORKER_STOPPED,
+                                                stored_name=None))
+        if result.rowcount:  # type: ignore[attr-defined]
+            _remove_files(name)
+            marked += 1
+    db.session.flush()
+    return marked
+
+
+def settle(export: Export) -> None:
+    """Show an export as it really is: failed, when its worker is gone."""
+    if is_stale(export) and fail_stale(Export.id == export.id):
+        db.session.refresh(export)
+
+
+def retry(export: Export, total_rows: int) -> bool:
+    """Put a failed export back to pending as a new attempt; False if it is not failed."""
+    result = db.session.execute(update(Export).where(
+        Export.id == export.id, Export.status == "failed", Export.attempt == export.attempt,
+    ).values(status="pending", attempt=Export.attempt + 1, done_rows=0, total_rows=total_rows,
+             error=None, stored_name=None, heartbeat_at=None, expires_at=None))
+    db.session.flush()
+    db.session.refresh(export)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- heartbeat
+
+
+def _beat(export_id: int, attempt: int, done: int | None = None) -> bool:
+    """Record that this run is alive (and how far it got); False if the row moved on."""
+    values: dict[str, Any] = {"heartbeat_at": utcnow()}
+    if done is not None:
+        values["done_rows"] = done
+    # Its own connection, so the export's streaming query is not disturbed.
     with db.engine.begin() as conn:
-        conn.execute(update(Export).where(Export.id == export_id).values(done_rows=done))
+        result = conn.execute(update(Export).where(
+            Export.id == export_id, Export.attempt == attempt, Export.status == "running",
+        ).values(**values))
+    return bool(result.rowcount)
 
 
-def run_export(export_id: int) -> None:
-    """Build one export's file and mark it done (or failed, with the reason)."""
-    from flask_babel import force_locale
+class Heartbeat:
+    """Beat from a thread while a run works, so the run's death shows within seconds.
 
-    from .service import excel_to, pdf_to
+    Rows written beat too (with the progress); the thread covers the long stretches without
+    rows: a PDF's layout, the Excel file's compression.
+    """
 
+    def __init__(self, app: Flask, export_id: int, attempt: int) -> None:
+        self.app, self.export_id, self.attempt = app, export_id, attempt
+        self.every = max(0.25, app.config["EXPORT_STALE_SECONDS"] / 4)
+        self.lost = threading.Event()  # the row is no longer this run's
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"export-beat-{export_id}",
+                                        daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, _type: type[BaseException] | None, _exc: BaseException | None,
+                 _tb: TracebackType | None) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        """Beat every quarter of the staleness until stopped or superseded."""
+        with self.app.app_context():
+            while not self._stop.wait(self.every):
+                try:
+                    alive = _beat(self.export_id, self.attempt)
+                except Exception:  # noqa: BLE001 - a database hiccup: the next beat retries
+                    self.app.logger.warning("export %s: heartbeat not recorded",
+                                            self.export_id, exc_info=True)
+                    continue
+                if not alive:
+                    self.lost.set()
+                    return
+
+    def progress(self, done: int) -> None:
+        """Record rows written; stop the run if its export was failed or retried meanwhile."""
+        if self.lost.is_set() or not _beat(self.export_id, self.attempt, done):
+            raise Superseded(f"export {self.export_id} attempt {self.attempt} was superseded")
+
+
+# ---------------------------------------------------------------- running
+
+
+def _claim(export_id: int, attempt: int, name: str) -> bool:
+    """Take a pending export for this run (only one run takes it)."""
+    result = db.session.execute(update(Export).where(
+        Export.id == export_id, Export.status == "pending", Export.attempt == attempt,
+    ).values(status="running", heartbeat_at=utcnow(), stored_name=name, done_rows=0))
+    db.session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _finish(export_id: int, attempt: int, **values: Any) -> bool:
+    """Record a run's outcome, unless its export moved on (marked failed, retried)."""
+    result = db.session.execute(update(Export).where(
+        Export.id == export_id, Export.attempt == attempt, Export.status == "running",
+    ).values(**values))
+    db.session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _write(export: Export, name: str, heart: Heartbeat) -> None:
+    """Write the export in its work folder, then move the complete file to its name."""
+    user = db.session.get(User, export.user_id)
+    write = pdf_to if export.kind == "pdf" else excel_to
+    work = _work(name)
+    work.mkdir()
+    with force_locale(export.locale), scratch_in(work), (work / "export").open("wb") as out:
+        write(out, user, export.query, export.locale, heart.progress)
+        out.flush()
+        os.fsync(out.fileno())  # on disk before it is offered
+    os.replace(work / "export", export_dir() / name)
+    shutil.rmtree(work)
+
+
+def run_export(export_id: int, attempt: int | None = None) -> None:
+    """Build one export's file and mark it done (or failed, with the reason).
+
+    The file is written in NAME.work/ and moved to NAME when complete, so a download never
+    sees half a file, and a dead run's leftovers are known by name.
+    """
     export = db.session.get(Export, export_id)
-    if export is None or export.status != "pending":
+    if export is None or export.status != "pending" or attempt not in (None, export.attempt):
+        return  # a job of an earlier attempt, or one another worker took
+    attempt, name = export.attempt, secrets.token_hex(16)
+    if not _claim(export_id, attempt, name):
         return
-    export.status = "running"
-    db.session.commit()
-    name = secrets.token_hex(16)
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        user = db.session.get(User, export.user_id)
-        write = pdf_to if export.kind == "pdf" else excel_to
-        with force_locale(export.locale), (export_dir() / name).open("wb") as out:
-            write(out, user, export.query, export.locale, lambda n: _progress(export_id, n))
+        with Heartbeat(app, export_id, attempt) as heart:
+            _write(export, name, heart)
     except Exception as exc:  # noqa: BLE001 - the person sees the failure, the log the cause
+        _remove_files(name)
         db.session.rollback()
-        current_app.logger.exception("export %s failed", export_id)
-        db.session.execute(update(Export).where(Export.id == export_id).values(
-            status="failed", error=str(exc)[:500]))
-        db.session.commit()
+        if not isinstance(exc, Superseded):
+            current_app.logger.exception("export %s failed", export_id)
+        _finish(export_id, attempt, status="failed", error=str(exc)[:500], stored_name=None)
         return
-    db.session.execute(update(Export).where(Export.id == export_id).values(
-        status="done", stored_name=name, expires_at=utcnow() + timedelta(days=1)))
-    db.session.commit()
+    if not _finish(export_id, attempt, status="done",
+                   expires_at=utcnow() + timedelta(days=1)):
+        _remove_files(name)  # seen dead (a long pause) and failed meanwhile: not offered
 
 
-def start(app: Flask, export_id: int) -> None:
-    """Queue the export on rq, or run it in a background thread without Redis."""
+# ---------------------------------------------------------------- starting
+
+
+def _queue(app: Flask) -> Queue:
+    """The export queue; a short connect timeout, so an unreachable Redis fails fast."""
+    connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2,
+                                socket_timeout=5)
+    return Queue(app.config["EXPORT_QUEUE"], connection=connection)
+
+
+def start(app: Flask, export: Export) -> None:
+    """Queue the export on rq's export queue, or run it in a thread of this process.
+
+    A thread without Redis, and also when Redis cannot take the job: the export runs either
+    way. A thread lives as long as this process, so its heartbeat starts at once: if the
+    process dies before the thread takes the export, the export is still seen failed.
+    """
     if app.config.get("REDIS_URL"):
-        from redis import Redis
-        from rq import Queue
-
-        Queue(app.config["RQ_QUEUE"], connection=Redis.from_url(app.config["REDIS_URL"])
-              ).enqueue("servicedesk.reports.jobs.export_job", export_id, job_timeout=3600)
-        return
+        try:
+            _queue(app).enqueue("servicedesk.reports.jobs.export_job", export.id,
+                                export.attempt, job_timeout=JOB_TIMEOUT)
+            return
+        except (RedisError, OSError) as exc:
+            app.logger.warning("Redis unavailable, export %s runs in-process: %s",
+                               export.id, exc)
+    with db.engine.begin() as conn:
+        conn.execute(update(Export).where(Export.id == export.id, Export.status == "pending",
+                                          Export.attempt == export.attempt)
+                     .values(heartbeat_at=utcnow()))
+    export_id, attempt = export.id, export.attempt
 
     def work() -> None:
         with app.app_context():
-            run_export(export_id)
+            run_export(export_id, attempt)
             db.session.remove()
 
     threading.Thread(target=work, name=f"export-{export_id}", daemon=True).start()
 
 
-def export_job(export_id: int) -> None:
-    """rq entry point."""
-    from flask import has_app_context
-
-    from ..notifications.jobs import _get_app
-
+def export_job(export_id: int, attempt: int | None = None) -> None:
+    """rq entry point (jobs queued before attempts existed carry no attempt)."""
     if has_app_context():
-        run_export(export_id)
+        run_export(export_id, attempt)
         return
     with _get_app().app_context():
-        run_export(export_id)
+        run_export(export_id, attempt)

@@ -88,24 +88,48 @@ def start_export(kind: str) -> Response:
     """Start a large export as a background job and follow its progress."""
     _require_reporter()
     _f, base, _t, _fields = selection(current_user, _query())
+    jobs.fail_stale()  # a sweep: exports nobody looks at lose their dead workers' files too
     export = Export(user_id=current_user.id, kind=kind, query=_query(),
                     locale=str(get_locale()), total_rows=data.count(base))
     db.session.add(export)
     commit()
-    jobs.start(current_app._get_current_object(), export.id)  # type: ignore[attr-defined]
+    jobs.start(current_app._get_current_object(), export)  # type: ignore[attr-defined]
     return redirect(url_for("reports.export_status", export_id=export.id))
 
 
 def _own_export(export_id: int) -> Export:
-    """One of the current user's exports, or 404 (nobody else's are visible)."""
-    return owned_or_404(Export, export_id)
+    """One of the current user's exports, as it really is (failed if its worker died), or 404.
+
+    Nobody else's are visible. Seeing a dead worker's export is what records its failure (and
+    removes its partial file): a fact about the job, the same whoever notices it first.
+    """
+    export = owned_or_404(Export, export_id)
+    if jobs.is_stale(export):
+        jobs.settle(export)
+        commit()
+    return export
 
 
 @bp.get("/exportaciones/<int:export_id>")
 @login_required
 def export_status(export_id: int) -> str:
     """Progress of a background export, with a download link when it is ready."""
-    return render_template("reports/export.html", export=_own_export(export_id))
+    return render_template("reports/export.html", export=_own_export(export_id),
+                           worker_stopped=jobs.WORKER_STOPPED)
+
+
+@bp.post("/exportaciones/<int:export_id>/reintentar")
+@login_required
+def export_retry(export_id: int) -> Response:
+    """Run a failed export again, with the same filters, and follow its progress."""
+    _require_reporter()
+    export = owned_or_404(Export, export_id)
+    jobs.settle(export)
+    _f, base, _t, _fields = selection(current_user, export.query)
+    if jobs.retry(export, data.count(base)):
+        commit()
+        jobs.start(current_app._get_current_object(), export)  # type: ignore[attr-defined]
+    return redirect(url_for("reports.export_status", export_id=export.id))
 
 
 @bp.get("/exportaciones/<int:export_id>.json")

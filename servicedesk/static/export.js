@@ -16,12 +16,15 @@
         if (p.status === "done") {
           state.textContent = state.getAttribute("data-ready") || "✓";
           link.classList.remove("d-none");
-        } else if (p.status !== "failed") {
+        } else if (p.status === "failed") {
+          window.location.reload();  // the page says why, and offers to try again
+        } else {
           state.textContent = p.done + " / " + p.total;
           window.setTimeout(poll, 700);
         }
       })
       .catch(function () { window.setTimeout(poll, 2000); });
   }
-  if (state.getAttribute("data-status") !== "done") { poll(); }
+  var status = state.getAttribute("data-status");
+  if (status === "pending" || status === "running") { poll(); }
 }());
