@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
@@ -12,6 +12,8 @@ from .extensions import db
 
 # Requests that only read; every other method is a request that writes.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Set on flask.g once the request's unit of work committed (unit_of_work.commit).
+REQUEST_COMMITTED = "unit_of_work_committed"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,11 +36,13 @@ def _begin(conn: Connection) -> None:
     "database is locked") whatever the busy timeout. A request that writes (POST, PUT,
     PATCH, DELETE) therefore takes the write lock at BEGIN IMMEDIATE, and simultaneous
     writers queue on the busy timeout; a page (GET) reads from one consistent snapshot and
-    never waits (WAL). Outside requests (commands, jobs, tests) the driver keeps its own
-    habit of beginning before the first write, as before.
+    never waits (WAL). Outside requests (commands, jobs, tests), and in what a request does
+    after its unit of work committed (handing off mail, starting a job on another
+    connection, which must not wait for a lock this request holds), the driver keeps its
+    own habit of beginning at the first write, which waits on the busy timeout too.
     """
     dbapi_connection = conn.connection.dbapi_connection
-    if not has_request_context():
+    if not has_request_context() or g.get(REQUEST_COMMITTED):
         dbapi_connection.isolation_level = ""  # type: ignore[union-attr]
         return
     # The driver's implicit BEGIN is switched off so that ours is the only one.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from flask import g, has_request_context
+
+from .db_setup import REQUEST_COMMITTED
 from .extensions import db
 
 
@@ -10,4 +13,7 @@ def commit() -> None:
     from .notifications import outbox
 
     db.session.commit()
+    if has_request_context():
+        # What follows is hand-off work, not the request's change (see db_setup._begin).
+        setattr(g, REQUEST_COMMITTED, True)
     outbox.dispatch_committed()

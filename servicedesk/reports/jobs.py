@@ -22,6 +22,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import Export, User, utcnow
@@ -92,6 +93,18 @@ def fail_stale(*where: ColumnElement[bool]) -> int:
             marked += 1
     db.session.flush()
     return marked
+
+
+def as_seen(export: Export) -> Export:
+    """Show a dead worker's export as failed, in memory only (pages never write).
+
+    The row itself is marked, and its partial file removed, by the next sweep (any export
+    started, the worker's relay loop) or by the retry button.
+    """
+    if is_stale(export):
+        set_committed_value(export, "status", "failed")
+        set_committed_value(export, "error", WORKER_STOPPED)
+    return export
 
 
 def settle(export: Export) -> None:

@@ -100,14 +100,10 @@ def start_export(kind: str) -> Response:
 def _own_export(export_id: int) -> Export:
     """One of the current user's exports, as it really is (failed if its worker died), or 404.
 
-    Nobody else's are visible. Seeing a dead worker's export is what records its failure (and
-    removes its partial file): a fact about the job, the same whoever notices it first.
+    Nobody else's are visible. Pages only read: a dead worker's export is shown failed here
+    and recorded as failed (its partial file removed) by the retry or the next sweep.
     """
-    export = owned_or_404(Export, export_id)
-    if jobs.is_stale(export):
-        jobs.settle(export)
-        commit()
-    return export
+    return jobs.as_seen(owned_or_404(Export, export_id))
 
 
 @bp.get("/exportaciones/<int:export_id>")
