@@ -15,10 +15,21 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unus
 from jsonschema_specifications import (  # type: ignore[import-untyped, unused-ignore]
     REGISTRY as SPECS,
 )
+from referencing import Registry
 
 from .formats import CHECKERS, FORMAT_MAX_LENGTH
 from .messages import OVERRIDABLE
-from .model import WIDGETS, Activation, FileSpec, IfTest, Kind, Node, Problem, json_equal
+from .model import (
+    WIDGETS,
+    Activation,
+    FileSpec,
+    IfTest,
+    Kind,
+    Node,
+    Problem,
+    json_equal,
+    valid_text,
+)
 
 MAX_BYTES: Final = 256 * 1024
 MAX_JSON_DEPTH: Final = 32
@@ -68,6 +79,10 @@ def _flat_meta_schema() -> dict[str, Any]:
         for key, item in value.items():
             if key == "$dynamicRef" and item == "#meta":
                 out["$ref"] = "#"
+            elif key == "$ref" and isinstance(item, str) and "#/$defs/" in item:
+                # The legacy keywords (dependencies, $recursiveRef…) point into another
+                # vocabulary ("meta/validation#/$defs/stringArray"); the $defs are merged here.
+                out["$ref"] = item[item.index("#") :]
             elif key in ("$dynamicAnchor", "$id", "$schema", "$vocabulary"):
                 continue
             elif key in ("properties", "$defs") and isinstance(item, dict):
@@ -83,7 +98,9 @@ def _flat_meta_schema() -> dict[str, Any]:
     return {"type": ["object", "boolean"], "properties": fix_map(props), "$defs": fix_map(defs)}
 
 
-_META = Draft202012Validator(_flat_meta_schema())
+# An empty registry: a reference the flattening missed fails (a test checks there is none)
+# instead of jsonschema's default of trying to fetch it as a URL.
+_META = Draft202012Validator(_flat_meta_schema(), registry=Registry())
 
 ANNOTATIONS: Final = frozenset(
     {"title", "description", "examples", "default", "readOnly", "deprecated", "$comment", "$ref"}
@@ -107,6 +124,14 @@ UI_FIELD: Final = frozenset(
     {"widget", "placeholder", "help", "label", "rows", "options", "errors", "order"}
 )
 RESERVED_PREFIX: Final = "__"
+#: Keywords of earlier drafts, refused like any unsupported keyword but with their 2020-12 form.
+LEGACY_KW: Final = {
+    "dependencies": "draft-07; use dependentRequired (a list of field names) or "
+    "dependentSchemas (a branch with properties and required)",
+    "definitions": "draft-07; use $defs and #/$defs/<name> references",
+    "$recursiveRef": "draft 2019-09; not supported",
+    "$recursiveAnchor": "draft 2019-09; not supported",
+}
 
 
 def esc(token: str) -> str:
@@ -127,6 +152,9 @@ def _valid_name(name: str) -> bool:
     if not (name[0].isascii() and (name[0].isalpha() or name[0] == "_")):
         return False
     return all(ch.isascii() and (ch.isalnum() or ch in "_-") for ch in name)
+
+
+_NOT_UNICODE: Final = "text must be valid Unicode (a lone surrogate such as \\ud800 is not)"
 
 
 def precheck(doc: Any, base: str, problems: list[Problem]) -> bool:
@@ -153,6 +181,9 @@ def precheck(doc: Any, base: str, problems: list[Problem]) -> bool:
                 if not isinstance(key, str):
                     problems.append(Problem(ptr, "object keys must be strings"))
                     return False
+                if not valid_text(key):
+                    problems.append(Problem(ptr, _NOT_UNICODE))
+                    return False
                 size += len(key) + 3
                 stack.append((item, depth + 1, ptr + "/" + esc(key)))
         elif isinstance(value, list):
@@ -160,6 +191,9 @@ def precheck(doc: Any, base: str, problems: list[Problem]) -> bool:
             for i, item in enumerate(value):
                 stack.append((item, depth + 1, f"{ptr}/{i}"))
         elif isinstance(value, str):
+            if not valid_text(value):
+                problems.append(Problem(ptr, _NOT_UNICODE))
+                return False
             size += len(value) + 2
         elif value is None or isinstance(value, bool | int):
             size += 5
@@ -378,6 +412,10 @@ class Compiler:
             if key not in allowed:
                 if key in ROOT_KW:
                     self.problem(f"{sptr}/{esc(key)}", f"'{key}' is only allowed at the root")
+                elif key in LEGACY_KW:
+                    self.problem(
+                        f"{sptr}/{esc(key)}", f"unsupported keyword '{key}' ({LEGACY_KW[key]})"
+                    )
                 else:
                     self.problem(f"{sptr}/{esc(key)}", f"unsupported keyword '{key}'")
         typ = sch.get("type")
@@ -469,7 +507,7 @@ class Compiler:
         if len(opts) > MAX_OPTIONS:
             self.problem(where, f"more than {MAX_OPTIONS} options")
             return [], True
-        seen: set[tuple[str | None, str]] = set()
+        seen: set[tuple[str | None, Any]] = set()
         for i, (value, _) in enumerate(opts):
             if not _type_accepts(typ, value):
                 self.problem(f"{where}/{i}", f"option {value!r} is not of type {typ}")
@@ -478,10 +516,9 @@ class Compiler:
                     f"{where}/{i}", "the empty string cannot be an option (empty means absent)"
                 )
             vt = _scalar_type(value)
-            key = (
-                "number" if vt in ("integer", "number") else vt,
-                repr(float(value)) if vt in ("integer", "number") else repr(value),
-            )
+            # Numbers compare by value (1 == 1.0, and hash alike); float() would overflow on
+            # an integer beyond the float range. Other values (any JSON) by their repr.
+            key = ("number", value) if vt in ("integer", "number") else (vt, repr(value))
             if key in seen:
                 self.problem(f"{where}/{i}", "duplicate option")
             seen.add(key)

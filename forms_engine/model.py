@@ -84,6 +84,17 @@ def json_equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and bool(a == b)
 
 
+def valid_text(text: str) -> bool:
+    """False for a string holding a lone surrogate: JSON can escape one ("\\ud800"), UTF-8 not."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def encode_scalar(value: Any) -> str:
     """The form-data text of a scalar value (the inverse of the parsers)."""
     if isinstance(value, bool):

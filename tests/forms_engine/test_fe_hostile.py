@@ -37,6 +37,8 @@ EXPECTED = {
     "too_many_schema_objects": ("", "more than 5000 JSON objects"),
     "unused_definition_with_bad_pattern": ("/$defs/junk/pattern", "RE2"),
     "too_many_options": ("/properties/a/enum", "more than 500 options"),
+    "draft07_dependencies": ("/dependencies", "use dependentRequired"),
+    "lone_surrogate": ("/properties/a/title", "valid Unicode"),
 }
 
 
