@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 FLASK   = $(BIN)/flask --app wsgi
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint worker relay i18n-extract i18n-compile clean
+.PHONY: run test lint bench-smoke worker relay i18n-extract i18n-compile clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -24,6 +24,17 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# Every benchmark script at a small size, so a broken bench fails the build, not the next
+# measurement. BENCH_DB=postgresql uses servicedesk_bench_smoke (made and dropped by it).
+BENCH_DB  ?= sqlite
+BENCH_ARGS = --db $(BENCH_DB) $(if $(filter postgresql,$(BENCH_DB)),--url postgresql://postgres@127.0.0.1:5432/servicedesk_bench_smoke,--path bench/out/smoke.db)
+bench-smoke: $(STAMP)
+	$(BIN)/python bench/forms.py
+	$(BIN)/python bench/generate.py $(BENCH_ARGS) --tickets 2000
+	$(BIN)/python bench/dashboard.py $(BENCH_ARGS) --tickets 2000 --runs 3
+	$(BIN)/python bench/pages.py $(BENCH_ARGS) --runs 1
+	$(BIN)/python bench/exports.py $(BENCH_ARGS) --tickets 2000 --runs 1
 
 worker: $(STAMP)
 	$(FLASK) worker
