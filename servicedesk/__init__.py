@@ -10,6 +10,7 @@ from flask import Flask
 
 from . import config as settings
 from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
+from .notifications import courier
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)
+    courier.init_app(app)
     return app
 
 
