@@ -73,6 +73,14 @@ class _TimedConnection(Connection):
             host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         return host
 
+    def __exit__(self, *exc_info: object) -> None:
+        """Say goodbye; a server that took the message but drops QUIT has still taken it."""
+        if self.host is not None:
+            try:
+                self.host.quit()
+            except (smtplib.SMTPException, OSError):
+                self.host.close()
+
 
 def build(message: OutboxMessage) -> Message:
     """The e-mail for one outbox row: the one place messages are built."""

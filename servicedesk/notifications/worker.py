@@ -107,6 +107,9 @@ def _work_once(worker: MailWorker, burst: bool) -> None:
         thread = getattr(worker, "pubsub_thread", None)
         if thread is not None:
             thread.stop()
+        return
+    if not burst and not _stopping.is_set():
+        log.warning("The rq worker quit by itself; starting a new one")
 
 
 def run(app: Flask, burst: bool = False) -> None:
@@ -131,8 +134,6 @@ def run(app: Flask, burst: bool = False) -> None:
                 return
             if burst:
                 return
-            if not _stopping.is_set():
-                log.warning("The rq worker stopped by itself; starting a new one")
-                time.sleep(0.5)  # never spin if rq keeps quitting at once
+            time.sleep(0.5)  # never spin if rq keeps quitting at once
     finally:
         stop.set()
