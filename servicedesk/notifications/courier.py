@@ -87,7 +87,7 @@ class Courier:
         """Attempt the handed-over ids, then run the relay when it is due."""
         for message_id in ids:
             if delivery.attempt(message_id) is delivery.Outcome.DOWN:
-                break  # the rest stay pending for the relay rather than each time out
+                return  # the rest stay pending for the relay rather than each time out
         if relay_due:
             delivery.relay_pass()
 
