@@ -12,6 +12,7 @@ import re
 import smtplib
 import socket
 import sys
+import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 from enum import StrEnum
@@ -21,7 +22,6 @@ from flask_mail import Connection, Message
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
-from rq.job import Job, JobStatus
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db
@@ -34,8 +34,8 @@ JOB = "servicedesk.notifications.jobs.deliver_job"
 # EHLO, AUTH, MAIL, RCPT, DATA, QUIT), each bounded by MAIL_TIMEOUT: a claim lasts longer
 # than that, so a slow delivery is never taken for a dead one and sent a second time.
 SMTP_ROUND_TRIPS = 10
-# Jobs Redis still holds for a queued row: the row waits for them instead of being re-queued.
-LIVE_JOBS = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+# A job id names its row: outbox-<row id>-<random>, a new one each time the row is queued.
+JOB_ROW = re.compile(r"outbox-(\d+)(?:-|$)")
 # Every character str.splitlines() breaks on: none may reach a header.
 LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 # Errors that say the server is unreachable or silent, not that it refused this message.
@@ -167,8 +167,11 @@ def deliver(message_id: int) -> bool:
 
 
 def job_id(message_id: int) -> str:
-    """The rq job id of a message: one per row, so the relay can ask Redis about it."""
-    return f"outbox-{message_id}"
+    """A fresh rq job id for a message, naming its row so the relay can find it in Redis.
+
+    Never reused: queuing a row again must not touch a job of it that is still finishing.
+    """
+    return f"outbox-{message_id}-{uuid.uuid4().hex[:12]}"
 
 
 def _redis() -> Redis:
@@ -202,23 +205,30 @@ def relay(ids: Iterable[int]) -> int:
 
 
 def _jobs_waiting(ids: list[int]) -> set[int]:
-    """Rows whose rq job Redis still holds (queued or running); none when Redis is away."""
+    """Rows of these with a job in Redis: queued, on its way to a worker, or running.
+
+    Membership of the queue and of rq's started registry is what decides whether a job will
+    run; a job's own status field can outlive it. Without Redis, none are waiting.
+    """
     if not ids or not current_app.config.get("REDIS_URL"):
         return set()
     try:
-        jobs = Job.fetch_many([job_id(i) for i in ids], connection=_redis())
+        queue = Queue(current_app.config["RQ_QUEUE"], connection=_redis())
+        found = [*queue.get_job_ids(), *queue.intermediate_queue.get_job_ids(),
+                 *queue.started_job_registry.get_job_ids(cleanup=False)]
     except (RedisError, OSError):
         return set()
-    return {i for i, job in zip(ids, jobs, strict=True)
-            if job is not None and job.get_status(refresh=False) in LIVE_JOBS}
+    rows = {int(match.group(1)) for match in map(JOB_ROW.match, found) if match}
+    return rows & set(ids)
 
 
 def release_expired() -> int:
     """Take back rows whose lease ended; return how many are pending again.
 
     A claim whose delivery died goes back, and so does a queued row whose job Redis lost
-    (a restart without persistence). A queued row whose job Redis still holds is only behind
-    a busy worker: it gets a new lease rather than a second job.
+    (a restart without persistence) or that ended without sending. A queued row whose job is
+    still in the queue or running is only behind a busy worker: it gets a new lease rather
+    than a second job.
     """
     now = utcnow()
     leased = (OutboxStatus.QUEUED, OutboxStatus.SENDING)

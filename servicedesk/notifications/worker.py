@@ -97,9 +97,11 @@ def _wait_for_redis(url: str) -> Redis:
         pause = min(pause * 2, MAX_WAIT_SECONDS)
 
 
-def _work_once(worker: MailWorker, burst: bool) -> None:
-    """Run rq's loop until it returns, or until Redis fails under it."""
+def _work_once(connection: Redis, queue: str, burst: bool) -> None:
+    """Run one rq worker until it returns, or until Redis fails under it."""
+    worker: MailWorker | None = None
     try:
+        worker = MailWorker([queue], connection=connection)  # asks Redis things already
         worker.work(burst=burst, logging_level="INFO")
     except (RedisError, OSError) as exc:
         log.warning("Redis went away under the worker (%s); waiting for it", exc)
@@ -127,9 +129,8 @@ def run(app: Flask, burst: bool = False) -> None:
             # rq installs its own handlers while it works; these cover the waits between.
             signal.signal(signal.SIGTERM, _exit_on_signal)
             signal.signal(signal.SIGINT, _exit_on_signal)
-            worker = MailWorker([queue], connection=_wait_for_redis(url))
             try:
-                _work_once(worker, burst)
+                _work_once(_wait_for_redis(url), queue, burst)
             except StopRequested:
                 return
             if burst:
