@@ -106,7 +106,7 @@ def for_app(app: Flask) -> Courier:
 
 def _start_with_first_request() -> None:
     """Start the courier, so rows left over from before a restart are retried soon."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()
     if not app.config.get("REDIS_URL") and app.config.get("MAIL_RELAY_SECONDS"):
         for_app(app)
 
