@@ -11,6 +11,7 @@ from flask import Flask
 
 from . import config as settings
 from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
+from .notifications import courier
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
     proxies.init_app(app)
+    courier.init_app(app)
     return app
 
 

@@ -11,6 +11,7 @@ from . import demo
 from .auth.service import normalise_email
 from .extensions import db
 from .models import Role, User
+from .notifications import delivery, worker
 
 
 def _print_logins() -> None:
@@ -101,29 +102,20 @@ def create_admin(email: str, name: str, password: str, language: str) -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker_command(burst: bool) -> None:
-    """Run an rq worker (with its scheduler) for the mail queue, then the export queue."""
-    from redis import Redis
-    from rq import Worker
-
-    url = current_app.config.get("REDIS_URL")
-    if not url:
+    """Run the rq worker for the mail queue, with the outbox relay; it waits out Redis outages."""
+    if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: mail is delivered in-process.")
-    queues = [current_app.config["RQ_QUEUE"], current_app.config["EXPORT_QUEUE"]]  # mail first
-    worker = Worker(queues, connection=Redis.from_url(url))
-    worker.work(with_scheduler=True, burst=burst)
+    worker.run(current_app._get_current_object(), burst=burst)
 
 
 @click.command("relay")
 def relay_command() -> None:
-    """Move pending outbox messages to the queue (or deliver them without Redis)."""
-    from .notifications import delivery
-
-    ids = delivery.pending_ids()
+    """Run the outbox relay once (the worker runs it by itself every MAIL_RELAY_SECONDS)."""
+    done = delivery.relay_pass()
     if current_app.config.get("REDIS_URL"):
-        click.echo(f"{delivery.relay(ids)} message(s) queued.")
+        click.echo(f"{done} message(s) queued.")
     else:
-        sent = sum(delivery.deliver(i) for i in ids)
-        click.echo(f"{sent} message(s) delivered.")
+        click.echo(f"{done} message(s) delivered.")
 
 
 def init_app(app: Flask) -> None:

@@ -92,6 +92,20 @@ def _positive(env: dict[str, str], name: str, default: int) -> int:
     return value
 
 
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    """Read a duration in seconds (fractions allowed), failing with the setting's name."""
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not 0 <= value < 10**7:
+        raise ConfigError(f"{name} must be between 0 and 10000000 seconds, got {raw!r}")
+    return value
+
+
 def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
     """Build the Flask config mapping from environment variables."""
     production = is_production(env)
@@ -115,6 +129,14 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "servicedesk@localhost"),
+        # A dead mail server fails a delivery after this long instead of holding it forever.
+        "MAIL_TIMEOUT": _seconds(env, "MAIL_TIMEOUT", 10),
+        # A queued or claimed message not confirmed sent within the lease goes back to the relay.
+        "MAIL_LEASE_SECONDS": _seconds(env, "MAIL_LEASE_SECONDS", 120),
+        # The n-th failed attempt waits MAIL_RETRY_SECONDS * 2**n before the next one.
+        "MAIL_RETRY_SECONDS": _seconds(env, "MAIL_RETRY_SECONDS", 30),
+        # How often the worker (or the web process, without Redis) runs the relay; 0: never.
+        "MAIL_RELAY_SECONDS": _seconds(env, "MAIL_RELAY_SECONDS", 15),
         # Without a mail server the embedded mode prints mail to the console.
         "MAIL_CONSOLE": not mail_server,
         # Flask-Mail would silently drop mail whenever TESTING is on; tests use a real server.

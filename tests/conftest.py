@@ -27,6 +27,7 @@ from servicedesk import create_app
 from servicedesk.catalog.builder import FieldSpec, to_schema
 from servicedesk.extensions import db
 from servicedesk.models import Area, Role, TicketType, TicketTypeVersion, User
+from servicedesk.notifications import courier
 
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
@@ -147,11 +148,18 @@ class IsolatedClient(FlaskClient):
 
     Without this, requests would reuse the test's app context, sharing its database
     session and flask.g (and so Flask-Login's cached user) from one request to the next.
+    Without Redis, mail leaves after the response in the courier thread; the client waits
+    for it after each request so tests can look in the mailbox (set wait_for_mail = False
+    to see what a request does while the courier is still busy).
     """
+
+    wait_for_mail = True
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         """Send the request from an empty context, then let the test see fresh data."""
         response = contextvars.Context().run(super().open, *args, **kwargs)
+        if self.wait_for_mail:
+            assert courier.wait_idle(self.application, 60), "in-process mail still busy"
         db.session.rollback()
         return response
 
@@ -176,6 +184,9 @@ def _app(database_url: str, smtp_server: tuple[int, list[Message]],
         "SERVER_NAME": None,
         # A cheap hash keeps hundreds of logins fast; production uses scrypt.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # No periodic relay in the courier thread: tests that retry mail do it themselves,
+        # and the tests of the relay turn it on.
+        "MAIL_RELAY_SECONDS": 0,
     })
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
@@ -204,6 +215,8 @@ def app(_app: Flask, smtp_server: tuple[int, list[Message]]) -> Iterator[Flask]:
     with _app.app_context():
         yield _app
         db.session.remove()
+    # Mail still going out from the test would write to the rows being deleted.
+    courier.wait_idle(_app, 60)
     _clean(_app)
 
 

@@ -88,3 +88,16 @@ def test_export_settings_have_their_own_queue_and_a_positive_staleness(tmp_path)
     assert loaded["EXPORT_STALE_SECONDS"] == 120
     with pytest.raises(config.ConfigError, match="EXPORT_STALE_SECONDS"):
         config.load({"EXPORT_STALE_SECONDS": "0"}, tmp_path)
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf"])
+def test_malformed_mail_delay_names_the_setting(tmp_path, value):
+    with pytest.raises(config.ConfigError, match="MAIL_RETRY_SECONDS"):
+        config.load({"MAIL_RETRY_SECONDS": value}, tmp_path)
+
+
+def test_mail_delays_take_fractions_and_have_production_defaults(tmp_path):
+    settings = config.load({"MAIL_RELAY_SECONDS": "0.5"}, tmp_path)
+    assert settings["MAIL_RELAY_SECONDS"] == 0.5
+    assert (settings["MAIL_TIMEOUT"], settings["MAIL_RETRY_SECONDS"],
+            settings["MAIL_LEASE_SECONDS"]) == (10, 30, 120)

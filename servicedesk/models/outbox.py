@@ -18,6 +18,7 @@ class OutboxStatus(StrEnum):
 
     PENDING = "pending"
     QUEUED = "queued"
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
 
@@ -28,7 +29,8 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending', 'queued', 'sent', 'failed')", name="ck_outbox_status"
+            "status IN ('pending', 'queued', 'sending', 'sent', 'failed')",
+            name="ck_outbox_status",
         ),
         Index("ix_outbox_status_available", "status", "available_at"),
     )
@@ -47,5 +49,7 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the relay looks at the row next: a pending row's next try, or the end of the lease
+    # of a queued or sending one (not confirmed sent by then, the relay takes it back).
     available_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, has_app_context
+
+from .delivery import deliver
 
 _app: Flask | None = None
 
@@ -18,24 +20,12 @@ def _get_app() -> Flask:
 
 
 def deliver_job(message_id: int) -> bool:
-    """Deliver one outbox message from a worker."""
-    from flask import has_app_context
+    """Deliver one outbox message from a worker.
 
+    A failed attempt is not raised to rq: the row is pending again with its backoff, and the
+    relay queues it once it is due, so the outbox alone decides when mail is retried.
+    """
     if has_app_context():
-        return _deliver_or_raise(message_id)
+        return deliver(message_id)
     with _get_app().app_context():
-        return _deliver_or_raise(message_id)
-
-
-def _deliver_or_raise(message_id: int) -> bool:
-    """Deliver, raising on a transient failure so rq retries the job with its backoff."""
-    from ..extensions import db
-    from ..models import OutboxMessage, OutboxStatus
-    from .delivery import deliver
-
-    if deliver(message_id):
-        return True
-    message = db.session.get(OutboxMessage, message_id)
-    if message is not None and message.status == OutboxStatus.PENDING:
-        raise RuntimeError(f"mail {message_id} not delivered yet: {message.last_error}")
-    return False
+        return deliver(message_id)

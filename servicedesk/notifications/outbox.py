@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import OutboxMessage, User
+from . import courier, delivery
 
 PENDING_KEY = "outbox_new_ids"
 
@@ -41,14 +42,12 @@ def _forget_rolled_back(session: Session) -> None:
 
 
 def dispatch_committed() -> None:
-    """Hand the messages committed just now to the relay or deliver them in-process."""
+    """Hand the messages committed just now to rq, or to this process's courier thread."""
     ids = db.session.info.pop(PENDING_KEY, [])
     if not ids:
         return
-    from . import delivery
-
     if current_app.config.get("REDIS_URL"):
         delivery.relay(ids)
     else:
-        for message_id in ids:
-            delivery.deliver(message_id)
+        # After the response, not during it: a dead mail server must not hold the request.
+        courier.for_app(current_app._get_current_object()).submit(ids)

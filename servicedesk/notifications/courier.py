@@ -1,0 +1,124 @@
+"""Mail without Redis: one background thread per process delivers after the response.
+
+A request only hands the committed ids over, so filing a ticket never waits for the mail
+server. The same thread runs the relay every MAIL_RELAY_SECONDS: rows that failed, or whose
+delivery died with a process, are retried once due. It works the same under the flask
+development server and gunicorn (sync or threaded workers): each process starts its own
+courier on first use, after any fork.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+from collections.abc import Iterable
+
+from flask import Flask, current_app
+
+from ..extensions import db
+from . import delivery
+
+EXTENSION = "outbox_courier"
+# At interpreter exit, mail handed over but not attempted yet gets this long to go out.
+EXIT_GRACE_SECONDS = 5.0
+_lock = threading.Lock()
+
+
+class Courier:
+    """A background thread that delivers submitted outbox ids and runs the relay."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.pid = os.getpid()
+        self._ids: list[int] = []
+        self._busy = False
+        self._relay_at = 0.0  # monotonic time of the next relay run
+        self._changed = threading.Condition()
+        threading.Thread(target=self._run, name="outbox-courier", daemon=True).start()
+
+    def submit(self, ids: Iterable[int]) -> None:
+        """Hand committed outbox ids over for delivery."""
+        with self._changed:
+            self._ids.extend(ids)
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every submitted id has had its attempt; False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._ids and not self._busy, timeout)
+
+    def _take(self) -> tuple[list[int], bool]:
+        """Wait for ids or the next relay run; return the ids and whether the relay is due."""
+        with self._changed:
+            while True:
+                every = float(self.app.config.get("MAIL_RELAY_SECONDS") or 0)
+                now = time.monotonic()
+                relay_due = every > 0 and now >= self._relay_at
+                if self._ids or relay_due:
+                    break
+                self._changed.wait(self._relay_at - now if every > 0 else None)
+            if relay_due:
+                self._relay_at = now + every
+            ids, self._ids = self._ids, []
+            self._busy = True
+            return ids, relay_due
+
+    def _run(self) -> None:
+        """Deliver forever; an error is logged and the thread goes on."""
+        while True:
+            ids, relay_due = self._take()
+            try:
+                with self.app.app_context():
+                    try:
+                        self._deliver(ids, relay_due)
+                    finally:
+                        db.session.remove()
+            except Exception:  # noqa: BLE001 - a database hiccup must not stop mail for good
+                self.app.logger.exception("In-process mail delivery failed")
+            finally:
+                with self._changed:
+                    self._busy = False
+                    self._changed.notify_all()
+
+    @staticmethod
+    def _deliver(ids: list[int], relay_due: bool) -> None:
+        """Attempt the handed-over ids, then run the relay when it is due."""
+        for message_id in ids:
+            if delivery.attempt(message_id) is delivery.Outcome.DOWN:
+                return  # the rest stay pending for the relay rather than each time out
+        if relay_due:
+            delivery.relay_pass()
+
+
+def for_app(app: Flask) -> Courier:
+    """This process's courier for the app, started on first use."""
+    with _lock:
+        courier = app.extensions.get(EXTENSION)
+        if courier is None or courier.pid != os.getpid():
+            courier = Courier(app)
+            app.extensions[EXTENSION] = courier
+            # Daemon threads still run during atexit: a clean exit lets handed-over mail go.
+            atexit.register(courier.wait_idle, EXIT_GRACE_SECONDS)
+        return courier
+
+
+def _start_with_first_request() -> None:
+    """Start the courier, so rows left over from before a restart are retried soon."""
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL") and app.config.get("MAIL_RELAY_SECONDS"):
+        for_app(app)
+
+
+def init_app(app: Flask) -> None:
+    """Without Redis, each process starts its courier with the first request it serves."""
+    app.before_request(_start_with_first_request)
+
+
+def wait_idle(app: Flask, timeout: float = 60.0) -> bool:
+    """Wait for this process's courier to finish what it was handed (tests, shutdown)."""
+    courier = app.extensions.get(EXTENSION)
+    if courier is None or courier.pid != os.getpid():
+        return True
+    return courier.wait_idle(timeout)

@@ -1,0 +1,141 @@
+"""`flask worker`: an rq worker that outlives Redis restarts, with the outbox relay inside.
+
+rq's own loop quits on some Redis errors (a suspension check or a heartbeat while Redis is
+down); this loop waits for Redis to answer again and starts a fresh rq worker. The relay runs
+in a thread beside it every MAIL_RELAY_SECONDS, so no cron job is needed: it takes back the
+rows whose lease ended (jobs a Redis restart lost, deliveries that died) and queues what is
+due, including retries after their backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from types import FrameType
+
+from flask import Flask
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Worker
+from rq.exceptions import StopRequested
+
+from ..extensions import db
+from . import delivery
+
+log = logging.getLogger("servicedesk.worker")
+# Longest pause between two pings while Redis is away.
+MAX_WAIT_SECONDS = 5.0
+
+
+_stopping = threading.Event()
+
+
+class MailWorker(Worker):
+    """rq's forking worker, noting a stop request so the loop below does not restart it."""
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        """Note the stop request, then let rq finish the current job and stop."""
+        _stopping.set()
+        super().request_stop(signum, frame)
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    """Stop while no rq worker is running (waiting for Redis)."""
+    _stopping.set()
+    raise SystemExit(128 + signum)
+
+
+def _forget_parent_connections(app: Flask) -> None:
+    """In each forked job, drop the parent's pooled database connections unclosed.
+
+    The relay thread uses the pool; a job sharing one of its connections would corrupt both.
+    """
+    with app.app_context():
+        engines = list(db.engines.values())
+
+    def forget() -> None:
+        for engine in engines:
+            engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget)
+
+
+def _relay_once(app: Flask) -> None:
+    """One relay run in its own app context; a failure is logged, not raised."""
+    with app.app_context():
+        try:
+            delivery.relay_pass()
+        except Exception:  # noqa: BLE001 - a database outage must not end the relay
+            log.exception("Outbox relay run failed; trying again")
+        finally:
+            db.session.remove()
+
+
+def relay_forever(app: Flask, stop: threading.Event) -> None:
+    """Run the relay now and then every MAIL_RELAY_SECONDS (0: once) until stop is set."""
+    while True:
+        _relay_once(app)
+        every = float(app.config["MAIL_RELAY_SECONDS"])
+        if every <= 0 or stop.wait(every):
+            return
+
+
+def _wait_for_redis(url: str) -> Redis:
+    """Return a connection once Redis answers, pinging with a growing pause meanwhile."""
+    pause = 0.2
+    while True:
+        connection = Redis.from_url(url)
+        try:
+            connection.ping()
+            return connection
+        except (RedisError, OSError) as exc:
+            log.warning("Redis is not answering (%s); trying again in %.1f s", exc, pause)
+        time.sleep(pause)
+        pause = min(pause * 2, MAX_WAIT_SECONDS)
+
+
+def _work_once(connection: Redis, queues: list[str], burst: bool) -> None:
+    """Run one rq worker until it returns, or until Redis fails under it."""
+    worker: MailWorker | None = None
+    try:
+        worker = MailWorker(queues, connection=connection)  # asks Redis things already
+        worker.work(burst=burst, logging_level="INFO")
+    except (RedisError, OSError) as exc:
+        log.warning("Redis went away under the worker (%s); waiting for it", exc)
+        # rq's teardown failed before it stopped its pub/sub thread: stop it here.
+        thread = getattr(worker, "pubsub_thread", None)
+        if thread is not None:
+            thread.stop()
+        return
+    if not burst and not _stopping.is_set():
+        log.warning("The rq worker quit by itself; starting a new one")
+
+
+def run(app: Flask, burst: bool = False) -> None:
+    """Work the mail queue, then exports, until stopped, reconnecting after Redis outages."""
+    url = app.config["REDIS_URL"]
+    queues = [app.config["RQ_QUEUE"], app.config["EXPORT_QUEUE"]]  # mail first
+    _forget_parent_connections(app)
+    stop = threading.Event()
+    if burst:
+        _relay_once(app)  # due retries and lost jobs go in the queue before it is drained
+    else:
+        threading.Thread(target=relay_forever, args=(app, stop), name="outbox-relay",
+                         daemon=True).start()
+    try:
+        while not _stopping.is_set():
+            # rq installs its own handlers while it works; these cover the waits between.
+            signal.signal(signal.SIGTERM, _exit_on_signal)
+            signal.signal(signal.SIGINT, _exit_on_signal)
+            try:
+                _work_once(_wait_for_redis(url), queues, burst)
+            except StopRequested:
+                return
+            if burst:
+                return
+            time.sleep(0.5)  # never spin if rq keeps quitting at once
+    finally:
+        stop.set()
