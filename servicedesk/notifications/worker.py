@@ -10,7 +10,6 @@ due, including retries after their backoff.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
@@ -19,7 +18,7 @@ from types import FrameType
 from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Worker
+from rq import SimpleWorker
 from rq.exceptions import StopRequested
 
 from ..extensions import db
@@ -33,8 +32,14 @@ MAX_WAIT_SECONDS = 5.0
 _stopping = threading.Event()
 
 
-class MailWorker(Worker):
-    """rq's forking worker, noting a stop request so the loop below does not restart it."""
+class MailWorker(SimpleWorker):
+    """rq's worker without a fork per job, noting a stop request so the loop does not restart it.
+
+    Not the forking worker: the relay thread beside it may be inside SQLite, libpq or a pool
+    lock at the instant of a fork, and the forked job then waits on that lock forever (seen
+    under load: a job hung before its first query). Jobs run in this process, one at a time;
+    rq's job timeout still applies (SIGALRM in the main thread).
+    """
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         """Note the stop request, then let rq finish the current job and stop."""
@@ -46,21 +51,6 @@ def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
     """Stop while no rq worker is running (waiting for Redis)."""
     _stopping.set()
     raise SystemExit(128 + signum)
-
-
-def _forget_parent_connections(app: Flask) -> None:
-    """In each forked job, drop the parent's pooled database connections unclosed.
-
-    The relay thread uses the pool; a job sharing one of its connections would corrupt both.
-    """
-    with app.app_context():
-        engines = list(db.engines.values())
-
-    def forget() -> None:
-        for engine in engines:
-            engine.dispose(close=False)
-
-    os.register_at_fork(after_in_child=forget)
 
 
 def _relay_once(app: Flask) -> None:
@@ -118,7 +108,6 @@ def run(app: Flask, burst: bool = False) -> None:
     """Work the mail queue, then exports, until stopped, reconnecting after Redis outages."""
     url = app.config["REDIS_URL"]
     queues = [app.config["RQ_QUEUE"], app.config["EXPORT_QUEUE"]]  # mail first
-    _forget_parent_connections(app)
     stop = threading.Event()
     if burst:
         _relay_once(app)  # due retries and lost jobs go in the queue before it is drained
