@@ -18,8 +18,10 @@ run: $(STAMP)
 	$(FLASK) init --demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Two workers: the machine (and CI's) has two cores.
+PYTEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
