@@ -22,6 +22,8 @@ run: $(STAMP)
 PYTEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	@# Then the outage tests, in a session of their own (exit 5: none selected by PYTEST_ARGS).
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) -m isolated || [ $$? -eq 5 ]
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

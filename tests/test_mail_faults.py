@@ -39,6 +39,11 @@ from tests.conftest import (
 from tests.tickets.conftest import file_ticket
 
 ROOT = Path(__file__).resolve().parent.parent
+# `make test` runs these in a pytest session of their own, after the rest: in the same
+# session as the whole suite, another test's leftover process or thread delivered some of
+# their rows (under investigation; see the closing note of 2026-12-01).
+pytestmark = pytest.mark.isolated
+
 WAIT_SECONDS = 180  # generous: the conditions end the wait as soon as they hold
 # Short delays, so the outage tests take seconds: these settings are what makes them fast.
 # The SMTP timeout stays generous: on a loaded machine a sink slower than the timeout to

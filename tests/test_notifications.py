@@ -189,6 +189,7 @@ def own_redis(tmp_path):
     yield port, start
 
 
+@pytest.mark.isolated  # see tests/test_mail_faults.py
 def test_redis_outage_delays_mail_but_loses_none(app, client_user, mailbox, desk_people,
                                                  own_redis):
     from redis import Redis
