@@ -12,6 +12,7 @@ from flask import Flask
 from . import config as settings
 from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
 from .notifications import courier
+from .numbers import RowIdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     # "Keep me signed in" lasts as long as a server-side session may (not Flask-Login's year).
     app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=app.config["SESSION_DAYS"]))
+    # Every <int:…> in every route is a row id: a number no row can have is a 404 before
+    # any view runs (PostgreSQL refuses to compare an INTEGER column with 2**31).
+    app.url_map.converters["int"] = RowIdConverter
     _init_extensions(app)
     _register_blueprints(app)
     _serve_engine_assets(app)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from werkzeug.routing import IntegerConverter, Map
+
 # Ids are INTEGER columns (32 bits on PostgreSQL): a larger value cannot name a row, and
 # handing it to the driver makes it fail ("out of range", "too large to convert") instead
 # of finding nothing.
@@ -36,3 +40,12 @@ def coerce_row_id(raw: object) -> int:
     if not isinstance(value, int):
         raise ValueError(raw)
     return value
+
+
+class RowIdConverter(IntegerConverter):
+    """The URL converter for <int:…>: only numbers a row id can have match (else 404)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)

@@ -24,6 +24,14 @@ HOSTILE = [
     MARKUP := "<script>alert(1)</script>",
     "' OR '1'='1",
     "\u202e\ufeff",
+    # The values of issue 14, item 9 (each was a 500 somewhere):
+    "2147483648",  # one past the INTEGER range
+    "0001-01-01",  # the day before overflows a datetime
+    "9999-12-31",  # so does the day after
+    "a\x00b",  # PostgreSQL refuses NUL in text
+    "[" * 10_000 + "]" * 10_000,  # JSON deeper than Python's recursion limit
+    '{"type": "object", "title": "a\\u0000", "dependencies": {"a": ["b"]}}',
+    '["\\ud800"]',  # a lone surrogate once decoded
 ]
 
 
@@ -58,6 +66,26 @@ def test_hostile_query_parameters_never_make_a_server_error(app, demo_desk, role
                 if status >= 500 or MARKUP in body:
                     failures.append((status, url[:200]))
     assert tried > 0, site.pages
+    assert not failures, failures
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_ids_beyond_every_row_in_page_paths_are_not_found(app, demo_desk, role):
+    """Each number in each reachable page's path, replaced by one past the INTEGER range."""
+    client = signed_in(app, role)
+    site = crawl(app, client)
+    failures, tried = [], set()
+    for path in site.pages.values():
+        base = path.partition("?")[0]
+        for match in re.finditer(r"(?<=/)\d+(?=/|\.|$)", base):
+            url = base[:match.start()] + "2147483648" + base[match.end():]
+            if url in tried:
+                continue
+            tried.add(url)
+            status, _body, _location = fetch(client, "GET", url)
+            if status != 404:
+                failures.append((status, url))
+    assert role == "anonymous" or tried, site.pages
     assert not failures, failures
 
 

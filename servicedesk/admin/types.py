@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from forms_engine import SchemaError, compile_form
 
+from .. import json_text
 from ..auth.decorators import admin_required
 from ..catalog import builder, transfer, versions
 from ..extensions import db
@@ -206,9 +207,9 @@ def _load_builder(ticket_type: TicketType) -> Page:
 def _posted_json() -> tuple[dict[str, Any], dict[str, Any]]:
     """Read schema_json and ui_json posted back by our own pages (400 if mangled)."""
     try:
-        schema = json.loads(request.form.get("schema_json") or "{}")
-        ui = json.loads(request.form.get("ui_json") or "{}")
-    except ValueError:
+        schema = json_text.loads(request.form.get("schema_json") or "{}")
+        ui = json_text.loads(request.form.get("ui_json") or "{}")
+    except json_text.JSONTextError:
         abort(400)
     if not isinstance(schema, dict) or not isinstance(ui, dict):
         abort(400)
@@ -216,14 +217,18 @@ def _posted_json() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _review(ticket_type: TicketType, schema: dict[str, Any], ui: dict[str, Any],
-            back: str) -> Page:
-    """Show what publishing would change and how many tickets each change touches."""
+            back: str, typed: tuple[str, str] | None = None) -> Page:
+    """Show what publishing would change and how many tickets each change touches.
+
+    An invalid schema goes back to the JSON editor with the texts as typed, when there are.
+    """
     try:
         _form, changes = versions.review(ticket_type, schema, ui, str(get_locale()))
     except SchemaError as exc:
+        schema_text, ui_text = typed or (json.dumps(schema, indent=2, ensure_ascii=False),
+                                         json.dumps(ui, indent=2, ensure_ascii=False))
         return render_template("admin/raw.html", ticket_type=ticket_type,
-                               schema_text=json.dumps(schema, indent=2, ensure_ascii=False),
-                               ui_text=json.dumps(ui, indent=2, ensure_ascii=False),
+                               schema_text=schema_text, ui_text=ui_text,
                                problems=exc.problems), 400
     unchanged = versions.same_form(versions.current_version(ticket_type), schema, ui)
     return render_template("admin/review.html", ticket_type=ticket_type, changes=changes,
@@ -249,16 +254,15 @@ def raw_editor(type_id: int) -> Page:
     parsed = []
     for pointer, text in (("/schema", schema_text), ("/ui", ui_text)):
         try:
-            parsed.append(json.loads(text))
-        except ValueError as exc:
-            problems.append({"pointer": pointer, "message": _("Not valid JSON: %(error)s",
-                                                                error=str(exc))})
+            parsed.append(json_text.loads(text))
+        except json_text.JSONTextError as exc:
+            problems.append({"pointer": pointer, "message": str(exc.message)})
     if not problems and not all(isinstance(p, dict) for p in parsed):
         problems.append({"pointer": "", "message": _("Both documents must be JSON objects.")})
     if problems:
         return render_template("admin/raw.html", ticket_type=ticket_type, problems=problems,
                                schema_text=schema_text, ui_text=ui_text), 400
-    return _review(ticket_type, parsed[0], parsed[1], back="raw")
+    return _review(ticket_type, parsed[0], parsed[1], back="raw", typed=(schema_text, ui_text))
 
 
 @bp.post("/tipos/<int:type_id>/publicar")

@@ -6,14 +6,16 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .. import json_text
 from ..extensions import csrf, db
 from ..models import ApiToken, User, utcnow
 from ..models.api_tokens import digest
-from . import limits
+from . import contract, limits
 from .problems import ApiError, from_error, problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -71,6 +73,7 @@ def authenticate() -> Response | None:
         raise ApiError(429, headers={**g.rate_headers, "Retry-After": str(verdict.reset)})
     # Flask-Login reads the user from g: the services see the token's user as current_user.
     g._login_user = user
+    contract.check_query()
     return None
 
 
@@ -115,11 +118,20 @@ def json_input() -> dict[str, Any]:
         raise ApiError(413)
     if not request.is_json:
         raise ApiError(415)
-    if len(request.get_data(cache=True)) > limit:
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
         raise ApiError(413)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        from flask_babel import gettext as _
+    data = json_object(raw, _("The body must be a JSON object."))
+    contract.check_body(data)
+    return data
 
-        raise ApiError(400, _("The body must be a JSON object."))
+
+def json_object(raw: str | bytes, not_object: str) -> dict[str, Any]:
+    """A JSON object read by the app's one JSON reader, or a 400 problem saying why."""
+    try:
+        data = json_text.loads(raw)
+    except json_text.JSONTextError as exc:
+        raise ApiError(400, str(exc.message)) from exc
+    if not isinstance(data, dict):
+        raise ApiError(400, not_object)
     return data

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint
 
 from ..numbers import MAX_ID as MAX_INT
+from ..tickets.attachments import MAGIC
 
 
 @dataclass
@@ -26,9 +27,15 @@ class Operation:
     description: str = ""
     public: bool = False
     etag: bool = False
+    endpoint: str = ""
 
 
 OPERATIONS: list[Operation] = []
+
+
+def by_endpoint(endpoint: str) -> Operation | None:
+    """The documented operation served by a Flask endpoint."""
+    return next((op for op in OPERATIONS if op.endpoint == endpoint), None)
 
 
 def ref(name: str) -> dict[str, str]:
@@ -36,17 +43,26 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _closed(schema: dict[str, Any]) -> dict[str, Any]:
+    """A multipart schema that refuses undeclared parts (as the API does)."""
+    return {"additionalProperties": False, **schema}
+
+
 def json_body(schema: dict[str, Any], multipart: dict[str, Any] | None = None) -> dict[str, Any]:
     """A request body in JSON (and optionally multipart/form-data)."""
     content: dict[str, Any] = {"application/json": {"schema": schema}}
     if multipart is not None:
-        content["multipart/form-data"] = {"schema": multipart}
+        multipart = _closed(multipart)
+        # Object parts travel as JSON text (OpenAPI's default for objects, said explicitly).
+        content["multipart/form-data"] = {"schema": multipart, "encoding": {
+            name: {"contentType": "application/json"}
+            for name, prop in multipart.get("properties", {}).items() if "$ref" in prop}}
     return {"required": True, "content": content}
 
 
 def multipart_body(schema: dict[str, Any]) -> dict[str, Any]:
     """A request body of files and fields (multipart/form-data)."""
-    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+    return {"required": True, "content": {"multipart/form-data": {"schema": _closed(schema)}}}
 
 
 def operation(bp: Blueprint, method: str, rule: str, *, summary: str, tag: str,
@@ -54,7 +70,8 @@ def operation(bp: Blueprint, method: str, rule: str, *, summary: str, tag: str,
     """Register a route on the blueprint and record it for the OpenAPI document."""
 
     def decorator(view: Any) -> Any:
-        OPERATIONS.append(Operation(method.lower(), rule, summary, tag, responses, **extra))
+        OPERATIONS.append(Operation(method.lower(), rule, summary, tag, responses,
+                                    endpoint=f"{bp.name}.{view.__name__}", **extra))
         bp.add_url_rule(rule, view_func=view, methods=[method])
         return view
 
@@ -89,8 +106,10 @@ def _responses(op: Operation) -> dict[str, Any]:
     for status, (description, schema) in op.responses.items():
         answer: dict[str, Any] = {"description": description}
         if schema == "binary":
-            answer["content"] = {"application/octet-stream": {
-                "schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}
+            # Served with the type checked at upload (one of the accepted kinds), not as
+            # application/octet-stream: the document says what the API really sends.
+            answer["content"] = {kind: {"schema": {"type": "string", "contentMediaType": kind}}
+                                 for kind in MAGIC}
         elif schema == ref("Problem"):
             answer["content"] = {"application/problem+json": {"schema": schema}}
         elif schema is not None:
@@ -125,7 +144,8 @@ def document() -> dict[str, Any]:
             entry["parameters"] = params + op.query
         if op.etag and op.method in ("patch", "post", "put"):
             entry.setdefault("parameters", []).append({
-                "name": "If-Match", "in": "header", "required": False,
+                # Edits need it (they are optimistic-locked); appends and moves may send it.
+                "name": "If-Match", "in": "header", "required": op.method == "patch",
                 "schema": {"type": "string", "maxLength": 100},
                 "description": "The ETag of the ticket as last read (optimistic locking)."})
         if op.body is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response, current_app, jsonify, request, url_for
@@ -14,9 +13,10 @@ from werkzeug.datastructures import MultiDict
 
 from ..catalog.versions import compiled
 from ..desk.dashboard import listing
-from ..desk.filters import parse
+from ..desk.filters import FIRST_DAY, LAST_DAY, parse
 from ..extensions import db
 from ..models import (
+    PRIORITIES,
     Area,
     Channel,
     Comment,
@@ -40,11 +40,9 @@ from ..tickets.service import (
     store_attachment,
 )
 from ..unit_of_work import commit
-from . import bp, json_input, serialize
+from . import bp, contract, json_input, json_object, serialize
 from .problems import ApiError
 from .spec import MAX_INT, json_body, multipart_body, operation, ref
-
-ARRAY = {"type": "array", "items": {"type": "string", "maxLength": 40}}
 
 
 def _query(name: str, schema: dict[str, Any], description: str = "",
@@ -58,12 +56,16 @@ def _query(name: str, schema: dict[str, Any], description: str = "",
     return param
 
 
-DATE = {"type": "string", "format": "date"}
+# The filters' day range (desk/filters.FIRST_DAY..LAST_DAY), said in the document.
+DATE = {"type": "string", "format": "date", "pattern": "^(19|2[0-9])[0-9]{2}-",
+        "description": f"A day from {FIRST_DAY} to {LAST_DAY}"}
 LIST_PARAMS = [
     _query("view", {"enum": ["activos", "mios", "sin_asignar", "mi_area", "historial"]},
            "A named view of the Tablero (default historial: every ticket you may see)"),
-    _query("status", ARRAY, "One or more statuses", explode=True),
-    _query("priority", ARRAY, "One or more priorities", explode=True),
+    _query("status", {"type": "array", "items": {"enum": [s.value for s in Status]}},
+           "One or more statuses", explode=True),
+    _query("priority", {"type": "array", "items": {"enum": PRIORITIES}},
+           "One or more priorities", explode=True),
     _query("type", {"type": "string", "maxLength": 40}, "A ticket type key; enables cf.<field>"),
     _query("area", {"type": "integer", "minimum": 1, "maximum": MAX_INT}),
     _query("assignee", {"type": "string", "pattern": "^(none|[1-9][0-9]{0,8})$"},
@@ -77,7 +79,7 @@ LIST_PARAMS = [
     _query("q", {"type": "string", "maxLength": 200}, "Full-text search (accent-insensitive)"),
     _query("sort", {"enum": ["-updated", "updated", "-created", "created", "-number",
                              "number", "-priority", "priority"]}),
-    _query("cursor", {"type": "string", "pattern": "^[0-9]{1,10}$"},
+    _query("cursor", {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
            "next_cursor of the previous page"),
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size (25)"),
 ]
@@ -168,9 +170,11 @@ def get_ticket(number: int) -> Response:
 NEW_TICKET_MULTIPART = {
     "type": "object", "required": ["ticket"],
     "properties": {
-        "ticket": {"type": "string", "description": "The NewTicket object as JSON text"},
+        "ticket": {**ref("NewTicket"), "description": "The NewTicket object, as a JSON part"},
         "attachments": {"type": "array", "items": {"type": "string", "format": "binary"}},
     },
+    "patternProperties": {"^cf-[A-Za-z0-9_.-]{1,200}$": {"type": "array", "items": {
+        "type": "string", "format": "binary"}}},
     "description": "Files for a file field go in parts named cf-<field> (as in the web form).",
 }
 
@@ -229,12 +233,10 @@ def create() -> tuple[Response, int]:
 def _ticket_payload() -> tuple[dict[str, Any], MultiDict[str, Any]]:
     """The NewTicket object and any files (JSON body, or multipart with a ticket part)."""
     if request.mimetype == "multipart/form-data":
-        try:
-            payload = json.loads(request.form.get("ticket", ""))
-        except ValueError as exc:
-            raise ApiError(400, _("The ticket part must be a JSON object.")) from exc
-        if not isinstance(payload, dict):
-            raise ApiError(400, _("The ticket part must be a JSON object."))
+        contract.check_form()
+        payload = json_object(request.form.get("ticket", ""),
+                              _("The ticket part must be a JSON object."))
+        contract.check_body(payload)
         return payload, request.files
     return json_input(), MultiDict()
 
@@ -452,6 +454,7 @@ def add_comment(number: int) -> tuple[Response, int]:
     """Add a reply or note through the workflow (mails as the web reply does)."""
     ticket = ticket_or_404(number)
     if request.mimetype == "multipart/form-data":
+        contract.check_form()
         body, internal = request.form.get("body", ""), request.form.get("internal") == "1"
         files = [f for f in request.files.getlist("attachments") if f.filename]
     else:
@@ -498,6 +501,7 @@ def upload(number: int) -> tuple[Response, int]:
     ticket = ticket_or_404(number)
     if request.mimetype != "multipart/form-data":
         raise ApiError(415)
+    contract.check_form()
     internal = request.form.get("internal") == "1"
     if internal and not current_user.is_staff:
         raise ApiError(403)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import select
 
 from forms_engine import Problem, SchemaError, compile_form
 
+from .. import json_text
 from ..extensions import db
 from ..models import PRIORITIES, Area, TicketType, User
 from .builder import KEY_RE
@@ -52,9 +52,9 @@ def parse_document(raw: bytes | str) -> dict[str, Any]:
     if len(raw) > MAX_DOCUMENT:
         raise ImportError_([Problem("", f"the document is larger than {MAX_DOCUMENT} bytes")])
     try:
-        doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ImportError_([Problem("", f"not valid JSON: {exc}")]) from exc
+        doc = json_text.loads(raw)
+    except json_text.JSONTextError as exc:
+        raise ImportError_([Problem("", str(exc.message))]) from exc
     if not isinstance(doc, dict):
         raise ImportError_([Problem("", "the document must be a JSON object")])
     problems = _envelope_problems(doc)

@@ -79,14 +79,23 @@ def _cursor(raw: str, name: str) -> str:
     return raw
 
 
+# Dates a desk can mean. Outside them the day's bounds (a day before, a day after, the
+# local midnight in UTC) overflow what a datetime holds: 0001-01-01 and 9999-12-31 were 500s.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _date(raw: str, name: str) -> date | None:
-    """Parse an ISO date (YYYY-MM-DD)."""
+    """Parse an ISO date (YYYY-MM-DD) within FIRST_DAY..LAST_DAY."""
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError as exc:
         raise FilterError(_l("%(name)s must be a date like 2026-01-31.", name=name)) from exc
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise FilterError(_l("%(name)s must be a date between %(first)s and %(last)s.",
+                             name=name, first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
+    return day
 
 
 def _one(args: MultiDict[str, str], name: str) -> str:

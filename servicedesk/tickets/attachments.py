@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-# Signatures of the types we accept, so a renamed script is not taken for a photo.
+# Signatures of the types we accept, so a renamed script is not taken for a photo. WebP is a
+# RIFF container like WAV and AVI: the form type at offset 8 tells them apart.
 MAGIC = {
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-    "image/webp": (b"RIFF",),
-    "application/pdf": (b"%PDF-",),
+    "image/jpeg": re.compile(rb"\xff\xd8\xff"),
+    "image/png": re.compile(rb"\x89PNG\r\n\x1a\n"),
+    "image/gif": re.compile(rb"GIF8[79]a"),
+    "image/webp": re.compile(rb"RIFF.{4}WEBP", re.DOTALL),
+    "application/pdf": re.compile(rb"%PDF-"),
 }
 EXTENSIONS = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
@@ -46,7 +48,8 @@ def _sniff(upload: Any, kind: str) -> bool:
     stream = upload.stream
     head = stream.read(16)
     stream.seek(0)
-    return any(head.startswith(sig) for sig in MAGIC.get(kind, ()))
+    signature = MAGIC.get(kind)
+    return signature is not None and signature.match(head) is not None
 
 
 def _size(upload: Any) -> int:
@@ -97,4 +100,5 @@ def _sniff_path(path: Any, kind: str) -> bool:
     """Check a stored file's signature before showing it inline."""
     with open(path, "rb") as fh:
         head = fh.read(16)
-    return any(head.startswith(sig) for sig in MAGIC.get(kind, ()))
+    signature = MAGIC.get(kind)
+    return signature is not None and signature.match(head) is not None
