@@ -14,15 +14,23 @@ from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
 from .notifications import courier
 from .numbers import RowIdConverter
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+# A wheel ships templates/ and migrations/ inside the package (setup.py maps them there); a
+# checkout, and an editable install of it, keeps them at the top of the repository.
+INSTALLED = (PACKAGE / "migrations" / "env.py").is_file()
+ROOT = PACKAGE if INSTALLED else PACKAGE.parent
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints, CLI and error pages."""
     instance = os.environ.get("SERVICEDESK_INSTANCE") or (config or {}).get("INSTANCE_PATH")
+    if not instance and not INSTALLED:
+        instance = ROOT / "instance"
     app = Flask(
         __name__,
-        instance_path=str(instance or ROOT / "instance"),
+        # Installed and unset, Flask's own default (<prefix>/var/servicedesk-instance) keeps
+        # the secret key and the SQLite file out of site-packages.
+        instance_path=str(instance) if instance else None,
         template_folder=str(ROOT / "templates"),
         static_folder="static",
     )
