@@ -12,6 +12,7 @@ from .auth.service import normalise_email
 from .extensions import db
 from .models import Role, User
 from .notifications import delivery, worker
+from .reports import jobs as export_jobs
 
 
 def _print_logins() -> None:
@@ -105,7 +106,8 @@ def worker_command(burst: bool) -> None:
     """Run the rq worker for the mail queue, with the outbox relay; it waits out Redis outages."""
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: mail is delivered in-process.")
-    worker.run(current_app._get_current_object(), burst=burst)
+    # Beside the outbox relay: exports whose worker died, or whose job a Redis restart lost.
+    worker.run(current_app._get_current_object(), burst=burst, chores=[export_jobs.sweep])
 
 
 @click.command("relay")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +20,14 @@ from sqlalchemy import select
 from servicedesk.extensions import db
 from servicedesk.models import Export, Role, Status, utcnow
 from servicedesk.reports import jobs
-from tests.conftest import csrf_token, free_port, login, make_user, post_form
+from tests.conftest import (
+    csrf_token,
+    free_port,
+    login,
+    make_user,
+    post_form,
+    require_service,
+)
 from tests.factories import make_ticket
 from tests.test_mail_queue import redis_url  # noqa: F401 - the fixture
 
@@ -277,3 +285,37 @@ def test_exports_go_on_their_own_queue_and_the_worker_takes_mail_first(
     finally:
         for queue in queues:
             queue.delete(delete_jobs=True)
+
+
+def test_an_export_whose_job_redis_lost_is_queued_again_by_the_worker(
+        app, admin, tickets, tmp_path, monkeypatch):
+    """Redis killed -9 (no persistence) with the export's job queued: the worker still runs it."""
+    from tests.test_mail_faults import RedisServer
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        require_service("redis", "redis-server is not installed")
+    server = RedisServer(binary, tmp_path)
+    server.start()
+    queue = f"sd-test-exports-{uuid.uuid4().hex[:8]}"
+    for key, value in (("REDIS_URL", server.url), ("EXPORT_QUEUE", queue),
+                       ("EXPORT_INLINE_MAX", 2)):
+        monkeypatch.setitem(app.config, key, value)
+    try:
+        c = signed_in(app, admin)
+        assert post_form(c, "/informes/excel", {}).status_code == 302
+        export = db.session.scalars(select(Export)).one()
+        server.kill()
+        server.start()  # empty: the job is gone, the export still says pending
+        db.session.refresh(export)
+        assert (export.status, export.heartbeat_at) == ("pending", None)
+        worker = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], cwd=ROOT,
+            env=child_env(app, REDIS_URL=server.url, EXPORT_QUEUE=queue,
+                          RQ_QUEUE=f"{queue}-mail", MAIL_RELAY_SECONDS="0"),
+            capture_output=True, text=True, timeout=120)
+        assert worker.returncode == 0, worker.stderr[-2000:]
+        progress = finished(c, export.id)
+        assert progress["status"] == "done" and rows_in(c, progress["download"]) == 4
+    finally:
+        server.kill()

@@ -13,6 +13,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable, Sequence
 from types import FrameType
 
 from flask import Flask
@@ -53,21 +54,25 @@ def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def _relay_once(app: Flask) -> None:
-    """One relay run in its own app context; a failure is logged, not raised."""
+Chore = Callable[[], object]
+
+
+def _relay_once(app: Flask, chores: Sequence[Chore] = ()) -> None:
+    """One relay run (and the caller's chores) in an app context; failures are logged."""
     with app.app_context():
-        try:
-            delivery.relay_pass()
-        except Exception:  # noqa: BLE001 - a database outage must not end the relay
-            log.exception("Outbox relay run failed; trying again")
-        finally:
-            db.session.remove()
+        for chore in (delivery.relay_pass, *chores):
+            try:
+                chore()
+            except Exception:  # noqa: BLE001 - a database outage must not end the relay
+                log.exception("Relay run failed (%s); trying again", chore.__name__)
+                db.session.rollback()
+        db.session.remove()
 
 
-def relay_forever(app: Flask, stop: threading.Event) -> None:
+def relay_forever(app: Flask, stop: threading.Event, chores: Sequence[Chore] = ()) -> None:
     """Run the relay now and then every MAIL_RELAY_SECONDS (0: once) until stop is set."""
     while True:
-        _relay_once(app)
+        _relay_once(app, chores)
         every = float(app.config["MAIL_RELAY_SECONDS"])
         if every <= 0 or stop.wait(every):
             return
@@ -104,15 +109,18 @@ def _work_once(connection: Redis, queues: list[str], burst: bool) -> None:
         log.warning("The rq worker quit by itself; starting a new one")
 
 
-def run(app: Flask, burst: bool = False) -> None:
-    """Work the mail queue, then exports, until stopped, reconnecting after Redis outages."""
+def run(app: Flask, burst: bool = False, chores: Sequence[Chore] = ()) -> None:
+    """Work the mail queue, then exports, until stopped, reconnecting after Redis outages.
+
+    chores run beside the outbox relay, as often (the CLI adds the exports' recovery).
+    """
     url = app.config["REDIS_URL"]
     queues = [app.config["RQ_QUEUE"], app.config["EXPORT_QUEUE"]]  # mail first
     stop = threading.Event()
     if burst:
-        _relay_once(app)  # due retries and lost jobs go in the queue before it is drained
+        _relay_once(app, chores)  # due retries and lost jobs are queued before the drain
     else:
-        threading.Thread(target=relay_forever, args=(app, stop), name="outbox-relay",
+        threading.Thread(target=relay_forever, args=(app, stop, chores), name="outbox-relay",
                          daemon=True).start()
     try:
         while not _stopping.is_set():

@@ -21,6 +21,7 @@ from flask_babel import force_locale
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.job import Job
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -99,7 +100,7 @@ def as_seen(export: Export) -> Export:
     """Show a dead worker's export as failed, in memory only (pages never write).
 
     The row itself is marked, and its partial file removed, by the next sweep (any export
-    started, the worker's relay loop) or by the retry button.
+    started, the worker's relay loop: sweep()) or by the retry button.
     """
     if is_stale(export):
         set_committed_value(export, "status", "failed")
@@ -250,6 +251,39 @@ def run_export(export_id: int, attempt: int | None = None) -> None:
 # ---------------------------------------------------------------- starting
 
 
+def _job_id(export_id: int, attempt: int) -> str:
+    """The rq job of one attempt: known, so the sweep can tell whether Redis still holds it."""
+    return f"export-{export_id}-{attempt}"
+
+
+def _enqueue(app: Flask, export_id: int, attempt: int) -> None:
+    """Put one attempt on the export queue (raises RedisError/OSError when Redis is away)."""
+    _queue(app).enqueue("servicedesk.reports.jobs.export_job", export_id, attempt,
+                        job_id=_job_id(export_id, attempt), job_timeout=JOB_TIMEOUT)
+
+
+def sweep() -> int:
+    """Fail exports whose worker died; queue again those a Redis restart lost. Count both.
+
+    A pending export without a heartbeat waits on the queue; when Redis no longer holds its
+    job (restarted without persistence), nobody would ever take it. Queuing it twice is
+    harmless: only one run can claim an attempt.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    count = fail_stale()
+    db.session.commit()
+    if not app.config.get("REDIS_URL"):
+        return count
+    waiting = db.session.execute(select(Export.id, Export.attempt).where(
+        Export.status == "pending", Export.heartbeat_at.is_(None))).all()
+    connection = _queue(app).connection
+    for export_id, attempt in waiting:
+        if not Job.exists(_job_id(export_id, attempt), connection=connection):
+            _enqueue(app, export_id, attempt)
+            count += 1
+    return count
+
+
 def _queue(app: Flask) -> Queue:
     """The export queue; a short connect timeout, so an unreachable Redis fails fast."""
     connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2,
@@ -266,8 +300,7 @@ def start(app: Flask, export: Export) -> None:
     """
     if app.config.get("REDIS_URL"):
         try:
-            _queue(app).enqueue("servicedesk.reports.jobs.export_job", export.id,
-                                export.attempt, job_timeout=JOB_TIMEOUT)
+            _enqueue(app, export.id, export.attempt)
             return
         except (RedisError, OSError) as exc:
             app.logger.warning("Redis unavailable, export %s runs in-process: %s",
