@@ -28,6 +28,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Every benchmark script at a small size, so a broken bench fails the build, not the next
 # measurement. BENCH_DB=postgresql uses servicedesk_bench_smoke (made and dropped by it).

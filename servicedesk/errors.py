@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -34,6 +35,27 @@ def render_error(code: int, message: str | None = None) -> tuple[str, int]:
     return render_template("errors/error.html", code=code, message=text), code
 
 
+# Answers an error in another format (the API's problems): status, message, HTTP error.
+ProblemResponder = Callable[[int, str | None, HTTPException | None], Response]
+
+
+def answer_problems(app: Flask, wants: Callable[[], bool], respond: ProblemResponder) -> None:
+    """Let a part of the app answer errors in its own format for the requests it claims.
+
+    The API registers itself here, so this module (below every blueprint) imports none.
+    """
+    app.extensions["servicedesk.problems"] = (wants, respond)
+
+
+def _problem(code: int, message: str | None = None,
+             exc: HTTPException | None = None) -> Response | None:
+    """The claiming part's answer to this error, or None for an HTML page."""
+    found = current_app.extensions.get("servicedesk.problems")
+    if found is None or not found[0]():
+        return None
+    return found[1](code, message, exc)
+
+
 def init_app(app: Flask) -> None:
     """Register handlers for HTTP errors, CSRF failures and unexpected exceptions."""
 
@@ -43,14 +65,9 @@ def init_app(app: Flask) -> None:
             400, _("Your session expired or the form was sent twice. Please try again.")
         )
 
-    from .api import http_problem, wants_problem
-    from .api.problems import problem
-
     @app.errorhandler(BadInput)
     def bad_input(exc: BadInput) -> Any:
-        if wants_problem():
-            return problem(400, str(exc))
-        return render_error(400, str(exc))
+        return _problem(400, str(exc)) or render_error(400, str(exc))
 
     @app.errorhandler(StaleDataError)
     def lost_edit_race(_exc: StaleDataError) -> Any:
@@ -58,9 +75,7 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         message = _("Someone else changed this ticket at the same time, so your change was "
                     "not saved. Load it again and repeat your change.")
-        if wants_problem():
-            return problem(412, message)
-        return render_error(409, message)
+        return _problem(412, message) or render_error(409, message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
@@ -69,17 +84,13 @@ def init_app(app: Flask) -> None:
         if request_ctx.url_adapter is None:
             # A Host outside TRUSTED_HOSTS: no URL can be built, so no page either.
             return Response(_("This address is not served here."), 400, mimetype="text/plain")
-        if wants_problem():
-            return http_problem(exc)
-        return render_error(exc.code)
+        return _problem(exc.code, exc=exc) or render_error(exc.code)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
         db.session.rollback()
         app.logger.exception("Unhandled error on %s", request.path)
-        if wants_problem():
-            return problem(500)
-        return render_error(500)
+        return _problem(500) or render_error(500)
 
 
 # Babel extraction sees these literal messages through this marker.

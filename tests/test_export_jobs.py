@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # A worker busy with a long export: each row takes argv[2] seconds, so the test can stop it.
 SLOW_WORKER = """
 import sys, time
-from servicedesk.reports import data, jobs
+from servicedesk import jobs
+from servicedesk.reports import data
 
 rows = data.export_rows
 

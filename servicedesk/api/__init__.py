@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from .. import json_text
+from .. import errors, json_text
 from ..extensions import csrf, db
 from ..models import ApiToken, User, utcnow
 from ..models.api_tokens import digest
@@ -104,11 +104,17 @@ def wants_problem() -> bool:
     return request.path.startswith("/api/")
 
 
+def _respond(status: int, detail: str | None, exc: HTTPException | None) -> Response:
+    """An error of an API request as a problem (errors.py asks)."""
+    return http_problem(exc) if exc is not None else problem(status, detail)
+
+
 def init_app(app: Flask) -> None:
-    """Register the blueprint and its routes."""
+    """Register the blueprint and its routes, and answer API errors as problems."""
     from . import routes  # noqa: F401 - the routes register themselves on bp
 
     app.register_blueprint(bp)
+    errors.answer_problems(app, wants_problem, _respond)
 
 
 def json_input() -> dict[str, Any]:

@@ -9,8 +9,9 @@ from flask import url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
+from ..catalog import display
 from ..models import Attachment, Comment, Feedback, Ticket, TicketType, TicketTypeVersion, User
-from ..tickets import display, workflow
+from ..tickets import workflow
 
 
 def when(value: datetime | None) -> str | None:

@@ -12,8 +12,6 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ..catalog.versions import compiled
-from ..desk.dashboard import listing
-from ..desk.filters import FIRST_DAY, LAST_DAY, parse
 from ..extensions import db
 from ..models import (
     PRIORITIES,
@@ -29,6 +27,8 @@ from ..models import (
 from ..numbers import is_row_id, row_id, whole_number
 from ..tickets import workflow
 from ..tickets.attachments import check_uploads
+from ..tickets.filters import FIRST_DAY, LAST_DAY, parse
+from ..tickets.listing import listing
 from ..tickets.loading import attachments_of, ticket_or_404
 from ..tickets.service import (
     NewTicket,
@@ -56,7 +56,7 @@ def _query(name: str, schema: dict[str, Any], description: str = "",
     return param
 
 
-# The filters' day range (desk/filters.FIRST_DAY..LAST_DAY), said in the document.
+# The filters' day range (tickets/filters.FIRST_DAY..LAST_DAY), said in the document.
 DATE = {"type": "string", "format": "date", "pattern": "^(19|2[0-9])[0-9]{2}-",
         "description": f"A day from {FIRST_DAY} to {LAST_DAY}"}
 LIST_PARAMS = [

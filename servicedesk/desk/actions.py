@@ -14,11 +14,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from ..auth.decorators import staff_ticket_required
+from ..catalog import display
 from ..catalog.versions import compiled
 from ..extensions import db
 from ..i18n import PRIORITY_LABELS, STATUS_LABELS
-from ..models import Area, Ticket, User
+from ..models import Area, Ticket, TicketEvent, User
 from ..numbers import row_id
+from ..reports import pdf
 from ..tickets import workflow
 from ..tickets.attachments import check_uploads
 from ..tickets.loading import ticket_or_404
@@ -200,12 +202,6 @@ def typed_fields(fields: list[Any], values: dict[str, Any], locale: str) -> Type
 @staff_ticket_required
 def ticket_pdf(number: int) -> Response:
     """The ticket's full record as PDF: fields, public thread and timeline."""
-    from flask_babel import get_locale
-
-    from ..models import TicketEvent
-    from ..reports import pdf
-    from ..tickets import display
-
     ticket = ticket_or_404(number)
     events = db.session.scalars(db.select(TicketEvent).where(
         TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.created_at)).all()

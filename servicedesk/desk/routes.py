@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from ..auth.decorators import staff_ticket_required
+from ..catalog import display
 from ..extensions import db
-from ..models import TicketEvent
+from ..models import PRIORITIES, Area, Status, TicketEvent
+from ..tickets import workflow
+from ..tickets.loading import attachments_of, ticket_or_404
 from . import bp
 
 PAGE_SIZE = 50
@@ -18,12 +22,6 @@ PAGE_SIZE = 50
 @staff_ticket_required
 def ticket(number: int) -> str:
     """Show a ticket with every field, labelled by its own form version, and its timeline."""
-    from flask_babel import get_locale
-
-    from ..models import PRIORITIES, Area, Status
-    from ..tickets import display, workflow
-    from ..tickets.loading import attachments_of, ticket_or_404
-
     found = ticket_or_404(number)
     events = db.session.scalars(
         db.select(TicketEvent).where(TicketEvent.ticket_id == found.id)

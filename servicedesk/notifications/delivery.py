@@ -29,7 +29,7 @@ from ..models import OutboxMessage, OutboxStatus, utcnow
 
 MAX_ATTEMPTS = 5
 BATCH = 500
-JOB = "servicedesk.notifications.jobs.deliver_job"
+JOB = "servicedesk.jobs.deliver_job"
 # An SMTP conversation is at most this many round trips (connect, greeting, EHLO, STARTTLS,
 # EHLO, AUTH, MAIL, RCPT, DATA, QUIT), each bounded by MAIL_TIMEOUT: a claim lasts longer
 # than that, so a slow delivery is never taken for a dead one and sent a second time.

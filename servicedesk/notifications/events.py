@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..catalog import display
 from ..extensions import db
 from ..links import public_url
 from ..models import Area, Comment, Role, Status, Ticket, User
@@ -64,8 +66,6 @@ def _area_and_admins(ticket: Ticket) -> list[User]:
 
 def new_ticket(ticket: Ticket, actor: User) -> None:
     """A ticket was filed: tell the administrators and the type's area."""
-    from ..tickets import display
-
     _send("new_ticket", _area_and_admins(ticket), ticket, actor,
           _lazy_subject("New ticket", ticket), mutable="new_ticket",
           per_user=lambda user: {"rows": display.rows(ticket, user.language)})
@@ -110,8 +110,6 @@ def status_changed(ticket: Ticket, actor: User, note: str = "") -> None:
 
 def _lazy_subject(text: str, ticket: Ticket) -> object:
     """A subject translated in each recipient's language when the mail is rendered."""
-    from flask_babel import LazyString, gettext
-
     return LazyString(lambda: _subject(gettext(text), ticket))
 
 

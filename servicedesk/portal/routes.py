@@ -11,9 +11,10 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from ..auth.decorators import client_required
+from ..catalog import display
 from ..extensions import db
 from ..models import Status, Ticket, TicketType
-from ..tickets import display, search
+from ..tickets import search
 from ..tickets.filing import file_from_request
 from ..tickets.forms import TicketBaseForm
 from ..tickets.visibility import visible_tickets

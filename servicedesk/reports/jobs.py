@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from flask_babel import force_locale
 from redis import Redis
 from redis.exceptions import RedisError
@@ -27,7 +27,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import Export, User, utcnow
-from ..notifications.jobs import _get_app
 from .excel import scratch_in
 from .service import excel_to, pdf_to
 
@@ -258,7 +257,7 @@ def _job_id(export_id: int, attempt: int) -> str:
 
 def _enqueue(app: Flask, export_id: int, attempt: int) -> None:
     """Put one attempt on the export queue (raises RedisError/OSError when Redis is away)."""
-    _queue(app).enqueue("servicedesk.reports.jobs.export_job", export_id, attempt,
+    _queue(app).enqueue("servicedesk.jobs.export_job", export_id, attempt,
                         job_id=_job_id(export_id, attempt), job_timeout=JOB_TIMEOUT)
 
 
@@ -317,12 +316,3 @@ def start(app: Flask, export: Export) -> None:
             db.session.remove()
 
     threading.Thread(target=work, name=f"export-{export_id}", daemon=True).start()
-
-
-def export_job(export_id: int, attempt: int | None = None) -> None:
-    """rq entry point (jobs queued before attempts existed carry no attempt)."""
-    if has_app_context():
-        run_export(export_id, attempt)
-        return
-    with _get_app().app_context():
-        run_export(export_id, attempt)

@@ -13,10 +13,11 @@ from werkzeug.datastructures import MultiDict
 
 from forms_engine import Field
 
-from ..desk.dashboard import filterable_fields
-from ..desk.filters import Filters, conditions, parse
+from ..catalog.versions import compiled, current_version
 from ..extensions import db
 from ..models import Area, Ticket, TicketType, User, utcnow
+from ..tickets.filters import Filters, conditions, parse
+from ..tickets.listing import filterable_fields
 from ..tickets.visibility import visible_tickets
 from . import data, excel, metrics, pdf
 
@@ -47,8 +48,6 @@ def selection(user: User, query: str) -> tuple[Filters, Select[Any], TicketType 
 
 def _export_fields(ticket_type: TicketType | None) -> list[Field]:
     """One typed column per top-level custom field of the chosen type's current form."""
-    from ..catalog.versions import compiled, current_version
-
     if ticket_type is None or (version := current_version(ticket_type)) is None:
         return []
     return [f for f in compiled(version).describe()

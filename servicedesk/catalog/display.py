@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from forms_engine import CompiledForm, Field
 
-from ..catalog.versions import compiled
 from ..extensions import db
 from ..models import Attachment, Ticket
+from .versions import compiled
 
 
 @dataclass

@@ -7,12 +7,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, false, func, select
+from sqlalchemy import Select, and_, case, cast, false, func, select
+from sqlalchemy.dialects.postgresql import JSONB
 from werkzeug.datastructures import MultiDict
 
 from forms_engine import Field
 
 from ..errors import BadInput
+from ..extensions import db
 from ..models import (
     ACTIVE_STATUSES,
     PRIORITIES,
@@ -24,7 +26,7 @@ from ..models import (
     area_members,
 )
 from ..numbers import row_id
-from ..tickets import search
+from . import search
 
 VIEWS = ("activos", "mios", "sin_asignar", "mi_area", "historial")
 SORTS = {"number": Ticket.number, "created": Ticket.created_at, "updated": Ticket.updated_at,
@@ -219,11 +221,6 @@ def custom_conditions(custom: dict[str, str], fields: dict[str, Field]) -> list[
 
 def _equals(name: str, value: Any, column: Any) -> Any:
     """Custom field equals a value: JSONB containment (GIN-indexed) on PostgreSQL."""
-    from sqlalchemy import cast
-    from sqlalchemy.dialects.postgresql import JSONB
-
-    from ..extensions import db
-
     if db.engine.dialect.name == "postgresql":
         return Ticket.data.op("@>")(cast({name: value}, JSONB))
     if isinstance(value, bool):
