@@ -200,19 +200,13 @@ def _background_pdf(client: Any, url: str, page: str, kind: str) -> bytes:
 
 
 def pdf_report(url: str, kind: str, runs: int) -> dict[str, Any]:
-    """The period report PDF as the administrator, following the app's flow; count its pages.
-
-    Up to EXPORT_INLINE_MAX tickets the GET answers the PDF. Above it the GET answers a
-    confirmation page: the timing then covers that GET, the button's POST, the background
-    job (a thread of this process: the bench app has no REDIS_URL, so no rq worker is
-    needed) until its progress says done, and the download.
-    """
+    """The period report PDF as the administrator, following the app's flow; count its pages."""
     from pypdf import PdfReader
 
     target = "/informes/pdf?view=historial"
     with tempfile.TemporaryDirectory(prefix="servicedesk-bench-") as instance:
         app = gen.make_app(url, instance)
-        app.config["REDIS_URL"] = ""  # the export runs in this process's thread
+        app.config["REDIS_URL"] = ""  # no rq worker runs for the bench: a thread does the job
         client = dashboard.login(app, ADMIN)
         times: list[float] = []
         body = b""
@@ -224,7 +218,9 @@ def pdf_report(url: str, kind: str, runs: int) -> dict[str, Any]:
                 dashboard.fail("pdf_report_1000", f"status {response.status_code}", db=kind)
             if response.mimetype == "application/pdf":
                 body = response.get_data()
-            else:  # the confirmation page of a selection too large to make inline
+            else:
+                # Above EXPORT_INLINE_MAX the app asks first; the timing then covers the
+                # confirmation, the background job until done, and the download.
                 mode = "background"
                 body = _background_pdf(client, target, response.get_data(as_text=True), kind)
             times.append(time.perf_counter() - started)
