@@ -61,16 +61,21 @@ TYPE = gen.FILTER_TYPE  # "soporte": 5 custom fields; its area has ~12 members t
 WARMUP = 3
 SCENARIOS = ("api", "api_photo", "web", "web_photo")
 SECRET_RE = re.compile(r'id="secret" value="(sd_[A-Za-z0-9_-]+)"')
-DATA = {"ubicacion": "Torre B, departamento 1204", "categoria": "ascensor", "urgente": True,
-        "fecha_falla": "2026-11-30", "piso": 12}
+DATA = {
+    "ubicacion": "Torre B, departamento 1204",
+    "categoria": "ascensor",
+    "urgente": True,
+    "fecha_falla": "2026-11-30",
+    "piso": 12,
+}
 # What bench/README.md calls the buckets, and the app function each one wraps.
 BUCKETS = {
-    "search": (search, "reindex"),            # servicedesk/tickets/search.py: index update
-    "notify": (events, "new_ticket"),         # recipients, rows, mail rendering, outbox rows
+    "search": (search, "reindex"),  # servicedesk/tickets/search.py: index update
+    "notify": (events, "new_ticket"),  # recipients, rows, mail rendering, outbox rows
     "mail_render": (outbox, "render_template"),  # the .txt and .html of each message
-    "handoff": (outbox, "dispatch_committed"),   # ids to the (parked) courier after commit
-    "store": (storage, "save"),               # the photo written to the attachment store
-    "commit": (Session, "commit"),            # the ORM commit (flush + COMMIT)
+    "handoff": (outbox, "dispatch_committed"),  # ids to the (parked) courier after commit
+    "store": (storage, "save"),  # the photo written to the attachment store
+    "commit": (Session, "commit"),  # the ORM commit (flush + COMMIT)
 }
 
 log = dashboard.log
@@ -92,8 +97,12 @@ def small_photo() -> tuple[bytes, str, str]:
             crc = zlib.crc32(kind + body)
             return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
 
-        png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-               + chunk(b"IDAT", zlib.compress(b"\x00\xff\x80\x00")) + chunk(b"IEND", b""))
+        png = (
+            b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x80\x00"))
+            + chunk(b"IEND", b"")
+        )
         return png, "foto.png", "image/png"
     image = Image.new("RGB", (320, 240))
     image.putdata([(x % 256, y % 256, (x * y) % 256) for y in range(240) for x in range(320)])
@@ -118,8 +127,10 @@ def copy_database(url: str, copy: str) -> None:
     source, target = make_url(url), make_url(copy)
     if source.get_backend_name() == "sqlite":
         gen.recreate(copy)
-        with sqlite3.connect(source.database or "") as src, \
-                sqlite3.connect(target.database or "") as dst:
+        with (
+            sqlite3.connect(source.database or "") as src,
+            sqlite3.connect(target.database or "") as dst,
+        ):
             src.backup(dst)
         return
     name = target.database or ""
@@ -265,13 +276,23 @@ def creator(app: Flask, scenario: str, photo: tuple[bytes, str, str]) -> Callabl
         headers = {"Authorization": f"Bearer {issue_token(app, CLIENT)}"}
 
         def api(i: int) -> Any:
-            payload = {"type": TYPE, "subject": subject(i), "description": description,
-                       "data": DATA}
+            payload = {
+                "type": TYPE,
+                "subject": subject(i),
+                "description": description,
+                "data": DATA,
+            }
             if scenario == "api":
                 return client.post("/api/v1/tickets", json=payload, headers=headers)
-            return client.post("/api/v1/tickets", headers=headers, data={
-                "ticket": json.dumps(payload),
-                "attachments": (io.BytesIO(body), filename, mimetype)})
+            return client.post(
+                "/api/v1/tickets",
+                headers=headers,
+                data={
+                    "ticket": json.dumps(payload),
+                    "attachments": (io.BytesIO(body), filename, mimetype),
+                },
+            )
+
         return api
 
     client = dashboard.login(app, CLIENT)
@@ -282,10 +303,15 @@ def creator(app: Flask, scenario: str, photo: tuple[bytes, str, str]) -> Callabl
 
     def web(i: int) -> Any:
         form: dict[str, Any] = {
-            "csrf_token": token, "subject": subject(i), "description": description,
-            "cf-ubicacion": DATA["ubicacion"], "cf-categoria": DATA["categoria"],
-            "cf-urgente": "true", "cf-fecha_falla": DATA["fecha_falla"],
-            "cf-piso": str(DATA["piso"])}
+            "csrf_token": token,
+            "subject": subject(i),
+            "description": description,
+            "cf-ubicacion": DATA["ubicacion"],
+            "cf-categoria": DATA["categoria"],
+            "cf-urgente": "true",
+            "cf-fecha_falla": DATA["fecha_falla"],
+            "cf-piso": str(DATA["piso"]),
+        }
         if scenario == "web_photo":
             form["attachments"] = (io.BytesIO(body), filename, mimetype)
         answer = client.post(url, data=form, content_type="multipart/form-data")
@@ -293,15 +319,24 @@ def creator(app: Flask, scenario: str, photo: tuple[bytes, str, str]) -> Callabl
         with client.session_transaction() as session:
             session.pop("_flashes", None)
         return answer
+
     return web
 
 
 EXPECTED = {"api": 201, "api_photo": 201, "web": 302, "web_photo": 302}
 
 
-def run_scenario(app: Flask, scenario: str, creates: int, kind: str, meter: Meter,
-                 parked: ParkedCourier, photo: tuple[bytes, str, str], first: int,
-                 profile: bool) -> int:
+def run_scenario(
+    app: Flask,
+    scenario: str,
+    creates: int,
+    kind: str,
+    meter: Meter,
+    parked: ParkedCourier,
+    photo: tuple[bytes, str, str],
+    first: int,
+    profile: bool,
+) -> int:
     """Warm up, make `creates` timed creates, emit the scenario's lines; return the next i."""
     make = creator(app, scenario, photo)
     i = first
@@ -314,8 +349,12 @@ def run_scenario(app: Flask, scenario: str, creates: int, kind: str, meter: Mete
         answer = make(i)
         elapsed = (time.perf_counter() - started) * 1000
         if answer.status_code != EXPECTED[scenario]:
-            dashboard.fail(scenario, f"status {answer.status_code}", db=kind,
-                           body=answer.get_data(as_text=True)[:500])
+            dashboard.fail(
+                scenario,
+                f"status {answer.status_code}",
+                db=kind,
+                body=answer.get_data(as_text=True)[:500],
+            )
         i += 1
         sample = dict(meter.sample)
         sample["mails"] = len(parked.ids) - handed
@@ -336,14 +375,17 @@ def run_scenario(app: Flask, scenario: str, creates: int, kind: str, meter: Mete
         return round(statistics.fmean(s.get(key, 0) for s in samples), 2)
 
     record: dict[str, Any] = {
-        "name": scenario, "db": kind, "creates": creates,
+        "name": scenario,
+        "db": kind,
+        "creates": creates,
         "creates_per_s": round(creates / loop_seconds, 1),
         "p50_ms": round(statistics.median(times), 1),
         "p95_ms": round(dashboard.percentile(times, 0.95), 1),
         "mean_ms": round(statistics.fmean(times), 1),
         "queries": round(statistics.median(s["queries"] for s in samples)),
         "queries_max": max(s["queries"] for s in samples),
-        "sql_ms": mean("sql_ms"), "mails": mean("mails"),
+        "sql_ms": mean("sql_ms"),
+        "mails": mean("mails"),
     }
     for name in BUCKETS:
         record[f"{name}_ms"] = mean(f"{name}_ms")
@@ -361,9 +403,15 @@ def run_scenario(app: Flask, scenario: str, creates: int, kind: str, meter: Mete
     for text, elapsed in meter.statements:
         counts[text] += 1
         spent[text] += elapsed
-    emit({"name": "statements", "scenario": scenario, "db": kind,
-          "note": "the last measured create: [count, ms, statement]",
-          "statements": [[n, round(spent[t], 2), t] for t, n in counts.most_common()]})
+    emit(
+        {
+            "name": "statements",
+            "scenario": scenario,
+            "db": kind,
+            "note": "the last measured create: [count, ms, statement]",
+            "statements": [[n, round(spent[t], 2), t] for t, n in counts.most_common()],
+        }
+    )
     if profile:
         profile_scenario(scenario, kind, min(creates, 100), once)
     return i
@@ -384,10 +432,24 @@ def profile_scenario(scenario: str, kind: str, creates: int, once: Callable[[], 
         if path.startswith(app_code):
             rows.append((total, own, calls, f"{Path(path).relative_to(ROOT)}:{line}:{function}"))
     rows.sort(reverse=True)
-    emit({"name": "profile", "scenario": scenario, "db": kind, "creates": creates,
-          "note": "ms per create under cProfile (slower than unprofiled); app code only",
-          "cumulative": [[round(t * 1000 / creates, 2), round(o * 1000 / creates, 2),
-                          round(c / creates, 1), w] for t, o, c, w in rows[:25]]})
+    emit(
+        {
+            "name": "profile",
+            "scenario": scenario,
+            "db": kind,
+            "creates": creates,
+            "note": "ms per create under cProfile (slower than unprofiled); app code only",
+            "cumulative": [
+                [
+                    round(t * 1000 / creates, 2),
+                    round(o * 1000 / creates, 2),
+                    round(c / creates, 1),
+                    w,
+                ]
+                for t, o, c, w in rows[:25]
+            ],
+        }
+    )
 
 
 # ------------------------------------------------------------------ main
@@ -401,10 +463,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--path", help=f"SQLite file (default {gen.DEFAULT_PATH})")
     parser.add_argument("--url", help=f"PostgreSQL URL (default {gen.DEFAULT_URL})")
     parser.add_argument("--creates", type=int, default=300, help="measured creates per path")
-    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
-                        help="comma-separated subset of " + ",".join(SCENARIOS))
-    parser.add_argument("--profile", action="store_true",
-                        help="also run up to 100 creates per path under cProfile")
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help="comma-separated subset of " + ",".join(SCENARIOS),
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="also run up to 100 creates per path under cProfile"
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed if it has to generate")
     return parser.parse_args(argv)
 
@@ -421,14 +487,25 @@ def main(argv: list[str] | None = None) -> int:
     log(f"copying to {make_url(copy).render_as_string(hide_password=True)}")
     copy_database(url, copy)
     photo = small_photo()
-    emit({"name": "environment", "python": platform.python_version(),
-          "sqlite": sqlite3.sqlite_version, "postgresql": dashboard.postgres_version(args.url),
-          "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
-          "platform": platform.platform(), "db": args.db, "tickets": args.tickets,
-          "creates": args.creates, "photo_bytes": len(photo[0]), "photo": photo[1],
-          "mail": "parked: no Redis, no relay, courier replaced (no delivery)",
-          "commit": dashboard.git_commit(),
-          "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
+    emit(
+        {
+            "name": "environment",
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "postgresql": dashboard.postgres_version(args.url),
+            "cpus": os.cpu_count(),
+            "load_avg_1m": round(os.getloadavg()[0], 2),
+            "platform": platform.platform(),
+            "db": args.db,
+            "tickets": args.tickets,
+            "creates": args.creates,
+            "photo_bytes": len(photo[0]),
+            "photo": photo[1],
+            "mail": "parked: no Redis, no relay, courier replaced (no delivery)",
+            "commit": dashboard.git_commit(),
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        }
+    )
     parked = ParkedCourier()
     real_for_app = courier.for_app
     # outbox.dispatch_committed looks courier.for_app up at call time: the hand-off is real,
@@ -436,20 +513,26 @@ def main(argv: list[str] | None = None) -> int:
     courier.for_app = lambda _app: parked  # type: ignore[assignment]
     try:
         with tempfile.TemporaryDirectory(prefix="servicedesk-bench-") as instance:
-            app = create_app({
-                "SQLALCHEMY_DATABASE_URI": copy, "SECRET_KEY": "x" * 40,
-                "INSTANCE_PATH": instance,
-                # The embedded mode: no Redis, no relay pass, so nothing else runs.
-                "REDIS_URL": "", "MAIL_RELAY_SECONDS": 0,
-                # The limit is still counted on every request; it just must not stop the runs.
-                "API_RATE_LIMIT": 1_000_000})
+            app = create_app(
+                {
+                    "SQLALCHEMY_DATABASE_URI": copy,
+                    "SECRET_KEY": "x" * 40,
+                    "INSTANCE_PATH": instance,
+                    # The embedded mode: no Redis, no relay pass, so nothing else runs.
+                    "REDIS_URL": "",
+                    "MAIL_RELAY_SECONDS": 0,
+                    # The limit is still counted on every request; it just must not stop the runs.
+                    "API_RATE_LIMIT": 1_000_000,
+                }
+            )
             meter = Meter()
             i = 1
             for scenario in chosen:
                 log(f"{scenario}: {WARMUP} + {args.creates} creates")
                 with meter.installed(app):
-                    i = run_scenario(app, scenario, args.creates, args.db, meter, parked,
-                                     photo, i, args.profile)
+                    i = run_scenario(
+                        app, scenario, args.creates, args.db, meter, parked, photo, i, args.profile
+                    )
             with app.app_context():
                 db.engine.dispose()
     finally:

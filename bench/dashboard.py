@@ -129,7 +129,11 @@ def git_commit() -> str | None:
     try:
         out = subprocess.run(  # noqa: S603 - fixed arguments, no user input
             ["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"],  # noqa: S607
-            capture_output=True, text=True, check=True, timeout=10)
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
         return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):  # not a checkout (e.g. a git archive)
         return os.environ.get("BENCH_COMMIT")
@@ -148,11 +152,11 @@ def login(app: Flask, email: str) -> FlaskClient:
     token = VALUE_RE.search(tag.group(0)) if tag else None
     if not token:
         fail("login", "no csrf_token in the login form", email=email)
-    answer = client.post("/login", data={"csrf_token": token.group(1), "email": email,
-                                         "password": gen.PASSWORD})
+    answer = client.post(
+        "/login", data={"csrf_token": token.group(1), "email": email, "password": gen.PASSWORD}
+    )
     if answer.status_code != 302:
-        fail("login", f"POST /login answered {answer.status_code} (wrong password?)",
-             email=email)
+        fail("login", f"POST /login answered {answer.status_code} (wrong password?)", email=email)
     return client
 
 
@@ -178,9 +182,9 @@ class TokenClient:
 def choose_targets(app: Flask) -> dict[str, Any]:
     """Find a select custom field with an existing option, and a ticket with comments."""
     with app.app_context():
-        ticket_type = db.session.scalar(select(TicketType).where(
-            TicketType.key == gen.FILTER_TYPE)) or db.session.scalar(
-            select(TicketType).order_by(TicketType.id))
+        ticket_type = db.session.scalar(
+            select(TicketType).where(TicketType.key == gen.FILTER_TYPE)
+        ) or db.session.scalar(select(TicketType).order_by(TicketType.id))
         if ticket_type is None:
             fail("setup", "no ticket types in the database")
         schema = ticket_type.versions[-1].schema
@@ -189,10 +193,15 @@ def choose_targets(app: Flask) -> dict[str, Any]:
         if value not in options:  # another database: take its first select field
             field, sub = next((k, s) for k, s in schema["properties"].items() if "oneOf" in s)
             value = sub["oneOf"][0]["const"]
-        busiest = (select(Comment.ticket_id).group_by(Comment.ticket_id)
-                   .order_by(func.count().desc(), Comment.ticket_id).limit(1))
+        busiest = (
+            select(Comment.ticket_id)
+            .group_by(Comment.ticket_id)
+            .order_by(func.count().desc(), Comment.ticket_id)
+            .limit(1)
+        )
         number = db.session.scalar(
-            select(Ticket.number).where(Ticket.id == busiest.scalar_subquery()))
+            select(Ticket.number).where(Ticket.id == busiest.scalar_subquery())
+        )
         if number is None:
             fail("setup", "no ticket has comments")
     return {"type": ticket_type.key, "field": field, "value": value, "number": number}
@@ -200,6 +209,7 @@ def choose_targets(app: Flask) -> dict[str, Any]:
 
 def scenarios(targets: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(name, who, URL) of each measured page."""
+
     def tablero(**params: Any) -> str:
         return "/tablero/?" + urlencode(params)
 
@@ -207,11 +217,25 @@ def scenarios(targets: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("active", "colab", "/tablero/"),
         ("mine", "colab", tablero(view="mios")),
         ("unassigned", "colab", tablero(view="sin_asignar")),
-        ("type_custom_field", "colab", tablero(
-            view="historial", type=targets["type"],
-            **{f"cf.{targets['field']}": targets["value"]})),
-        ("dates_priority", "colab", tablero(view="historial", created_from="2025-01-01",
-                                            created_to="2025-03-31", priority="high")),
+        (
+            "type_custom_field",
+            "colab",
+            tablero(
+                view="historial",
+                type=targets["type"],
+                **{f"cf.{targets['field']}": targets["value"]},
+            ),
+        ),
+        (
+            "dates_priority",
+            "colab",
+            tablero(
+                view="historial",
+                created_from="2025-01-01",
+                created_to="2025-03-31",
+                priority="high",
+            ),
+        ),
         ("search", "colab", tablero(view="historial", q=gen.SEARCH_WORD)),
         ("history_last_page", "colab", tablero(view="historial", last=1)),
         ("workload", "admin", "/tablero/carga"),
@@ -270,8 +294,9 @@ def full_scans(app: Flask, client: Any, url: str) -> list[str]:
     return sorted(set(found))
 
 
-def measure(app: Flask, clients: dict[str, Any], kind: str, runs: int,
-            targets: dict[str, Any]) -> None:
+def measure(
+    app: Flask, clients: dict[str, Any], kind: str, runs: int, targets: dict[str, Any]
+) -> None:
     """Run every scenario and print its line."""
     statements = [0]
     sql_ms = [0.0]
@@ -308,10 +333,19 @@ def measure(app: Flask, clients: dict[str, Any], kind: str, runs: int,
                     queries.append(statements[0])
                     in_sql.append(sql_ms[0])
                     rows = count_rows(name, response.get_data(as_text=True))
-            emit({"name": name, "p50_ms": round(statistics.median(times), 1),
-                  "p95_ms": round(percentile(times, 0.95), 1), "queries": max(queries),
-                  "rows": rows, "db": kind, "sql_p50_ms": round(statistics.median(in_sql), 1),
-                  "full_scans": scans[name], "url": url})
+            emit(
+                {
+                    "name": name,
+                    "p50_ms": round(statistics.median(times), 1),
+                    "p95_ms": round(percentile(times, 0.95), 1),
+                    "queries": max(queries),
+                    "rows": rows,
+                    "db": kind,
+                    "sql_p50_ms": round(statistics.median(in_sql), 1),
+                    "full_scans": scans[name],
+                    "url": url,
+                }
+            )
     finally:
         event.remove(engine, "before_cursor_execute", count)
         event.remove(engine, "after_cursor_execute", timed)
@@ -334,18 +368,30 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     url = gen.database_url(args.db, args.path, args.url)
     ensure_database(args, url)
-    emit({"name": "environment", "python": platform.python_version(),
-          "sqlite": sqlite3.sqlite_version, "postgresql": postgres_version(args.url),
-          "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
-          "platform": platform.platform(), "db": args.db,
-          "tickets": args.tickets, "runs": args.runs, "commit": git_commit(),
-          "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
+    emit(
+        {
+            "name": "environment",
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "postgresql": postgres_version(args.url),
+            "cpus": os.cpu_count(),
+            "load_avg_1m": round(os.getloadavg()[0], 2),
+            "platform": platform.platform(),
+            "db": args.db,
+            "tickets": args.tickets,
+            "runs": args.runs,
+            "commit": git_commit(),
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        }
+    )
     with tempfile.TemporaryDirectory(prefix="servicedesk-bench-") as instance:
         app = gen.make_app(url, instance)
         targets = choose_targets(app)
-        clients = {"colab": login(app, f"colab0@{gen.DOMAIN}"),
-                   "admin": login(app, f"admin0@{gen.DOMAIN}"),
-                   "api": TokenClient(app, f"colab0@{gen.DOMAIN}")}
+        clients = {
+            "colab": login(app, f"colab0@{gen.DOMAIN}"),
+            "admin": login(app, f"admin0@{gen.DOMAIN}"),
+            "api": TokenClient(app, f"colab0@{gen.DOMAIN}"),
+        }
         measure(app, clients, args.db, args.runs, targets)
         with app.app_context():
             db.engine.dispose()

@@ -81,8 +81,14 @@ def child_excel(url: str, query: str) -> dict[str, Any]:
             db.engine.dispose()
     size = target.stat().st_size
     target.unlink()
-    return {"tickets": written, "seconds": seconds, "baseline_mb": baseline,
-            "peak_rss_mb": peak, "peak_mb": peak - baseline, "bytes": size}
+    return {
+        "tickets": written,
+        "seconds": seconds,
+        "baseline_mb": baseline,
+        "peak_rss_mb": peak,
+        "peak_mb": peak - baseline,
+        "bytes": size,
+    }
 
 
 def child_floor(url: str, query: str) -> dict[str, Any]:
@@ -106,8 +112,10 @@ def child_floor(url: str, query: str) -> dict[str, Any]:
             scratch = Workbook(write_only=True).create_sheet("scratch")
             header = excel.headers(fields, "es")
             convert = excel.row_converter(scratch, fields, excel.Labels("es"))
-            values = [[c.value if isinstance(c, Cell) else c for c in convert(row)]
-                      for row in data.export_rows(base, custom=bool(fields))]
+            values = [
+                [c.value if isinstance(c, Cell) else c for c in convert(row)]
+                for row in data.export_rows(base, custom=bool(fields))
+            ]
             db.engine.dispose()
     columns = len(header)
     baseline = max_rss_mb()
@@ -123,39 +131,62 @@ def child_floor(url: str, query: str) -> dict[str, Any]:
     peak = max_rss_mb()
     size = target.stat().st_size
     target.unlink()
-    return {"tickets": len(values), "columns": columns, "seconds": seconds,
-            "baseline_mb": baseline, "peak_rss_mb": peak, "peak_mb": peak - baseline,
-            "bytes": size}
+    return {
+        "tickets": len(values),
+        "columns": columns,
+        "seconds": seconds,
+        "baseline_mb": baseline,
+        "peak_rss_mb": peak,
+        "peak_mb": peak - baseline,
+        "bytes": size,
+    }
 
 
 def run_child(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter and read its JSON line."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", kind,
-               "--db", args.db, "--tickets", str(args.tickets), "--query", args.query]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        kind,
+        "--db",
+        args.db,
+        "--tickets",
+        str(args.tickets),
+        "--query",
+        args.query,
+    ]
     if args.path:
         command += ["--path", args.path]
     if args.url:
         command += ["--url", args.url]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,  # noqa: S603
-                          check=False)
+    done = subprocess.run(  # noqa: S603
+        command,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     if done.returncode != 0:
-        dashboard.fail(kind, f"child exited with {done.returncode}",
-                       stderr=done.stderr[-2000:])
+        dashboard.fail(kind, f"child exited with {done.returncode}", stderr=done.stderr[-2000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def summarise(name: str, results: list[dict[str, Any]], kind: str,
-              query: str) -> dict[str, Any]:
+def summarise(name: str, results: list[dict[str, Any]], kind: str, query: str) -> dict[str, Any]:
     """Median time, largest peak over the runs."""
     last = results[-1]
-    record = {"name": name, "tickets": last["tickets"],
-              "seconds": round(statistics.median(r["seconds"] for r in results), 2),
-              "peak_mb": round(max(r["peak_mb"] for r in results), 1),
-              "bytes": last["bytes"],
-              "baseline_mb": round(max(r["baseline_mb"] for r in results), 1),
-              "peak_rss_mb": round(max(r["peak_rss_mb"] for r in results), 1),
-              "all_seconds": [round(r["seconds"], 2) for r in results],
-              "db": kind, "query": query}
+    record = {
+        "name": name,
+        "tickets": last["tickets"],
+        "seconds": round(statistics.median(r["seconds"] for r in results), 2),
+        "peak_mb": round(max(r["peak_mb"] for r in results), 1),
+        "bytes": last["bytes"],
+        "baseline_mb": round(max(r["baseline_mb"] for r in results), 1),
+        "peak_rss_mb": round(max(r["peak_rss_mb"] for r in results), 1),
+        "all_seconds": [round(r["seconds"], 2) for r in results],
+        "db": kind,
+        "query": query,
+    }
     if "columns" in last:
         record["columns"] = last["columns"]
     return record
@@ -184,13 +215,19 @@ def _background_pdf(client: Any, url: str, page: str, kind: str) -> bytes:
         progress = client.get(f"{status_url}.json")
         state = progress.get_json(silent=True) or {}
         if progress.status_code != 200 or state.get("status") == "failed":
-            dashboard.fail("pdf_report_1000", "the background export failed", db=kind,
-                           status=progress.status_code, state=state)
+            dashboard.fail(
+                "pdf_report_1000",
+                "the background export failed",
+                db=kind,
+                status=progress.status_code,
+                state=state,
+            )
         if state.get("status") == "done":
             break
         if time.monotonic() > deadline:
-            dashboard.fail("pdf_report_1000", f"not done after {BACKGROUND_TIMEOUT} s",
-                           db=kind, state=state)
+            dashboard.fail(
+                "pdf_report_1000", f"not done after {BACKGROUND_TIMEOUT} s", db=kind, state=state
+            )
         # The page's own script polls too; 50 ms adds at most that much to the timing.
         time.sleep(POLL_SECONDS)
     download = client.get(state["download"])
@@ -230,9 +267,17 @@ def pdf_report(url: str, kind: str, runs: int) -> dict[str, Any]:
     if not body.startswith(b"%PDF-"):
         dashboard.fail("pdf_report_1000", "the answer is not a PDF", db=kind, start=body[:40].hex())
     pages = len(PdfReader(io.BytesIO(body)).pages)
-    return {"name": "pdf_report_1000", "seconds": round(statistics.median(times), 2),
-            "pages": pages, "bytes": len(body), "all_seconds": [round(t, 2) for t in times],
-            "mode": mode, "inline_max": inline_max, "db": kind, "url": target}
+    return {
+        "name": "pdf_report_1000",
+        "seconds": round(statistics.median(times), 2),
+        "pages": pages,
+        "bytes": len(body),
+        "all_seconds": [round(t, 2) for t in times],
+        "mode": mode,
+        "inline_max": inline_max,
+        "db": kind,
+        "url": target,
+    }
 
 
 # ------------------------------------------------------------------ main
@@ -245,10 +290,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--path", help=f"SQLite file (default {gen.DEFAULT_PATH})")
     parser.add_argument("--url", help=f"PostgreSQL URL (default {gen.DEFAULT_URL})")
-    parser.add_argument("--runs", type=int, default=3,
-                        help="child processes per Excel measurement; PDF requests")
-    parser.add_argument("--query", default=f"view=historial&type={EXPORT_TYPE}",
-                        help="the export's filters (query string)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="child processes per Excel measurement; PDF requests"
+    )
+    parser.add_argument(
+        "--query",
+        default=f"view=historial&type={EXPORT_TYPE}",
+        help="the export's filters (query string)",
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed if it has to generate")
     parser.add_argument("--child", choices=("excel", "floor"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -263,12 +312,22 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker(url, args.query)), flush=True)
         return 0
     dashboard.ensure_database(args, url)
-    emit({"name": "environment", "python": platform.python_version(),
-          "sqlite": sqlite3.sqlite_version, "postgresql": dashboard.postgres_version(args.url),
-          "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
-          "platform": platform.platform(), "db": args.db, "tickets": args.tickets,
-          "runs": args.runs, "commit": dashboard.git_commit(),
-          "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
+    emit(
+        {
+            "name": "environment",
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "postgresql": dashboard.postgres_version(args.url),
+            "cpus": os.cpu_count(),
+            "load_avg_1m": round(os.getloadavg()[0], 2),
+            "platform": platform.platform(),
+            "db": args.db,
+            "tickets": args.tickets,
+            "runs": args.runs,
+            "commit": dashboard.git_commit(),
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        }
+    )
     excel_runs, floor_runs = [], []
     for i in range(args.runs):  # interleaved, so drift in machine load hits both alike
         log(f"run {i + 1}/{args.runs}: excel")
@@ -280,10 +339,17 @@ def main(argv: list[str] | None = None) -> int:
     emit(excel_line)
     emit(floor_line)
     ratio = excel_line["seconds"] / floor_line["seconds"]
-    emit({"name": "excel_ratio", "ratio": round(ratio, 2), "db": args.db,
-          "ratio_target": RATIO_TARGET, "peak_target_mb": PEAK_TARGET_MB,
-          "ratio_met": ratio <= RATIO_TARGET,
-          "peak_met": excel_line["peak_mb"] < PEAK_TARGET_MB})
+    emit(
+        {
+            "name": "excel_ratio",
+            "ratio": round(ratio, 2),
+            "db": args.db,
+            "ratio_target": RATIO_TARGET,
+            "peak_target_mb": PEAK_TARGET_MB,
+            "ratio_met": ratio <= RATIO_TARGET,
+            "peak_met": excel_line["peak_mb"] < PEAK_TARGET_MB,
+        }
+    )
     log("pdf")
     emit(pdf_report(url, args.db, args.runs))
     return 0

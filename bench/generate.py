@@ -92,74 +92,190 @@ class TypeDef:
 AREAS = ["Seguridad", "Limpieza", "Mantenimiento", "Soporte TI", "Jardinería"]
 
 TYPES = [
-    TypeDef("soporte", "Soporte", "Mantenimiento", "normal", "#dc3545", [
-        FieldSpec("ubicacion", "Ubicación", "text", True, max_length=120),
-        FieldSpec("categoria", "Categoría", "select", True, options=[
-            ("electricidad", "Electricidad"), ("plomeria", "Plomería"), ("ascensor", "Ascensor"),
-            ("porton", "Portón"), ("red", "Internet / red"), ("otro", "Otro")]),
-        FieldSpec("urgente", "¿Impide usar el servicio?", "boolean"),
-        FieldSpec("fecha_falla", "Fecha de la falla", "date"),
-        FieldSpec("piso", "Piso", "integer", minimum=0, maximum=40),
-    ], [
-        "Fuga de agua en el baño", "El ascensor se detiene entre pisos",
-        "Corte de electricidad en el pasillo", "El portón del estacionamiento no abre",
-        "Sin internet en el departamento", "Olor a gas en la cocina",
-        "El tablero eléctrico hace ruido", "La calefacción no enciende",
-    ]),
-    TypeDef("limpieza", "Limpieza", "Limpieza", "low", "#0dcaf0", [
-        FieldSpec("zona", "Zona", "select", True, options=[
-            ("lobby", "Lobby"), ("pasillos", "Pasillos"), ("sotano", "Sótano"),
-            ("gimnasio", "Gimnasio"), ("terraza", "Terraza")]),
-        FieldSpec("fecha_deseada", "Fecha deseada", "date", True),
-        FieldSpec("con_mascotas", "¿Hay mascotas involucradas?", "boolean"),
-        FieldSpec("metros", "Superficie aproximada (m²)", "number", minimum=1, maximum=5000),
-        FieldSpec("indicaciones", "Indicaciones", "textarea", max_length=1000),
-    ], [
-        "Limpieza profunda del lobby", "Basura acumulada en el sótano",
-        "Mancha en la alfombra del pasillo", "Vidrios sucios en la recepción",
-        "Olor desagradable en el ascensor", "Hojas secas frente a la entrada",
-    ]),
-    TypeDef("seguridad", "Seguridad", "Seguridad", "high", "#6f42c1", [
-        FieldSpec("incidente", "Tipo de incidente", "select", True, options=[
-            ("robo", "Robo"), ("intrusion", "Intrusión"), ("alarma", "Alarma"),
-            ("camara", "Cámara"), ("acceso", "Control de acceso")]),
-        FieldSpec("fecha_hecho", "Fecha del hecho", "date", True),
-        FieldSpec("hubo_danos", "¿Hubo daños?", "boolean"),
-        FieldSpec("monto_danos", "Monto estimado de daños", "number", minimum=0,
-                  maximum=1000000),
-        FieldSpec("testigos", "Testigos", "text", max_length=200),
-    ], [
-        "Portón abierto durante la noche", "Persona desconocida en el jardín",
-        "Cámara de seguridad sin imagen", "Alarma sonando sin motivo",
-        "Robo de bicicleta en el estacionamiento", "Tarjeta de acceso no funciona",
-    ]),
-    TypeDef("jardines", "Jardines", "Jardinería", "low", "#198754", [
-        FieldSpec("sector", "Sector", "select", True, options=[
-            ("jardin_central", "Jardín central"), ("entrada", "Entrada"),
-            ("patio", "Patio"), ("piscina", "Piscina")]),
-        FieldSpec("tarea", "Tarea", "select", True, options=[
-            ("poda", "Poda"), ("riego", "Riego"), ("plagas", "Plagas"), ("cesped", "Césped")]),
-        FieldSpec("fecha_inicio", "Fecha de inicio", "date"),
-        FieldSpec("presupuesto", "Presupuesto", "number", minimum=0, maximum=10000000),
-        FieldSpec("requiere_permiso", "¿Requiere permiso municipal?", "boolean"),
-    ], [
-        "Poda de árboles del jardín", "El riego automático del jardín no funciona",
-        "Plaga en el césped", "Flores marchitas en la entrada", "Hojas en la piscina",
-        "Ramas sobre la reja de servicio",
-    ]),
-    TypeDef("consulta", "Consulta", "Soporte TI", "normal", "#0d6efd", [
-        FieldSpec("tema", "Tema", "select", True, options=[
-            ("pagos", "Pagos"), ("reglamento", "Reglamento"), ("reservas", "Reservas"),
-            ("otro", "Otro")]),
-        FieldSpec("detalle", "Detalle", "textarea", max_length=2000),
-        FieldSpec("requiere_llamada", "¿Quiere que lo llamemos?", "boolean"),
-        FieldSpec("fecha_preferida", "Fecha preferida", "date"),
-        FieldSpec("monto", "Monto en cuestión", "number", minimum=0, maximum=100000),
-    ], [
-        "¿Cómo reservo el salón de eventos?", "Duda sobre la cuota de mantenimiento",
-        "Horario de recolección de basura", "Consulta sobre el reglamento de mascotas",
-        "Cobro de electricidad de áreas comunes", "¿Quién tiene el control remoto del garaje?",
-    ]),
+    TypeDef(
+        "soporte",
+        "Soporte",
+        "Mantenimiento",
+        "normal",
+        "#dc3545",
+        [
+            FieldSpec("ubicacion", "Ubicación", "text", True, max_length=120),
+            FieldSpec(
+                "categoria",
+                "Categoría",
+                "select",
+                True,
+                options=[
+                    ("electricidad", "Electricidad"),
+                    ("plomeria", "Plomería"),
+                    ("ascensor", "Ascensor"),
+                    ("porton", "Portón"),
+                    ("red", "Internet / red"),
+                    ("otro", "Otro"),
+                ],
+            ),
+            FieldSpec("urgente", "¿Impide usar el servicio?", "boolean"),
+            FieldSpec("fecha_falla", "Fecha de la falla", "date"),
+            FieldSpec("piso", "Piso", "integer", minimum=0, maximum=40),
+        ],
+        [
+            "Fuga de agua en el baño",
+            "El ascensor se detiene entre pisos",
+            "Corte de electricidad en el pasillo",
+            "El portón del estacionamiento no abre",
+            "Sin internet en el departamento",
+            "Olor a gas en la cocina",
+            "El tablero eléctrico hace ruido",
+            "La calefacción no enciende",
+        ],
+    ),
+    TypeDef(
+        "limpieza",
+        "Limpieza",
+        "Limpieza",
+        "low",
+        "#0dcaf0",
+        [
+            FieldSpec(
+                "zona",
+                "Zona",
+                "select",
+                True,
+                options=[
+                    ("lobby", "Lobby"),
+                    ("pasillos", "Pasillos"),
+                    ("sotano", "Sótano"),
+                    ("gimnasio", "Gimnasio"),
+                    ("terraza", "Terraza"),
+                ],
+            ),
+            FieldSpec("fecha_deseada", "Fecha deseada", "date", True),
+            FieldSpec("con_mascotas", "¿Hay mascotas involucradas?", "boolean"),
+            FieldSpec("metros", "Superficie aproximada (m²)", "number", minimum=1, maximum=5000),
+            FieldSpec("indicaciones", "Indicaciones", "textarea", max_length=1000),
+        ],
+        [
+            "Limpieza profunda del lobby",
+            "Basura acumulada en el sótano",
+            "Mancha en la alfombra del pasillo",
+            "Vidrios sucios en la recepción",
+            "Olor desagradable en el ascensor",
+            "Hojas secas frente a la entrada",
+        ],
+    ),
+    TypeDef(
+        "seguridad",
+        "Seguridad",
+        "Seguridad",
+        "high",
+        "#6f42c1",
+        [
+            FieldSpec(
+                "incidente",
+                "Tipo de incidente",
+                "select",
+                True,
+                options=[
+                    ("robo", "Robo"),
+                    ("intrusion", "Intrusión"),
+                    ("alarma", "Alarma"),
+                    ("camara", "Cámara"),
+                    ("acceso", "Control de acceso"),
+                ],
+            ),
+            FieldSpec("fecha_hecho", "Fecha del hecho", "date", True),
+            FieldSpec("hubo_danos", "¿Hubo daños?", "boolean"),
+            FieldSpec(
+                "monto_danos", "Monto estimado de daños", "number", minimum=0, maximum=1000000
+            ),
+            FieldSpec("testigos", "Testigos", "text", max_length=200),
+        ],
+        [
+            "Portón abierto durante la noche",
+            "Persona desconocida en el jardín",
+            "Cámara de seguridad sin imagen",
+            "Alarma sonando sin motivo",
+            "Robo de bicicleta en el estacionamiento",
+            "Tarjeta de acceso no funciona",
+        ],
+    ),
+    TypeDef(
+        "jardines",
+        "Jardines",
+        "Jardinería",
+        "low",
+        "#198754",
+        [
+            FieldSpec(
+                "sector",
+                "Sector",
+                "select",
+                True,
+                options=[
+                    ("jardin_central", "Jardín central"),
+                    ("entrada", "Entrada"),
+                    ("patio", "Patio"),
+                    ("piscina", "Piscina"),
+                ],
+            ),
+            FieldSpec(
+                "tarea",
+                "Tarea",
+                "select",
+                True,
+                options=[
+                    ("poda", "Poda"),
+                    ("riego", "Riego"),
+                    ("plagas", "Plagas"),
+                    ("cesped", "Césped"),
+                ],
+            ),
+            FieldSpec("fecha_inicio", "Fecha de inicio", "date"),
+            FieldSpec("presupuesto", "Presupuesto", "number", minimum=0, maximum=10000000),
+            FieldSpec("requiere_permiso", "¿Requiere permiso municipal?", "boolean"),
+        ],
+        [
+            "Poda de árboles del jardín",
+            "El riego automático del jardín no funciona",
+            "Plaga en el césped",
+            "Flores marchitas en la entrada",
+            "Hojas en la piscina",
+            "Ramas sobre la reja de servicio",
+        ],
+    ),
+    TypeDef(
+        "consulta",
+        "Consulta",
+        "Soporte TI",
+        "normal",
+        "#0d6efd",
+        [
+            FieldSpec(
+                "tema",
+                "Tema",
+                "select",
+                True,
+                options=[
+                    ("pagos", "Pagos"),
+                    ("reglamento", "Reglamento"),
+                    ("reservas", "Reservas"),
+                    ("otro", "Otro"),
+                ],
+            ),
+            FieldSpec("detalle", "Detalle", "textarea", max_length=2000),
+            FieldSpec("requiere_llamada", "¿Quiere que lo llamemos?", "boolean"),
+            FieldSpec("fecha_preferida", "Fecha preferida", "date"),
+            FieldSpec("monto", "Monto en cuestión", "number", minimum=0, maximum=100000),
+        ],
+        [
+            "¿Cómo reservo el salón de eventos?",
+            "Duda sobre la cuota de mantenimiento",
+            "Horario de recolección de basura",
+            "Consulta sobre el reglamento de mascotas",
+            "Cobro de electricidad de áreas comunes",
+            "¿Quién tiene el control remoto del garaje?",
+        ],
+    ),
 ]
 
 PHRASES = [
@@ -188,19 +304,58 @@ REPLIES = [
     "Seguimos esperando el repuesto del ascensor.",
 ]
 CLIENT_REPLIES = [
-    "Gracias, quedo atento.", "El problema volvió a aparecer.",
-    "Sí, es el departamento de la torre B.", "Perfecto, estaré en casa.",
+    "Gracias, quedo atento.",
+    "El problema volvió a aparecer.",
+    "Sí, es el departamento de la torre B.",
+    "Perfecto, estaré en casa.",
 ]
 NOTES = [
-    "Nota interna: coordinar con el proveedor.", "Nota interna: revisar garantía.",
-    "Nota interna: el vecino ya reclamó antes.", "Nota interna: pedir presupuesto.",
+    "Nota interna: coordinar con el proveedor.",
+    "Nota interna: revisar garantía.",
+    "Nota interna: el vecino ya reclamó antes.",
+    "Nota interna: pedir presupuesto.",
 ]
-FEEDBACK = ["", "", "", "Muy buena atención, gracias.", "Tardaron bastante.",
-            "Excelente trabajo del equipo.", "Resuelto, pero volvió a fallar."]
-FIRST = ["Ana", "José", "María", "Lucía", "Tomás", "Sofía", "Martín", "Inés", "Raúl", "Begoña",
-         "Ángel", "Nuria", "Íñigo", "Camila", "Joaquín", "Valentina"]
-LAST = ["García", "Pérez", "Núñez", "Muñoz", "Rodríguez", "López", "Fernández", "Gómez",
-        "Sánchez", "Díaz", "Ibáñez", "Castaño"]
+FEEDBACK = [
+    "",
+    "",
+    "",
+    "Muy buena atención, gracias.",
+    "Tardaron bastante.",
+    "Excelente trabajo del equipo.",
+    "Resuelto, pero volvió a fallar.",
+]
+FIRST = [
+    "Ana",
+    "José",
+    "María",
+    "Lucía",
+    "Tomás",
+    "Sofía",
+    "Martín",
+    "Inés",
+    "Raúl",
+    "Begoña",
+    "Ángel",
+    "Nuria",
+    "Íñigo",
+    "Camila",
+    "Joaquín",
+    "Valentina",
+]
+LAST = [
+    "García",
+    "Pérez",
+    "Núñez",
+    "Muñoz",
+    "Rodríguez",
+    "López",
+    "Fernández",
+    "Gómez",
+    "Sánchez",
+    "Díaz",
+    "Ibáñez",
+    "Castaño",
+]
 
 PRIORITIES = ["low"] * 2 + ["normal"] * 5 + ["high"] * 2 + ["urgent"]
 CHANNELS = ["portal"] * 12 + ["email"] * 3 + ["phone"] * 3 + ["walk_in"] + ["api"]
@@ -208,12 +363,39 @@ STAFF_CHANNELS = {"phone", "walk_in"}
 # (max age in days, [(status, weight)…]): active work is recent, old tickets are closed.
 STATUS_BY_AGE = [
     (3, [("new", 35), ("open", 25), ("in_progress", 25), ("waiting", 10), ("resolved", 5)]),
-    (14, [("new", 8), ("open", 15), ("in_progress", 25), ("waiting", 17), ("resolved", 20),
-          ("closed", 15)]),
-    (60, [("new", 2), ("open", 4), ("in_progress", 8), ("waiting", 8), ("resolved", 13),
-          ("closed", 65)]),
-    (10**6, [("new", 0.3), ("open", 0.5), ("in_progress", 1), ("waiting", 1.2),
-             ("resolved", 2), ("closed", 95)]),
+    (
+        14,
+        [
+            ("new", 8),
+            ("open", 15),
+            ("in_progress", 25),
+            ("waiting", 17),
+            ("resolved", 20),
+            ("closed", 15),
+        ],
+    ),
+    (
+        60,
+        [
+            ("new", 2),
+            ("open", 4),
+            ("in_progress", 8),
+            ("waiting", 8),
+            ("resolved", 13),
+            ("closed", 65),
+        ],
+    ),
+    (
+        10**6,
+        [
+            ("new", 0.3),
+            ("open", 0.5),
+            ("in_progress", 1),
+            ("waiting", 1.2),
+            ("resolved", 2),
+            ("closed", 95),
+        ],
+    ),
 ]
 TWO_YEARS = timedelta(days=730)
 
@@ -239,8 +421,10 @@ def recreate(url: str) -> None:
         return
     name = parsed.database or ""
     if not DB_NAME_RE.match(name):
-        raise SystemExit(f"refusing to recreate {name!r}: the name must start with "
-                         "servicedesk_bench (lowercase letters, digits, _)")
+        raise SystemExit(
+            f"refusing to recreate {name!r}: the name must start with "
+            "servicedesk_bench (lowercase letters, digits, _)"
+        )
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -250,8 +434,9 @@ def recreate(url: str) -> None:
 
 def make_app(url: str, instance: str) -> Flask:
     """Build the app against the benchmark database."""
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 40,
-                       "INSTANCE_PATH": instance})
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 40, "INSTANCE_PATH": instance}
+    )
 
 
 # ------------------------------------------------------------------ people, areas, types
@@ -260,29 +445,41 @@ def make_app(url: str, instance: str) -> Flask:
 def load_people(conn: Connection, rng: random.Random, now: datetime) -> dict[str, Any]:
     """Insert areas, admins, collaborators and clients; one password hash for all."""
     hashed = generate_password_hash(PASSWORD)  # once: scrypt is slow by design
-    conn.execute(insert(Area.__table__), [
-        {"id": i + 1, "name": name, "active": True, "created_at": now - TWO_YEARS}
-        for i, name in enumerate(AREAS)])
+    conn.execute(
+        insert(Area.__table__),
+        [
+            {"id": i + 1, "name": name, "active": True, "created_at": now - TWO_YEARS}
+            for i, name in enumerate(AREAS)
+        ],
+    )
     area_ids = {name: i + 1 for i, name in enumerate(AREAS)}
     users: list[dict[str, Any]] = []
 
     def person(prefix: str, index: int, role: str) -> int:
         uid = len(users) + 1
-        users.append({
-            "id": uid, "email": f"{prefix}{index}@{DOMAIN}",
-            "name": f"{rng.choice(FIRST)} {rng.choice(LAST)} ({prefix}{index})",
-            "phone": None, "password_hash": hashed, "role": role, "active": True,
-            "language": "es", "session_token": secrets.token_urlsafe(24),
-            "created_at": now - TWO_YEARS - timedelta(days=1),
-            "password_changed_at": now - TWO_YEARS - timedelta(days=1), "last_login_at": None,
-        })
+        users.append(
+            {
+                "id": uid,
+                "email": f"{prefix}{index}@{DOMAIN}",
+                "name": f"{rng.choice(FIRST)} {rng.choice(LAST)} ({prefix}{index})",
+                "phone": None,
+                "password_hash": hashed,
+                "role": role,
+                "active": True,
+                "language": "es",
+                "session_token": secrets.token_urlsafe(24),
+                "created_at": now - TWO_YEARS - timedelta(days=1),
+                "password_changed_at": now - TWO_YEARS - timedelta(days=1),
+                "last_login_at": None,
+            }
+        )
         return uid
 
     admins = [person("admin", i, "admin") for i in range(N_ADMINS)]
     staff = [person("colab", i, "collaborator") for i in range(N_COLLABORATORS)]
     clients = [person("client", i, "client") for i in range(N_CLIENTS)]
     for start in range(0, len(users), BATCH):
-        conn.execute(insert(User.__table__), users[start:start + BATCH])
+        conn.execute(insert(User.__table__), users[start : start + BATCH])
     members: dict[int, list[int]] = {aid: [] for aid in area_ids.values()}
     links = []
     for i, uid in enumerate(staff):
@@ -293,8 +490,14 @@ def load_people(conn: Connection, rng: random.Random, now: datetime) -> dict[str
             members[aid].append(uid)
             links.append({"area_id": aid, "user_id": uid})
     conn.execute(insert(area_members), links)
-    return {"areas": area_ids, "members": members, "admins": admins, "staff": staff,
-            "clients": clients, "users": len(users)}
+    return {
+        "areas": area_ids,
+        "members": members,
+        "admins": admins,
+        "staff": staff,
+        "clients": clients,
+        "users": len(users),
+    }
 
 
 def create_types(app: Flask, area_ids: dict[str, int], admin_id: int) -> dict[str, dict[str, Any]]:
@@ -303,18 +506,27 @@ def create_types(app: Flask, area_ids: dict[str, int], admin_id: int) -> dict[st
     with app.test_request_context():
         for spec in TYPES:
             schema, ui = to_schema(spec.fields, spec.name)
-            ticket_type = TicketType(key=spec.key, name=spec.name,
-                                     description=f"Solicitudes de {spec.name.lower()}.",
-                                     default_area_id=area_ids[spec.area],
-                                     default_priority=spec.priority, color=spec.color,
-                                     current_version=1)
-            version = TicketTypeVersion(ticket_type=ticket_type, number=1, schema=schema,
-                                        ui=ui, created_by_id=admin_id)
+            ticket_type = TicketType(
+                key=spec.key,
+                name=spec.name,
+                description=f"Solicitudes de {spec.name.lower()}.",
+                default_area_id=area_ids[spec.area],
+                default_priority=spec.priority,
+                color=spec.color,
+                current_version=1,
+            )
+            version = TicketTypeVersion(
+                ticket_type=ticket_type, number=1, schema=schema, ui=ui, created_by_id=admin_id
+            )
             db.session.add_all([ticket_type, version])
             db.session.flush()
-            made[spec.key] = {"type_id": ticket_type.id, "version_id": version.id,
-                              "schema": schema, "def": spec,
-                              "area_id": area_ids[spec.area]}
+            made[spec.key] = {
+                "type_id": ticket_type.id,
+                "version_id": version.id,
+                "schema": schema,
+                "def": spec,
+                "area_id": area_ids[spec.area],
+            }
         db.session.commit()
     return made
 
@@ -339,7 +551,8 @@ def field_value(rng: random.Random, spec: FieldSpec, created: datetime) -> Any:
     if kind == "textarea":
         return " ".join(rng.sample(PHRASES, 2))[: spec.max_length or 4000]
     return f"Torre {rng.choice('ABCD')}, depto. {rng.randint(1, 20)}0{rng.randint(1, 8)}"[
-        : spec.max_length or 200]
+        : spec.max_length or 200
+    ]
 
 
 def custom_data(rng: random.Random, spec: TypeDef, created: datetime) -> dict[str, Any]:
@@ -360,8 +573,9 @@ def pick_status(rng: random.Random, age_days: float) -> str:
     return "closed"
 
 
-def later(rng: random.Random, start: datetime, now: datetime, typical: timedelta,
-          share: float = 0.6) -> datetime:
+def later(
+    rng: random.Random, start: datetime, now: datetime, typical: timedelta, share: float = 0.6
+) -> datetime:
     """A moment after start: about `typical` later, never beyond a share of what is left."""
     wanted = timedelta(seconds=rng.expovariate(1 / typical.total_seconds()) + 60)
     room = (now - start) * share
@@ -379,8 +593,14 @@ class Counters:
     attachments: int = 0
 
 
-def ticket_batch(rng: random.Random, first: int, size: int, now: datetime,
-                 types: dict[str, dict[str, Any]], people: dict[str, Any]) -> dict[str, list]:
+def ticket_batch(
+    rng: random.Random,
+    first: int,
+    size: int,
+    now: datetime,
+    types: dict[str, dict[str, Any]],
+    people: dict[str, Any],
+) -> dict[str, list]:
     """Build the rows of one batch: tickets, their comments, events, files and feedback."""
     tickets, comments, events, feedback, files = [], [], [], [], []
     keys = list(types)
@@ -418,53 +638,109 @@ def ticket_batch(rng: random.Random, first: int, size: int, now: datetime,
         place = f"Torre {rng.choice('ABCD')}, depto. {rng.randint(1, 20)}0{rng.randint(1, 8)}"
         subject = f"{rng.choice(spec.subjects)} ({place})"
         description = " ".join(rng.sample(PHRASES, rng.randint(1, 3)))
-        tickets.append({
-            "id": number, "number": number, "ticket_type_id": info["type_id"],
-            "type_version_id": info["version_id"], "subject": subject,
-            "description": description, "data": custom_data(rng, spec, created),
-            "status": status, "priority": rng.choice(PRIORITIES), "channel": channel,
-            "requester_id": requester, "assignee_id": assignee, "area_id": area,
-            "created_by_id": creator, "created_at": created, "updated_at": updated,
-            "first_response_at": first_response, "resolved_at": resolved,
-            "closed_at": closed, "closure_count": 1 if closed else 0, "version": 1,
-        })
-        events.append({"ticket_id": number, "actor_id": creator, "kind": "created", "data": {},
-                       "internal": False, "created_at": created})
+        tickets.append(
+            {
+                "id": number,
+                "number": number,
+                "ticket_type_id": info["type_id"],
+                "type_version_id": info["version_id"],
+                "subject": subject,
+                "description": description,
+                "data": custom_data(rng, spec, created),
+                "status": status,
+                "priority": rng.choice(PRIORITIES),
+                "channel": channel,
+                "requester_id": requester,
+                "assignee_id": assignee,
+                "area_id": area,
+                "created_by_id": creator,
+                "created_at": created,
+                "updated_at": updated,
+                "first_response_at": first_response,
+                "resolved_at": resolved,
+                "closed_at": closed,
+                "closure_count": 1 if closed else 0,
+                "version": 1,
+            }
+        )
+        events.append(
+            {
+                "ticket_id": number,
+                "actor_id": creator,
+                "kind": "created",
+                "data": {},
+                "internal": False,
+                "created_at": created,
+            }
+        )
         talked = rng.random() < 0.2
         if talked:
-            comments.extend(ticket_comments(rng, number, requester, assignee or members[0],
-                                            created, first_response, updated))
+            comments.extend(
+                ticket_comments(
+                    rng, number, requester, assignee or members[0], created, first_response, updated
+                )
+            )
         # Decided by the number, not the generator, so the rest of the data stays as it was.
         if talked or number % 10 == 0:
             files.append(attachment_row(number, requester, created))
         if closed and rng.random() < 0.8:
             when = min(closed + timedelta(hours=rng.uniform(1, 48)), now)
-            feedback.append({
-                "ticket_id": number, "closure": 1, "author_id": requester,
-                "rating": rng.choices([1, 2, 3, 4, 5], weights=[5, 7, 15, 33, 40])[0],
-                "comment": rng.choice(FEEDBACK), "created_at": when, "updated_at": when})
-    return {"tickets": tickets, "comments": comments, "events": events, "feedback": feedback,
-            "attachments": files}
+            feedback.append(
+                {
+                    "ticket_id": number,
+                    "closure": 1,
+                    "author_id": requester,
+                    "rating": rng.choices([1, 2, 3, 4, 5], weights=[5, 7, 15, 33, 40])[0],
+                    "comment": rng.choice(FEEDBACK),
+                    "created_at": when,
+                    "updated_at": when,
+                }
+            )
+    return {
+        "tickets": tickets,
+        "comments": comments,
+        "events": events,
+        "feedback": feedback,
+        "attachments": files,
+    }
 
 
 def attachment_row(ticket_id: int, author: int, created: datetime) -> dict[str, Any]:
     """A client's photo or document on the ticket: its row only, no bytes in the store."""
     stored = f"bench{ticket_id:08d}"  # alphanumeric, like the store's own names
     photo = ticket_id % 3 != 0
-    return {"ticket_id": ticket_id, "uploaded_by_id": author, "internal": False,
-            "filename": f"foto-{ticket_id}.jpg" if photo else f"presupuesto-{ticket_id}.pdf",
-            "stored_name": stored, "content_type": "image/jpeg" if photo else "application/pdf",
-            "size": 40_000 + ticket_id % 900_000,
-            "sha256": hashlib.sha256(stored.encode()).hexdigest(), "created_at": created}
+    return {
+        "ticket_id": ticket_id,
+        "uploaded_by_id": author,
+        "internal": False,
+        "filename": f"foto-{ticket_id}.jpg" if photo else f"presupuesto-{ticket_id}.pdf",
+        "stored_name": stored,
+        "content_type": "image/jpeg" if photo else "application/pdf",
+        "size": 40_000 + ticket_id % 900_000,
+        "sha256": hashlib.sha256(stored.encode()).hexdigest(),
+        "created_at": created,
+    }
 
 
-def ticket_comments(rng: random.Random, ticket_id: int, requester: int, agent: int,
-                    created: datetime, first_response: datetime | None,
-                    updated: datetime) -> list[dict[str, Any]]:
+def ticket_comments(
+    rng: random.Random,
+    ticket_id: int,
+    requester: int,
+    agent: int,
+    created: datetime,
+    first_response: datetime | None,
+    updated: datetime,
+) -> list[dict[str, Any]]:
     """A short conversation: the desk's first reply, then replies and internal notes."""
+
     def row(author: int, body: str, internal: bool, when: datetime) -> dict[str, Any]:
-        return {"ticket_id": ticket_id, "author_id": author, "body": body,
-                "internal": internal, "created_at": when}
+        return {
+            "ticket_id": ticket_id,
+            "author_id": author,
+            "body": body,
+            "internal": internal,
+            "created_at": when,
+        }
 
     if first_response is None:  # a new ticket: only the client has written
         return [row(requester, rng.choice(CLIENT_REPLIES), False, updated)]
@@ -486,14 +762,18 @@ def check_sample(types: dict[str, dict[str, Any]], rows: list[dict[str, Any]]) -
     """Validate a sample of generated custom data against each type's JSON Schema."""
     from jsonschema import Draft202012Validator
 
-    by_type = {info["type_id"]: Draft202012Validator(
-        info["schema"], format_checker=Draft202012Validator.FORMAT_CHECKER)
-        for info in types.values()}
+    by_type = {
+        info["type_id"]: Draft202012Validator(
+            info["schema"], format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+        for info in types.values()
+    }
     for row in rows[:500]:
         errors = list(by_type[row["ticket_type_id"]].iter_errors(row["data"]))
         if errors:
-            raise SystemExit(f"generated data invalid for ticket {row['number']}: "
-                             f"{errors[0].message}")
+            raise SystemExit(
+                f"generated data invalid for ticket {row['number']}: {errors[0].message}"
+            )
 
 
 # ------------------------------------------------------------------ orchestration
@@ -510,8 +790,12 @@ def reset_sequences(conn: Connection) -> None:
     if conn.dialect.name != "postgresql":
         return
     for table in ("areas", "users", "tickets"):
-        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                          f"(SELECT max(id) FROM {table}))"))
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
+        )
 
 
 def rebuild_search(app: Flask) -> tuple[int | None, float]:
@@ -541,8 +825,9 @@ def analyze(app: Flask) -> None:
                 conn.exec_driver_sql("ANALYZE")
 
 
-def generate(kind: str, tickets: int, path: str | None = None, url: str | None = None,
-             seed: int = 7) -> dict[str, Any]:
+def generate(
+    kind: str, tickets: int, path: str | None = None, url: str | None = None, seed: int = 7
+) -> dict[str, Any]:
     """Build the database from scratch and return counts and timings."""
     started = time.perf_counter()
     target = database_url(kind, path, url)
@@ -582,8 +867,7 @@ def generate(kind: str, tickets: int, path: str | None = None, url: str | None =
                 counts.comments += len(rows["comments"])
                 counts.feedback += len(rows["feedback"])
                 counts.attachments += len(rows["attachments"])
-                log(f"tickets {counts.tickets}/{tickets} "
-                    f"({time.perf_counter() - started:.1f}s)")
+                log(f"tickets {counts.tickets}/{tickets} ({time.perf_counter() - started:.1f}s)")
             with engine.begin() as conn:
                 reset_sequences(conn)
             load_seconds = time.perf_counter() - load_started
@@ -596,12 +880,20 @@ def generate(kind: str, tickets: int, path: str | None = None, url: str | None =
             stored = db.session.scalar(select(func.count()).select_from(Ticket))
             db.engine.dispose()
     return {
-        "db": kind, "database": make_url(target).render_as_string(hide_password=True),
-        "tickets": stored, "comments": counts.comments, "events": counts.events,
-        "feedback": counts.feedback, "attachments": counts.attachments,
-        "users": people["users"], "areas": N_AREAS,
-        "ticket_types": len(types), "search_indexed": indexed, "seed": seed,
-        "load_seconds": round(load_seconds, 1), "index_seconds": round(index_seconds, 1),
+        "db": kind,
+        "database": make_url(target).render_as_string(hide_password=True),
+        "tickets": stored,
+        "comments": counts.comments,
+        "events": counts.events,
+        "feedback": counts.feedback,
+        "attachments": counts.attachments,
+        "users": people["users"],
+        "areas": N_AREAS,
+        "ticket_types": len(types),
+        "search_indexed": indexed,
+        "seed": seed,
+        "load_seconds": round(load_seconds, 1),
+        "index_seconds": round(index_seconds, 1),
         "analyze_seconds": round(analyze_seconds, 1),
         "seconds": round(time.perf_counter() - started, 1),
         "today": date.today().isoformat(),

@@ -39,8 +39,11 @@ def busiest_client(app: Any) -> str:
     """The e-mail of the client who filed the most tickets."""
     with app.app_context():
         requester = db.session.execute(
-            select(Ticket.requester_id).group_by(Ticket.requester_id)
-            .order_by(func.count().desc(), Ticket.requester_id).limit(1)).scalar_one()
+            select(Ticket.requester_id)
+            .group_by(Ticket.requester_id)
+            .order_by(func.count().desc(), Ticket.requester_id)
+            .limit(1)
+        ).scalar_one()
         return db.session.get(User, requester).email
 
 
@@ -68,16 +71,30 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="servicedesk-bench-") as instance:
         app = gen.make_app(gen.database_url(args.db, args.path, args.url), instance)
-        people = {"admin": f"admin0@{gen.DOMAIN}", "collaborator": f"colab0@{gen.DOMAIN}",
-                  "client": busiest_client(app)}
+        people = {
+            "admin": f"admin0@{gen.DOMAIN}",
+            "collaborator": f"colab0@{gen.DOMAIN}",
+            "client": busiest_client(app),
+        }
         for role, email in people.items():
             client = login(app, email)
             site = crawl(app, client, by_parameters=False)
             for (endpoint, _names), url in sorted(site.pages.items()):
                 p50, slowest, status = time_page(client, url, args.runs)
-                print(json.dumps({"role": role, "endpoint": endpoint, "p50_ms": round(p50, 1),
-                                  "max_ms": round(slowest, 1), "status": status, "url": url,
-                                  "db": args.db}), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "role": role,
+                            "endpoint": endpoint,
+                            "p50_ms": round(p50, 1),
+                            "max_ms": round(slowest, 1),
+                            "status": status,
+                            "url": url,
+                            "db": args.db,
+                        }
+                    ),
+                    flush=True,
+                )
         with app.app_context():
             db.engine.dispose()
     return 0

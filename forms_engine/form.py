@@ -80,9 +80,7 @@ def _is_number(checker: Any, instance: Any) -> bool:
 
 
 def _is_integer(checker: Any, instance: Any) -> bool:
-    return _is_number(checker, instance) and (
-        isinstance(instance, int) or instance.is_integer()
-    )
+    return _is_number(checker, instance) and (isinstance(instance, int) or instance.is_integer())
 
 
 FormValidator: Any = validators.extend(

@@ -73,8 +73,9 @@ def _init_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     from .i18n import select_locale
 
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories="translations")
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
 
 
 def _register_blueprints(app: Flask) -> None:

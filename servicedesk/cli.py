@@ -122,6 +122,12 @@ def relay_command() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
-    for command in (init_command, demo_group, create_admin, worker_command, relay_command,
-                    search_rebuild):
+    for command in (
+        init_command,
+        demo_group,
+        create_admin,
+        worker_command,
+        relay_command,
+        search_rebuild,
+    ):
         app.cli.add_command(command)

@@ -24,7 +24,7 @@ def normalise_database_url(url: str) -> str:
     """Point bare postgres URLs at the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -74,7 +74,8 @@ def resolve_base_url(env: dict[str, str]) -> str:
         raise ConfigError(
             "BASE_URL must be set to the desk's public address in production (for example "
             "https://desk.example.com): e-mailed links are built from it, never from the "
-            "request's Host header.")
+            "request's Host header."
+        )
     return value or "http://127.0.0.1:5000"
 
 
@@ -180,5 +181,6 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "MAX_ATTACHMENTS": _int(env, "MAX_ATTACHMENTS", 10),
         "ATTACHMENT_MAX_MB": _int(env, "ATTACHMENT_MAX_MB", 10),
         "ATTACHMENT_TYPES": env.get(
-            "ATTACHMENT_TYPES", "image/jpeg,image/png,image/gif,image/webp,application/pdf"),
+            "ATTACHMENT_TYPES", "image/jpeg,image/png,image/gif,image/webp,application/pdf"
+        ),
     }

@@ -47,8 +47,9 @@ def answer_problems(app: Flask, wants: Callable[[], bool], respond: ProblemRespo
     app.extensions["servicedesk.problems"] = (wants, respond)
 
 
-def _problem(code: int, message: str | None = None,
-             exc: HTTPException | None = None) -> Response | None:
+def _problem(
+    code: int, message: str | None = None, exc: HTTPException | None = None
+) -> Response | None:
     """The claiming part's answer to this error, or None for an HTML page."""
     found = current_app.extensions.get("servicedesk.problems")
     if found is None or not found[0]():
@@ -73,8 +74,10 @@ def init_app(app: Flask) -> None:
     def lost_edit_race(_exc: StaleDataError) -> Any:
         # Two edits of the same ticket from the same version: the later one is refused.
         db.session.rollback()
-        message = _("Someone else changed this ticket at the same time, so your change was "
-                    "not saved. Load it again and repeat your change.")
+        message = _(
+            "Someone else changed this ticket at the same time, so your change was "
+            "not saved. Load it again and repeat your change."
+        )
         return _problem(412, message) or render_error(409, message)
 
     @app.errorhandler(HTTPException)

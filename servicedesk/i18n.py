@@ -49,18 +49,30 @@ ROLE_LABELS = {
 
 
 PRIORITY_LABELS = {
-    "low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent"),
+    "low": _l("Low"),
+    "normal": _l("Normal"),
+    "high": _l("High"),
+    "urgent": _l("Urgent"),
 }
 CHANNEL_LABELS = {
-    "portal": _l("Portal"), "phone": _l("Phone"), "email": _l("E-mail"),
-    "walk_in": _l("In person"), "api": _l("API"),
+    "portal": _l("Portal"),
+    "phone": _l("Phone"),
+    "email": _l("E-mail"),
+    "walk_in": _l("In person"),
+    "api": _l("API"),
 }
 EVENT_LABELS = {
-    "created": _l("filed the ticket"), "reply": _l("replied"), "note": _l("added an internal note"),
-    "status": _l("changed the status"), "took_ownership": _l("took ownership"),
-    "assigned": _l("assigned the ticket"), "priority": _l("changed the priority"),
-    "area": _l("changed the area"), "fields": _l("edited fields"),
-    "reopened": _l("reopened the ticket"), "feedback": _l("rated the service"),
+    "created": _l("filed the ticket"),
+    "reply": _l("replied"),
+    "note": _l("added an internal note"),
+    "status": _l("changed the status"),
+    "took_ownership": _l("took ownership"),
+    "assigned": _l("assigned the ticket"),
+    "priority": _l("changed the priority"),
+    "area": _l("changed the area"),
+    "fields": _l("edited fields"),
+    "reopened": _l("reopened the ticket"),
+    "feedback": _l("rated the service"),
     "attached": _l("attached files"),
 }
 

@@ -47,8 +47,9 @@ def _finite(raw: str) -> float:
     """A JSON number with a fraction or exponent, refused when it is not finite."""
     value = float(raw)
     if not math.isfinite(value):
-        raise JSONTextError(_l("Not valid JSON: the number %(number)s is too large.",
-                               number=raw[:20]))
+        raise JSONTextError(
+            _l("Not valid JSON: the number %(number)s is too large.", number=raw[:20])
+        )
     return value
 
 
@@ -64,8 +65,12 @@ def _check_text(value: Any) -> None:
         item = stack.pop()
         if isinstance(item, str):
             if _UNSAFE.search(item):
-                raise JSONTextError(_l("Not valid JSON: a text contains a NUL character or "
-                                       "an unpaired surrogate (\\u0000, \\ud800…)."))
+                raise JSONTextError(
+                    _l(
+                        "Not valid JSON: a text contains a NUL character or "
+                        "an unpaired surrogate (\\u0000, \\ud800…)."
+                    )
+                )
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
@@ -81,8 +86,9 @@ def loads(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
         except UnicodeDecodeError as exc:
             raise JSONTextError(_l("Not valid JSON: the text is not UTF-8.")) from exc
     if _depth(text) > max_depth:
-        raise JSONTextError(_l("Not valid JSON: nested more than %(depth)d levels deep.",
-                               depth=max_depth))
+        raise JSONTextError(
+            _l("Not valid JSON: nested more than %(depth)d levels deep.", depth=max_depth)
+        )
     try:
         value = json.loads(text, parse_float=_finite, parse_constant=_constant)
     except JSONTextError:

@@ -28,8 +28,9 @@ class TrustedProxies:
         if hops <= 0:
             return self.inner(environ, start_response)
         if hops not in self._fixes:
-            self._fixes[hops] = ProxyFix(self.inner, x_for=hops, x_proto=hops, x_host=hops,
-                                         x_prefix=hops)
+            self._fixes[hops] = ProxyFix(
+                self.inner, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+            )
         return self._fixes[hops](environ, start_response)
 
 

@@ -23,9 +23,12 @@ def init_app(app: Flask) -> None:
         # The API's multipart file parts may hold any byte: its contract checks the text
         # parts itself (api/contract.py), with a message per part.
         values = () if request.path.startswith("/api/") else request.form.values()
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
-                and (_has_nul(values) or _has_nul(request.form.keys())
-                     or None in request.form or None in request.files):
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and (
+            _has_nul(values)
+            or _has_nul(request.form.keys())
+            or None in request.form
+            or None in request.files
+        ):
             abort(400)  # a part without a name is malformed (and crashes Flask-WTF's CSRF)
 
     # First of all before-request hooks, ahead of the CSRF check that reads the form.

@@ -165,29 +165,34 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def _app(database_url: str, smtp_server: tuple[int, list[Message]],
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def _app(
+    database_url: str,
+    smtp_server: tuple[int, list[Message]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Flask]:
     """Build one app for the session with its schema made by the migrations."""
     from flask_migrate import upgrade
 
     instance = tmp_path_factory.mktemp("instance")
-    app = create_app({
-        "TESTING": True,
-        "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": "test-" + uuid.uuid4().hex,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp_server[0],
-        "MAIL_CONSOLE": False,
-        "ATTACHMENTS_DIR": str(instance / "attachments"),
-        "BASE_URL": "http://localhost",
-        "SERVER_NAME": None,
-        # A cheap hash keeps hundreds of logins fast; production uses scrypt.
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        # No periodic relay in the courier thread: tests that retry mail do it themselves,
-        # and the tests of the relay turn it on.
-        "MAIL_RELAY_SECONDS": 0,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "test-" + uuid.uuid4().hex,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp_server[0],
+            "MAIL_CONSOLE": False,
+            "ATTACHMENTS_DIR": str(instance / "attachments"),
+            "BASE_URL": "http://localhost",
+            "SERVER_NAME": None,
+            # A cheap hash keeps hundreds of logins fast; production uses scrypt.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # No periodic relay in the courier thread: tests that retry mail do it themselves,
+            # and the tests of the relay turn it on.
+            "MAIL_RELAY_SECONDS": 0,
+        }
+    )
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
     yield app
@@ -229,11 +234,23 @@ def client(app: Flask) -> FlaskClient:
 # ---------------------------------------------------------------- users
 
 
-def make_user(role: Role, email: str, name: str | None = None, *, language: str = "es",
-              areas: list[Area] | None = None, active: bool = True) -> User:
+def make_user(
+    role: Role,
+    email: str,
+    name: str | None = None,
+    *,
+    language: str = "es",
+    areas: list[Area] | None = None,
+    active: bool = True,
+) -> User:
     """Create and commit a user with the shared test password."""
-    user = User(email=email, name=name or email.split("@")[0].title(), role=role,
-                language=language, active=active)
+    user = User(
+        email=email,
+        name=name or email.split("@")[0].title(),
+        role=role,
+        language=language,
+        active=active,
+    )
     user.set_password(PASSWORD)
     user.areas.extend(areas or [])
     db.session.add(user)
@@ -276,8 +293,9 @@ def soporte(app: Flask) -> TicketTypeVersion:
     area = Area(name="Mantenimiento")
     fields = [
         FieldSpec("ubicacion", "Ubicación", "text", True),
-        FieldSpec("categoria", "Categoría", "select", True,
-                  options=[("agua", "Agua"), ("otro", "Otro")]),
+        FieldSpec(
+            "categoria", "Categoría", "select", True, options=[("agua", "Agua"), ("otro", "Otro")]
+        ),
         FieldSpec("detalle", "Detalle", "text", True, show_when="categoria", show_value="otro"),
         FieldSpec("urgente", "Urgente", "boolean"),
         FieldSpec("desde", "Desde", "date"),
@@ -285,13 +303,13 @@ def soporte(app: Flask) -> TicketTypeVersion:
         FieldSpec("fotos", "Fotos", "file", max_items=3, accept=["image/*"], max_size_mb=1),
     ]
     schema, ui = to_schema(fields, "Soporte")
-    ticket_type = TicketType(key="soporte", name="Soporte", description="Fallas",
-                             default_area=area, current_version=1)
+    ticket_type = TicketType(
+        key="soporte", name="Soporte", description="Fallas", default_area=area, current_version=1
+    )
     version = TicketTypeVersion(ticket_type=ticket_type, number=1, schema=schema, ui=ui)
     db.session.add_all([area, ticket_type, version])
     db.session.commit()
     return version
-
 
 
 # ---------------------------------------------------------------- helpers
@@ -304,16 +322,18 @@ def csrf_token(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
-def login(client: FlaskClient, email: str, password: str = PASSWORD,
-          next_url: str | None = None) -> Any:
+def login(
+    client: FlaskClient, email: str, password: str = PASSWORD, next_url: str | None = None
+) -> Any:
     """Sign in through the real login form and return the response."""
     path = "/login" + (f"?next={next_url}" if next_url else "")
     token = csrf_token(client.get(path).get_data(as_text=True))
     return client.post(path, data={"email": email, "password": password, "csrf_token": token})
 
 
-def post_form(client: FlaskClient, page: str, data: dict[str, Any],
-              action: str | None = None) -> Any:
+def post_form(
+    client: FlaskClient, page: str, data: dict[str, Any], action: str | None = None
+) -> Any:
     """Load a page for its CSRF token, then post a form to it (or to action)."""
     token = csrf_token(client.get(page).get_data(as_text=True))
     return client.post(action or page, data={**data, "csrf_token": token})
@@ -345,8 +365,13 @@ def live_server(app: Flask) -> Iterator[str]:
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Background networking off: this machine's network is closed, and nothing should phone home.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -359,8 +384,9 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -387,8 +413,8 @@ def demo_desk(app: Flask) -> None:
     maria = db.session.scalar(select(User).where(User.email == "maria@example.com"))
     db.session.add(SavedView(user_id=carlos.id, name="Urgentes", query="priority=urgent"))
     ApiToken.issue(carlos, "script")
-    ticket = db.session.scalar(select(Ticket).where(Ticket.requester_id == maria.id)
-                               .order_by(Ticket.number).limit(1))
-    store_attachment(ticket, maria, FileStorage(io.BytesIO(PNG), "foto.png", "file",
-                                                "image/png"))
+    ticket = db.session.scalar(
+        select(Ticket).where(Ticket.requester_id == maria.id).order_by(Ticket.number).limit(1)
+    )
+    store_attachment(ticket, maria, FileStorage(io.BytesIO(PNG), "foto.png", "file", "image/png"))
     db.session.commit()

@@ -15,8 +15,12 @@ from werkzeug.exceptions import HTTPException
 from servicedesk import demo
 from tests.conftest import csrf_token, login
 
-ROLES = {"anonymous": None, "client": "maria@example.com",
-         "collaborator": "carlos@example.com", "admin": "admin@example.com"}
+ROLES = {
+    "anonymous": None,
+    "client": "maria@example.com",
+    "collaborator": "carlos@example.com",
+    "admin": "admin@example.com",
+}
 SKIPPED = re.compile(r"/(logout|salir)\b|^/static/")
 MAX_PAGES = 300
 # Each role's home, and pages an anonymous visitor is sent from to the login form (?next=…).
@@ -112,8 +116,12 @@ class Site:
     html: dict[str, str] = field(default_factory=dict)  # path → page, for HTML answers
 
 
-def crawl(app: Flask, client: FlaskClient, headers: dict[str, str] | None = None,
-          by_parameters: bool = True) -> Site:
+def crawl(
+    app: Flask,
+    client: FlaskClient,
+    headers: dict[str, str] | None = None,
+    by_parameters: bool = True,
+) -> Site:
     """Follow the app's links from its home page, one URL per endpoint and parameters.
 
     by_parameters=False keeps one URL per endpoint (the first found, usually the plainest).
@@ -122,8 +130,7 @@ def crawl(app: Flask, client: FlaskClient, headers: dict[str, str] | None = None
     while queue and len(seen) < MAX_PAGES:
         path = queue.popleft()
         query = parse_qsl(urlsplit(path).query, keep_blank_values=True)
-        key = (endpoint(app, path, "GET"), shape([k for k, _v in query]) if by_parameters
-               else ())
+        key = (endpoint(app, path, "GET"), shape([k for k, _v in query]) if by_parameters else ())
         if path in seen or key in site.pages:
             continue
         seen.add(path)

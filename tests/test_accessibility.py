@@ -61,11 +61,15 @@ class Audit(HTMLParser):
         elif tag in ("button", "a") and (tag == "button" or "href" in a):
             self.named.append(Named(tag, a))
         control = tag in ("select", "textarea") or (
-            tag == "input" and a.get("type", "text") not in UNLABELLED_TYPES)
+            tag == "input" and a.get("type", "text") not in UNLABELLED_TYPES
+        )
         if control and not self.open_labels and not any(a.get(n) for n in NAMING_ATTRS):
             self.controls.append((tag, a))
-        if tag == "input" and a.get("type") in ("submit", "button") and not (
-                a.get("value") or a.get("aria-label")):
+        if (
+            tag == "input"
+            and a.get("type") in ("submit", "button")
+            and not (a.get("value") or a.get("aria-label"))
+        ):
             self.problems.append(f"input button without a value: {a}")
 
     def handle_endtag(self, tag: str) -> None:
@@ -84,8 +88,11 @@ class Audit(HTMLParser):
 
     def findings(self) -> list[str]:
         """Everything wrong on the page, once it has all been read."""
-        unlabelled = [f"{tag} without a label: {a.get('name') or a.get('id')}"
-                      for tag, a in self.controls if a.get("id", "") not in self.label_for]
+        unlabelled = [
+            f"{tag} without a label: {a.get('name') or a.get('id')}"
+            for tag, a in self.controls
+            if a.get("id", "") not in self.label_for
+        ]
         heading = [] if self.h1 == 1 else [f"{self.h1} h1 headings"]
         lang = [] if self.lang in ("es", "en") else [f"html lang={self.lang!r}"]
         return self.problems + unlabelled + heading + lang

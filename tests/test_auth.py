@@ -81,10 +81,17 @@ def test_deactivation_ends_an_open_session(client, client_user):
     assert client.get("/mesa-de-ayuda/").status_code == 302
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example", "https://evil.example/", "/\\evil.example", "http:/evil.example",
-    "javascript:alert(1)", "%2F%2Fevil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "https://evil.example/",
+        "/\\evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "%2F%2Fevil.example",
+    ],
+)
 def test_next_parameter_never_leaves_the_site(client, collaborator, target):
     response = login(client, collaborator.email, next_url=target)
     assert response.headers["Location"] == "/tablero/"
@@ -145,11 +152,14 @@ def test_reset_end_to_end_through_real_smtp(client, client_user, mailbox):
     token_value = path.rsplit("/", 1)[1]
     stored = db.session.scalars(select(AuthToken.token_hash)).all()
     assert token_value not in stored  # only a hash is kept
-    response = post_form(client, path, {"password": "brand new secret", "confirm":
-                                        "brand new secret"})
+    response = post_form(
+        client, path, {"password": "brand new secret", "confirm": "brand new secret"}
+    )
     assert response.headers["Location"] == "/mesa-de-ayuda/"
-    client.post("/logout", data={"csrf_token": csrf_token(
-        client.get("/mesa-de-ayuda/").get_data(as_text=True))})
+    client.post(
+        "/logout",
+        data={"csrf_token": csrf_token(client.get("/mesa-de-ayuda/").get_data(as_text=True))},
+    )
     assert login(client, client_user.email, PASSWORD).status_code == 200  # old one gone
     assert login(client, client_user.email, "brand new secret").status_code == 302
 
@@ -234,8 +244,13 @@ def test_reset_mail_is_in_the_users_language(client, mailbox):
 
 def invite(client, **fields):
     """Post the invitation form as the signed-in administrator."""
-    data = {"name": "Nuevo Colaborador", "email": "nuevo@example.org",
-            "role": "collaborator", "language": "es", **fields}
+    data = {
+        "name": "Nuevo Colaborador",
+        "email": "nuevo@example.org",
+        "role": "collaborator",
+        "language": "es",
+        **fields,
+    }
     return post_form(client, "/administracion/usuarios", data)
 
 
@@ -250,8 +265,9 @@ def test_invitation_end_to_end(client, admin, mailbox):
     invited = client.application.test_client()
     page = invited.get(path)
     assert "Nuevo Colaborador" in page.get_data(as_text=True)
-    done = post_form(invited, path, {"password": "my first password", "confirm":
-                                     "my first password"})
+    done = post_form(
+        invited, path, {"password": "my first password", "confirm": "my first password"}
+    )
     assert done.headers["Location"] == "/tablero/"
     assert invited.get(path).status_code == 404  # reused
     fresh = client.application.test_client()
@@ -270,8 +286,11 @@ def test_invitation_expires(client, admin, mailbox):
     login(client, admin.email)
     invite(client)
     path = link_in(mailbox.to("nuevo@example.org")[0])
-    db.session.execute(db.update(AuthToken).where(AuthToken.purpose == TokenPurpose.INVITE)
-                       .values(expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.execute(
+        db.update(AuthToken)
+        .where(AuthToken.purpose == TokenPurpose.INVITE)
+        .values(expires_at=utcnow() - timedelta(minutes=1))
+    )
     db.session.commit()
     assert client.application.test_client().get(path).status_code == 404
 
@@ -291,9 +310,16 @@ def test_only_administrators_invite(request, client, fixture, mailbox):
     login(client, user.email)
     page = client.get("/mesa-de-ayuda/" if fixture == "client_user" else "/tablero/")
     token = csrf_token(page.get_data(as_text=True))
-    response = client.post("/administracion/usuarios", data={
-        "name": "X", "email": "x@example.org", "role": "admin", "language": "es",
-        "csrf_token": token})
+    response = client.post(
+        "/administracion/usuarios",
+        data={
+            "name": "X",
+            "email": "x@example.org",
+            "role": "admin",
+            "language": "es",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 403
     assert db.session.scalar(select(User).where(User.email == "x@example.org")) is None
     assert mailbox.messages == []

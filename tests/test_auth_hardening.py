@@ -45,12 +45,20 @@ def test_a_session_cookie_saved_before_logout_opens_nothing_after(app, client_us
 def test_the_remember_cookie_dies_with_logout_and_is_samesite(app, client_user):
     browser = app.test_client()
     token = csrf_token(browser.get("/login").get_data(as_text=True))
-    answer = browser.post("/login", data={"email": client_user.email, "password": PASSWORD,
-                                          "remember": "y", "csrf_token": token})
+    answer = browser.post(
+        "/login",
+        data={
+            "email": client_user.email,
+            "password": PASSWORD,
+            "remember": "y",
+            "csrf_token": token,
+        },
+    )
     set_cookie = " ".join(answer.headers.getlist("Set-Cookie"))
     assert "remember_token=" in set_cookie
-    remember_header = next(h for h in answer.headers.getlist("Set-Cookie")
-                           if h.startswith("remember_token="))
+    remember_header = next(
+        h for h in answer.headers.getlist("Set-Cookie") if h.startswith("remember_token=")
+    )
     assert "SameSite=Lax" in remember_header and "HttpOnly" in remember_header
     saved = cookie(browser, "remember_token")
     # The cookie alone (no session) signs the browser in ...
@@ -88,18 +96,23 @@ def test_a_password_change_ends_every_session(app, client_user):
 # ---------------------------------------------------------------- links from BASE_URL
 
 
-def test_reset_and_invitation_links_ignore_the_host_header(app, client, client_user, admin,
-                                                          monkeypatch):
+def test_reset_and_invitation_links_ignore_the_host_header(
+    app, client, client_user, admin, monkeypatch
+):
     monkeypatch.setitem(app.config, "BASE_URL", "https://desk.example.com")
     evil = {"Host": "evil.example"}
     token = csrf_token(client.get("/password/forgot", headers=evil).get_data(as_text=True))
-    answer = client.post("/password/forgot", headers=evil,
-                         data={"email": client_user.email, "csrf_token": token})
+    answer = client.post(
+        "/password/forgot", headers=evil, data={"email": client_user.email, "csrf_token": token}
+    )
     assert answer.status_code == 302
     web = app.test_client()
     login(web, admin.email)
-    post_form(web, "/administracion/usuarios", {"name": "Nuevo", "email": "new@example.org",
-                                                "role": Role.CLIENT, "language": "es"})
+    post_form(
+        web,
+        "/administracion/usuarios",
+        {"name": "Nuevo", "email": "new@example.org", "role": Role.CLIENT, "language": "es"},
+    )
     bodies = db.session.scalars(select(OutboxMessage.body_text)).all()
     assert len(bodies) == 2, bodies
     for body in bodies:
@@ -127,9 +140,11 @@ def test_trusted_hosts_refuse_other_host_headers(app, client, monkeypatch):
 def login_from(client, address: str, email: str, password: str):
     """Log in as a browser behind the office proxy, which forwards its address."""
     page = client.get("/login", headers={"X-Forwarded-For": address}).get_data(as_text=True)
-    return client.post("/login", headers={"X-Forwarded-For": address},
-                       data={"email": email, "password": password,
-                             "csrf_token": csrf_token(page)})
+    return client.post(
+        "/login",
+        headers={"X-Forwarded-For": address},
+        data={"email": email, "password": password, "csrf_token": csrf_token(page)},
+    )
 
 
 def test_made_up_addresses_from_one_office_lock_out_no_one(app, client_user, monkeypatch):
@@ -141,8 +156,7 @@ def test_made_up_addresses_from_one_office_lock_out_no_one(app, client_user, mon
     assert login_from(colleague, "10.0.0.7", client_user.email, PASSWORD).status_code == 302
 
 
-def test_guessing_one_password_is_stopped_for_that_address_only(app, client_user,
-                                                               monkeypatch):
+def test_guessing_one_password_is_stopped_for_that_address_only(app, client_user, monkeypatch):
     monkeypatch.setitem(app.config, "TRUSTED_PROXIES", 1)
     guesser = app.test_client()
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
@@ -153,8 +167,7 @@ def test_guessing_one_password_is_stopped_for_that_address_only(app, client_user
     assert login_from(owner, "198.51.100.4", client_user.email, PASSWORD).status_code == 302
 
 
-def test_guessing_spread_over_many_addresses_is_stopped_per_account(app, client_user,
-                                                                   monkeypatch):
+def test_guessing_spread_over_many_addresses_is_stopped_per_account(app, client_user, monkeypatch):
     monkeypatch.setitem(app.config, "TRUSTED_PROXIES", 1)
     monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 8)
     botnet = app.test_client()

@@ -29,17 +29,24 @@ def count(model) -> int:
 
 def raw_post(api, path: str, text: str, method: str = "POST"):
     """Send a JSON text as it is (not re-encoded by the test client)."""
-    return api.open(method, path, data=text.encode("utf-8", "surrogatepass"),
-                    headers={"Content-Type": "application/json"})
+    return api.open(
+        method,
+        path,
+        data=text.encode("utf-8", "surrogatepass"),
+        headers={"Content-Type": "application/json"},
+    )
 
 
-@pytest.mark.parametrize("path", [
-    "/informes/exportaciones/" + BEYOND,
-    "/informes/exportaciones/" + BEYOND + ".json",
-    "/mesa-de-ayuda/" + BEYOND,
-    "/tablero/" + BEYOND,
-    "/administracion/tipos/" + BEYOND + "/json",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/informes/exportaciones/" + BEYOND,
+        "/informes/exportaciones/" + BEYOND + ".json",
+        "/mesa-de-ayuda/" + BEYOND,
+        "/tablero/" + BEYOND,
+        "/administracion/tipos/" + BEYOND + "/json",
+    ],
+)
 def test_web_ids_beyond_the_integer_range_are_404(app, admin, path):
     web = app.test_client()
     login(web, admin.email)
@@ -47,18 +54,23 @@ def test_web_ids_beyond_the_integer_range_are_404(app, admin, path):
 
 
 def test_admin_json_editor_refuses_deep_nul_and_surrogate_json_keeping_the_text(
-        app, admin, soporte):
+    app, admin, soporte
+):
     web = app.test_client()
     login(web, admin.email)
     type_id = soporte.ticket_type_id
     page = f"/administracion/tipos/{type_id}/json"
     before = count(TicketTypeVersion)
-    for schema_text in (DEEP, '{"type": "object", "title": "a\\u0000"}',
-                        '{"type": "object", "title": "\\ud800"}',
-                        '{"type": "object", "dependencies": {"a": ["b"]}}'):
+    for schema_text in (
+        DEEP,
+        '{"type": "object", "title": "a\\u0000"}',
+        '{"type": "object", "title": "\\ud800"}',
+        '{"type": "object", "dependencies": {"a": ["b"]}}',
+    ):
         token = csrf_token(web.get(page).get_data(as_text=True))
-        response = web.post(page, data={"csrf_token": token, "schema_text": schema_text,
-                                        "ui_text": "{}"})
+        response = web.post(
+            page, data={"csrf_token": token, "schema_text": schema_text, "ui_text": "{}"}
+        )
         html = response.get_data(as_text=True)
         assert response.status_code == 400, html[:300]
         assert 'class="invalid-feedback' in html or "alert" in html
@@ -73,17 +85,24 @@ def test_admin_import_refuses_deep_json_and_nul(app, admin):
     before = count(TicketType)
     for text in (DEEP, json.dumps({"format": "x", "key": "a\u0000"})):
         token = csrf_token(web.get("/administracion/tipos/importar").get_data(as_text=True))
-        response = web.post("/administracion/tipos/importar",
-                            data={"csrf_token": token, "text": text})
+        response = web.post(
+            "/administracion/tipos/importar", data={"csrf_token": token, "text": text}
+        )
         assert response.status_code == 400
         assert "JSON" in response.get_data(as_text=True)
     assert count(TicketType) == before
 
 
-@pytest.mark.parametrize("query", [
-    "created_from=0001-01-01", "created_to=9999-12-31", "updated_from=0001-01-01",
-    "updated_to=9999-12-31", "created_from=1000-01-01",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_from=0001-01-01",
+        "created_to=9999-12-31",
+        "updated_from=0001-01-01",
+        "updated_to=9999-12-31",
+        "created_from=1000-01-01",
+    ],
+)
 def test_dates_outside_a_sane_range_are_refused_in_the_users_language(app, admin, query):
     web = app.test_client()
     login(web, admin.email)
@@ -93,15 +112,21 @@ def test_dates_outside_a_sane_range_are_refused_in_the_users_language(app, admin
 
 
 @pytest.mark.parametrize("value", ["a\u0000b", "\u0000"])
-def test_nul_in_web_forms_and_queries_never_reaches_the_database(app, client_user, soporte,
-                                                                  value):
+def test_nul_in_web_forms_and_queries_never_reaches_the_database(app, client_user, soporte, value):
     web = app.test_client()
     login(web, client_user.email)
     page = f"/mesa-de-ayuda/nueva/{soporte.ticket_type.key}"
     token = csrf_token(web.get(page).get_data(as_text=True))
-    response = web.post(page, data={"csrf_token": token, "subject": "Fuga" + value,
-                                    "description": value, "cf-ubicacion": "Depto" + value,
-                                    "cf-categoria": "agua"})
+    response = web.post(
+        page,
+        data={
+            "csrf_token": token,
+            "subject": "Fuga" + value,
+            "description": value,
+            "cf-ubicacion": "Depto" + value,
+            "cf-categoria": "agua",
+        },
+    )
     assert response.status_code < 500
     assert web.get("/mesa-de-ayuda/?q=" + value).status_code < 500
     for subject in db.session.scalars(select(Ticket.subject)):

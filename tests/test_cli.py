@@ -16,14 +16,23 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def flask_cmd(tmp_path):
     """Run flask commands against a fresh embedded instance folder."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "SECRET_KEY"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "SECRET_KEY"}
+    }
     env["SERVICEDESK_INSTANCE"] = str(tmp_path)
 
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args],
-                              cwd=ROOT, env=env, input=stdin, capture_output=True, text=True,
-                              timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     run.db = tmp_path / "servicedesk.db"  # type: ignore[attr-defined]
     return run
@@ -43,7 +52,11 @@ def test_init_with_demo_loads_once_and_prints_logins(flask_cmd):
     assert count(db, "select count(*) from users") == 8
     assert count(db, "select count(*) from areas") == 4
     assert {r for r in sqlite3.connect(db).execute("select name from areas")} == {
-        ("Seguridad",), ("Limpieza",), ("Mantenimiento",), ("Soporte TI",)}
+        ("Seguridad",),
+        ("Limpieza",),
+        ("Mantenimiento",),
+        ("Soporte TI",),
+    }
     assert count(db, "select count(distinct status) from tickets") == 6
     assert count(db, "select count(*) from ticket_types") == 3
     assert count(db, "select count(*) from feedback") >= 1
@@ -71,18 +84,28 @@ def test_generate_needs_demo_data_first(flask_cmd):
 
 def test_create_admin(flask_cmd):
     flask_cmd("init")
-    result = flask_cmd("create-admin", "--email", "Boss@Example.com", "--name", "Boss",
-                       stdin="a long password\na long password\n")
+    result = flask_cmd(
+        "create-admin",
+        "--email",
+        "Boss@Example.com",
+        "--name",
+        "Boss",
+        stdin="a long password\na long password\n",
+    )
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(flask_cmd.db) as conn:
         row = conn.execute("select email, role, password_hash from users").fetchone()
-    assert row[0] == "boss@example.com" and row[1] == "admin" and row[2].startswith(
-        ("scrypt", "pbkdf2"))
+    assert (
+        row[0] == "boss@example.com"
+        and row[1] == "admin"
+        and row[2].startswith(("scrypt", "pbkdf2"))
+    )
 
 
 def test_create_admin_refuses_short_password(flask_cmd):
     flask_cmd("init")
-    result = flask_cmd("create-admin", "--email", "b@example.com", "--name", "B",
-                       stdin="short\nshort\n")
+    result = flask_cmd(
+        "create-admin", "--email", "b@example.com", "--name", "B", stdin="short\nshort\n"
+    )
     assert result.returncode != 0
     assert "at least 10 characters" in result.stderr

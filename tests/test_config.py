@@ -17,11 +17,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_flask(env_extra: dict[str, str], tmp_path: Path, *args: str):
     """Run a flask command in a clean environment with the given variables."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"SECRET_KEY", "SERVICEDESK_ENV", "FLASK_ENV", "DATABASE_URL"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "SERVICEDESK_ENV", "FLASK_ENV", "DATABASE_URL"}
+    }
     env.update({"SERVICEDESK_INSTANCE": str(tmp_path / "instance"), **env_extra})
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize("variable", ["SERVICEDESK_ENV", "FLASK_ENV"])
@@ -33,22 +42,29 @@ def test_production_without_secret_refuses_to_start(tmp_path, variable):
 
 @pytest.mark.parametrize("secret", ["changeme", "short-secret", "dev"])
 def test_production_refuses_weak_secrets(tmp_path, secret):
-    result = run_flask({"SERVICEDESK_ENV": "production", "SECRET_KEY": secret}, tmp_path,
-                       "routes")
+    result = run_flask({"SERVICEDESK_ENV": "production", "SECRET_KEY": secret}, tmp_path, "routes")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
 
 def test_production_starts_with_a_real_secret(tmp_path):
-    result = run_flask({"SERVICEDESK_ENV": "production", "SECRET_KEY": "x" * 48,
-                        "BASE_URL": "https://desk.example.com"}, tmp_path, "routes")
+    result = run_flask(
+        {
+            "SERVICEDESK_ENV": "production",
+            "SECRET_KEY": "x" * 48,
+            "BASE_URL": "https://desk.example.com",
+        },
+        tmp_path,
+        "routes",
+    )
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "instance" / "secret_key").exists()
 
 
 def test_production_refuses_to_start_without_base_url_from_the_command_line(tmp_path):
-    result = run_flask({"SERVICEDESK_ENV": "production", "SECRET_KEY": "x" * 48}, tmp_path,
-                       "routes")
+    result = run_flask(
+        {"SERVICEDESK_ENV": "production", "SECRET_KEY": "x" * 48}, tmp_path, "routes"
+    )
     assert result.returncode != 0
     assert "BASE_URL" in result.stderr
 
@@ -83,8 +99,10 @@ def test_malformed_number_names_the_setting(tmp_path):
 
 def test_export_settings_have_their_own_queue_and_a_positive_staleness(tmp_path):
     loaded = config.load({}, tmp_path)
-    assert (loaded["RQ_QUEUE"], loaded["EXPORT_QUEUE"]) == ("servicedesk-mail",
-                                                           "servicedesk-exports")
+    assert (loaded["RQ_QUEUE"], loaded["EXPORT_QUEUE"]) == (
+        "servicedesk-mail",
+        "servicedesk-exports",
+    )
     assert loaded["EXPORT_STALE_SECONDS"] == 120
     with pytest.raises(config.ConfigError, match="EXPORT_STALE_SECONDS"):
         config.load({"EXPORT_STALE_SECONDS": "0"}, tmp_path)
@@ -99,5 +117,8 @@ def test_malformed_mail_delay_names_the_setting(tmp_path, value):
 def test_mail_delays_take_fractions_and_have_production_defaults(tmp_path):
     settings = config.load({"MAIL_RELAY_SECONDS": "0.5"}, tmp_path)
     assert settings["MAIL_RELAY_SECONDS"] == 0.5
-    assert (settings["MAIL_TIMEOUT"], settings["MAIL_RETRY_SECONDS"],
-            settings["MAIL_LEASE_SECONDS"]) == (10, 30, 120)
+    assert (
+        settings["MAIL_TIMEOUT"],
+        settings["MAIL_RETRY_SECONDS"],
+        settings["MAIL_LEASE_SECONDS"],
+    ) == (10, 30, 120)

@@ -60,8 +60,14 @@ def own_folder(app, tmp_path, monkeypatch):
 @pytest.fixture
 def tickets(app, soporte, client_user):
     """Three tickets to export (one closed)."""
-    make_ticket(client_user, soporte, "Pintar el lobby", status=Status.CLOSED, closure_count=1,
-                closed_at=utcnow())
+    make_ticket(
+        client_user,
+        soporte,
+        "Pintar el lobby",
+        status=Status.CLOSED,
+        closure_count=1,
+        closed_at=utcnow(),
+    )
     make_ticket(client_user, soporte, "Fuga de agua")
     make_ticket(client_user, soporte, "Luz del pasillo")
 
@@ -76,10 +82,14 @@ def signed_in(app, user):
 def child_env(app, **extra: str) -> dict[str, str]:
     """The environment of a worker process pointed at the test's database and folders."""
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "RQ_QUEUE"}}
-    env.update(PYTHONPATH=str(ROOT), DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               ATTACHMENTS_DIR=app.config["ATTACHMENTS_DIR"],
-               SERVICEDESK_INSTANCE=app.instance_path, SECRET_KEY=app.config["SECRET_KEY"],
-               **extra)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        ATTACHMENTS_DIR=app.config["ATTACHMENTS_DIR"],
+        SERVICEDESK_INSTANCE=app.instance_path,
+        SECRET_KEY=app.config["SECRET_KEY"],
+        **extra,
+    )
     return env
 
 
@@ -96,8 +106,13 @@ def wait_for(check, seconds: float = 60.0):
 
 def finished(c, export_id: int) -> dict:
     """Follow the progress (as the page's script does) until the export ends."""
-    return wait_for(lambda: (p := c.get(f"/informes/exportaciones/{export_id}.json")
-                             .get_json())["status"] in ("done", "failed") and p)
+    return wait_for(
+        lambda: (
+            (p := c.get(f"/informes/exportaciones/{export_id}.json").get_json())["status"]
+            in ("done", "failed")
+            and p
+        )
+    )
 
 
 def rows_in(c, url: str) -> int:
@@ -120,20 +135,28 @@ def writing(app) -> list[Path]:
     return sorted((Path(app.config["ATTACHMENTS_DIR"]) / "exports").glob("*.work/openpyxl.*"))
 
 
-def test_dead_workers_export_is_failed_cleaned_and_retried(app, admin, tickets, monkeypatch,
-                                                           tmp_path):
+def test_dead_workers_export_is_failed_cleaned_and_retried(
+    app, admin, tickets, monkeypatch, tmp_path
+):
     export = Export(user_id=admin.id, kind="xlsx", query="", locale="es", total_rows=3)
     db.session.add(export)  # as the request that queued it left it
     db.session.commit()
     log = tmp_path / "worker.log"
     with log.open("wb") as out:
-        worker = subprocess.Popen([sys.executable, "-c", SLOW_WORKER, str(export.id), "60"],
-                                  cwd=ROOT, env=child_env(app), stdout=out, stderr=out)
+        worker = subprocess.Popen(
+            [sys.executable, "-c", SLOW_WORKER, str(export.id), "60"],
+            cwd=ROOT,
+            env=child_env(app),
+            stdout=out,
+            stderr=out,
+        )
     try:
         # Mid-export: rows are being written (openpyxl's scratch exists). Starting the worker
         # takes seconds of imports.
-        wait_for(lambda: db.session.get(Export, export.id).status == "running"
-                 and writing(app), seconds=180)
+        wait_for(
+            lambda: db.session.get(Export, export.id).status == "running" and writing(app),
+            seconds=180,
+        )
         work = writing(app)[0].parent
         assert db.session.get(Export, export.id).heartbeat_at is not None
     finally:
@@ -174,26 +197,35 @@ def test_dead_workers_export_is_failed_cleaned_and_retried(app, admin, tickets, 
     assert (db.session.get(Export, export.id).status, len(files(app))) == ("done", 1)
 
 
-def test_a_worker_thought_dead_never_overwrites_the_retry(app, admin, tickets, monkeypatch,
-                                                         tmp_path):
+def test_a_worker_thought_dead_never_overwrites_the_retry(
+    app, admin, tickets, monkeypatch, tmp_path
+):
     """A frozen worker (SIGSTOP) is seen dead and retried; thawed, it gives up on its own."""
     export = Export(user_id=admin.id, kind="xlsx", query="", locale="es", total_rows=3)
     db.session.add(export)
     db.session.commit()
     log = tmp_path / "worker.log"
     with log.open("wb") as out:
-        worker = subprocess.Popen([sys.executable, "-c", SLOW_WORKER, str(export.id), "1"],
-                                  cwd=ROOT, env=child_env(app), stdout=out, stderr=out)
+        worker = subprocess.Popen(
+            [sys.executable, "-c", SLOW_WORKER, str(export.id), "1"],
+            cwd=ROOT,
+            env=child_env(app),
+            stdout=out,
+            stderr=out,
+        )
     try:
-        wait_for(lambda: db.session.get(Export, export.id).status == "running" and files(app),
-                 seconds=180)  # the worker's start: importing the app takes seconds
+        wait_for(
+            lambda: db.session.get(Export, export.id).status == "running" and files(app),
+            seconds=180,
+        )  # the worker's start: importing the app takes seconds
         worker.send_signal(signal.SIGSTOP)
         monkeypatch.setitem(app.config, "EXPORT_STALE_SECONDS", 1)
         time.sleep(1.2)
         c = signed_in(app, admin)
         page = c.get(f"/informes/exportaciones/{export.id}").get_data(as_text=True)
-        c.post(f"/informes/exportaciones/{export.id}/reintentar",
-               data={"csrf_token": csrf_token(page)})
+        c.post(
+            f"/informes/exportaciones/{export.id}/reintentar", data={"csrf_token": csrf_token(page)}
+        )
         monkeypatch.setitem(app.config, "EXPORT_STALE_SECONDS", 120)
         progress = finished(c, export.id)
         assert progress["status"] == "done"
@@ -204,8 +236,11 @@ def test_a_worker_thought_dead_never_overwrites_the_retry(app, admin, tickets, m
         worker.kill()
         worker.wait(timeout=30)
     db.session.expire_all()
-    assert (db.session.get(Export, export.id).status, db.session.get(Export, export.id).attempt,
-            db.session.get(Export, export.id).error) == ("done", 1, None)
+    assert (
+        db.session.get(Export, export.id).status,
+        db.session.get(Export, export.id).attempt,
+        db.session.get(Export, export.id).error,
+    ) == ("done", 1, None)
     assert files(app) == retried and len(retried) == 1  # the old run removed its own folder
     assert rows_in(c, progress["download"]) == 4
 
@@ -217,8 +252,16 @@ def test_a_new_export_sweeps_dead_ones_nobody_looks_at(app, admin, tickets, monk
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "deadbeef.work").mkdir()
     (folder / "deadbeef.work" / "export").write_bytes(b"PK\x03\x04 half a workbook")
-    db.session.add(Export(user_id=other.id, kind="xlsx", status="running", stored_name="deadbeef",
-                          heartbeat_at=utcnow() - timedelta(minutes=10), total_rows=9))
+    db.session.add(
+        Export(
+            user_id=other.id,
+            kind="xlsx",
+            status="running",
+            stored_name="deadbeef",
+            heartbeat_at=utcnow() - timedelta(minutes=10),
+            total_rows=9,
+        )
+    )
     db.session.commit()
     monkeypatch.setitem(app.config, "EXPORT_INLINE_MAX", 2)
     c = signed_in(app, admin)
@@ -237,8 +280,9 @@ def test_redis_down_at_start_runs_the_export_in_process(app, admin, tickets, mon
     c = signed_in(app, admin)
     page = c.get("/informes/excel")
     assert page.status_code == 200 and db.session.scalars(select(Export)).all() == []
-    response = c.post("/informes/excel", data={"csrf_token": csrf_token(page.get_data(
-        as_text=True))})
+    response = c.post(
+        "/informes/excel", data={"csrf_token": csrf_token(page.get_data(as_text=True))}
+    )
     assert response.status_code == 302
     export = db.session.scalars(select(Export)).one()
     progress = finished(c, export.id)
@@ -247,15 +291,26 @@ def test_redis_down_at_start_runs_the_export_in_process(app, admin, tickets, mon
 
 
 def test_exports_go_on_their_own_queue_and_the_worker_takes_mail_first(
-        app, admin, tickets, client_user, redis_url, monkeypatch, mailbox):  # noqa: F811
+    app,
+    admin,
+    tickets,
+    client_user,
+    redis_url,  # noqa: F811 - the fixture imported above
+    monkeypatch,
+    mailbox,
+):
     from redis import Redis
     from rq import Queue
     from rq.job import Job
 
     suffix = uuid.uuid4().hex[:8]
     mail_queue, export_queue = f"sd-test-mail-{suffix}", f"sd-test-exports-{suffix}"
-    for key, value in (("REDIS_URL", redis_url), ("RQ_QUEUE", mail_queue),
-                       ("EXPORT_QUEUE", export_queue), ("EXPORT_INLINE_MAX", 2)):
+    for key, value in (
+        ("REDIS_URL", redis_url),
+        ("RQ_QUEUE", mail_queue),
+        ("EXPORT_QUEUE", export_queue),
+        ("EXPORT_INLINE_MAX", 2),
+    ):
         monkeypatch.setitem(app.config, key, value)
     conn = Redis.from_url(redis_url)
     queues = [Queue(name, connection=conn) for name in (mail_queue, export_queue)]
@@ -271,11 +326,20 @@ def test_exports_go_on_their_own_queue_and_the_worker_takes_mail_first(
         assert len(queues[0].job_ids) == 1  # the reset mail, queued after the export
 
         worker = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], cwd=ROOT,
-            env=child_env(app, REDIS_URL=redis_url, RQ_QUEUE=mail_queue,
-                          EXPORT_QUEUE=export_queue, MAIL_SERVER="127.0.0.1",
-                          MAIL_PORT=str(app.config["MAIL_PORT"])),
-            capture_output=True, text=True, timeout=120)
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+            cwd=ROOT,
+            env=child_env(
+                app,
+                REDIS_URL=redis_url,
+                RQ_QUEUE=mail_queue,
+                EXPORT_QUEUE=export_queue,
+                MAIL_SERVER="127.0.0.1",
+                MAIL_PORT=str(app.config["MAIL_PORT"]),
+            ),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert worker.returncode == 0, worker.stderr[-2000:]
         mail_job = Job.fetch(queues[0].finished_job_registry.get_job_ids()[0], connection=conn)
         export_job = Job.fetch(job_id, connection=conn)
@@ -289,7 +353,8 @@ def test_exports_go_on_their_own_queue_and_the_worker_takes_mail_first(
 
 
 def test_an_export_whose_job_redis_lost_is_queued_again_by_the_worker(
-        app, admin, tickets, tmp_path, monkeypatch):
+    app, admin, tickets, tmp_path, monkeypatch
+):
     """Redis killed -9 (no persistence) with the export's job queued: the worker still runs it."""
     from tests.test_mail_faults import RedisServer
 
@@ -299,8 +364,11 @@ def test_an_export_whose_job_redis_lost_is_queued_again_by_the_worker(
     server = RedisServer(binary, tmp_path)
     server.start()
     queue = f"sd-test-exports-{uuid.uuid4().hex[:8]}"
-    for key, value in (("REDIS_URL", server.url), ("EXPORT_QUEUE", queue),
-                       ("EXPORT_INLINE_MAX", 2)):
+    for key, value in (
+        ("REDIS_URL", server.url),
+        ("EXPORT_QUEUE", queue),
+        ("EXPORT_INLINE_MAX", 2),
+    ):
         monkeypatch.setitem(app.config, key, value)
     try:
         c = signed_in(app, admin)
@@ -311,10 +379,19 @@ def test_an_export_whose_job_redis_lost_is_queued_again_by_the_worker(
         db.session.refresh(export)
         assert (export.status, export.heartbeat_at) == ("pending", None)
         worker = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], cwd=ROOT,
-            env=child_env(app, REDIS_URL=server.url, EXPORT_QUEUE=queue,
-                          RQ_QUEUE=f"{queue}-mail", MAIL_RELAY_SECONDS="0"),
-            capture_output=True, text=True, timeout=120)
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+            cwd=ROOT,
+            env=child_env(
+                app,
+                REDIS_URL=server.url,
+                EXPORT_QUEUE=queue,
+                RQ_QUEUE=f"{queue}-mail",
+                MAIL_RELAY_SECONDS="0",
+            ),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert worker.returncode == 0, worker.stderr[-2000:]
         progress = finished(c, export.id)
         assert progress["status"] == "done" and rows_in(c, progress["download"]) == 4

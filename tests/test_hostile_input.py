@@ -78,7 +78,7 @@ def test_ids_beyond_every_row_in_page_paths_are_not_found(app, demo_desk, role):
     for path in site.pages.values():
         base = path.partition("?")[0]
         for match in re.finditer(r"(?<=/)\d+(?=/|\.|$)", base):
-            url = base[:match.start()] + "2147483648" + base[match.end():]
+            url = base[: match.start()] + "2147483648" + base[match.end() :]
             if url in tried:
                 continue
             tried.add(url)

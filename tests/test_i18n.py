@@ -28,11 +28,26 @@ def extracted_ids(tmp_path: Path) -> set[str]:
     """Extract the translatable strings from the code as it is now."""
     out = tmp_path / "now.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "--no-location",
-         "--ignore-dirs=.* forms_engine tests bench migrations __pycache__", "-o", str(out),
-         "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "--ignore-dirs=.* forms_engine tests bench migrations __pycache__",
+            "-o",
+            str(out),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with out.open("rb") as fh:
         return {m.id for m in read_po(fh) if m.id}
@@ -93,8 +108,16 @@ def test_spanish_pages_show_no_english_catalogue_string(app, demo_desk, role):
 
     It happens when gettext runs at import time instead of per request (_ instead of _l).
     """
-    english = {m.id for m in catalog("es") if m.id and m.string and m.string != m.id
-               and isinstance(m.id, str) and len(m.id) > 3 and "%(" not in m.id}
+    english = {
+        m.id
+        for m in catalog("es")
+        if m.id
+        and m.string
+        and m.string != m.id
+        and isinstance(m.id, str)
+        and len(m.id) > 3
+        and "%(" not in m.id
+    }
     client = signed_in(app, role)
     speak(client, role, "es")
     site = crawl(app, client)

@@ -27,11 +27,14 @@ def test_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.parametrize(("fixture", "present", "absent"), [
-    ("client_user", ["Mesa de ayuda"], ["Tablero", "Administración"]),
-    ("collaborator", ["Tablero"], ["Mesa de ayuda</a>", "Administración → Service Desk"]),
-    ("admin", ["Tablero", "Administración → Service Desk"], ["Mesa de ayuda</a>"]),
-])
+@pytest.mark.parametrize(
+    ("fixture", "present", "absent"),
+    [
+        ("client_user", ["Mesa de ayuda"], ["Tablero", "Administración"]),
+        ("collaborator", ["Tablero"], ["Mesa de ayuda</a>", "Administración → Service Desk"]),
+        ("admin", ["Tablero", "Administración → Service Desk"], ["Mesa de ayuda</a>"]),
+    ],
+)
 def test_navigation_per_role(request, client, fixture, present, absent):
     user = request.getfixturevalue(fixture)
     login(client, user.email)
@@ -44,11 +47,17 @@ def test_navigation_per_role(request, client, fixture, present, absent):
         assert text not in nav
 
 
-@pytest.mark.parametrize(("fixture", "path", "status"), [
-    ("client_user", "/tablero/", 403), ("client_user", "/administracion/", 403),
-    ("collaborator", "/administracion/", 403), ("collaborator", "/mesa-de-ayuda/", 403),
-    ("admin", "/administracion/usuarios", 200), ("collaborator", "/tablero/", 200),
-])
+@pytest.mark.parametrize(
+    ("fixture", "path", "status"),
+    [
+        ("client_user", "/tablero/", 403),
+        ("client_user", "/administracion/", 403),
+        ("collaborator", "/administracion/", 403),
+        ("collaborator", "/mesa-de-ayuda/", 403),
+        ("admin", "/administracion/usuarios", 200),
+        ("collaborator", "/tablero/", 200),
+    ],
+)
 def test_role_pages(request, client, fixture, path, status):
     login(client, request.getfixturevalue(fixture).email)
     assert client.get(path).status_code == status
@@ -63,8 +72,7 @@ def test_anonymous_is_sent_to_login(client, path):
 
 def test_language_switch_for_anonymous_visitors(client):
     token = csrf_token(client.get("/login").get_data(as_text=True))
-    response = client.post("/language", data={"lang": "en", "next": "/login",
-                                              "csrf_token": token})
+    response = client.post("/language", data={"lang": "en", "next": "/login", "csrf_token": token})
     assert response.headers["Location"] == "/login"
     page = client.get("/login").get_data(as_text=True)
     assert '<html lang="en">' in page and "Sign in to the service desk" in page
@@ -101,8 +109,13 @@ def test_too_large_request_gets_a_friendly_page(app, client):
 
 
 def test_unexpected_error_renders_the_500_page(app, tmp_path):
-    fresh = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40,
-                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    fresh = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        }
+    )
 
     @fresh.get("/_boom_for_test")
     def boom():
@@ -127,8 +140,9 @@ def test_nul_bytes_anywhere_get_a_400_not_a_database_error(client, collaborator,
 def test_a_multipart_part_without_a_name_is_not_a_500(client, collaborator):
     """Found by Schemathesis: a part with no name reached the NUL check as None."""
     login(client, collaborator.email)
-    body = (b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n"
-            b"--b\r\nContent-Disposition: form-data; name=\"lang\"\r\n\r\nen\r\n--b--\r\n")
-    response = client.post("/language", data=body,
-                           content_type="multipart/form-data; boundary=b")
+    body = (
+        b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="lang"\r\n\r\nen\r\n--b--\r\n'
+    )
+    response = client.post("/language", data=body, content_type="multipart/form-data; boundary=b")
     assert response.status_code == 400 and "lang" not in response.headers.get("Set-Cookie", "")

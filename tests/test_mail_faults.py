@@ -48,8 +48,12 @@ WAIT_SECONDS = 180  # generous: the conditions end the wait as soon as they hold
 # Short delays, so the outage tests take seconds: these settings are what makes them fast.
 # The SMTP timeout stays generous: on a loaded machine a sink slower than the timeout to
 # confirm DATA makes a resend (of the same Message-ID) that is not the code's fault.
-FAST_MAIL = {"MAIL_TIMEOUT": "3", "MAIL_LEASE_SECONDS": "2", "MAIL_RETRY_SECONDS": "0.5",
-             "MAIL_RELAY_SECONDS": "0.5"}
+FAST_MAIL = {
+    "MAIL_TIMEOUT": "3",
+    "MAIL_LEASE_SECONDS": "2",
+    "MAIL_RETRY_SECONDS": "0.5",
+    "MAIL_RELAY_SECONDS": "0.5",
+}
 
 
 # ---------------------------------------------------------------- fault makers
@@ -72,9 +76,22 @@ class RedisServer:
         from redis import Redis
 
         self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -188,8 +205,11 @@ def on_redis(app, redis_server) -> Iterator[RedisServer]:
     """Point the app at the test's Redis, with a queue of the test's own and short delays
     (the web process sets the lease of what it queues: it must agree with the worker)."""
     saved = {name: app.config.get(name) for name in FAST_MAIL}
-    app.config.update({name: float(value) for name, value in FAST_MAIL.items()},
-                      REDIS_URL=redis_server.url, RQ_QUEUE=f"sd-{uuid.uuid4().hex[:8]}")
+    app.config.update(
+        {name: float(value) for name, value in FAST_MAIL.items()},
+        REDIS_URL=redis_server.url,
+        RQ_QUEUE=f"sd-{uuid.uuid4().hex[:8]}",
+    )
     yield redis_server
     app.config.update(saved, REDIS_URL="", RQ_QUEUE="servicedesk-mail")
 
@@ -200,16 +220,31 @@ def start_worker(app, database_url, tmp_path) -> Iterator[Callable[[int], subpro
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(smtp_port: int, **settings: str) -> subprocess.Popen[bytes]:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("MAIL_", "TEST_", "REDIS", "DATABASE", "SERVICEDESK"))}
-        env.update(FAST_MAIL, DATABASE_URL=database_url, REDIS_URL=app.config["REDIS_URL"],
-                   RQ_QUEUE=app.config["RQ_QUEUE"], MAIL_SERVER="127.0.0.1",
-                   MAIL_PORT=str(smtp_port), SECRET_KEY=app.config["SECRET_KEY"],
-                   SERVICEDESK_INSTANCE=app.instance_path, PYTHONUNBUFFERED="1")
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("MAIL_", "TEST_", "REDIS", "DATABASE", "SERVICEDESK"))
+        }
+        env.update(
+            FAST_MAIL,
+            DATABASE_URL=database_url,
+            REDIS_URL=app.config["REDIS_URL"],
+            RQ_QUEUE=app.config["RQ_QUEUE"],
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=str(smtp_port),
+            SECRET_KEY=app.config["SECRET_KEY"],
+            SERVICEDESK_INSTANCE=app.instance_path,
+            PYTHONUNBUFFERED="1",
+        )
         env.update(settings)
         with (tmp_path / f"worker-{len(procs)}.log").open("wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
-                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         procs.append(proc)
         assert wait_for(lambda: _worker_listening(app), 30), _log(tmp_path)
         return proc
@@ -240,8 +275,9 @@ def _worker_listening(app: Flask) -> bool:
 def _log(tmp_path: Path) -> str:
     """The outbox's statuses and the workers' output, for a failure message."""
     db.session.rollback()
-    rows = db.session.execute(select(OutboxMessage.status, OutboxMessage.attempts,
-                                     OutboxMessage.last_error)).all()
+    rows = db.session.execute(
+        select(OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.last_error)
+    ).all()
     logs = [p.read_text(errors="replace") for p in sorted(tmp_path.glob("worker-*"))]
     return f"{Counter(rows)}\n" + "\n".join(text[-3000:] for text in logs)
 
@@ -276,8 +312,9 @@ def assert_exactly_once(sink: list[Message], expected: int) -> None:
 # ---------------------------------------------------------------- the outage tests
 
 
-def test_redis_killed_and_restarted_midway_loses_no_mail(app, on_redis, filer, mailbox,
-                                                         start_worker, tmp_path):
+def test_redis_killed_and_restarted_midway_loses_no_mail(
+    app, on_redis, filer, mailbox, start_worker, tmp_path
+):
     from redis import Redis
     from rq.suspension import suspend
 
@@ -287,8 +324,9 @@ def test_redis_killed_and_restarted_midway_loses_no_mail(app, on_redis, filer, m
     suspend(Redis.from_url(on_redis.url))
     statuses = [filer(f"Antes {n}") for n in range(40)]
     db.session.rollback()
-    queued = db.session.scalar(select(db.func.count()).where(
-        OutboxMessage.status == OutboxStatus.QUEUED))
+    queued = db.session.scalar(
+        select(db.func.count()).where(OutboxMessage.status == OutboxStatus.QUEUED)
+    )
     assert queued >= 35  # their jobs are in Redis only
     on_redis.kill()
     statuses += [filer(f"Sin Redis {n}") for n in range(30)]
@@ -301,8 +339,9 @@ def test_redis_killed_and_restarted_midway_loses_no_mail(app, on_redis, filer, m
     assert worker.poll() is None, _log(tmp_path)  # the worker outlived Redis
 
 
-def test_mail_server_hung_then_gone_then_back_loses_no_mail(app, on_redis, filer,
-                                                            start_worker, tmp_path):
+def test_mail_server_hung_then_gone_then_back_loses_no_mail(
+    app, on_redis, filer, start_worker, tmp_path
+):
     sink: list[Message] = []
     port = free_port()
     servers = [smtp_sink(port, sink)]
@@ -337,15 +376,18 @@ def test_mail_server_hung_then_gone_then_back_loses_no_mail(app, on_redis, filer
 def _failed_once(count: int) -> bool:
     """Whether that many mails have failed an attempt (those filed while the server hung)."""
     db.session.rollback()
-    return db.session.scalar(select(db.func.count()).where(
-        OutboxMessage.last_error.is_not(None))) >= count
+    return (
+        db.session.scalar(select(db.func.count()).where(OutboxMessage.last_error.is_not(None)))
+        >= count
+    )
 
 
 # ---------------------------------------------------------------- through the app
 
 
 def test_queued_row_whose_job_redis_lost_is_queued_again_and_sent_once(
-        app, on_redis, client_user, mailbox):
+    app, on_redis, client_user, mailbox
+):
     from redis import Redis
     from rq import Queue, SimpleWorker
 
@@ -397,8 +439,7 @@ def test_two_deliveries_of_one_row_send_it_once(app, filer, mailbox):
 
     for message_id in ids:  # two workers got the same job (a re-queue, a duplicate)
         barrier = threading.Barrier(2)
-        threads = [threading.Thread(target=deliver, args=(message_id, barrier))
-                   for _ in range(2)]
+        threads = [threading.Thread(target=deliver, args=(message_id, barrier)) for _ in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -416,8 +457,9 @@ def hung_mail_app(app) -> Iterator[tuple[Flask, BlackHole]]:
     slowly instead of hanging the suite.
     """
     hole = BlackHole(hold=5)
-    hung = create_app({**app.config, "MAIL_PORT": hole.port, "MAIL_TIMEOUT": 1,
-                       "MAIL_RETRY_SECONDS": 0.1})
+    hung = create_app(
+        {**app.config, "MAIL_PORT": hole.port, "MAIL_TIMEOUT": 1, "MAIL_RETRY_SECONDS": 0.1}
+    )
     hung.test_client_class = IsolatedClient
     yield hung, hole
     hung.config["MAIL_RELAY_SECONDS"] = 0  # its courier must not serve later tests
@@ -428,14 +470,20 @@ def hung_mail_app(app) -> Iterator[tuple[Flask, BlackHole]]:
 
 
 def test_filing_with_a_hung_mail_server_answers_at_once_and_mails_later(
-        app, hung_mail_app, client_user, boss, mailbox):
+    app, hung_mail_app, client_user, boss, mailbox
+):
     hung, hole = hung_mail_app
     c = hung.test_client()
     login(c, client_user.email)
     c.wait_for_mail = False  # the point: the answer comes before the mail is tried
     page = "/mesa-de-ayuda/nueva/soporte"
-    form = {"csrf_token": csrf_token(c.get(page).get_data(as_text=True)), "subject": "Sin correo",
-            "description": "x", "cf-ubicacion": "Depto 101", "cf-categoria": "agua"}
+    form = {
+        "csrf_token": csrf_token(c.get(page).get_data(as_text=True)),
+        "subject": "Sin correo",
+        "description": "x",
+        "cf-ubicacion": "Depto 101",
+        "cf-categoria": "agua",
+    }
     started = time.monotonic()
     response = c.post(page, data=form, content_type="multipart/form-data")
     elapsed = time.monotonic() - started

@@ -34,8 +34,7 @@ def queued_app(app, redis_url):
 
     app.config.update(REDIS_URL=redis_url, RQ_QUEUE=f"sd-test-{uuid.uuid4().hex[:8]}")
     yield app
-    Queue(app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url)).delete(
-        delete_jobs=True)
+    Queue(app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url)).delete(delete_jobs=True)
     app.config.update(REDIS_URL="", RQ_QUEUE="servicedesk-mail")
 
 
@@ -64,8 +63,7 @@ def test_reset_mail_goes_through_rq_exactly_once(queued_app, client, client_user
     assert len(mailbox.to(client_user.email)) == 1
 
 
-def test_redis_down_keeps_mail_pending_until_the_relay(queued_app, client, client_user,
-                                                      mailbox):
+def test_redis_down_keeps_mail_pending_until_the_relay(queued_app, client, client_user, mailbox):
     good = queued_app.config["REDIS_URL"]
     queued_app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
     response = post_form(client, "/password/forgot", {"email": client_user.email})

@@ -48,12 +48,15 @@ def desk_action(app, user, number: int, action: str, **data):
     from servicedesk.models import Ticket
 
     version = db.session.scalar(select(Ticket.version).where(Ticket.number == number))
-    return c.post(f"/tablero/tickets/{number}/{action}",
-                  data={"csrf_token": token, "version": str(version), **data})
+    return c.post(
+        f"/tablero/tickets/{number}/{action}",
+        data={"csrf_token": token, "version": str(version), **data},
+    )
 
 
-def test_new_ticket_goes_to_admins_and_the_area_in_their_language(app, client_user, mailbox,
-                                                                 desk_people):
+def test_new_ticket_goes_to_admins_and_the_area_in_their_language(
+    app, client_user, mailbox, desk_people
+):
     boss, agent = desk_people
     _c, number = file_as_client(app, client_user)
     [english] = mailbox.to(boss.email)
@@ -86,11 +89,12 @@ def test_take_assign_reply_note_status_and_closure(app, client_user, mailbox, de
     assert "Vamos mañana a las 9" in Mailbox.text_of(reply)
     assert f"/mesa-de-ayuda/tickets/{number}" in Mailbox.text_of(reply)
     token = csrf_token(client.get(f"/mesa-de-ayuda/tickets/{number}").get_data(as_text=True))
-    client.post(f"/mesa-de-ayuda/tickets/{number}/responder",
-                data={"csrf_token": token, "body": "Gracias, aquí estaré"})
+    client.post(
+        f"/mesa-de-ayuda/tickets/{number}/responder",
+        data={"csrf_token": token, "body": "Gracias, aquí estaré"},
+    )
     assert "Gracias, aquí estaré" in Mailbox.text_of(mailbox.to(agent.email)[-1])
-    desk_action(app, agent, number, "propiedades", status="waiting", priority="normal",
-                area_id="")
+    desk_action(app, agent, number, "propiedades", status="waiting", priority="normal", area_id="")
     assert "Esperando al cliente" in Mailbox.text_of(mailbox.to(client_user.email)[-1])
     desk_action(app, agent, number, "cerrar", resolution="Cambiamos el empaque")
     closing = mailbox.to(client_user.email)[-1]
@@ -100,19 +104,23 @@ def test_take_assign_reply_note_status_and_closure(app, client_user, mailbox, de
     assert all("SOLO interna" not in Mailbox.text_of(m) for m in mailbox.messages)
 
 
-def test_client_reply_goes_to_the_area_when_nobody_owns_the_ticket(app, client_user, mailbox,
-                                                                  desk_people):
+def test_client_reply_goes_to_the_area_when_nobody_owns_the_ticket(
+    app, client_user, mailbox, desk_people
+):
     boss, agent = desk_people
     client, number = file_as_client(app, client_user)
     mailbox.messages.clear()
     token = csrf_token(client.get(f"/mesa-de-ayuda/tickets/{number}").get_data(as_text=True))
-    client.post(f"/mesa-de-ayuda/tickets/{number}/responder",
-                data={"csrf_token": token, "body": "¿Alguna novedad?"})
+    client.post(
+        f"/mesa-de-ayuda/tickets/{number}/responder",
+        data={"csrf_token": token, "body": "¿Alguna novedad?"},
+    )
     assert len(mailbox.to(agent.email)) == 1 and len(mailbox.to(boss.email)) == 1
 
 
-def test_muted_kinds_are_respected_but_closure_always_arrives(app, client_user, mailbox,
-                                                              desk_people):
+def test_muted_kinds_are_respected_but_closure_always_arrives(
+    app, client_user, mailbox, desk_people
+):
     _boss, agent = desk_people
     c = app.test_client()
     login(c, client_user.email)
@@ -122,8 +130,9 @@ def test_muted_kinds_are_respected_but_closure_always_arrives(app, client_user, 
     _c, number = file_as_client(app, client_user)
     mailbox.messages.clear()
     desk_action(app, agent, number, "responder", body="Hola")
-    desk_action(app, agent, number, "propiedades", status="in_progress", priority="normal",
-                area_id="")
+    desk_action(
+        app, agent, number, "propiedades", status="in_progress", priority="normal", area_id=""
+    )
     assert mailbox.to(client_user.email) == []
     desk_action(app, agent, number, "cerrar", resolution="")
     assert len(mailbox.to(client_user.email)) == 1
@@ -173,9 +182,23 @@ def own_redis(tmp_path):
     port = free_port()
 
     def start() -> subprocess.Popen:
-        proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
-                                 "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(tmp_path),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         from redis import Redis
 
         for _ in range(100):
@@ -190,15 +213,15 @@ def own_redis(tmp_path):
 
 
 @pytest.mark.isolated  # see tests/test_mail_faults.py
-def test_redis_outage_delays_mail_but_loses_none(app, client_user, mailbox, desk_people,
-                                                 own_redis):
+def test_redis_outage_delays_mail_but_loses_none(app, client_user, mailbox, desk_people, own_redis):
     from redis import Redis
     from rq import SimpleWorker
 
     boss, agent = desk_people
     port, start = own_redis
-    app.config.update(REDIS_URL=f"redis://127.0.0.1:{port}/0",
-                      RQ_QUEUE=f"sd-outage-{uuid.uuid4().hex[:8]}")
+    app.config.update(
+        REDIS_URL=f"redis://127.0.0.1:{port}/0", RQ_QUEUE=f"sd-outage-{uuid.uuid4().hex[:8]}"
+    )
     try:
         c = app.test_client()
         login(c, client_user.email)
@@ -212,8 +235,7 @@ def test_redis_outage_delays_mail_but_loses_none(app, client_user, mailbox, desk
         try:
             assert delivery.relay(delivery.pending_ids()) == 100
             assert delivery.relay(delivery.pending_ids()) == 0  # nothing queued twice
-            SimpleWorker([app.config["RQ_QUEUE"]],
-                         connection=Redis(port=port)).work(burst=True)
+            SimpleWorker([app.config["RQ_QUEUE"]], connection=Redis(port=port)).work(burst=True)
         finally:
             proc.terminate()
             proc.wait(timeout=10)

@@ -55,24 +55,41 @@ def grow(tag: str) -> None:
     """Add rows to every list a page shows: more of everything, on every ticket."""
     areas = [Area(name=f"Área {tag} {n}") for n in range(3)]
     db.session.add_all(areas)
-    people = [make_user(Role.COLLABORATOR, f"{tag}{n}@example.com", areas=areas)
-              for n in range(4)]
+    people = [make_user(Role.COLLABORATOR, f"{tag}{n}@example.com", areas=areas) for n in range(4)]
     clients = db.session.scalars(select(User).where(User.role == Role.CLIENT)).all()
     rated = {tuple(r) for r in db.session.execute(select(Feedback.ticket_id, Feedback.closure))}
     for ticket in db.session.scalars(select(Ticket)).all():
         for n, author in enumerate([*people, *clients]):
-            db.session.add(Comment(ticket_id=ticket.id, author_id=author.id, body=f"Más {n}",
-                                   internal=author in people and n % 2 == 0))
-            db.session.add(TicketEvent(ticket_id=ticket.id, actor_id=author.id,
-                                       kind="reply", data={}, internal=False))
-        store_attachment(ticket, clients[0], FileStorage(io.BytesIO(PNG), "otra.png", "file",
-                                                         "image/png"))
+            db.session.add(
+                Comment(
+                    ticket_id=ticket.id,
+                    author_id=author.id,
+                    body=f"Más {n}",
+                    internal=author in people and n % 2 == 0,
+                )
+            )
+            db.session.add(
+                TicketEvent(
+                    ticket_id=ticket.id, actor_id=author.id, kind="reply", data={}, internal=False
+                )
+            )
+        store_attachment(
+            ticket, clients[0], FileStorage(io.BytesIO(PNG), "otra.png", "file", "image/png")
+        )
         if ticket.status == Status.CLOSED and (ticket.id, ticket.closure_count) not in rated:
-            db.session.add(Feedback(ticket_id=ticket.id, closure=ticket.closure_count,
-                                    rating=4, comment="Bien", author_id=ticket.requester_id))
+            db.session.add(
+                Feedback(
+                    ticket_id=ticket.id,
+                    closure=ticket.closure_count,
+                    rating=4,
+                    comment="Bien",
+                    author_id=ticket.requester_id,
+                )
+            )
     for user in db.session.scalars(select(User).where(User.role != Role.CLIENT)).all():
-        db.session.add_all([SavedView(user_id=user.id, name=f"Vista {tag} {n}", query=f"q=x{n}")
-                            for n in range(3)])
+        db.session.add_all(
+            [SavedView(user_id=user.id, name=f"Vista {tag} {n}", query=f"q=x{n}") for n in range(3)]
+        )
     db.session.commit()
     demo.generate(60)
     db.session.commit()

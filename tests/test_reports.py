@@ -32,12 +32,18 @@ from tests.factories import make_ticket
 @pytest.fixture
 def obras(app) -> TicketTypeVersion:
     """A type whose fields cover every export column kind."""
-    fields = [FieldSpec("fecha", "Fecha", "date"), FieldSpec("monto", "Monto", "number"),
-              FieldSpec("tipo", "Tipo de obra", "select", options=[("pint", "Pintura"),
-                                                                   ("elec", "Electricidad")]),
-              FieldSpec("zonas", "Zonas", "checkboxes", options=[("a", "Lobby"),
-                                                                 ("b", "Jardín")]),
-              FieldSpec("nota", "Nota", "text")]
+    fields = [
+        FieldSpec("fecha", "Fecha", "date"),
+        FieldSpec("monto", "Monto", "number"),
+        FieldSpec(
+            "tipo",
+            "Tipo de obra",
+            "select",
+            options=[("pint", "Pintura"), ("elec", "Electricidad")],
+        ),
+        FieldSpec("zonas", "Zonas", "checkboxes", options=[("a", "Lobby"), ("b", "Jardín")]),
+        FieldSpec("nota", "Nota", "text"),
+    ]
     with app.test_request_context():
         schema, ui = to_schema(fields, "Obras")
     ticket_type = TicketType(key="obras", name="Obras", current_version=1)
@@ -51,19 +57,44 @@ def obras(app) -> TicketTypeVersion:
 def history(app, obras, client_user, collaborator):
     """Three tickets: one closed and rated, one with a formula-like subject, one open."""
     now = utcnow()
-    closed = make_ticket(client_user, obras, "Pintar el lobby", status=Status.CLOSED,
-                         assignee_id=collaborator.id, created_at=now - timedelta(hours=50),
-                         first_response_at=now - timedelta(hours=48),
-                         resolved_at=now - timedelta(hours=10), closed_at=now - timedelta(hours=9),
-                         closure_count=1,
-                         data={"fecha": "2026-03-01", "monto": 1500.5, "tipo": "pint",
-                               "zonas": ["a", "b"], "nota": "@SUM(A1)"})
-    db.session.add(Feedback(ticket_id=closed.id, closure=1, rating=4, comment="=HYPERLINK(x)",
-                            author_id=client_user.id))
-    formula = make_ticket(client_user, obras, "=1+1", data={"nota": "+cmd|' /C calc'!A0"},
-                          created_at=now - timedelta(hours=5))
-    open_one = make_ticket(client_user, obras, "-abierto", status=Status.OPEN,
-                           created_at=now - timedelta(hours=2))
+    closed = make_ticket(
+        client_user,
+        obras,
+        "Pintar el lobby",
+        status=Status.CLOSED,
+        assignee_id=collaborator.id,
+        created_at=now - timedelta(hours=50),
+        first_response_at=now - timedelta(hours=48),
+        resolved_at=now - timedelta(hours=10),
+        closed_at=now - timedelta(hours=9),
+        closure_count=1,
+        data={
+            "fecha": "2026-03-01",
+            "monto": 1500.5,
+            "tipo": "pint",
+            "zonas": ["a", "b"],
+            "nota": "@SUM(A1)",
+        },
+    )
+    db.session.add(
+        Feedback(
+            ticket_id=closed.id,
+            closure=1,
+            rating=4,
+            comment="=HYPERLINK(x)",
+            author_id=client_user.id,
+        )
+    )
+    formula = make_ticket(
+        client_user,
+        obras,
+        "=1+1",
+        data={"nota": "+cmd|' /C calc'!A0"},
+        created_at=now - timedelta(hours=5),
+    )
+    open_one = make_ticket(
+        client_user, obras, "-abierto", status=Status.OPEN, created_at=now - timedelta(hours=2)
+    )
     db.session.commit()
     return closed, formula, open_one
 
@@ -112,16 +143,18 @@ def test_excel_types_custom_columns_and_escaped_formulas(app, admin, history):
 
 def test_excel_respects_filters_and_visibility(app, admin, history, client_user):
     book = workbook(admin_client(app, admin).get("/informes/excel?status=closed"))
-    assert [r[0] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == \
-        [history[0].number]
+    assert [r[0] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == [
+        history[0].number
+    ]
     client = app.test_client()
     login(client, client_user.email)
     for url in ("/informes/", "/informes/excel", "/informes/pdf"):
         assert client.get(url).status_code == 403
 
 
-def test_collaborators_report_only_when_enabled_and_on_their_areas(app, history, obras,
-                                                                  collaborator, client_user):
+def test_collaborators_report_only_when_enabled_and_on_their_areas(
+    app, history, obras, collaborator, client_user
+):
     c = app.test_client()
     login(c, collaborator.email)
     assert c.get("/informes/").status_code == 403
@@ -146,8 +179,7 @@ def test_report_page_figures(app, admin, history):
     assert "40.0" in page  # resolution median of the one resolved ticket
 
 
-def test_report_figures_from_tickets_with_known_times(app, admin, obras, client_user,
-                                                       collaborator):
+def test_report_figures_from_tickets_with_known_times(app, admin, obras, client_user, collaborator):
     """Medians, 90th percentiles, rates, counts, weeks and comments, worked out by hand."""
     from datetime import UTC
 
@@ -158,14 +190,29 @@ def test_report_figures_from_tickets_with_known_times(app, admin, obras, client_
     for n, (first, resolution, rating, comment) in enumerate(done):
         created = start + timedelta(days=n * 7)
         ticket = make_ticket(
-            client_user, obras, f"Resuelto {n}", status=Status.CLOSED, priority="high",
-            assignee_id=collaborator.id, channel="phone", closure_count=1, created_at=created,
+            client_user,
+            obras,
+            f"Resuelto {n}",
+            status=Status.CLOSED,
+            priority="high",
+            assignee_id=collaborator.id,
+            channel="phone",
+            closure_count=1,
+            created_at=created,
             first_response_at=created + timedelta(hours=first),
             resolved_at=created + timedelta(hours=resolution),
-            closed_at=created + timedelta(hours=resolution + 1))
+            closed_at=created + timedelta(hours=resolution + 1),
+        )
         if rating:
-            db.session.add(Feedback(ticket_id=ticket.id, closure=1, rating=rating,
-                                    comment=comment, author_id=client_user.id))
+            db.session.add(
+                Feedback(
+                    ticket_id=ticket.id,
+                    closure=1,
+                    rating=rating,
+                    comment=comment,
+                    author_id=client_user.id,
+                )
+            )
     make_ticket(client_user, obras, "Sin dueño", created_at=start + timedelta(days=1))
     db.session.commit()
     with app.test_request_context():
@@ -184,7 +231,10 @@ def test_report_figures_from_tickets_with_known_times(app, admin, obras, client_
     assert [c[2] for c in report.comments] == ["Lento", "Excelente"]  # latest first
     weeks = report.buckets()
     assert [(w.isoformat(), o, c, b) for w, o, c, b in weeks] == [
-        ("2026-03-02", 2, 1, 1), ("2026-03-09", 1, 1, 1), ("2026-03-16", 1, 1, 1)]
+        ("2026-03-02", 2, 1, 1),
+        ("2026-03-09", 1, 1, 1),
+        ("2026-03-16", 1, 1, 1),
+    ]
 
 
 def test_report_and_ticket_pdfs_read_back(app, admin, history):
@@ -219,8 +269,13 @@ def test_pdf_rendering_fetches_nothing(app, admin, obras, client_user):
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     payload = f'<img src="http://127.0.0.1:{port}/x"> <link href="http://127.0.0.1:{port}/c">'
-    ticket = make_ticket(client_user, obras, payload, description=payload,
-                         data={"nota": f"file:///etc/passwd http://127.0.0.1:{port}/y"})
+    ticket = make_ticket(
+        client_user,
+        obras,
+        payload,
+        description=payload,
+        data={"nota": f"file:///etc/passwd http://127.0.0.1:{port}/y"},
+    )
     c = admin_client(app, admin)
     assert c.get(f"/tablero/tickets/{ticket.number}/pdf").status_code == 200
     assert c.get("/informes/pdf").status_code == 200
@@ -241,8 +296,10 @@ def test_large_export_runs_as_a_job_for_its_requester_only(app, admin, history):
         assert page.status_code == 200 and "3" in page.get_data(as_text=True)
         assert db.session.scalars(select(Export)).all() == []  # a GET starts nothing
         assert c.post("/informes/excel?view=historial").status_code == 400  # no CSRF token
-        response = c.post("/informes/excel?view=historial",
-                          data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+        response = c.post(
+            "/informes/excel?view=historial",
+            data={"csrf_token": csrf_token(page.get_data(as_text=True))},
+        )
         assert response.status_code == 302
         export = db.session.scalars(select(Export)).one()
         assert export.query == "view=historial"
@@ -273,8 +330,7 @@ def test_large_pdf_report_runs_as_a_job_with_progress(app, admin, history, monke
     page = c.get("/informes/pdf")
     assert page.status_code == 200 and "application/pdf" not in page.content_type
     assert db.session.scalars(select(Export)).all() == []
-    response = c.post("/informes/pdf", data={"csrf_token": csrf_token(page.get_data(
-        as_text=True))})
+    response = c.post("/informes/pdf", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
     export = db.session.scalars(select(Export)).one()
     assert (response.status_code, export.kind) == (302, "pdf")
     status_page = c.get(response.headers["Location"]).get_data(as_text=True)
@@ -287,7 +343,7 @@ def test_large_pdf_report_runs_as_a_job_with_progress(app, admin, history, monke
     assert progress["status"] == "done" and progress["done"] == 3
     download = c.get(progress["download"])
     assert download.mimetype == "application/pdf"
-    assert download.headers["Content-Disposition"].endswith(f'informe-{export.id}.pdf')
+    assert download.headers["Content-Disposition"].endswith(f"informe-{export.id}.pdf")
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(download.data)).pages)
     download.close()
     assert "Pintar el lobby" in text
@@ -300,27 +356,39 @@ def test_bad_report_parameters_get_a_clear_400(app, admin, history, query):
         assert c.get(f"{url}?{query}").status_code == 400
 
 
-
-
 def test_whole_history_export_guards_every_text_column(app, admin, obras, collaborator):
     """No type: the 18 fixed columns; names and texts from people are never formulas."""
     collaborator.areas[0].name = "=Area"
     collaborator.name = "-Colab"
     requester = make_user(Role.CLIENT, "risky@example.org", "+Vecino")
     now = utcnow()
-    ticket = make_ticket(requester, obras, "\tTab", status=Status.CLOSED,
-                         assignee_id=collaborator.id, area_id=collaborator.areas[0].id,
-                         created_at=now - timedelta(hours=3), closed_at=now, closure_count=1,
-                         data={"nota": "=1+1"})
-    db.session.add(Feedback(ticket_id=ticket.id, closure=1, rating=5, comment="@me",
-                            author_id=requester.id))
+    ticket = make_ticket(
+        requester,
+        obras,
+        "\tTab",
+        status=Status.CLOSED,
+        assignee_id=collaborator.id,
+        area_id=collaborator.areas[0].id,
+        created_at=now - timedelta(hours=3),
+        closed_at=now,
+        closure_count=1,
+        data={"nota": "=1+1"},
+    )
+    db.session.add(
+        Feedback(ticket_id=ticket.id, closure=1, rating=5, comment="@me", author_id=requester.id)
+    )
     db.session.commit()
     book = workbook(admin_client(app, admin).get("/informes/excel"))
     rows = list(book.worksheets[0].iter_rows())
     assert len(rows[0]) == 18 and len(rows) == 2
     row = {h.value: c for h, c in zip(rows[0], rows[1], strict=True)}
-    for title, text in (("Asunto", "\tTab"), ("Área", "=Area"), ("Solicitante", "+Vecino"),
-                        ("Asignado a", "-Colab"), ("Comentario de la calificación", "@me")):
+    for title, text in (
+        ("Asunto", "\tTab"),
+        ("Área", "=Area"),
+        ("Solicitante", "+Vecino"),
+        ("Asignado a", "-Colab"),
+        ("Comentario de la calificación", "@me"),
+    ):
         assert row[title].value == text and row[title].data_type == "s", title
     assert row["Cerrado (UTC)"].value.tzinfo is None
     assert abs(row["Cerrado (UTC)"].value - now.replace(tzinfo=None)) < timedelta(seconds=1)
@@ -339,8 +407,16 @@ def test_export_summary_matches_the_report_figures(app, admin, history, collabor
             summary.add(row)
         gathered = summary.report()
         expected = metrics.build(data.export_rows(base, custom=False), "(none)")
-    figures = ("tickets", "closed", "first_median", "first_p90", "resolution_median",
-               "resolution_p90", "rating_average", "response_rate")
+    figures = (
+        "tickets",
+        "closed",
+        "first_median",
+        "first_p90",
+        "resolution_median",
+        "resolution_p90",
+        "rating_average",
+        "response_rate",
+    )
     for name in figures:
         assert getattr(gathered.total, name) == getattr(expected.total, name), name
     for group in ("by_collaborator", "by_area", "by_type"):

@@ -6,9 +6,14 @@ from servicedesk.models import User
 from tests.conftest import login
 
 
-@pytest.mark.parametrize(("fixture", "home"), [
-    ("client_user", "/mesa-de-ayuda/"), ("collaborator", "/tablero/"), ("admin", "/tablero/"),
-])
+@pytest.mark.parametrize(
+    ("fixture", "home"),
+    [
+        ("client_user", "/mesa-de-ayuda/"),
+        ("collaborator", "/tablero/"),
+        ("admin", "/tablero/"),
+    ],
+)
 def test_each_role_lands_home(request, client, fixture, home):
     user: User = request.getfixturevalue(fixture)
     response = login(client, user.email)

@@ -17,20 +17,38 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # What the wheel is built from: a copy of these, so that setuptools' build/ and *.egg-info
 # land in the temporary folder and never in the checkout.
-SOURCES = ("pyproject.toml", "setup.py", "README.md",
-           "servicedesk", "forms_engine", "templates", "migrations")
+SOURCES = (
+    "pyproject.toml",
+    "setup.py",
+    "README.md",
+    "servicedesk",
+    "forms_engine",
+    "templates",
+    "migrations",
+)
 # Variables that would point the installed desk back at the checkout or at shared services.
-SCRUBBED = {"PYTHONPATH", "VIRTUAL_ENV", "DATABASE_URL", "REDIS_URL", "MAIL_SERVER",
-            "SECRET_KEY", "SERVICEDESK_ENV", "SERVICEDESK_INSTANCE", "FLASK_APP"}
+SCRUBBED = {
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "MAIL_SERVER",
+    "SECRET_KEY",
+    "SERVICEDESK_ENV",
+    "SERVICEDESK_INSTANCE",
+    "FLASK_APP",
+}
 
 pytestmark = pytest.mark.packaging
 
 
-def run(command: list[str], cwd: Path, env: dict[str, str] | None = None,
-        timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run one step and fail the test with its output if it fails."""
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    done = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
     return done
 
@@ -42,14 +60,27 @@ def build_wheel(tmp: Path) -> Path:
     for name in SOURCES:
         origin = ROOT / name
         if origin.is_dir():
-            shutil.copytree(origin, src / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(
+                origin, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
         else:
             shutil.copy2(origin, src / name)
     # Build isolation on: pyproject.toml asks for a newer setuptools than a dev venv may hold,
     # and pip fetches it from the configured package index.
-    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp / "dist"),
-         str(src)], cwd=tmp)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(tmp / "dist"),
+            str(src),
+        ],
+        cwd=tmp,
+    )
     (wheel,) = (tmp / "dist").glob("servicedesk-*.whl")
     return wheel
 
@@ -57,8 +88,10 @@ def build_wheel(tmp: Path) -> Path:
 def install(wheel: Path, venv: Path) -> dict[str, str]:
     """Install the wheel and its dependencies into a fresh venv; return the env to run it."""
     run([sys.executable, "-m", "venv", str(venv)], cwd=venv.parent)
-    run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
-        cwd=venv.parent)
+    run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
+        cwd=venv.parent,
+    )
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     return env
@@ -86,22 +119,43 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, dict[str, float]]]:
     work = tmp_path / "work"
     work.mkdir()
     env["SERVICEDESK_INSTANCE"] = str(tmp_path / "instance")
-    located = run([str(venv / "bin" / "python"), "-c",
-                   "import servicedesk; print(servicedesk.__file__, servicedesk.INSTALLED)"],
-                  cwd=work, env=env).stdout.split()
+    located = run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import servicedesk; print(servicedesk.__file__, servicedesk.INSTALLED)",
+        ],
+        cwd=work,
+        env=env,
+    ).stdout.split()
     package = Path(located[0]).parent
     assert package.is_relative_to(venv) and located[1] == "True", located
     started = time.monotonic()
-    init = run([str(venv / "bin" / "flask"), "--app", "servicedesk", "init", "--demo"],
-               cwd=work, env=env, timeout=120)
+    init = run(
+        [str(venv / "bin" / "flask"), "--app", "servicedesk", "init", "--demo"],
+        cwd=work,
+        env=env,
+        timeout=120,
+    )
     timings["init"] = time.monotonic() - started
     assert "admin@example.com" in init.stdout
     assert (tmp_path / "instance" / "servicedesk.db").is_file()
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [str(venv / "bin" / "gunicorn"), "-w", "1", "-b", "127.0.0.1:0",
-             "servicedesk:create_app()"], cwd=work, env=env, stdout=log, stderr=log)
+            [
+                str(venv / "bin" / "gunicorn"),
+                "-w",
+                "1",
+                "-b",
+                "127.0.0.1:0",
+                "servicedesk:create_app()",
+            ],
+            cwd=work,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
     try:
         url = ""
         deadline = time.monotonic() + 60
@@ -137,12 +191,18 @@ def test_installed_wheel_serves_the_desk_outside_the_checkout(server):
     assert status == 200
     assert script == (ROOT / "forms_engine" / "static" / "forms_engine.js").read_bytes()
     # Every file of the shipped folders is in the wheel, so a new kind of file is not left out.
-    for folder, inside in (("templates", "templates"), ("migrations", "migrations"),
-                           ("servicedesk/static", "static"),
-                           ("servicedesk/translations", "translations")):
+    for folder, inside in (
+        ("templates", "templates"),
+        ("migrations", "migrations"),
+        ("servicedesk/static", "static"),
+        ("servicedesk/translations", "translations"),
+    ):
         for path in (ROOT / folder).rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {
-                    ".po", ".pot"}:
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and path.suffix not in {".po", ".pot"}
+            ):
                 relative = path.relative_to(ROOT / folder)
                 assert (package / inside / relative).is_file(), f"{folder}/{relative}"
     print(f"wheel timings (s): {', '.join(f'{k} {v:.1f}' for k, v in timings.items())}")

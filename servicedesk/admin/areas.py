@@ -16,19 +16,26 @@ from .forms import ActionForm, AreaEditForm, AreaForm, show_error
 Page = Response | str | tuple[str, int]
 
 
-
 def _list(form: AreaForm, status: int = 200) -> tuple[str, int]:
-    return render_template("admin/areas.html", rows=people.list_areas(), form=form,
-                           action=ActionForm()), status
+    return render_template(
+        "admin/areas.html", rows=people.list_areas(), form=form, action=ActionForm()
+    ), status
 
 
 def _edit_page(area: Area, form: AreaEditForm, status: int = 200) -> tuple[str, int]:
     staff = people.staff_users()
-    form.members.choices = [(u.id, _("%(name)s · %(email)s", name=u.name, email=u.email)
-                             if u.active else _("%(name)s (inactive)", name=u.name))
-                            for u in staff]
-    return render_template("admin/areas_edit.html", area=area, form=form, staff=staff,
-                           action=ActionForm()), status
+    form.members.choices = [
+        (
+            u.id,
+            _("%(name)s · %(email)s", name=u.name, email=u.email)
+            if u.active
+            else _("%(name)s (inactive)", name=u.name),
+        )
+        for u in staff
+    ]
+    return render_template(
+        "admin/areas_edit.html", area=area, form=form, staff=staff, action=ActionForm()
+    ), status
 
 
 @bp.get("/areas")

@@ -32,8 +32,7 @@ class ActionForm(FlaskForm):
 class AreaForm(FlaskForm):
     """Create an area."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")),
-                                               Length(max=80)])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=80)])
 
 
 class AreaEditForm(AreaForm):
@@ -45,15 +44,22 @@ class AreaEditForm(AreaForm):
 class UserEditForm(FlaskForm):
     """Change a user's name, role, language and areas."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")),
-                                               Length(max=120)])
-    role = SelectField(_l("Role"), choices=[
-        SelectChoice("client", _l("Client")), SelectChoice("collaborator", _l("Collaborator")),
-        SelectChoice("admin", _l("Administrator")),
-    ])
-    language = SelectField(_l("Language"), choices=[
-        SelectChoice("es", "Español"), SelectChoice("en", "English"),
-    ])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=120)])
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice("client", _l("Client")),
+            SelectChoice("collaborator", _l("Collaborator")),
+            SelectChoice("admin", _l("Administrator")),
+        ],
+    )
+    language = SelectField(
+        _l("Language"),
+        choices=[
+            SelectChoice("es", "Español"),
+            SelectChoice("en", "English"),
+        ],
+    )
     areas = CheckboxListField(_l("Areas"))
 
 

@@ -23,20 +23,27 @@ SHOWN = 100
 @admin_required
 def mail_status() -> str:
     """Show the outbox: counts per status and the latest messages with their errors."""
-    counts = dict(db.session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
-    latest = db.session.scalars(select(OutboxMessage).order_by(
-        OutboxMessage.id.desc()).limit(SHOWN)).all()
-    return render_template("admin/mail.html", counts=counts, latest=latest,
-                           statuses=[s.value for s in OutboxStatus])
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    latest = db.session.scalars(
+        select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(SHOWN)
+    ).all()
+    return render_template(
+        "admin/mail.html", counts=counts, latest=latest, statuses=[s.value for s in OutboxStatus]
+    )
 
 
 def _requeue(condition: object) -> int:
     """Put failed messages back in the queue with a fresh count of attempts."""
     result = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED, condition)
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.FAILED, condition)
         .values(status=OutboxStatus.PENDING, attempts=0, available_at=utcnow())
-        .returning(OutboxMessage.id))
+        .returning(OutboxMessage.id)
+    )
     ids = list(result.scalars())
     db.session.info.setdefault(outbox.PENDING_KEY, []).extend(ids)
     return len(ids)

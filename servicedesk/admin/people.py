@@ -46,8 +46,10 @@ def list_areas() -> list[tuple[Area, int]]:
     """Return every area with its member count, by name, in one query."""
     count = func.count(area_members.c.user_id)
     rows = db.session.execute(
-        select(Area, count).outerjoin(area_members, area_members.c.area_id == Area.id)
-        .group_by(Area.id).order_by(Area.name, Area.id)
+        select(Area, count)
+        .outerjoin(area_members, area_members.c.area_id == Area.id)
+        .group_by(Area.id)
+        .order_by(Area.name, Area.id)
     ).all()
     return [(area, int(n)) for area, n in rows]
 
@@ -119,10 +121,13 @@ def set_area_active(area: Area, active: bool) -> None:
 
 def staff_users() -> list[User]:
     """Return the users who may belong to an area: collaborators and administrators."""
-    return list(db.session.scalars(
-        select(User).where(User.role.in_([Role.ADMIN, Role.COLLABORATOR]))
-        .order_by(User.name, User.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_([Role.ADMIN, Role.COLLABORATOR]))
+            .order_by(User.name, User.id)
+        )
+    )
 
 
 def set_area_members(area: Area, user_ids: Iterable[int]) -> None:
@@ -152,8 +157,13 @@ class UserFilters:
 
     def args(self, page: int | None = None) -> dict[str, Any]:
         """Return the query-string arguments for these filters (and a page)."""
-        out: dict[str, Any] = {"role": self.role, "area": self.area, "state": self.state,
-                               "q": self.q or None, "page": page}
+        out: dict[str, Any] = {
+            "role": self.role,
+            "area": self.area,
+            "state": self.state,
+            "q": self.q or None,
+            "page": page,
+        }
         return {key: value for key, value in out.items() if value is not None}
 
 
@@ -200,8 +210,12 @@ def _filtered(query: Select[Any], filters: UserFilters) -> Select[Any]:
         query = query.where(User.active.is_(True), User.password_hash.is_not(None))
     if filters.q:
         pattern = f"%{_escape_like(filters.q.lower())}%"
-        query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"),
-                                func.lower(User.email).like(pattern, escape="\\")))
+        query = query.where(
+            or_(
+                func.lower(User.name).like(pattern, escape="\\"),
+                func.lower(User.email).like(pattern, escape="\\"),
+            )
+        )
     return query
 
 
@@ -211,8 +225,11 @@ def list_users(filters: UserFilters, page_size: int = PAGE_SIZE) -> UserPage:
     pages = max(1, math.ceil(total / page_size))
     page = min(filters.page, pages)
     users = db.session.scalars(
-        _filtered(select(User), filters).options(selectinload(User.areas))
-        .order_by(User.name, User.id).offset((page - 1) * page_size).limit(page_size)
+        _filtered(select(User), filters)
+        .options(selectinload(User.areas))
+        .order_by(User.name, User.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
     ).all()
     return UserPage(users=list(users), total=total, page=page, pages=pages)
 
@@ -228,8 +245,13 @@ def _can_log_in_admin(user: User) -> bool:
 def _other_active_admins(user: User) -> int:
     """Count the other active administrators, locking their rows where the database can."""
     ids = db.session.scalars(
-        select(User.id).where(User.role == Role.ADMIN, User.active.is_(True),
-                              User.password_hash.is_not(None), User.id != user.id)
+        select(User.id)
+        .where(
+            User.role == Role.ADMIN,
+            User.active.is_(True),
+            User.password_hash.is_not(None),
+            User.id != user.id,
+        )
         .with_for_update()
     ).all()
     return len(ids)
@@ -246,12 +268,12 @@ def invite(inviter: User, *, name: str, email: str, role: str, language: str) ->
     email = normalise_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise PeopleError(_l("A user with this e-mail already exists."), "email")
-    return invite_user(inviter, name=name, email=email, role=Role(role),
-                       language=language).user
+    return invite_user(inviter, name=name, email=email, role=Role(role), language=language).user
 
 
-def update_user(user: User, *, name: str, role: str, language: str,
-                area_ids: Iterable[int]) -> None:
+def update_user(
+    user: User, *, name: str, role: str, language: str, area_ids: Iterable[int]
+) -> None:
     """Change a user's name, role, language and areas, all checked before any change."""
     name = " ".join((name or "").split())
     if not name:
@@ -268,8 +290,8 @@ def update_user(user: User, *, name: str, role: str, language: str,
         raise PeopleError(_l("Clients cannot be members of an area."), "areas")
     if role != Role.ADMIN:
         _refuse_losing_last_admin(
-            user, _l("The last active administrator cannot stop being an administrator."),
-            "role")
+            user, _l("The last active administrator cannot stop being an administrator."), "role"
+        )
     user.name = name
     user.role = role
     user.language = language
@@ -280,11 +302,13 @@ def update_user(user: User, *, name: str, role: str, language: str,
 def deactivate_user(user: User) -> None:
     """Deactivate a user: their sessions end and their pending links stop working."""
     _refuse_losing_last_admin(
-        user, _l("The last active administrator cannot be deactivated."), None)
+        user, _l("The last active administrator cannot be deactivated."), None
+    )
     user.active = False
     user.session_token = new_session_token()
     db.session.execute(
-        update(AuthToken).where(AuthToken.user_id == user.id, AuthToken.used_at.is_(None))
+        update(AuthToken)
+        .where(AuthToken.user_id == user.id, AuthToken.used_at.is_(None))
         .values(used_at=utcnow())
     )
     db.session.flush()

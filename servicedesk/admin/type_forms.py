@@ -17,20 +17,38 @@ from ..catalog.builder import KEY_RE, FieldSpec
 from ..models import PRIORITIES
 from ..numbers import whole_number
 
-PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"),
-                   "urgent": _l("Urgent")}
+PRIORITY_LABELS = {
+    "low": _l("Low"),
+    "normal": _l("Normal"),
+    "high": _l("High"),
+    "urgent": _l("Urgent"),
+}
 MAX_FIELDS = 100
 KIND_LABELS = {
-    "text": _l("Short text"), "textarea": _l("Long text"), "integer": _l("Whole number"),
-    "number": _l("Number"), "date": _l("Date"), "datetime": _l("Date and time"),
-    "time": _l("Time"), "email": _l("E-mail"), "phone": _l("Phone"), "url": _l("Web address"),
-    "select": _l("Single choice (list)"), "radio": _l("Single choice (buttons)"),
-    "checkboxes": _l("Multiple choice"), "boolean": _l("Yes / no"), "file": _l("Files"),
-    "group": _l("Group"), "repeat": _l("Repeatable group"),
+    "text": _l("Short text"),
+    "textarea": _l("Long text"),
+    "integer": _l("Whole number"),
+    "number": _l("Number"),
+    "date": _l("Date"),
+    "datetime": _l("Date and time"),
+    "time": _l("Time"),
+    "email": _l("E-mail"),
+    "phone": _l("Phone"),
+    "url": _l("Web address"),
+    "select": _l("Single choice (list)"),
+    "radio": _l("Single choice (buttons)"),
+    "checkboxes": _l("Multiple choice"),
+    "boolean": _l("Yes / no"),
+    "file": _l("Files"),
+    "group": _l("Group"),
+    "repeat": _l("Repeatable group"),
 }
 CHANGE_LABELS = {
-    "added": _l("Added"), "removed": _l("Removed"), "retyped": _l("Type changed"),
-    "options_removed": _l("Options removed"), "newly_required": _l("Now required"),
+    "added": _l("Added"),
+    "removed": _l("Removed"),
+    "retyped": _l("Type changed"),
+    "options_removed": _l("Options removed"),
+    "newly_required": _l("Now required"),
 }
 SLUG_RE = re.compile(r"[^a-z0-9_]+")
 
@@ -38,20 +56,32 @@ SLUG_RE = re.compile(r"[^a-z0-9_]+")
 class TicketTypeForm(FlaskForm):
     """A ticket type's name, key, description and routing defaults."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")),
-                                               Length(max=80)])
-    key = StringField(_l("Key"), validators=[
-        DataRequired(_l("Enter a key.")),
-        Regexp(KEY_RE, message=_l("Use lowercase letters, digits and _ (start with a letter, "
-                                  "at most 40)."))])
-    description = TextAreaField(_l("Description for clients"), validators=[Length(max=2000)],
-                                render_kw={"rows": 3})
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=80)])
+    key = StringField(
+        _l("Key"),
+        validators=[
+            DataRequired(_l("Enter a key.")),
+            Regexp(
+                KEY_RE,
+                message=_l(
+                    "Use lowercase letters, digits and _ (start with a letter, at most 40)."
+                ),
+            ),
+        ],
+    )
+    description = TextAreaField(
+        _l("Description for clients"), validators=[Length(max=2000)], render_kw={"rows": 3}
+    )
     default_area = SelectField(_l("Default area"), coerce=str, validators=[Optional()])
-    default_priority = SelectField(_l("Default priority"), choices=[
-        SelectChoice(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
-    color = StringField(_l("Colour"), default="#0d6efd", render_kw={"type": "color"},
-                        validators=[Regexp(r"^#[0-9a-fA-F]{6}$",
-                                           message=_l("Choose a colour like #0d6efd."))])
+    default_priority = SelectField(
+        _l("Default priority"), choices=[SelectChoice(p, PRIORITY_LABELS[p]) for p in PRIORITIES]
+    )
+    color = StringField(
+        _l("Colour"),
+        default="#0d6efd",
+        render_kw={"type": "color"},
+        validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Choose a colour like #0d6efd."))],
+    )
     icon = StringField(_l("Icon"), validators=[Length(max=40)])
 
 
@@ -99,20 +129,32 @@ def parse_fields(form: MultiDict[str, str]) -> tuple[list[FieldSpec], dict[str, 
     specs = []
     for i in range(count):
         get = lambda attr, i=i: form.get(f"f-{i}-{attr}", "")  # noqa: E731
-        numbers = {a: _float(get(a), i, a, errors) for a in
-                   ("minimum", "maximum", "max_length", "max_items", "max_size_mb")}
-        specs.append(FieldSpec(
-            key=get("key").strip(), label=get("label").strip()[:200],
-            kind=get("kind") or "text", required=bool(get("required")),
-            help=get("help").strip()[:500], placeholder=get("placeholder").strip()[:200],
-            options=_options(get("options")), minimum=numbers["minimum"],
-            maximum=numbers["maximum"], pattern=get("pattern").strip()[:512],
-            max_length=_whole(numbers["max_length"]), default=get("default").strip()[:200],
-            parent=get("parent").strip(), show_when=get("show_when").strip(),
-            show_value=get("show_value").strip(), max_items=_whole(numbers["max_items"]),
-            accept=[a.strip() for a in get("accept").split(",") if a.strip()],
-            max_size_mb=numbers["max_size_mb"],
-        ))
+        numbers = {
+            a: _float(get(a), i, a, errors)
+            for a in ("minimum", "maximum", "max_length", "max_items", "max_size_mb")
+        }
+        specs.append(
+            FieldSpec(
+                key=get("key").strip(),
+                label=get("label").strip()[:200],
+                kind=get("kind") or "text",
+                required=bool(get("required")),
+                help=get("help").strip()[:500],
+                placeholder=get("placeholder").strip()[:200],
+                options=_options(get("options")),
+                minimum=numbers["minimum"],
+                maximum=numbers["maximum"],
+                pattern=get("pattern").strip()[:512],
+                max_length=_whole(numbers["max_length"]),
+                default=get("default").strip()[:200],
+                parent=get("parent").strip(),
+                show_when=get("show_when").strip(),
+                show_value=get("show_value").strip(),
+                max_items=_whole(numbers["max_items"]),
+                accept=[a.strip() for a in get("accept").split(",") if a.strip()],
+                max_size_mb=numbers["max_size_mb"],
+            )
+        )
     return specs, errors
 
 
@@ -143,4 +185,4 @@ def apply_action(specs: list[FieldSpec], action: str) -> list[FieldSpec]:
 def field_errors(errors: dict[str, list[str]], index: int) -> dict[str, Any]:
     """Pick one field's errors (attribute -> messages) out of the builder's errors."""
     prefix = f"{index}/"
-    return {k[len(prefix):]: v for k, v in errors.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in errors.items() if k.startswith(prefix)}

@@ -42,8 +42,7 @@ def get_type(type_id: int) -> TicketType:
 
 def area_choices(form: TicketTypeForm) -> None:
     """Offer the active areas (and none) as the default area."""
-    areas = db.session.scalars(select(Area).where(Area.active.is_(True))
-                               .order_by(Area.name)).all()
+    areas = db.session.scalars(select(Area).where(Area.active.is_(True)).order_by(Area.name)).all()
     form.default_area.choices = [("", _("No area"))] + [(str(a.id), a.name) for a in areas]
 
 
@@ -51,8 +50,11 @@ def area_choices(form: TicketTypeForm) -> None:
 @admin_required
 def types() -> str:
     """List the ticket types with their current version and ticket counts."""
-    counts = dict(db.session.execute(
-        select(Ticket.ticket_type_id, func.count()).group_by(Ticket.ticket_type_id)).all())
+    counts = dict(
+        db.session.execute(
+            select(Ticket.ticket_type_id, func.count()).group_by(Ticket.ticket_type_id)
+        ).all()
+    )
     rows = db.session.scalars(select(TicketType).order_by(TicketType.name)).all()
     return render_template("admin/types.html", types=rows, counts=counts)
 
@@ -63,17 +65,24 @@ def _meta(ticket_type: TicketType) -> dict[str, str]:
     Not obj=ticket_type: a field missing from a post would then take the type's attribute,
     and default_area there is an Area, not an id.
     """
-    return {"name": ticket_type.name, "key": ticket_type.key,
-            "description": ticket_type.description or "",
-            "default_area": str(ticket_type.default_area_id or ""),
-            "default_priority": ticket_type.default_priority, "color": ticket_type.color,
-            "icon": ticket_type.icon or ""}
+    return {
+        "name": ticket_type.name,
+        "key": ticket_type.key,
+        "description": ticket_type.description or "",
+        "default_area": str(ticket_type.default_area_id or ""),
+        "default_priority": ticket_type.default_priority,
+        "color": ticket_type.color,
+        "icon": ticket_type.icon or "",
+    }
 
 
 def _save_meta(form: TicketTypeForm, ticket_type: TicketType) -> str | None:
     """Copy the metadata form onto a type; return an error for a duplicate key."""
-    clash = db.session.scalar(select(TicketType.id).where(
-        TicketType.key == form.key.data, TicketType.id != (ticket_type.id or 0)))
+    clash = db.session.scalar(
+        select(TicketType.id).where(
+            TicketType.key == form.key.data, TicketType.id != (ticket_type.id or 0)
+        )
+    )
     if clash is not None:
         return _("Another ticket type already uses this key.")
     ticket_type.name = (form.name.data or "").strip()
@@ -131,16 +140,24 @@ def toggle_type(type_id: int) -> WResponse:
     ticket_type = get_type(type_id)
     ticket_type.active = request.form.get("active") == "1"
     commit()
-    flash(_("Ticket type activated.") if ticket_type.active
-          else _("Ticket type deactivated: it takes no new tickets."), "info")
+    flash(
+        _("Ticket type activated.")
+        if ticket_type.active
+        else _("Ticket type deactivated: it takes no new tickets."),
+        "info",
+    )
     return redirect(url_for("admin.types"))
 
 
 # ---------------------------------------------------------------- builder
 
 
-def _render_builder(ticket_type: TicketType, specs: list[builder.FieldSpec],
-                    errors: dict[str, list[str]], status: int = 200) -> tuple[str, int]:
+def _render_builder(
+    ticket_type: TicketType,
+    specs: list[builder.FieldSpec],
+    errors: dict[str, list[str]],
+    status: int = 200,
+) -> tuple[str, int]:
     """Render the builder with a live preview of the form it describes."""
     preview, schema_json, ui_json, problems = None, "", "", []
     errors = {**builder.check(specs), **errors}
@@ -153,15 +170,22 @@ def _render_builder(ticket_type: TicketType, specs: list[builder.FieldSpec],
             errors = exc.errors
         except SchemaError as exc:
             problems = exc.problems
-    status = 400 if (errors or problems) and status == 200 and request.method == "POST" \
-        else status
+    status = 400 if (errors or problems) and status == 200 and request.method == "POST" else status
     return render_template(
-        "admin/builder.html", ticket_type=ticket_type, specs=specs, errors=errors,
-        field_errors=field_errors, options_text=options_text, kinds=builder.KINDS,
+        "admin/builder.html",
+        ticket_type=ticket_type,
+        specs=specs,
+        errors=errors,
+        field_errors=field_errors,
+        options_text=options_text,
+        kinds=builder.KINDS,
         kind_label=lambda kind: KIND_LABELS.get(kind, kind),
         # After a parse error, show exactly what was typed (e.g. "many" in a number box).
         raw=request.form if errors and request.method == "POST" else {},
-        preview=preview, schema_json=schema_json, ui_json=ui_json, problems=problems,
+        preview=preview,
+        schema_json=schema_json,
+        ui_json=ui_json,
+        problems=problems,
     ), status
 
 
@@ -198,8 +222,10 @@ def _load_builder(ticket_type: TicketType) -> Page:
     try:
         specs = builder.from_schema(schema, ui)
     except builder.NotBuildable:
-        flash(_("This form uses features the visual builder does not edit; "
-                "use the JSON editor."), "warning")
+        flash(
+            _("This form uses features the visual builder does not edit; use the JSON editor."),
+            "warning",
+        )
         return redirect(url_for("admin.raw_editor", type_id=ticket_type.id))
     return _render_builder(ticket_type, specs, {})
 
@@ -216,8 +242,13 @@ def _posted_json() -> tuple[dict[str, Any], dict[str, Any]]:
     return schema, ui
 
 
-def _review(ticket_type: TicketType, schema: dict[str, Any], ui: dict[str, Any],
-            back: str, typed: tuple[str, str] | None = None) -> Page:
+def _review(
+    ticket_type: TicketType,
+    schema: dict[str, Any],
+    ui: dict[str, Any],
+    back: str,
+    typed: tuple[str, str] | None = None,
+) -> Page:
     """Show what publishing would change and how many tickets each change touches.
 
     An invalid schema goes back to the JSON editor with the texts as typed, when there are.
@@ -225,16 +256,28 @@ def _review(ticket_type: TicketType, schema: dict[str, Any], ui: dict[str, Any],
     try:
         _form, changes = versions.review(ticket_type, schema, ui, str(get_locale()))
     except SchemaError as exc:
-        schema_text, ui_text = typed or (json.dumps(schema, indent=2, ensure_ascii=False),
-                                         json.dumps(ui, indent=2, ensure_ascii=False))
-        return render_template("admin/raw.html", ticket_type=ticket_type,
-                               schema_text=schema_text, ui_text=ui_text,
-                               problems=exc.problems), 400
+        schema_text, ui_text = typed or (
+            json.dumps(schema, indent=2, ensure_ascii=False),
+            json.dumps(ui, indent=2, ensure_ascii=False),
+        )
+        return render_template(
+            "admin/raw.html",
+            ticket_type=ticket_type,
+            schema_text=schema_text,
+            ui_text=ui_text,
+            problems=exc.problems,
+        ), 400
     unchanged = versions.same_form(versions.current_version(ticket_type), schema, ui)
-    return render_template("admin/review.html", ticket_type=ticket_type, changes=changes,
-                           change_label=lambda kind: CHANGE_LABELS.get(kind, kind),
-                           unchanged=unchanged, schema_json=json.dumps(schema),
-                           ui_json=json.dumps(ui), back=back)
+    return render_template(
+        "admin/review.html",
+        ticket_type=ticket_type,
+        changes=changes,
+        change_label=lambda kind: CHANGE_LABELS.get(kind, kind),
+        unchanged=unchanged,
+        schema_json=json.dumps(schema),
+        ui_json=json.dumps(ui),
+        back=back,
+    )
 
 
 @bp.route("/tipos/<int:type_id>/json", methods=["GET", "POST"])
@@ -245,9 +288,13 @@ def raw_editor(type_id: int) -> Page:
     version = versions.current_version(ticket_type)
     if request.method == "GET":
         dump = lambda v: json.dumps(v or {}, indent=2, ensure_ascii=False)  # noqa: E731
-        return render_template("admin/raw.html", ticket_type=ticket_type, problems=[],
-                               schema_text=dump(version.schema if version else None),
-                               ui_text=dump(version.ui if version else None))
+        return render_template(
+            "admin/raw.html",
+            ticket_type=ticket_type,
+            problems=[],
+            schema_text=dump(version.schema if version else None),
+            ui_text=dump(version.ui if version else None),
+        )
     schema_text = request.form.get("schema_text", "")
     ui_text = request.form.get("ui_text", "") or "{}"
     problems = []
@@ -260,8 +307,13 @@ def raw_editor(type_id: int) -> Page:
     if not problems and not all(isinstance(p, dict) for p in parsed):
         problems.append({"pointer": "", "message": _("Both documents must be JSON objects.")})
     if problems:
-        return render_template("admin/raw.html", ticket_type=ticket_type, problems=problems,
-                               schema_text=schema_text, ui_text=ui_text), 400
+        return render_template(
+            "admin/raw.html",
+            ticket_type=ticket_type,
+            problems=problems,
+            schema_text=schema_text,
+            ui_text=ui_text,
+        ), 400
     return _review(ticket_type, parsed[0], parsed[1], back="raw", typed=(schema_text, ui_text))
 
 
@@ -277,12 +329,21 @@ def publish(type_id: int) -> Page:
     try:
         version = versions.publish(ticket_type, schema, ui, current_user)
     except SchemaError as exc:
-        return render_template("admin/raw.html", ticket_type=ticket_type, problems=exc.problems,
-                               schema_text=json.dumps(schema, indent=2),
-                               ui_text=json.dumps(ui, indent=2)), 400
+        return render_template(
+            "admin/raw.html",
+            ticket_type=ticket_type,
+            problems=exc.problems,
+            schema_text=json.dumps(schema, indent=2),
+            ui_text=json.dumps(ui, indent=2),
+        ), 400
     commit()
-    flash(_("Version %(n)d published. New tickets use it; earlier tickets keep theirs.",
-            n=version.number), "success")
+    flash(
+        _(
+            "Version %(n)d published. New tickets use it; earlier tickets keep theirs.",
+            n=version.number,
+        ),
+        "success",
+    )
     return redirect(url_for("admin.type_versions", type_id=type_id))
 
 
@@ -300,10 +361,13 @@ def preview_submit(type_id: int) -> Page:
     values = form.parse(request.form, request.files, prefix="pv")
     errors = form.validate(values, locale)
     return render_template(
-        "admin/preview.html", ticket_type=ticket_type, errors=errors,
+        "admin/preview.html",
+        ticket_type=ticket_type,
+        errors=errors,
         fields=form.render(values, errors, locale, prefix="pv"),
         parsed=json.dumps(form.prune(values), indent=2, ensure_ascii=False),
-        schema_json=json.dumps(schema), ui_json=json.dumps(ui),
+        schema_json=json.dumps(schema),
+        ui_json=json.dumps(ui),
     ), (400 if errors else 200)
 
 
@@ -315,14 +379,21 @@ def preview_submit(type_id: int) -> Page:
 def type_versions(type_id: int) -> str:
     """List a type's versions with author, date and how many tickets use each."""
     ticket_type = get_type(type_id)
-    counts = dict(db.session.execute(
-        select(Ticket.type_version_id, func.count()).where(Ticket.ticket_type_id == type_id)
-        .group_by(Ticket.type_version_id)).all())
+    counts = dict(
+        db.session.execute(
+            select(Ticket.type_version_id, func.count())
+            .where(Ticket.ticket_type_id == type_id)
+            .group_by(Ticket.type_version_id)
+        ).all()
+    )
     rows = db.session.scalars(
-        select(TicketTypeVersion).where(TicketTypeVersion.ticket_type_id == type_id)
-        .order_by(TicketTypeVersion.number.desc())).all()
-    return render_template("admin/versions.html", ticket_type=ticket_type, versions=rows,
-                           counts=counts)
+        select(TicketTypeVersion)
+        .where(TicketTypeVersion.ticket_type_id == type_id)
+        .order_by(TicketTypeVersion.number.desc())
+    ).all()
+    return render_template(
+        "admin/versions.html", ticket_type=ticket_type, versions=rows, counts=counts
+    )
 
 
 @bp.get("/tipos/<int:type_id>/versiones/<int:number>")
@@ -330,13 +401,20 @@ def type_versions(type_id: int) -> str:
 def type_version(type_id: int, number: int) -> str:
     """Show one version's form as clients saw it, and its JSON."""
     ticket_type = get_type(type_id)
-    version = db.first_or_404(select(TicketTypeVersion).where(
-        TicketTypeVersion.ticket_type_id == type_id, TicketTypeVersion.number == number))
+    version = db.first_or_404(
+        select(TicketTypeVersion).where(
+            TicketTypeVersion.ticket_type_id == type_id, TicketTypeVersion.number == number
+        )
+    )
     form = versions.compiled(version)
-    return render_template("admin/version.html", ticket_type=ticket_type, version=version,
-                           fields=form.render(locale=str(get_locale()), prefix="pv"),
-                           schema_text=json.dumps(version.schema, indent=2, ensure_ascii=False),
-                           ui_text=json.dumps(version.ui, indent=2, ensure_ascii=False))
+    return render_template(
+        "admin/version.html",
+        ticket_type=ticket_type,
+        version=version,
+        fields=form.render(locale=str(get_locale()), prefix="pv"),
+        schema_text=json.dumps(version.schema, indent=2, ensure_ascii=False),
+        ui_text=json.dumps(version.ui, indent=2, ensure_ascii=False),
+    )
 
 
 @bp.get("/tipos/<int:type_id>/exportar")
@@ -345,8 +423,13 @@ def export_type(type_id: int) -> Response:
     """Download the type as one JSON document."""
     ticket_type = get_type(type_id)
     body = json.dumps(transfer.export_type(ticket_type), indent=2, ensure_ascii=False)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="ticket-type-{ticket_type.key}.json"'})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="ticket-type-{ticket_type.key}.json"'
+        },
+    )
 
 
 @bp.route("/tipos/importar", methods=["GET", "POST"])
@@ -356,16 +439,24 @@ def import_type() -> Page:
     if request.method == "GET":
         return render_template("admin/import.html", problems=[], text="")
     upload = request.files.get("document")
-    raw = upload.read(transfer.MAX_DOCUMENT + 1) if upload and upload.filename else \
-        request.form.get("text", "").encode()
+    raw = (
+        upload.read(transfer.MAX_DOCUMENT + 1)
+        if upload and upload.filename
+        else request.form.get("text", "").encode()
+    )
     try:
         doc = transfer.parse_document(raw)
         ticket_type, created = transfer.import_type(doc, current_user)
     except transfer.ImportError_ as exc:
         db.session.rollback()
-        return render_template("admin/import.html", problems=exc.problems,
-                               text=request.form.get("text", "")), 400
+        return render_template(
+            "admin/import.html", problems=exc.problems, text=request.form.get("text", "")
+        ), 400
     commit()
-    flash(_("Ticket type %(name)s imported.", name=ticket_type.name) if created else
-          _("Ticket type %(name)s updated from the import.", name=ticket_type.name), "success")
+    flash(
+        _("Ticket type %(name)s imported.", name=ticket_type.name)
+        if created
+        else _("Ticket type %(name)s updated from the import.", name=ticket_type.name),
+        "success",
+    )
     return redirect(url_for("admin.type_versions", type_id=ticket_type.id))

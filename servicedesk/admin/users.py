@@ -18,23 +18,31 @@ from .forms import ActionForm, UserEditForm, show_error
 Page = Response | str | tuple[str, int]
 
 
-
 def _list(form: InviteForm, status: int = 200) -> tuple[str, int]:
     filters = people.parse_filters(request.args)
-    return render_template("admin/users.html", page=people.list_users(filters),
-                           filters=filters, areas=people.all_areas(), roles=people.ROLES,
-                           states=people.STATES, form=form), status
+    return render_template(
+        "admin/users.html",
+        page=people.list_users(filters),
+        filters=filters,
+        areas=people.all_areas(),
+        roles=people.ROLES,
+        states=people.STATES,
+        form=form,
+    ), status
 
 
-def _edit_page(user: User, form: UserEditForm | None = None,
-               status: int = 200) -> tuple[str, int]:
+def _edit_page(user: User, form: UserEditForm | None = None, status: int = 200) -> tuple[str, int]:
     if form is None:
-        form = UserEditForm(name=user.name, role=user.role, language=user.language,
-                            areas=[a.id for a in user.areas])
-    form.areas.choices = [(a.id, a.name if a.active else _("%(name)s (inactive)", name=a.name))
-                          for a in people.all_areas()]
-    return render_template("admin/user_edit.html", user=user, form=form,
-                           action=ActionForm()), status
+        form = UserEditForm(
+            name=user.name, role=user.role, language=user.language, areas=[a.id for a in user.areas]
+        )
+    form.areas.choices = [
+        (a.id, a.name if a.active else _("%(name)s (inactive)", name=a.name))
+        for a in people.all_areas()
+    ]
+    return render_template(
+        "admin/user_edit.html", user=user, form=form, action=ActionForm()
+    ), status
 
 
 @bp.get("/usuarios")
@@ -52,8 +60,13 @@ def invite() -> Page:
     if not form.validate_on_submit():
         return _list(form, 400)
     try:
-        user = people.invite(current_user, name=form.name.data or "", email=form.email.data or "",
-                             role=form.role.data or "", language=form.language.data or "es")
+        user = people.invite(
+            current_user,
+            name=form.name.data or "",
+            email=form.email.data or "",
+            role=form.role.data or "",
+            language=form.language.data or "es",
+        )
     except people.PeopleError as error:
         show_error(form, error)
         return _list(form, 400)
@@ -78,8 +91,13 @@ def user_update(user_id: int) -> Page:
     if not form.validate_on_submit():
         return _edit_page(user, form, 400)
     try:
-        people.update_user(user, name=form.name.data or "", role=form.role.data or "",
-                           language=form.language.data or "", area_ids=form.areas.data or [])
+        people.update_user(
+            user,
+            name=form.name.data or "",
+            role=form.role.data or "",
+            language=form.language.data or "",
+            area_ids=form.areas.data or [],
+        )
     except people.PeopleError as error:
         show_error(form, error)
         return _edit_page(user, form, 400)
@@ -106,8 +124,11 @@ def user_reactivate(user_id: int) -> Page:
 @admin_required
 def user_resend_invitation(user_id: int) -> Page:
     """Mail a fresh invitation link; the previous one stops working."""
-    return _act(user_id, lambda user: people.resend_invitation(current_user, user),
-                _("A new invitation was sent to %(name)s."))
+    return _act(
+        user_id,
+        lambda user: people.resend_invitation(current_user, user),
+        _("A new invitation was sent to %(name)s."),
+    )
 
 
 def _act(user_id: int, action, done: str) -> Page:  # noqa: ANN001

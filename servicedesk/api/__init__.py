@@ -39,9 +39,15 @@ def _bearer() -> str | None:
 def _authenticate() -> tuple[User, ApiToken]:
     """Find the active token and its active user, or raise a 401 problem."""
     secret = _bearer()
-    found = db.session.execute(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == digest(secret))).first() if secret else None
+    found = (
+        db.session.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == digest(secret))
+        ).first()
+        if secret
+        else None
+    )
     if found is None or not found[0].active or not found[1].active:
         raise ApiError(401, headers={"WWW-Authenticate": 'Bearer realm="servicedesk"'})
     token, user = found
@@ -49,8 +55,9 @@ def _authenticate() -> tuple[User, ApiToken]:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         # Written at most once a minute per token: reads stay reads.
         try:
-            db.session.execute(update(ApiToken).where(ApiToken.id == token.id)
-                               .values(last_used_at=now))
+            db.session.execute(
+                update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+            )
             db.session.commit()
         except OperationalError:
             # A read (GET) holds a SQLite snapshot; if a writer committed since, the write is
@@ -66,9 +73,11 @@ def authenticate() -> Response | None:
         return None
     user, token = _authenticate()
     verdict = limits.check(token.token_hash[:32])
-    g.rate_headers = {"RateLimit-Limit": str(verdict.limit),
-                      "RateLimit-Remaining": str(verdict.remaining),
-                      "RateLimit-Reset": str(verdict.reset)}
+    g.rate_headers = {
+        "RateLimit-Limit": str(verdict.limit),
+        "RateLimit-Remaining": str(verdict.remaining),
+        "RateLimit-Reset": str(verdict.reset),
+    }
     if not verdict.allowed:
         raise ApiError(429, headers={**g.rate_headers, "Retry-After": str(verdict.reset)})
     # Flask-Login reads the user from g: the services see the token's user as current_user.

@@ -24,14 +24,26 @@ from .schemas import COMPONENTS
 from .spec import Operation, by_endpoint
 
 _INTEGER = re.compile(r"-?[0-9]{1,20}")
-_SIZE_KEYWORDS = ("minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum",
-                  "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+_SIZE_KEYWORDS = (
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+)
 
 
 def _anchored(schema: dict[str, Any]) -> dict[str, Any]:
     """A schema whose local references (#/components/…) resolve in the API document."""
-    return {"$ref": "#/$defs/checked", "$defs": {"checked": schema},
-            "components": {"schemas": COMPONENTS}}
+    return {
+        "$ref": "#/$defs/checked",
+        "$defs": {"checked": schema},
+        "components": {"schemas": COMPONENTS},
+    }
 
 
 @cache
@@ -67,12 +79,18 @@ def _explain(error: ValidationError, locale: str) -> list[tuple[str, str]]:
     keyword, value = str(error.validator), error.validator_value
     instance = error.instance
     if keyword == "required" and isinstance(instance, dict):
-        return [(f"{where}/{name}", message("required", locale))
-                for name in value if name not in instance]
+        return [
+            (f"{where}/{name}", message("required", locale))
+            for name in value
+            if name not in instance
+        ]
     if keyword == "additionalProperties" and isinstance(instance, dict):
         known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        return [(f"{where}/{name}"[:100], message("additionalProperties", locale))
-                for name in instance if name not in known]
+        return [
+            (f"{where}/{name}"[:100], message("additionalProperties", locale))
+            for name in instance
+            if name not in known
+        ]
     if keyword == "type":
         kind = value[0] if isinstance(value, list) else value
         return [(where, message(f"type.{kind}", locale))]
@@ -85,8 +103,9 @@ def _explain(error: ValidationError, locale: str) -> list[tuple[str, str]]:
     return [(where, message("invalid", locale))]
 
 
-def _errors(validator: Draft202012Validator, instance: Any, prefix: str = ""
-            ) -> dict[str, list[str]]:
+def _errors(
+    validator: Draft202012Validator, instance: Any, prefix: str = ""
+) -> dict[str, list[str]]:
     """Every violation of instance, as messages by JSON Pointer (empty when valid)."""
     locale = str(get_locale())
     found: dict[str, list[str]] = {}
@@ -105,8 +124,10 @@ def check_body(data: Any) -> None:
 
 def _form_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """A multipart schema with its JSON parts taken as any text (check_body reads them)."""
-    properties = {name: {"type": "string"} if "$ref" in prop else prop
-                  for name, prop in schema.get("properties", {}).items()}
+    properties = {
+        name: {"type": "string"} if "$ref" in prop else prop
+        for name, prop in schema.get("properties", {}).items()
+    }
     return {**schema, "properties": properties}
 
 
@@ -160,8 +181,9 @@ def _typed(op: Operation) -> dict[str, Any]:
             continue
         raw = request.args.get(name, "")
         # An integer parameter written in ASCII digits is compared as a number.
-        typed[name] = int(raw) if schema.get("type") == "integer" and _INTEGER.fullmatch(
-            raw) else raw
+        typed[name] = (
+            int(raw) if schema.get("type") == "integer" and _INTEGER.fullmatch(raw) else raw
+        )
     return typed
 
 
@@ -173,5 +195,6 @@ def check_query() -> None:
         return
     if errors := _errors(validator, _typed(op), prefix="/query"):
         names = ", ".join(sorted({p.split("/")[2] for p in errors}))
-        raise ApiError(400, _("These parameters are not valid: %(names)s.", names=names),
-                       errors=errors)
+        raise ApiError(
+            400, _("These parameters are not valid: %(names)s.", names=names), errors=errors
+        )

@@ -42,7 +42,8 @@ def _count_in_redis(url: str, token_id: str, window: int, seconds: int) -> int |
         client = _clients.get(url)
         if client is None:
             client = _clients[url] = redis.Redis.from_url(
-                url, socket_timeout=0.5, socket_connect_timeout=0.5)
+                url, socket_timeout=0.5, socket_connect_timeout=0.5
+            )
         key = f"servicedesk:api-rate:{token_id}:{window}"
         pipe = client.pipeline()
         pipe.incr(key)

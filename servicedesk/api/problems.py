@@ -25,9 +25,13 @@ API_MESSAGES = {
 class ApiError(Exception):
     """An API failure with its status, message and per-pointer errors."""
 
-    def __init__(self, status: int, detail: Any = None,
-                 errors: dict[str, list[str]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: Any = None,
+        errors: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(str(detail or status))
         self.status, self.detail, self.errors = status, detail, errors or {}
         self.headers = headers or {}
@@ -39,18 +43,26 @@ def default_detail(status: int) -> str:
     return _(text)
 
 
-def problem(status: int, detail: Any = None, errors: dict[str, list[str]] | None = None,
-            headers: dict[str, str] | None = None) -> Response:
+def problem(
+    status: int,
+    detail: Any = None,
+    errors: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """Build a problem response; errors map JSON pointers to messages."""
     body: dict[str, Any] = {
-        "type": "about:blank", "title": HTTP_STATUS_CODES.get(status, "Error"),
-        "status": status, "detail": str(detail) if detail else default_detail(status),
+        "type": "about:blank",
+        "title": HTTP_STATUS_CODES.get(status, "Error"),
+        "status": status,
+        "detail": str(detail) if detail else default_detail(status),
     }
     if errors:
-        body["errors"] = [{"pointer": pointer, "detail": str(message)}
-                          for pointer, messages in errors.items() for message in messages]
-    response = Response(json.dumps(body), status=status,
-                        mimetype="application/problem+json")
+        body["errors"] = [
+            {"pointer": pointer, "detail": str(message)}
+            for pointer, messages in errors.items()
+            for message in messages
+        ]
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response

@@ -14,8 +14,15 @@ from .problems import ApiError
 from .spec import document, operation, ref
 
 
-@operation(bp, "GET", "/openapi.json", summary="This API's OpenAPI 3.1 document",
-           tag="meta", public=True, responses={"200": ("The document", {"type": "object"})})
+@operation(
+    bp,
+    "GET",
+    "/openapi.json",
+    summary="This API's OpenAPI 3.1 document",
+    tag="meta",
+    public=True,
+    responses={"200": ("The document", {"type": "object"})},
+)
 def openapi() -> Response:
     """Serve the OpenAPI document, generated from the registered routes."""
     return jsonify(document())
@@ -27,27 +34,52 @@ def reference() -> str:
     return render_template("api/reference.html", spec=document())
 
 
-@operation(bp, "GET", "/me", summary="The user the token acts as", tag="users",
-           responses={"200": ("The user", ref("Me"))})
+@operation(
+    bp,
+    "GET",
+    "/me",
+    summary="The user the token acts as",
+    tag="users",
+    responses={"200": ("The user", ref("Me"))},
+)
 def me() -> Response:
     """Who am I: name, role, language and areas."""
     user = current_user
-    return jsonify({"id": user.id, "name": user.name, "email": user.email, "role": user.role,
-                    "language": user.language,
-                    "areas": [{"id": a.id, "name": a.name} for a in user.areas]})
+    return jsonify(
+        {
+            "id": user.id,
+            "name": user.name,
+            "email": user.email,
+            "role": user.role,
+            "language": user.language,
+            "areas": [{"id": a.id, "name": a.name} for a in user.areas],
+        }
+    )
 
 
-@operation(bp, "GET", "/ticket-types", summary="Active ticket types with their current form",
-           tag="ticket types", responses={"200": ("The types", ref("TicketTypeList"))})
+@operation(
+    bp,
+    "GET",
+    "/ticket-types",
+    summary="Active ticket types with their current form",
+    tag="ticket types",
+    responses={"200": ("The types", ref("TicketTypeList"))},
+)
 def ticket_types() -> Response:
     """List the active types, each with its current version's schema and UI hints."""
-    types = db.session.scalars(select(TicketType).where(TicketType.active.is_(True))
-                               .order_by(TicketType.name)).all()
-    current = {v.ticket_type_id: v for v in db.session.scalars(
-        select(TicketTypeVersion).join(TicketType, TicketType.id ==
-                                       TicketTypeVersion.ticket_type_id)
-        .where(TicketType.active.is_(True),
-               TicketTypeVersion.number == TicketType.current_version))}
+    types = db.session.scalars(
+        select(TicketType).where(TicketType.active.is_(True)).order_by(TicketType.name)
+    ).all()
+    current = {
+        v.ticket_type_id: v
+        for v in db.session.scalars(
+            select(TicketTypeVersion)
+            .join(TicketType, TicketType.id == TicketTypeVersion.ticket_type_id)
+            .where(
+                TicketType.active.is_(True), TicketTypeVersion.number == TicketType.current_version
+            )
+        )
+    }
     return jsonify({"items": [serialize.ticket_type(t, current.get(t.id)) for t in types]})
 
 
@@ -59,23 +91,36 @@ def type_or_404(key: str) -> TicketType:
     return found
 
 
-@operation(bp, "GET", "/ticket-types/<key>", summary="One ticket type", tag="ticket types",
-           responses={"200": ("The type", ref("TicketType"))})
+@operation(
+    bp,
+    "GET",
+    "/ticket-types/<key>",
+    summary="One ticket type",
+    tag="ticket types",
+    responses={"200": ("The type", ref("TicketType"))},
+)
 def ticket_type(key: str) -> Response:
     """One type with its current form."""
     found = type_or_404(key)
     return jsonify(serialize.ticket_type(found, current_version(found)))
 
 
-@operation(bp, "GET", "/ticket-types/<key>/versions/<int:number>",
-           summary="Any version of a type's form (tickets keep the version they were filed "
-                   "under)", tag="ticket types",
-           responses={"200": ("The version", ref("FormVersion"))})
+@operation(
+    bp,
+    "GET",
+    "/ticket-types/<key>/versions/<int:number>",
+    summary="Any version of a type's form (tickets keep the version they were filed under)",
+    tag="ticket types",
+    responses={"200": ("The version", ref("FormVersion"))},
+)
 def ticket_type_version(key: str, number: int) -> Response:
     """One version of a type's form, by number."""
     found = type_or_404(key)
-    version = db.session.scalar(select(TicketTypeVersion).where(
-        TicketTypeVersion.ticket_type_id == found.id, TicketTypeVersion.number == number))
+    version = db.session.scalar(
+        select(TicketTypeVersion).where(
+            TicketTypeVersion.ticket_type_id == found.id, TicketTypeVersion.number == number
+        )
+    )
     if version is None:
         raise ApiError(404)
     return jsonify(serialize.version(version))

@@ -13,11 +13,15 @@ DATE_TIME = {"type": "string", "format": "date-time"}
 MAYBE_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
 
-def obj(properties: dict[str, Any], required: list[str] | None = None,
-        closed: bool = True) -> dict[str, Any]:
+def obj(
+    properties: dict[str, Any], required: list[str] | None = None, closed: bool = True
+) -> dict[str, Any]:
     """An object schema; every listed property required unless told otherwise."""
-    schema: dict[str, Any] = {"type": "object", "properties": properties,
-                              "required": list(properties) if required is None else required}
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+    }
     if closed:
         schema["additionalProperties"] = False
     return schema
@@ -28,109 +32,189 @@ MAYBE_PERSON = {"oneOf": [PERSON, {"type": "null"}]}
 AREA = obj({"id": {"type": "integer"}, "name": {"type": "string"}})
 
 COMPONENTS: dict[str, Any] = {
-    "Problem": obj({
-        "type": {"type": "string"}, "title": {"type": "string"},
-        "status": {"type": "integer"}, "detail": {"type": "string"},
-        "errors": {"type": "array", "items": obj({
-            "pointer": {"type": "string"}, "detail": {"type": "string"}})},
-    }, required=["type", "title", "status"], closed=False),
+    "Problem": obj(
+        {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": obj({"pointer": {"type": "string"}, "detail": {"type": "string"}}),
+            },
+        },
+        required=["type", "title", "status"],
+        closed=False,
+    ),
     "Person": PERSON,
     "Area": AREA,
-    "Me": obj({
-        "id": {"type": "integer"}, "name": {"type": "string"},
-        "email": {"type": "string"},
-        "role": {"enum": ["admin", "collaborator", "client"]},
-        "language": {"enum": ["es", "en"]},
-        "areas": {"type": "array", "items": ref("Area")},
-    }),
-    "FormVersion": obj({
-        "number": {"type": "integer"},
-        "schema": {"type": "object", "description": "The form's JSON Schema (2020-12)"},
-        "ui": {"type": "object", "description": "Rendering hints (order, widgets, labels)"},
-        "created_at": DATE_TIME,
-    }),
-    "TicketType": obj({
-        "key": {"type": "string"}, "name": {"type": "string"},
-        "description": {"type": "string"}, "active": {"type": "boolean"},
-        "default_priority": {"enum": PRIORITIES},
-        "current_version": {"oneOf": [ref("FormVersion"), {"type": "null"}]},
-    }),
+    "Me": obj(
+        {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "email": {"type": "string"},
+            "role": {"enum": ["admin", "collaborator", "client"]},
+            "language": {"enum": ["es", "en"]},
+            "areas": {"type": "array", "items": ref("Area")},
+        }
+    ),
+    "FormVersion": obj(
+        {
+            "number": {"type": "integer"},
+            "schema": {"type": "object", "description": "The form's JSON Schema (2020-12)"},
+            "ui": {"type": "object", "description": "Rendering hints (order, widgets, labels)"},
+            "created_at": DATE_TIME,
+        }
+    ),
+    "TicketType": obj(
+        {
+            "key": {"type": "string"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "active": {"type": "boolean"},
+            "default_priority": {"enum": PRIORITIES},
+            "current_version": {"oneOf": [ref("FormVersion"), {"type": "null"}]},
+        }
+    ),
     "TicketTypeList": obj({"items": {"type": "array", "items": ref("TicketType")}}),
-    "TicketSummary": obj({
-        "number": {"type": "integer"}, "subject": {"type": "string"},
-        "status": {"enum": STATUSES}, "priority": {"enum": PRIORITIES},
-        "channel": {"enum": CHANNELS}, "type": {"type": "string"},
-        "area": {"oneOf": [AREA, {"type": "null"}]},
-        "requester": PERSON, "assignee": MAYBE_PERSON,
-        "created_at": DATE_TIME, "updated_at": DATE_TIME,
-    }),
-    "TicketList": obj({
-        "items": {"type": "array", "items": ref("TicketSummary")},
-        "next_cursor": {"type": ["string", "null"],
-                        "description": "Pass as `cursor` for the next page; null at the end"},
-    }),
-    "Field": obj({
-        "pointer": {"type": "string"}, "label": {"type": "string"},
-        "display": {"type": "string", "description": "The value as people read it"},
-    }),
-    "Ticket": obj({
-        "number": {"type": "integer"}, "subject": {"type": "string"},
-        "description": {"type": "string"},
-        "status": {"enum": STATUSES}, "priority": {"enum": PRIORITIES},
-        "channel": {"enum": CHANNELS}, "type": {"type": "string"},
-        "form_version": {"type": "integer"},
-        "data": {"type": "object", "description": "Custom fields, valid for form_version"},
-        "fields": {"type": "array", "items": ref("Field")},
-        "area": {"oneOf": [AREA, {"type": "null"}]},
-        "requester": PERSON, "assignee": MAYBE_PERSON,
-        "created_at": DATE_TIME, "updated_at": DATE_TIME,
-        "first_response_at": MAYBE_DATE_TIME, "resolved_at": MAYBE_DATE_TIME,
-        "closed_at": MAYBE_DATE_TIME, "version": {"type": "integer"},
-        "transitions": {"type": "array", "items": {"enum": STATUSES},
-                        "description": "Statuses this user may move the ticket to"},
-    }),
-    "NewTicket": obj({
-        "type": {"type": "string", "maxLength": 40},
-        "subject": {"type": "string", "maxLength": 200},
-        "description": {"type": "string", "maxLength": 20000},
-        "data": {"type": "object", "description": "Custom fields for the type's current form"},
-        "requester_id": {"type": "integer", "description": "Desk only: file for this client"},
-        "channel": {"enum": ["portal", "phone", "email", "walk_in", "api"],
-                    "description": "Desk only: how the request arrived (default api)"},
-    }, required=["type", "subject"]),
-    "TicketChanges": obj({
-        "data": {"type": "object"}, "priority": {"enum": PRIORITIES},
-        "area_id": {"type": ["integer", "null"]},
-    }, required=[]),
-    "StatusChange": obj({
-        "status": {"enum": STATUSES},
-        "resolution": {"type": "string", "maxLength": 20000,
-                       "description": "Public note sent with a closure"},
-    }, required=["status"]),
+    "TicketSummary": obj(
+        {
+            "number": {"type": "integer"},
+            "subject": {"type": "string"},
+            "status": {"enum": STATUSES},
+            "priority": {"enum": PRIORITIES},
+            "channel": {"enum": CHANNELS},
+            "type": {"type": "string"},
+            "area": {"oneOf": [AREA, {"type": "null"}]},
+            "requester": PERSON,
+            "assignee": MAYBE_PERSON,
+            "created_at": DATE_TIME,
+            "updated_at": DATE_TIME,
+        }
+    ),
+    "TicketList": obj(
+        {
+            "items": {"type": "array", "items": ref("TicketSummary")},
+            "next_cursor": {
+                "type": ["string", "null"],
+                "description": "Pass as `cursor` for the next page; null at the end",
+            },
+        }
+    ),
+    "Field": obj(
+        {
+            "pointer": {"type": "string"},
+            "label": {"type": "string"},
+            "display": {"type": "string", "description": "The value as people read it"},
+        }
+    ),
+    "Ticket": obj(
+        {
+            "number": {"type": "integer"},
+            "subject": {"type": "string"},
+            "description": {"type": "string"},
+            "status": {"enum": STATUSES},
+            "priority": {"enum": PRIORITIES},
+            "channel": {"enum": CHANNELS},
+            "type": {"type": "string"},
+            "form_version": {"type": "integer"},
+            "data": {"type": "object", "description": "Custom fields, valid for form_version"},
+            "fields": {"type": "array", "items": ref("Field")},
+            "area": {"oneOf": [AREA, {"type": "null"}]},
+            "requester": PERSON,
+            "assignee": MAYBE_PERSON,
+            "created_at": DATE_TIME,
+            "updated_at": DATE_TIME,
+            "first_response_at": MAYBE_DATE_TIME,
+            "resolved_at": MAYBE_DATE_TIME,
+            "closed_at": MAYBE_DATE_TIME,
+            "version": {"type": "integer"},
+            "transitions": {
+                "type": "array",
+                "items": {"enum": STATUSES},
+                "description": "Statuses this user may move the ticket to",
+            },
+        }
+    ),
+    "NewTicket": obj(
+        {
+            "type": {"type": "string", "maxLength": 40},
+            "subject": {"type": "string", "maxLength": 200},
+            "description": {"type": "string", "maxLength": 20000},
+            "data": {"type": "object", "description": "Custom fields for the type's current form"},
+            "requester_id": {"type": "integer", "description": "Desk only: file for this client"},
+            "channel": {
+                "enum": ["portal", "phone", "email", "walk_in", "api"],
+                "description": "Desk only: how the request arrived (default api)",
+            },
+        },
+        required=["type", "subject"],
+    ),
+    "TicketChanges": obj(
+        {
+            "data": {"type": "object"},
+            "priority": {"enum": PRIORITIES},
+            "area_id": {"type": ["integer", "null"]},
+        },
+        required=[],
+    ),
+    "StatusChange": obj(
+        {
+            "status": {"enum": STATUSES},
+            "resolution": {
+                "type": "string",
+                "maxLength": 20000,
+                "description": "Public note sent with a closure",
+            },
+        },
+        required=["status"],
+    ),
     "Assignment": obj({"assignee_id": {"type": ["integer", "null"]}}),
-    "NewComment": obj({
-        "body": {"type": "string", "minLength": 1, "maxLength": 20000},
-        "internal": {"type": "boolean", "description": "Desk only: an internal note"},
-    }, required=["body"]),
-    "Comment": obj({
-        "id": {"type": "integer"}, "body": {"type": "string"},
-        "internal": {"type": "boolean"}, "author": MAYBE_PERSON, "created_at": DATE_TIME,
-    }),
+    "NewComment": obj(
+        {
+            "body": {"type": "string", "minLength": 1, "maxLength": 20000},
+            "internal": {"type": "boolean", "description": "Desk only: an internal note"},
+        },
+        required=["body"],
+    ),
+    "Comment": obj(
+        {
+            "id": {"type": "integer"},
+            "body": {"type": "string"},
+            "internal": {"type": "boolean"},
+            "author": MAYBE_PERSON,
+            "created_at": DATE_TIME,
+        }
+    ),
     "CommentList": obj({"items": {"type": "array", "items": ref("Comment")}}),
-    "Attachment": obj({
-        "id": {"type": "integer"}, "filename": {"type": "string"},
-        "content_type": {"type": "string"}, "size": {"type": "integer"},
-        "sha256": {"type": "string"}, "internal": {"type": "boolean"},
-        "comment_id": {"type": ["integer", "null"]}, "created_at": DATE_TIME,
-        "download": {"type": "string"},
-    }),
+    "Attachment": obj(
+        {
+            "id": {"type": "integer"},
+            "filename": {"type": "string"},
+            "content_type": {"type": "string"},
+            "size": {"type": "integer"},
+            "sha256": {"type": "string"},
+            "internal": {"type": "boolean"},
+            "comment_id": {"type": ["integer", "null"]},
+            "created_at": DATE_TIME,
+            "download": {"type": "string"},
+        }
+    ),
     "AttachmentList": obj({"items": {"type": "array", "items": ref("Attachment")}}),
-    "FeedbackInput": obj({
-        "rating": {"type": "integer", "minimum": 1, "maximum": 5},
-        "comment": {"type": "string", "maxLength": 2000},
-    }, required=["rating"]),
-    "Feedback": obj({
-        "rating": {"type": "integer"}, "comment": {"type": "string"},
-        "closure": {"type": "integer"}, "created_at": DATE_TIME, "updated_at": DATE_TIME,
-    }),
+    "FeedbackInput": obj(
+        {
+            "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+            "comment": {"type": "string", "maxLength": 2000},
+        },
+        required=["rating"],
+    ),
+    "Feedback": obj(
+        {
+            "rating": {"type": "integer"},
+            "comment": {"type": "string"},
+            "closure": {"type": "integer"},
+            "created_at": DATE_TIME,
+            "updated_at": DATE_TIME,
+        }
+    ),
 }

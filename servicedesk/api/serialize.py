@@ -26,15 +26,24 @@ def person(user: User | None) -> dict[str, Any] | None:
 
 def version(found: TicketTypeVersion) -> dict[str, Any]:
     """A form version: its JSON Schema and UI hints."""
-    return {"number": found.number, "schema": found.schema, "ui": found.ui or {},
-            "created_at": when(found.created_at)}
+    return {
+        "number": found.number,
+        "schema": found.schema,
+        "ui": found.ui or {},
+        "created_at": when(found.created_at),
+    }
 
 
 def ticket_type(found: TicketType, current: TicketTypeVersion | None) -> dict[str, Any]:
     """A ticket type with its current form."""
-    return {"key": found.key, "name": found.name, "description": found.description or "",
-            "active": found.active, "default_priority": found.default_priority,
-            "current_version": version(current) if current else None}
+    return {
+        "key": found.key,
+        "name": found.name,
+        "description": found.description or "",
+        "active": found.active,
+        "default_priority": found.default_priority,
+        "current_version": version(current) if current else None,
+    }
 
 
 def _assignee(user: User | None) -> dict[str, Any] | None:
@@ -45,53 +54,87 @@ def _assignee(user: User | None) -> dict[str, Any] | None:
 def summary(row: Any, type_keys: dict[int, str]) -> dict[str, Any]:
     """A ticket line of a list (from the Tablero's column-only page query)."""
     return {
-        "number": row.number, "subject": row.subject, "status": row.status,
-        "priority": row.priority, "channel": row.channel,
+        "number": row.number,
+        "subject": row.subject,
+        "status": row.status,
+        "priority": row.priority,
+        "channel": row.channel,
         "type": type_keys.get(row.ticket_type_id, ""),
         "area": {"id": row.area_id, "name": row.area_name} if row.area_id else None,
         "requester": {"id": row.requester_id, "name": row.requester_name},
-        "assignee": ({"id": row.assignee_id, "name": row.assignee_name}
-                     if row.assignee_id and current_user.is_staff else None),
-        "created_at": when(row.created_at), "updated_at": when(row.updated_at),
+        "assignee": (
+            {"id": row.assignee_id, "name": row.assignee_name}
+            if row.assignee_id and current_user.is_staff
+            else None
+        ),
+        "created_at": when(row.created_at),
+        "updated_at": when(row.updated_at),
     }
 
 
 def ticket(found: Ticket) -> dict[str, Any]:
     """A whole ticket: fields labelled by its own form version, dates, version."""
     locale = str(get_locale())
-    allowed = sorted(workflow.TRANSITIONS.get(found.status, set())) \
-        if current_user.is_staff else []
+    allowed = sorted(workflow.TRANSITIONS.get(found.status, set())) if current_user.is_staff else []
     return {
-        "number": found.number, "subject": found.subject, "description": found.description,
-        "status": found.status, "priority": found.priority, "channel": found.channel,
-        "type": found.ticket_type.key, "form_version": found.type_version.number,
+        "number": found.number,
+        "subject": found.subject,
+        "description": found.description,
+        "status": found.status,
+        "priority": found.priority,
+        "channel": found.channel,
+        "type": found.ticket_type.key,
+        "form_version": found.type_version.number,
         "data": found.data or {},
-        "fields": [{"pointer": r.path, "label": r.label, "display": r.value}
-                   for r in display.rows(found, locale)],
+        "fields": [
+            {"pointer": r.path, "label": r.label, "display": r.value}
+            for r in display.rows(found, locale)
+        ],
         "area": {"id": found.area.id, "name": found.area.name} if found.area else None,
-        "requester": person(found.requester), "assignee": _assignee(found.assignee),
-        "created_at": when(found.created_at), "updated_at": when(found.updated_at),
+        "requester": person(found.requester),
+        "assignee": _assignee(found.assignee),
+        "created_at": when(found.created_at),
+        "updated_at": when(found.updated_at),
         "first_response_at": when(found.first_response_at),
-        "resolved_at": when(found.resolved_at), "closed_at": when(found.closed_at),
-        "version": found.version, "transitions": allowed,
+        "resolved_at": when(found.resolved_at),
+        "closed_at": when(found.closed_at),
+        "version": found.version,
+        "transitions": allowed,
     }
 
 
 def comment(found: Comment) -> dict[str, Any]:
     """A reply or (desk only) an internal note."""
-    return {"id": found.id, "body": found.body, "internal": found.internal,
-            "author": person(found.author), "created_at": when(found.created_at)}
+    return {
+        "id": found.id,
+        "body": found.body,
+        "internal": found.internal,
+        "author": person(found.author),
+        "created_at": when(found.created_at),
+    }
 
 
 def attachment(found: Attachment) -> dict[str, Any]:
     """A file's description and where to download it."""
-    return {"id": found.id, "filename": found.filename, "content_type": found.content_type,
-            "size": found.size, "sha256": found.sha256, "internal": found.internal,
-            "comment_id": found.comment_id, "created_at": when(found.created_at),
-            "download": url_for("api.download", attachment_id=found.id)}
+    return {
+        "id": found.id,
+        "filename": found.filename,
+        "content_type": found.content_type,
+        "size": found.size,
+        "sha256": found.sha256,
+        "internal": found.internal,
+        "comment_id": found.comment_id,
+        "created_at": when(found.created_at),
+        "download": url_for("api.download", attachment_id=found.id),
+    }
 
 
 def feedback(found: Feedback) -> dict[str, Any]:
     """A client's rating of one closure."""
-    return {"rating": found.rating, "comment": found.comment, "closure": found.closure,
-            "created_at": when(found.created_at), "updated_at": when(found.updated_at)}
+    return {
+        "rating": found.rating,
+        "comment": found.comment,
+        "closure": found.closure,
+        "created_at": when(found.created_at),
+        "updated_at": when(found.updated_at),
+    }

@@ -54,9 +54,14 @@ def json_body(schema: dict[str, Any], multipart: dict[str, Any] | None = None) -
     if multipart is not None:
         multipart = _closed(multipart)
         # Object parts travel as JSON text (OpenAPI's default for objects, said explicitly).
-        content["multipart/form-data"] = {"schema": multipart, "encoding": {
-            name: {"contentType": "application/json"}
-            for name, prop in multipart.get("properties", {}).items() if "$ref" in prop}}
+        content["multipart/form-data"] = {
+            "schema": multipart,
+            "encoding": {
+                name: {"contentType": "application/json"}
+                for name, prop in multipart.get("properties", {}).items()
+                if "$ref" in prop
+            },
+        }
     return {"required": True, "content": content}
 
 
@@ -65,13 +70,30 @@ def multipart_body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"multipart/form-data": {"schema": _closed(schema)}}}
 
 
-def operation(bp: Blueprint, method: str, rule: str, *, summary: str, tag: str,
-              responses: dict[str, tuple[str, Any]], **extra: Any) -> Callable[[Any], Any]:
+def operation(
+    bp: Blueprint,
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    tag: str,
+    responses: dict[str, tuple[str, Any]],
+    **extra: Any,
+) -> Callable[[Any], Any]:
     """Register a route on the blueprint and record it for the OpenAPI document."""
 
     def decorator(view: Any) -> Any:
-        OPERATIONS.append(Operation(method.lower(), rule, summary, tag, responses,
-                                    endpoint=f"{bp.name}.{view.__name__}", **extra))
+        OPERATIONS.append(
+            Operation(
+                method.lower(),
+                rule,
+                summary,
+                tag,
+                responses,
+                endpoint=f"{bp.name}.{view.__name__}",
+                **extra,
+            )
+        )
         bp.add_url_rule(rule, view_func=view, methods=[method])
         return view
 
@@ -108,22 +130,34 @@ def _responses(op: Operation) -> dict[str, Any]:
         if schema == "binary":
             # Served with the type checked at upload (one of the accepted kinds), not as
             # application/octet-stream: the document says what the API really sends.
-            answer["content"] = {kind: {"schema": {"type": "string", "contentMediaType": kind}}
-                                 for kind in MAGIC}
+            answer["content"] = {
+                kind: {"schema": {"type": "string", "contentMediaType": kind}} for kind in MAGIC
+            }
         elif schema == ref("Problem"):
             answer["content"] = {"application/problem+json": {"schema": schema}}
         elif schema is not None:
             answer["content"] = {"application/json": {"schema": schema}}
         if op.etag and status in ("200", "201"):
-            answer["headers"] = {"ETag": {"schema": {"type": "string"},
-                                          "description": "The ticket's version, for If-Match"}}
+            answer["headers"] = {
+                "ETag": {
+                    "schema": {"type": "string"},
+                    "description": "The ticket's version, for If-Match",
+                }
+            }
         out[status] = answer
     problems = {} if op.public else PROBLEM_RESPONSES
     for status, description in problems.items():
-        out.setdefault(status, {"description": description, "content": {
-            "application/problem+json": {"schema": ref("Problem")}}})
-    out["default"] = {"description": "A problem (RFC 9457)", "content": {
-        "application/problem+json": {"schema": ref("Problem")}}}
+        out.setdefault(
+            status,
+            {
+                "description": description,
+                "content": {"application/problem+json": {"schema": ref("Problem")}},
+            },
+        )
+    out["default"] = {
+        "description": "A problem (RFC 9457)",
+        "content": {"application/problem+json": {"schema": ref("Problem")}},
+    }
     return out
 
 
@@ -136,18 +170,25 @@ def document() -> dict[str, Any]:
         path, params = _path("/api/v1" + op.rule)
         entry: dict[str, Any] = {
             "operationId": f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.rule.lower()).strip('_')}",
-            "summary": op.summary, "tags": [op.tag], "responses": _responses(op),
+            "summary": op.summary,
+            "tags": [op.tag],
+            "responses": _responses(op),
         }
         if op.description:
             entry["description"] = op.description
         if params or op.query:
             entry["parameters"] = params + op.query
         if op.etag and op.method in ("patch", "post", "put"):
-            entry.setdefault("parameters", []).append({
-                # Edits need it (they are optimistic-locked); appends and moves may send it.
-                "name": "If-Match", "in": "header", "required": op.method == "patch",
-                "schema": {"type": "string", "maxLength": 100},
-                "description": "The ETag of the ticket as last read (optimistic locking)."})
+            entry.setdefault("parameters", []).append(
+                {
+                    # Edits need it (they are optimistic-locked); appends and moves may send it.
+                    "name": "If-Match",
+                    "in": "header",
+                    "required": op.method == "patch",
+                    "schema": {"type": "string", "maxLength": 100},
+                    "description": "The ETag of the ticket as last read (optimistic locking).",
+                }
+            )
         if op.body is not None:
             entry["requestBody"] = op.body
         if op.public:
@@ -155,14 +196,22 @@ def document() -> dict[str, Any]:
         paths.setdefault(path, {})[op.method] = entry
     return {
         "openapi": "3.1.0",
-        "info": {"title": "servicedesk API", "version": "1.0.0",
-                 "description": "Tickets, forms and rules of the service desk, for apps and "
-                                "integrations. Same roles and visibility as the web."},
+        "info": {
+            "title": "servicedesk API",
+            "version": "1.0.0",
+            "description": "Tickets, forms and rules of the service desk, for apps and "
+            "integrations. Same roles and visibility as the web.",
+        },
         "security": [{"bearer": []}],
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "A personal API token (sd_…)"}},
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A personal API token (sd_…)",
+                }
+            },
             "schemas": schemas.COMPONENTS,
         },
     }

@@ -45,8 +45,9 @@ from .problems import ApiError
 from .spec import MAX_INT, json_body, multipart_body, operation, ref
 
 
-def _query(name: str, schema: dict[str, Any], description: str = "",
-           explode: bool = False) -> dict[str, Any]:
+def _query(
+    name: str, schema: dict[str, Any], description: str = "", explode: bool = False
+) -> dict[str, Any]:
     """A documented query parameter."""
     param: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": schema}
     if description:
@@ -57,30 +58,66 @@ def _query(name: str, schema: dict[str, Any], description: str = "",
 
 
 # The filters' day range (tickets/filters.FIRST_DAY..LAST_DAY), said in the document.
-DATE = {"type": "string", "format": "date", "pattern": "^(19|2[0-9])[0-9]{2}-",
-        "description": f"A day from {FIRST_DAY} to {LAST_DAY}"}
+DATE = {
+    "type": "string",
+    "format": "date",
+    "pattern": "^(19|2[0-9])[0-9]{2}-",
+    "description": f"A day from {FIRST_DAY} to {LAST_DAY}",
+}
 LIST_PARAMS = [
-    _query("view", {"enum": ["activos", "mios", "sin_asignar", "mi_area", "historial"]},
-           "A named view of the Tablero (default historial: every ticket you may see)"),
-    _query("status", {"type": "array", "items": {"enum": [s.value for s in Status]}},
-           "One or more statuses", explode=True),
-    _query("priority", {"type": "array", "items": {"enum": PRIORITIES}},
-           "One or more priorities", explode=True),
+    _query(
+        "view",
+        {"enum": ["activos", "mios", "sin_asignar", "mi_area", "historial"]},
+        "A named view of the Tablero (default historial: every ticket you may see)",
+    ),
+    _query(
+        "status",
+        {"type": "array", "items": {"enum": [s.value for s in Status]}},
+        "One or more statuses",
+        explode=True,
+    ),
+    _query(
+        "priority",
+        {"type": "array", "items": {"enum": PRIORITIES}},
+        "One or more priorities",
+        explode=True,
+    ),
     _query("type", {"type": "string", "maxLength": 40}, "A ticket type key; enables cf.<field>"),
     _query("area", {"type": "integer", "minimum": 1, "maximum": MAX_INT}),
-    _query("assignee", {"type": "string", "pattern": "^(none|[1-9][0-9]{0,8})$"},
-           "A collaborator's id, or none"),
+    _query(
+        "assignee",
+        {"type": "string", "pattern": "^(none|[1-9][0-9]{0,8})$"},
+        "A collaborator's id, or none",
+    ),
     _query("requester", {"type": "integer", "minimum": 1, "maximum": MAX_INT}),
     _query("channel", {"enum": [c.value for c in Channel]}),
-    _query("created_from", DATE), _query("created_to", DATE),
-    _query("updated_from", DATE), _query("updated_to", DATE),
+    _query("created_from", DATE),
+    _query("created_to", DATE),
+    _query("updated_from", DATE),
+    _query("updated_to", DATE),
     _query("overdue", {"enum": ["1"]}, "Waiting on the client"),
     _query("rating", {"type": "integer", "minimum": 1, "maximum": 5}),
     _query("q", {"type": "string", "maxLength": 200}, "Full-text search (accent-insensitive)"),
-    _query("sort", {"enum": ["-updated", "updated", "-created", "created", "-number",
-                             "number", "-priority", "priority"]}),
-    _query("cursor", {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
-           "next_cursor of the previous page"),
+    _query(
+        "sort",
+        {
+            "enum": [
+                "-updated",
+                "updated",
+                "-created",
+                "created",
+                "-number",
+                "number",
+                "-priority",
+                "priority",
+            ]
+        },
+    ),
+    _query(
+        "cursor",
+        {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
+        "next_cursor of the previous page",
+    ),
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size (25)"),
 ]
 
@@ -121,12 +158,20 @@ def refused(exc: workflow.NotAllowed) -> ApiError:
 # ------------------------------------------------------------------ list and read
 
 
-@operation(bp, "GET", "/tickets", summary="Tickets you may see, with the Tablero's filters",
-           tag="tickets", query=LIST_PARAMS,
-           description="Clients see only their own tickets. Custom-field filters "
-                       "(cf.<field>=value, cf.<field>.min/.max) apply once `type` is given.",
-           responses={"200": ("A page of tickets", ref("TicketList")),
-                      "400": ("A filter value cannot be understood", ref("Problem"))})
+@operation(
+    bp,
+    "GET",
+    "/tickets",
+    summary="Tickets you may see, with the Tablero's filters",
+    tag="tickets",
+    query=LIST_PARAMS,
+    description="Clients see only their own tickets. Custom-field filters "
+    "(cf.<field>=value, cf.<field>.min/.max) apply once `type` is given.",
+    responses={
+        "200": ("A page of tickets", ref("TicketList")),
+        "400": ("A filter value cannot be understood", ref("Problem")),
+    },
+)
 def list_tickets() -> Response:
     """A page of tickets by keyset (cursor), filtered like the Tablero."""
     args = MultiDict(request.args)
@@ -141,8 +186,12 @@ def list_tickets() -> Response:
     f.after = cursor
     found = listing(f, current_user, size=limit)
     keys = {t.id: t.key for t in found.choices["types"]}
-    return jsonify({"items": [serialize.summary(row, keys) for row in found.page.tickets],
-                    "next_cursor": str(found.page.last_id) if found.page.has_next else None})
+    return jsonify(
+        {
+            "items": [serialize.summary(row, keys) for row in found.page.tickets],
+            "next_cursor": str(found.page.last_id) if found.page.has_next else None,
+        }
+    )
 
 
 def _limit(raw: str) -> int:
@@ -156,8 +205,15 @@ def _limit(raw: str) -> int:
     return limit
 
 
-@operation(bp, "GET", "/tickets/<int:number>", summary="One ticket", tag="tickets", etag=True,
-           responses={"200": ("The ticket", ref("Ticket"))})
+@operation(
+    bp,
+    "GET",
+    "/tickets/<int:number>",
+    summary="One ticket",
+    tag="tickets",
+    etag=True,
+    responses={"200": ("The ticket", ref("Ticket"))},
+)
 def get_ticket(number: int) -> Response:
     """A ticket with its fields labelled by its own form version."""
     found = ticket_or_404(number)
@@ -168,28 +224,41 @@ def get_ticket(number: int) -> Response:
 
 
 NEW_TICKET_MULTIPART = {
-    "type": "object", "required": ["ticket"],
+    "type": "object",
+    "required": ["ticket"],
     "properties": {
         "ticket": {**ref("NewTicket"), "description": "The NewTicket object, as a JSON part"},
         "attachments": {"type": "array", "items": {"type": "string", "format": "binary"}},
     },
-    "patternProperties": {"^cf-[A-Za-z0-9_.-]{1,200}$": {"type": "array", "items": {
-        "type": "string", "format": "binary"}}},
+    "patternProperties": {
+        "^cf-[A-Za-z0-9_.-]{1,200}$": {
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+        }
+    },
     "description": "Files for a file field go in parts named cf-<field> (as in the web form).",
 }
 
 
-@operation(bp, "POST", "/tickets", summary="File a ticket through its type's current form",
-           tag="tickets", etag=True,
-           body=json_body(ref("NewTicket"), NEW_TICKET_MULTIPART),
-           description="Validated by the same forms engine as the web form; problems come "
-                       "back as 422 with one error per JSON pointer (/data/<field>, /subject…). "
-                       "Clients file for themselves; the desk files for a client "
-                       "(requester_id) and may record the channel.",
-           responses={"201": ("The ticket was filed", ref("Ticket")),
-                      "400": ("The body is not a JSON object", ref("Problem")),
-                      "415": ("Neither JSON nor multipart", ref("Problem")),
-                      "422": ("Some values are not valid", ref("Problem"))})
+@operation(
+    bp,
+    "POST",
+    "/tickets",
+    summary="File a ticket through its type's current form",
+    tag="tickets",
+    etag=True,
+    body=json_body(ref("NewTicket"), NEW_TICKET_MULTIPART),
+    description="Validated by the same forms engine as the web form; problems come "
+    "back as 422 with one error per JSON pointer (/data/<field>, /subject…). "
+    "Clients file for themselves; the desk files for a client "
+    "(requester_id) and may record the channel.",
+    responses={
+        "201": ("The ticket was filed", ref("Ticket")),
+        "400": ("The body is not a JSON object", ref("Problem")),
+        "415": ("Neither JSON nor multipart", ref("Problem")),
+        "422": ("Some values are not valid", ref("Problem")),
+    },
+)
 def create() -> tuple[Response, int]:
     """File a ticket, exactly as the web form does (same checks, service and events)."""
     payload, files = _ticket_payload()
@@ -207,8 +276,9 @@ def create() -> tuple[Response, int]:
     subject, description = payload.get("subject", ""), payload.get("description", "")
     if not isinstance(subject, str) or not isinstance(description, str):
         raise ApiError(422, errors={"/subject": [_("Write a subject.")]})
-    new = NewTicket(ticket_type, subject, description, values,
-                    form.uploads(files, values=values), channel)
+    new = NewTicket(
+        ticket_type, subject, description, values, form.uploads(files, values=values), channel
+    )
     try:
         check(form, new, files, locale)
     except TicketInputError as exc:
@@ -234,8 +304,9 @@ def _ticket_payload() -> tuple[dict[str, Any], MultiDict[str, Any]]:
     """The NewTicket object and any files (JSON body, or multipart with a ticket part)."""
     if request.mimetype == "multipart/form-data":
         contract.check_form()
-        payload = json_object(request.form.get("ticket", ""),
-                              _("The ticket part must be a JSON object."))
+        payload = json_object(
+            request.form.get("ticket", ""), _("The ticket part must be a JSON object.")
+        )
         contract.check_body(payload)
         return payload, request.files
     return json_input(), MultiDict()
@@ -243,8 +314,11 @@ def _ticket_payload() -> tuple[dict[str, Any], MultiDict[str, Any]]:
 
 def _type_for_filing(key: Any) -> TicketType:
     """The active type named in the payload, or a 422 problem."""
-    found = db.session.scalar(select(TicketType).where(TicketType.key == key)) \
-        if isinstance(key, str) else None
+    found = (
+        db.session.scalar(select(TicketType).where(TicketType.key == key))
+        if isinstance(key, str)
+        else None
+    )
     if found is None or not found.active or found.current_version < 1:
         raise ApiError(422, errors={"/type": [_("Choose an active ticket type.")]})
     return found
@@ -261,8 +335,14 @@ def _requester_and_channel(payload: dict[str, Any]) -> tuple[User, str]:
         raise ApiError(422, errors={"/channel": [_("Choose a channel.")]})
     requester = db.session.get(User, requester_id) if is_row_id(requester_id) else None
     if requester is None or not requester.is_client or not requester.active:
-        raise ApiError(422, errors={"/requester_id": [
-            _("The desk files tickets for an active client: give requester_id.")]})
+        raise ApiError(
+            422,
+            errors={
+                "/requester_id": [
+                    _("The desk files tickets for an active client: give requester_id.")
+                ]
+            },
+        )
     return requester, channel
 
 
@@ -270,8 +350,13 @@ def _pointers(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     """Key errors by pointers into the request: /data/<field> for custom fields."""
     out: dict[str, list[str]] = {}
     for key, messages in errors.items():
-        pointer = "/data" + key if key.startswith("/") and not key.startswith("/data") \
-            else key if key.startswith("/") else "/" + key
+        pointer = (
+            "/data" + key
+            if key.startswith("/") and not key.startswith("/data")
+            else key
+            if key.startswith("/")
+            else "/" + key
+        )
         out.setdefault(pointer, []).extend(str(m) for m in messages)
     return out
 
@@ -279,13 +364,21 @@ def _pointers(errors: dict[str, list[str]]) -> dict[str, list[str]]:
 # ------------------------------------------------------------------ change
 
 
-@operation(bp, "PATCH", "/tickets/<int:number>", etag=True,
-           summary="Change custom fields, priority or area (desk; needs If-Match)",
-           tag="tickets", body=json_body(ref("TicketChanges")),
-           responses={"200": ("The changed ticket", ref("Ticket")),
-                      "412": ("The ticket changed since it was read", ref("Problem")),
-                      "422": ("Some values are not valid", ref("Problem")),
-                      "428": ("If-Match is missing", ref("Problem"))})
+@operation(
+    bp,
+    "PATCH",
+    "/tickets/<int:number>",
+    etag=True,
+    summary="Change custom fields, priority or area (desk; needs If-Match)",
+    tag="tickets",
+    body=json_body(ref("TicketChanges")),
+    responses={
+        "200": ("The changed ticket", ref("Ticket")),
+        "412": ("The ticket changed since it was read", ref("Problem")),
+        "422": ("Some values are not valid", ref("Problem")),
+        "428": ("If-Match is missing", ref("Problem")),
+    },
+)
 def patch(number: int) -> Response:
     """Edit a ticket under optimistic locking; fields validated by its own form version."""
     ticket = ticket_or_404(number)
@@ -330,12 +423,20 @@ def _area(raw: Any) -> Area | None:
     return found
 
 
-@operation(bp, "POST", "/tickets/<int:number>/status", etag=True,
-           summary="Move a ticket to another status (desk); closing may carry a resolution",
-           tag="workflow", body=json_body(ref("StatusChange")),
-           responses={"200": ("The ticket", ref("Ticket")),
-                      "409": ("That transition is not possible now", ref("Problem")),
-                      "412": ("The ticket changed since it was read", ref("Problem"))})
+@operation(
+    bp,
+    "POST",
+    "/tickets/<int:number>/status",
+    etag=True,
+    summary="Move a ticket to another status (desk); closing may carry a resolution",
+    tag="workflow",
+    body=json_body(ref("StatusChange")),
+    responses={
+        "200": ("The ticket", ref("Ticket")),
+        "409": ("That transition is not possible now", ref("Problem")),
+        "412": ("The ticket changed since it was read", ref("Problem")),
+    },
+)
 def status(number: int) -> Response:
     """Change status through the workflow's transitions (If-Match honoured when sent)."""
     ticket = ticket_or_404(number)
@@ -356,11 +457,18 @@ def status(number: int) -> Response:
     return with_etag(jsonify(serialize.ticket(ticket)), ticket)
 
 
-@operation(bp, "POST", "/tickets/<int:number>/reopen", etag=True,
-           summary="Reopen a resolved or closed ticket (clients: their own, within "
-                   "REOPEN_DAYS)", tag="workflow",
-           responses={"200": ("The ticket", ref("Ticket")),
-                      "409": ("The ticket cannot be reopened", ref("Problem"))})
+@operation(
+    bp,
+    "POST",
+    "/tickets/<int:number>/reopen",
+    etag=True,
+    summary="Reopen a resolved or closed ticket (clients: their own, within REOPEN_DAYS)",
+    tag="workflow",
+    responses={
+        "200": ("The ticket", ref("Ticket")),
+        "409": ("The ticket cannot be reopened", ref("Problem")),
+    },
+)
 def reopen(number: int) -> Response:
     """Reopen, under the same rule as the portal's button."""
     ticket = ticket_or_404(number)
@@ -372,14 +480,21 @@ def reopen(number: int) -> Response:
     return with_etag(jsonify(serialize.ticket(ticket)), ticket)
 
 
-@operation(bp, "POST", "/tickets/<int:number>/take", etag=True,
-           summary="Take ownership (Tomar posesión): of two at once, one wins",
-           tag="workflow",
-           description="Taking a ticket someone else owns needs If-Match with the version "
-                       "you saw; otherwise 409 names the owner.",
-           responses={"200": ("The ticket, now yours", ref("Ticket")),
-                      "409": ("Someone else owns it", ref("Problem")),
-                      "412": ("The ticket changed since it was read", ref("Problem"))})
+@operation(
+    bp,
+    "POST",
+    "/tickets/<int:number>/take",
+    etag=True,
+    summary="Take ownership (Tomar posesión): of two at once, one wins",
+    tag="workflow",
+    description="Taking a ticket someone else owns needs If-Match with the version "
+    "you saw; otherwise 409 names the owner.",
+    responses={
+        "200": ("The ticket, now yours", ref("Ticket")),
+        "409": ("Someone else owns it", ref("Problem")),
+        "412": ("The ticket changed since it was read", ref("Problem")),
+    },
+)
 def take(number: int) -> Response:
     """Take ownership with the web's conditional update."""
     ticket = ticket_or_404(number)
@@ -397,12 +512,20 @@ def take(number: int) -> Response:
     return with_etag(jsonify(serialize.ticket(ticket)), ticket)
 
 
-@operation(bp, "POST", "/tickets/<int:number>/assign", etag=True,
-           summary="Assign to a collaborator, or unassign with null (administrators)",
-           tag="workflow", body=json_body(ref("Assignment")),
-           responses={"200": ("The ticket", ref("Ticket")),
-                      "412": ("The ticket changed since it was read", ref("Problem")),
-                      "422": ("Not an active collaborator", ref("Problem"))})
+@operation(
+    bp,
+    "POST",
+    "/tickets/<int:number>/assign",
+    etag=True,
+    summary="Assign to a collaborator, or unassign with null (administrators)",
+    tag="workflow",
+    body=json_body(ref("Assignment")),
+    responses={
+        "200": ("The ticket", ref("Ticket")),
+        "412": ("The ticket changed since it was read", ref("Problem")),
+        "422": ("Not an active collaborator", ref("Problem")),
+    },
+)
 def assign(number: int) -> Response:
     """Assign, as the web's administrator form does."""
     ticket = ticket_or_404(number)
@@ -414,8 +537,10 @@ def assign(number: int) -> Response:
     raw = body.get("assignee_id")
     person = db.session.get(User, raw) if is_row_id(raw) else None
     if raw is not None and person is None:
-        raise ApiError(422, errors={"/assignee_id": [
-            _("Tickets can only be assigned to active collaborators.")]})
+        raise ApiError(
+            422,
+            errors={"/assignee_id": [_("Tickets can only be assigned to active collaborators.")]},
+        )
     try:
         workflow.assign(current_user, ticket, person)
     except workflow.NotAllowed as exc:
@@ -427,9 +552,14 @@ def assign(number: int) -> Response:
 # ------------------------------------------------------------------ conversation
 
 
-@operation(bp, "GET", "/tickets/<int:number>/comments", tag="conversation",
-           summary="The conversation (clients: public replies only)",
-           responses={"200": ("The comments, oldest first", ref("CommentList"))})
+@operation(
+    bp,
+    "GET",
+    "/tickets/<int:number>/comments",
+    tag="conversation",
+    summary="The conversation (clients: public replies only)",
+    responses={"200": ("The comments, oldest first", ref("CommentList"))},
+)
 def comments(number: int) -> Response:
     """Replies, and internal notes for the desk."""
     ticket = ticket_or_404(number)
@@ -440,16 +570,30 @@ def comments(number: int) -> Response:
     return jsonify({"items": [serialize.comment(c) for c in found]})
 
 
-@operation(bp, "POST", "/tickets/<int:number>/comments", tag="conversation",
-           summary="Reply (clients, desk) or add an internal note (desk)",
-           body=json_body(ref("NewComment"), {
-               "type": "object", "required": ["body"],
-               "properties": {"body": {"type": "string"}, "internal": {"enum": ["0", "1"]},
-                              "attachments": {"type": "array", "items": {
-                                  "type": "string", "format": "binary"}}}}),
-           responses={"201": ("The comment", ref("Comment")),
-                      "409": ("The ticket does not take replies now", ref("Problem")),
-                      "422": ("Some values are not valid", ref("Problem"))})
+@operation(
+    bp,
+    "POST",
+    "/tickets/<int:number>/comments",
+    tag="conversation",
+    summary="Reply (clients, desk) or add an internal note (desk)",
+    body=json_body(
+        ref("NewComment"),
+        {
+            "type": "object",
+            "required": ["body"],
+            "properties": {
+                "body": {"type": "string"},
+                "internal": {"enum": ["0", "1"]},
+                "attachments": {"type": "array", "items": {"type": "string", "format": "binary"}},
+            },
+        },
+    ),
+    responses={
+        "201": ("The comment", ref("Comment")),
+        "409": ("The ticket does not take replies now", ref("Problem")),
+        "422": ("Some values are not valid", ref("Problem")),
+    },
+)
 def add_comment(number: int) -> tuple[Response, int]:
     """Add a reply or note through the workflow (mails as the web reply does)."""
     ticket = ticket_or_404(number)
@@ -476,9 +620,14 @@ def add_comment(number: int) -> tuple[Response, int]:
     return jsonify(serialize.comment(comment)), 201
 
 
-@operation(bp, "GET", "/tickets/<int:number>/attachments", tag="attachments",
-           summary="The ticket's files (clients: not those of internal notes)",
-           responses={"200": ("The files", ref("AttachmentList"))})
+@operation(
+    bp,
+    "GET",
+    "/tickets/<int:number>/attachments",
+    tag="attachments",
+    summary="The ticket's files (clients: not those of internal notes)",
+    responses={"200": ("The files", ref("AttachmentList"))},
+)
 def attachments(number: int) -> Response:
     """List the files this user may download."""
     ticket = ticket_or_404(number)
@@ -486,16 +635,28 @@ def attachments(number: int) -> Response:
     return jsonify({"items": [serialize.attachment(a) for a in found]})
 
 
-@operation(bp, "POST", "/tickets/<int:number>/attachments", tag="attachments",
-           summary="Upload files to a ticket (multipart, part name: file)",
-           body=multipart_body({
-               "type": "object", "required": ["file"],
-               "properties": {"file": {"type": "array", "items": {
-                   "type": "string", "format": "binary"}},
-                   "internal": {"enum": ["0", "1"]}}}),
-           responses={"201": ("The stored files", ref("AttachmentList")),
-                      "415": ("Not multipart/form-data", ref("Problem")),
-                      "422": ("A file is refused (type, size, name)", ref("Problem"))})
+@operation(
+    bp,
+    "POST",
+    "/tickets/<int:number>/attachments",
+    tag="attachments",
+    summary="Upload files to a ticket (multipart, part name: file)",
+    body=multipart_body(
+        {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                "internal": {"enum": ["0", "1"]},
+            },
+        }
+    ),
+    responses={
+        "201": ("The stored files", ref("AttachmentList")),
+        "415": ("Not multipart/form-data", ref("Problem")),
+        "422": ("A file is refused (type, size, name)", ref("Problem")),
+    },
+)
 def upload(number: int) -> tuple[Response, int]:
     """Store files under the same rules as the web's uploads."""
     ticket = ticket_or_404(number)
@@ -513,15 +674,21 @@ def upload(number: int) -> tuple[Response, int]:
     if problems := check_uploads(files):
         raise ApiError(422, errors={"/file": problems})
     stored = [store_attachment(ticket, current_user, f, internal) for f in files]
-    workflow.record(ticket, current_user, "attached", internal=internal,
-                    files=[a.id for a in stored])
+    workflow.record(
+        ticket, current_user, "attached", internal=internal, files=[a.id for a in stored]
+    )
     commit()
     return jsonify({"items": [serialize.attachment(a) for a in stored]}), 201
 
 
-@operation(bp, "GET", "/attachments/<int:attachment_id>", tag="attachments",
-           summary="Download a file (always as an attachment)",
-           responses={"200": ("The file's bytes", "binary")})
+@operation(
+    bp,
+    "GET",
+    "/attachments/<int:attachment_id>",
+    tag="attachments",
+    summary="Download a file (always as an attachment)",
+    responses={"200": ("The file's bytes", "binary")},
+)
 def download(attachment_id: int) -> Response:
     """Send a file the user may see, with the web's download headers."""
     from ..tickets.routes import send_attachment, visible_attachment
@@ -532,26 +699,43 @@ def download(attachment_id: int) -> Response:
 # ------------------------------------------------------------------ feedback
 
 
-@operation(bp, "GET", "/tickets/<int:number>/feedback", tag="feedback",
-           summary="The rating of the ticket's latest closure",
-           responses={"200": ("The rating", ref("Feedback")),
-                      "404": ("Not rated (or no such ticket)", ref("Problem"))})
+@operation(
+    bp,
+    "GET",
+    "/tickets/<int:number>/feedback",
+    tag="feedback",
+    summary="The rating of the ticket's latest closure",
+    responses={
+        "200": ("The rating", ref("Feedback")),
+        "404": ("Not rated (or no such ticket)", ref("Problem")),
+    },
+)
 def get_feedback(number: int) -> Response:
     """The client's rating of the current closure."""
     ticket = ticket_or_404(number)
-    found = db.session.scalar(select(Feedback).where(
-        Feedback.ticket_id == ticket.id, Feedback.closure == ticket.closure_count))
+    found = db.session.scalar(
+        select(Feedback).where(
+            Feedback.ticket_id == ticket.id, Feedback.closure == ticket.closure_count
+        )
+    )
     if found is None:
         raise ApiError(404)
     return jsonify(serialize.feedback(found))
 
 
-@operation(bp, "PUT", "/tickets/<int:number>/feedback", tag="feedback",
-           summary="Rate a closed ticket (its requester; editable for FEEDBACK_EDIT_HOURS)",
-           body=json_body(ref("FeedbackInput")),
-           responses={"200": ("The rating", ref("Feedback")),
-                      "409": ("The ticket cannot be rated now", ref("Problem")),
-                      "422": ("Some values are not valid", ref("Problem"))})
+@operation(
+    bp,
+    "PUT",
+    "/tickets/<int:number>/feedback",
+    tag="feedback",
+    summary="Rate a closed ticket (its requester; editable for FEEDBACK_EDIT_HOURS)",
+    body=json_body(ref("FeedbackInput")),
+    responses={
+        "200": ("The rating", ref("Feedback")),
+        "409": ("The ticket cannot be rated now", ref("Problem")),
+        "422": ("Some values are not valid", ref("Problem")),
+    },
+)
 def put_feedback(number: int) -> Response:
     """Rate the service through the workflow's rule."""
     ticket = ticket_or_404(number)
@@ -559,8 +743,13 @@ def put_feedback(number: int) -> Response:
     if current_user.is_staff:
         raise ApiError(403)
     rating, comment = body.get("rating"), body.get("comment", "")
-    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5 \
-            or not isinstance(comment, str) or len(comment) > 2000:
+    if (
+        not isinstance(rating, int)
+        or isinstance(rating, bool)
+        or not 1 <= rating <= 5
+        or not isinstance(comment, str)
+        or len(comment) > 2000
+    ):
         raise ApiError(422, errors={"/rating": [_("Choose a rating from 1 to 5.")]})
     try:
         found = workflow.leave_feedback(current_user, ticket, rating, comment)

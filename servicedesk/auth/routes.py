@@ -46,8 +46,9 @@ def login() -> Response | str | tuple[str, int]:
     next_url = request.args.get("next")
     if form.validate_on_submit():
         try:
-            user = service.authenticate(form.email.data or "", form.password.data or "",
-                                        client_ip())
+            user = service.authenticate(
+                form.email.data or "", form.password.data or "", client_ip()
+            )
         except service.RateLimited:
             return render_template("auth/login.html", form=form, limited=True), 429
         if user is None:
@@ -90,9 +91,14 @@ def forgot_password() -> Response | str:
     if form.validate_on_submit():
         service.request_reset(form.email.data or "")
         commit()
-        flash(_("If that address belongs to an account, we have sent it a link to choose "
+        flash(
+            _(
+                "If that address belongs to an account, we have sent it a link to choose "
                 "a new password. The link is valid for %(hours)d hour(s).",
-                hours=current_app.config["RESET_TOKEN_HOURS"]), "info")
+                hours=current_app.config["RESET_TOKEN_HOURS"],
+            ),
+            "info",
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form)
 
@@ -109,13 +115,19 @@ def accept_invitation(token: str) -> Response | str | tuple[str, int]:
     return _set_password_with(token, TokenPurpose.INVITE, "auth/invitation.html")
 
 
-def _set_password_with(token: str, purpose: TokenPurpose,
-                       template: str) -> Response | str | tuple[str, int]:
+def _set_password_with(
+    token: str, purpose: TokenPurpose, template: str
+) -> Response | str | tuple[str, int]:
     """Check a one-time token, then let its user choose a password."""
     record = service.find_token(token, purpose)
     if record is None:
-        return render_error(404, _("This link is not valid any more. It may have expired or "
-                                   "been used already; ask for a new one."))
+        return render_error(
+            404,
+            _(
+                "This link is not valid any more. It may have expired or "
+                "been used already; ask for a new one."
+            ),
+        )
     form = SetPasswordForm()
     if form.validate_on_submit():
         user = service.consume_token(record, form.password.data or "")

@@ -81,8 +81,7 @@ def check_rate_limit(email: str, ip: str) -> None:
     locks itself out).
     """
     cfg = current_app.config
-    if _failures(LoginAttempt.email == email,
-                 LoginAttempt.ip == ip) >= cfg["LOGIN_MAX_FAILURES"]:
+    if _failures(LoginAttempt.email == email, LoginAttempt.ip == ip) >= cfg["LOGIN_MAX_FAILURES"]:
         raise RateLimited
     if _failures(LoginAttempt.email == email) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
         raise RateLimited
@@ -128,10 +127,14 @@ def _session_cutoff():  # noqa: ANN202
 def start_session(user: User) -> None:
     """Open a server-side session for this browser; get_id() then names it."""
     raw = secrets.token_urlsafe(32)
-    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id,
-                                                  LoginSession.created_at < _session_cutoff()))
-    db.session.add(LoginSession(user_id=user.id, secret_hash=_hash(raw),
-                                generation=user.session_token))
+    db.session.execute(
+        delete(LoginSession).where(
+            LoginSession.user_id == user.id, LoginSession.created_at < _session_cutoff()
+        )
+    )
+    db.session.add(
+        LoginSession(user_id=user.id, secret_hash=_hash(raw), generation=user.session_token)
+    )
     user.__dict__["login_secret"] = raw
 
 
@@ -140,10 +143,14 @@ def session_user(raw: str) -> User | None:
     if not raw or len(raw) > 64:
         return None
     user = db.session.scalar(
-        select(User).join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.secret_hash == _hash(raw),
-               LoginSession.generation == User.session_token,
-               LoginSession.created_at >= _session_cutoff()))
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            LoginSession.secret_hash == _hash(raw),
+            LoginSession.generation == User.session_token,
+            LoginSession.created_at >= _session_cutoff(),
+        )
+    )
     if user is not None:
         user.__dict__["login_secret"] = raw
     return user
@@ -163,14 +170,20 @@ def issue_token(user: User, purpose: TokenPurpose) -> str:
     now = utcnow()
     db.session.execute(
         update(AuthToken)
-        .where(AuthToken.user_id == user.id, AuthToken.purpose == purpose,
-               AuthToken.used_at.is_(None))
+        .where(
+            AuthToken.user_id == user.id, AuthToken.purpose == purpose, AuthToken.used_at.is_(None)
+        )
         .values(used_at=now)
     )
     raw = secrets.token_urlsafe(32)
     db.session.add(
-        AuthToken(user_id=user.id, purpose=purpose, token_hash=_hash(raw),
-                  created_at=now, expires_at=now + timedelta(hours=hours))
+        AuthToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_hash(raw),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
     )
     return raw
 
@@ -213,9 +226,18 @@ def consume_token(token: AuthToken, password: str) -> User:
 def _resets_in_last_hour(user: User) -> int:
     """Count the reset links mailed to this user in the last hour."""
     since = utcnow() - timedelta(hours=1)
-    return db.session.scalar(select(func.count()).select_from(AuthToken).where(
-        AuthToken.user_id == user.id, AuthToken.purpose == TokenPurpose.RESET,
-        AuthToken.created_at >= since)) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuthToken)
+            .where(
+                AuthToken.user_id == user.id,
+                AuthToken.purpose == TokenPurpose.RESET,
+                AuthToken.created_at >= since,
+            )
+        )
+        or 0
+    )
 
 
 def request_reset(email: str) -> None:
@@ -231,7 +253,8 @@ def request_reset(email: str) -> None:
         return
     raw = issue_token(user, TokenPurpose.RESET)
     outbox.enqueue_template(
-        "password_reset", user,
+        "password_reset",
+        user,
         subject=_l("Reset your password"),
         link=public_url("auth.reset_password", token=raw),
         hours=current_app.config["RESET_TOKEN_HOURS"],
@@ -240,8 +263,9 @@ def request_reset(email: str) -> None:
 
 def invite_user(inviter: User, *, name: str, email: str, role: Role, language: str) -> Invitation:
     """Create an account without a password and mail its invitation link."""
-    user = User(name=name.strip(), email=normalise_email(email), role=role, language=language,
-                active=True)
+    user = User(
+        name=name.strip(), email=normalise_email(email), role=role, language=language, active=True
+    )
     db.session.add(user)
     db.session.flush()
     raw = send_invitation(inviter, user)
@@ -252,7 +276,8 @@ def send_invitation(inviter: User, user: User) -> str:
     """Issue a fresh invitation token for a user and mail it."""
     raw = issue_token(user, TokenPurpose.INVITE)
     outbox.enqueue_template(
-        "invitation", user,
+        "invitation",
+        user,
         subject=_l("You are invited to the service desk"),
         link=public_url("auth.accept_invitation", token=raw),
         inviter=inviter.name,

@@ -12,14 +12,37 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-STRING_FORMATS = {"date": "date", "datetime": "date-time", "time": "time", "email": "email",
-                  "phone": "phone", "url": "uri"}
+STRING_FORMATS = {
+    "date": "date",
+    "datetime": "date-time",
+    "time": "time",
+    "email": "email",
+    "phone": "phone",
+    "url": "uri",
+}
 FORMAT_KINDS = {v: k for k, v in STRING_FORMATS.items()}
 TEXT_LIMITS = {"text": 200, "textarea": 4000, "email": 254, "phone": 30, "url": 500}
 CHOICE_KINDS = ("select", "radio")
 CONTAINER_KINDS = ("group", "repeat")
-KINDS = ("text", "textarea", "integer", "number", "date", "datetime", "time", "email", "phone",
-         "url", "select", "radio", "checkboxes", "boolean", "file", "group", "repeat")
+KINDS = (
+    "text",
+    "textarea",
+    "integer",
+    "number",
+    "date",
+    "datetime",
+    "time",
+    "email",
+    "phone",
+    "url",
+    "select",
+    "radio",
+    "checkboxes",
+    "boolean",
+    "file",
+    "group",
+    "repeat",
+)
 DEFAULT_ACCEPT = ["image/*", "application/pdf"]
 
 
@@ -106,15 +129,21 @@ def _leaf_schema(spec: FieldSpec) -> dict[str, Any]:
         schema["type"] = "string"
         schema["oneOf"] = [{"const": v, "title": t or v} for v, t in spec.options]
     elif kind == "checkboxes":
-        schema.update(type="array", uniqueItems=True,
-                      items={"type": "string", "enum": [v for v, _t in spec.options]})
+        schema.update(
+            type="array",
+            uniqueItems=True,
+            items={"type": "string", "enum": [v for v, _t in spec.options]},
+        )
         if spec.max_items:
             schema["maxItems"] = spec.max_items
     elif kind == "file":
         size = int((spec.max_size_mb or 10) * 1024 * 1024)
-        schema.update(type="array", items={"type": "string", "maxLength": 64},
-                      maxItems=spec.max_items or 5,
-                      **{"x-file": {"accept": spec.accept or DEFAULT_ACCEPT, "maxSize": size}})
+        schema.update(
+            type="array",
+            items={"type": "string", "maxLength": 64},
+            maxItems=spec.max_items or 5,
+            **{"x-file": {"accept": spec.accept or DEFAULT_ACCEPT, "maxSize": size}},
+        )
     else:
         schema["type"] = "string"
         if kind in STRING_FORMATS:
@@ -130,8 +159,12 @@ def _leaf_schema(spec: FieldSpec) -> dict[str, Any]:
 def _ui_hints(spec: FieldSpec) -> dict[str, Any]:
     """Build the UI hints of one field."""
     hints: dict[str, Any] = {}
-    widget = {"textarea": "textarea", "radio": "radio", "select": "select",
-              "checkboxes": "checkboxes"}.get(spec.kind)
+    widget = {
+        "textarea": "textarea",
+        "radio": "radio",
+        "select": "select",
+        "checkboxes": "checkboxes",
+    }.get(spec.kind)
     if widget:
         hints["widget"] = widget
     if spec.placeholder:
@@ -162,8 +195,11 @@ def check(fields: list[FieldSpec]) -> dict[str, list[str]]:
 
     for i, spec in enumerate(fields):
         if not KEY_RE.match(spec.key):
-            add(i, "key", _("Use lowercase letters, digits and _ (start with a letter, "
-                            "at most 40)."))
+            add(
+                i,
+                "key",
+                _("Use lowercase letters, digits and _ (start with a letter, at most 40)."),
+            )
         elif spec.key in keys:
             add(i, "key", _("Another field already uses this key."))
         keys.setdefault(spec.key, spec)
@@ -171,8 +207,9 @@ def check(fields: list[FieldSpec]) -> dict[str, list[str]]:
             add(i, "kind", _("Choose a field type."))
         if spec.kind in (*CHOICE_KINDS, "checkboxes") and not spec.options:
             add(i, "options", _("Give at least one option."))
-        if spec.parent and (spec.parent not in keys or keys[spec.parent].kind not in
-                            CONTAINER_KINDS):
+        if spec.parent and (
+            spec.parent not in keys or keys[spec.parent].kind not in CONTAINER_KINDS
+        ):
             add(i, "parent", _("The group must be a group field listed above this one."))
         if spec.parent and spec.kind in CONTAINER_KINDS:
             add(i, "parent", _("Groups cannot be nested in the builder; use raw JSON."))
@@ -195,7 +232,8 @@ def _check_condition(i: int, spec: FieldSpec, keys: dict[str, FieldSpec], add: A
     elif controller.kind not in (*CHOICE_KINDS, "boolean"):
         add(i, "show_when", _("Conditions depend on a choice or yes/no field."))
     elif controller.kind in CHOICE_KINDS and spec.show_value not in {
-            v for v, _t in controller.options}:
+        v for v, _t in controller.options
+    }:
         add(i, "show_value", _("Choose one of that field's options."))
 
 
@@ -236,12 +274,17 @@ def to_schema(fields: list[FieldSpec], title: str = "") -> tuple[dict[str, Any],
             then: dict[str, Any] = {"properties": {spec.key: schema}}
             if spec.required:
                 then["required"] = [spec.key]
-            conditions.append({
-                "if": {"properties": {controller.key: {
-                    "const": _condition_value(controller, spec.show_value)}},
-                    "required": [controller.key]},
-                "then": then,
-            })
+            conditions.append(
+                {
+                    "if": {
+                        "properties": {
+                            controller.key: {"const": _condition_value(controller, spec.show_value)}
+                        },
+                        "required": [controller.key],
+                    },
+                    "then": then,
+                }
+            )
         else:
             root["properties"][spec.key] = schema
             if spec.required:
@@ -264,8 +307,13 @@ def _container_schema(spec: FieldSpec) -> dict[str, Any]:
         base["description"] = spec.help
     if spec.kind == "group":
         return {**base, **inner}
-    return {**base, "type": "array", "items": inner, "maxItems": spec.max_items or 10,
-            **({"minItems": 1} if spec.required else {})}
+    return {
+        **base,
+        "type": "array",
+        "items": inner,
+        "maxItems": spec.max_items or 10,
+        **({"minItems": 1} if spec.required else {}),
+    }
 
 
 def _add_child(container: dict[str, Any], spec: FieldSpec, schema: dict[str, Any]) -> None:
@@ -292,14 +340,20 @@ def from_schema(schema: dict[str, Any], ui: dict[str, Any] | None = None) -> lis
             fields.extend(_children(spec, sub, hints))
     for condition in schema.get("allOf", []):
         fields.extend(_conditional(condition, hints))
-    extra = set(schema) - {"type", "title", "description", "properties", "required", "allOf",
-                           "additionalProperties"}
+    extra = set(schema) - {
+        "type",
+        "title",
+        "description",
+        "properties",
+        "required",
+        "allOf",
+        "additionalProperties",
+    }
     if extra:
         raise NotBuildable(", ".join(sorted(extra)))
     order = ui.get("order") or []
     rank = {k: i for i, k in enumerate(order)}
-    top = sorted([f for f in fields if not f.parent],
-                 key=lambda f: rank.get(f.key, len(rank)))
+    top = sorted([f for f in fields if not f.parent], key=lambda f: rank.get(f.key, len(rank)))
     result: list[FieldSpec] = []
     for spec in top:
         result.append(spec)
@@ -379,15 +433,19 @@ def _options(sub: dict[str, Any], hint: dict[str, Any]) -> list[tuple[str, str]]
     return [(str(v), str(labels.get(str(v), v))) for v in values]
 
 
-def _spec_from(key: str, sub: dict[str, Any], required: bool,
-               hint: dict[str, Any]) -> FieldSpec:
+def _spec_from(key: str, sub: dict[str, Any], required: bool, hint: dict[str, Any]) -> FieldSpec:
     """Build one FieldSpec from a property schema and its hints."""
     kind = _kind_of(sub, hint)
     default = sub.get("default", "")
     spec = FieldSpec(
-        key=key, label=str(sub.get("title", key)), kind=kind, required=required,
-        help=str(sub.get("description", "")), placeholder=str(hint.get("placeholder", "")),
-        minimum=sub.get("minimum"), maximum=sub.get("maximum"),
+        key=key,
+        label=str(sub.get("title", key)),
+        kind=kind,
+        required=required,
+        help=str(sub.get("description", "")),
+        placeholder=str(hint.get("placeholder", "")),
+        minimum=sub.get("minimum"),
+        maximum=sub.get("maximum"),
         max_length=sub.get("maxLength") if kind in TEXT_LIMITS else None,
         pattern=str(sub.get("pattern", "")),
         default=str(default).lower() if isinstance(default, bool) else str(default),

@@ -68,8 +68,7 @@ def _is_repeat(field: Field) -> bool:
     return field.type == "array" and field.widget == "group"
 
 
-def _repeated(ticket: Ticket, fields: list[Field], locale: str,
-              files: dict[str, str]) -> list[Row]:
+def _repeated(ticket: Ticket, fields: list[Field], locale: str, files: dict[str, str]) -> list[Row]:
     """Flatten repeatable groups into one row per item."""
     groups = [f for f in fields if _is_repeat(f)]
     result = []
@@ -83,10 +82,10 @@ def _repeated(ticket: Ticket, fields: list[Field], locale: str,
             for child in children:
                 key = child.path.rsplit("/", 1)[1]
                 if isinstance(item, dict) and key in item:
-                    parts.append(f"{child.label(locale)}: "
-                                 f"{_text(child, item[key], locale, files)}")
-            result.append(Row(f"{group.path}/{index}", f"{group.label(locale)} {index}",
-                              "; ".join(parts)))
+                    parts.append(f"{child.label(locale)}: {_text(child, item[key], locale, files)}")
+            result.append(
+                Row(f"{group.path}/{index}", f"{group.label(locale)} {index}", "; ".join(parts))
+            )
     return result
 
 

@@ -16,8 +16,14 @@ from .versions import current_version, publish, same_form
 
 FORMAT = "servicedesk.ticket-type/1"
 MAX_DOCUMENT = 512 * 1024
-META_FIELDS = {"name": str, "description": str, "default_priority": str, "color": str,
-               "icon": str, "active": bool}
+META_FIELDS = {
+    "name": str,
+    "description": str,
+    "default_priority": str,
+    "color": str,
+    "icon": str,
+    "active": bool,
+}
 
 
 class ImportError_(ValueError):
@@ -90,8 +96,15 @@ def import_type(doc: dict[str, Any], author: User | None) -> tuple[TicketType, b
     try:
         compile_form(schema, ui or None)
     except SchemaError as exc:
-        raise ImportError_([Problem("/schema" + p.pointer if not p.pointer.startswith("/ui")
-                                    else p.pointer, p.message) for p in exc.problems]) from exc
+        raise ImportError_(
+            [
+                Problem(
+                    "/schema" + p.pointer if not p.pointer.startswith("/ui") else p.pointer,
+                    p.message,
+                )
+                for p in exc.problems
+            ]
+        ) from exc
     ticket_type = db.session.scalar(select(TicketType).where(TicketType.key == doc["key"]))
     created = ticket_type is None
     if ticket_type is None:

@@ -35,8 +35,10 @@ class Change:
 def current_version(ticket_type: TicketType) -> TicketTypeVersion | None:
     """Return the version new tickets of this type are filed under."""
     return db.session.scalar(
-        select(TicketTypeVersion).where(TicketTypeVersion.ticket_type_id == ticket_type.id,
-                                        TicketTypeVersion.number == ticket_type.current_version)
+        select(TicketTypeVersion).where(
+            TicketTypeVersion.ticket_type_id == ticket_type.id,
+            TicketTypeVersion.number == ticket_type.current_version,
+        )
     )
 
 
@@ -45,8 +47,9 @@ def compiled(version: TicketTypeVersion) -> CompiledForm:
     return compile_form(version.schema, version.ui or None)
 
 
-def same_form(version: TicketTypeVersion | None, schema: dict[str, Any],
-              ui: dict[str, Any]) -> bool:
+def same_form(
+    version: TicketTypeVersion | None, schema: dict[str, Any], ui: dict[str, Any]
+) -> bool:
     """Tell whether a schema and hints equal a stored version's."""
     if version is None:
         return False
@@ -54,13 +57,15 @@ def same_form(version: TicketTypeVersion | None, schema: dict[str, Any],
     return canon(version.schema) == canon(schema) and canon(version.ui) == canon(ui)
 
 
-def publish(ticket_type: TicketType, schema: dict[str, Any], ui: dict[str, Any],
-            author: User | None) -> TicketTypeVersion:
+def publish(
+    ticket_type: TicketType, schema: dict[str, Any], ui: dict[str, Any], author: User | None
+) -> TicketTypeVersion:
     """Check and store a new immutable version; make it current. Raises SchemaError."""
     compile_form(schema, ui or None)
     number = ticket_type.current_version + 1
-    version = TicketTypeVersion(ticket_type=ticket_type, number=number, schema=schema,
-                                ui=ui or {}, created_by=author)
+    version = TicketTypeVersion(
+        ticket_type=ticket_type, number=number, schema=schema, ui=ui or {}, created_by=author
+    )
     db.session.add(version)
     ticket_type.current_version = number
     db.session.flush()
@@ -84,13 +89,17 @@ def diff(old: CompiledForm | None, new: CompiledForm, locale: str = "es") -> lis
             changes.append(Change("added", path, label))
             continue
         if (prior.type, prior.format) != (field.type, field.format):
-            changes.append(Change("retyped", path, label,
-                                  f"{prior.type}/{prior.format or '-'} → "
-                                  f"{field.type}/{field.format or '-'}"))
+            changes.append(
+                Change(
+                    "retyped",
+                    path,
+                    label,
+                    f"{prior.type}/{prior.format or '-'} → {field.type}/{field.format or '-'}",
+                )
+            )
         gone = [v for v, _l in prior.options if v not in {v2 for v2, _l2 in field.options}]
         if gone and prior.options:
-            changes.append(Change("options_removed", path, label,
-                                  ", ".join(str(v) for v in gone)))
+            changes.append(Change("options_removed", path, label, ", ".join(str(v) for v in gone)))
         if field.required and not prior.required:
             changes.append(Change("newly_required", path, label))
     for path, field in before.items():
@@ -131,7 +140,8 @@ def count_impact(ticket_type: TicketType, changes: list[Change]) -> None:
         return
     options = {id(c): set(c.detail.split(", ")) for c in breaking if c.kind == "options_removed"}
     rows = db.session.execute(
-        select(Ticket.data).where(Ticket.ticket_type_id == ticket_type.id)
+        select(Ticket.data)
+        .where(Ticket.ticket_type_id == ticket_type.id)
         .execution_options(yield_per=2000)
     )
     for (data,) in rows:
@@ -140,8 +150,9 @@ def count_impact(ticket_type: TicketType, changes: list[Change]) -> None:
                 change.tickets += 1
 
 
-def review(ticket_type: TicketType, schema: dict[str, Any], ui: dict[str, Any],
-           locale: str) -> tuple[CompiledForm, list[Change]]:
+def review(
+    ticket_type: TicketType, schema: dict[str, Any], ui: dict[str, Any], locale: str
+) -> tuple[CompiledForm, list[Change]]:
     """Compile a candidate form and describe what publishing it would change."""
     candidate = compile_form(schema, ui or None)
     current = current_version(ticket_type)
@@ -150,5 +161,15 @@ def review(ticket_type: TicketType, schema: dict[str, Any], ui: dict[str, Any],
     return candidate, changes
 
 
-__all__ = ["EMPTY_SCHEMA", "Change", "SchemaError", "compiled", "count_impact",
-           "current_version", "diff", "publish", "review", "same_form"]
+__all__ = [
+    "EMPTY_SCHEMA",
+    "Change",
+    "SchemaError",
+    "compiled",
+    "count_impact",
+    "current_version",
+    "diff",
+    "publish",
+    "review",
+    "same_form",
+]

@@ -48,8 +48,9 @@ def conflict(ticket: Ticket, what: str, typed: Typed) -> tuple[str, int]:
     return render_template("desk/conflict.html", ticket=ticket, what=what, typed=typed), 409
 
 
-def run(ticket: Ticket, action: Callable[[], Any], done: str,
-        edit: tuple[str, Typed] | None = None) -> Page:
+def run(
+    ticket: Ticket, action: Callable[[], Any], done: str, edit: tuple[str, Typed] | None = None
+) -> Page:
     """Run one workflow action, commit, and report success, the refusal or the conflict.
 
     An edit (``edit`` names it and what was typed) can lose the race against another edit
@@ -84,8 +85,9 @@ def reply(number: int) -> Page:
     if problems:
         for problem in problems:
             flash(problem, "danger")
-        return render_template("desk/conflict.html", ticket=ticket, what="upload",
-                               typed=[(_("Message"), body)]), 400
+        return render_template(
+            "desk/conflict.html", ticket=ticket, what="upload", typed=[(_("Message"), body)]
+        ), 400
 
     def act() -> None:
         comment = workflow.reply(current_user, ticket, body, internal)
@@ -104,9 +106,11 @@ def properties(number: int) -> Page:
     status, priority = request.form.get("status", ""), request.form.get("priority", "")
     area_id = row_id(request.form.get("area_id", ""))
     area = db.session.get(Area, area_id) if area_id else None
-    typed = [(_("Status"), str(STATUS_LABELS.get(status, status))),
-             (_("Priority"), str(PRIORITY_LABELS.get(priority, priority))),
-             (_("Area"), area.name if area else _("No area"))]
+    typed = [
+        (_("Status"), str(STATUS_LABELS.get(status, status))),
+        (_("Priority"), str(PRIORITY_LABELS.get(priority, priority))),
+        (_("Area"), area.name if area else _("No area")),
+    ]
     if stale(ticket):
         return conflict(ticket, "properties", typed)
 
@@ -127,8 +131,12 @@ def close(number: int) -> Page:
     typed = [(_("Resolution"), resolution)]
     if stale(ticket):
         return conflict(ticket, "close", typed)
-    return run(ticket, lambda: workflow.close(current_user, ticket, resolution),
-               _("Ticket closed."), edit=("close", typed))
+    return run(
+        ticket,
+        lambda: workflow.close(current_user, ticket, resolution),
+        _("Ticket closed."),
+        edit=("close", typed),
+    )
 
 
 @bp.post("/tickets/<int:number>/tomar")
@@ -161,8 +169,9 @@ def assign(number: int) -> Page:
     if raw and assignee is None:
         flash(_("Choose a collaborator from the list."), "danger")
         return back(ticket)
-    return run(ticket, lambda: workflow.assign(current_user, ticket, assignee),
-               _("Ticket assigned."))
+    return run(
+        ticket, lambda: workflow.assign(current_user, ticket, assignee), _("Ticket assigned.")
+    )
 
 
 @bp.route("/tickets/<int:number>/campos", methods=["GET", "POST"])
@@ -181,11 +190,15 @@ def edit_fields(number: int) -> Page:
             return conflict(ticket, "fields", typed)
         errors = form.validate(values, locale)
         if not errors:
-            return run(ticket, lambda: workflow.edit_fields(
-                current_user, ticket, form.prune(values)), _("Fields saved."),
-                edit=("fields", typed))
-    return render_template("desk/edit_fields.html", ticket=ticket,
-                           fields=form.render(values, errors, locale)), 400 if errors else 200
+            return run(
+                ticket,
+                lambda: workflow.edit_fields(current_user, ticket, form.prune(values)),
+                _("Fields saved."),
+                edit=("fields", typed),
+            )
+    return render_template(
+        "desk/edit_fields.html", ticket=ticket, fields=form.render(values, errors, locale)
+    ), 400 if errors else 200
 
 
 def typed_fields(fields: list[Any], values: dict[str, Any], locale: str) -> Typed:
@@ -203,10 +216,20 @@ def typed_fields(fields: list[Any], values: dict[str, Any], locale: str) -> Type
 def ticket_pdf(number: int) -> Response:
     """The ticket's full record as PDF: fields, public thread and timeline."""
     ticket = ticket_or_404(number)
-    events = db.session.scalars(db.select(TicketEvent).where(
-        TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.created_at)).all()
-    body = pdf.render("reports/ticket_pdf.html", ticket=ticket,
-                      rows=display.rows(ticket, str(get_locale())), events=events,
-                      comments=[c for c in ticket.comments if not c.internal])
-    return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="ticket-{ticket.number}.pdf"'})
+    events = db.session.scalars(
+        db.select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id)
+        .order_by(TicketEvent.created_at)
+    ).all()
+    body = pdf.render(
+        "reports/ticket_pdf.html",
+        ticket=ticket,
+        rows=display.rows(ticket, str(get_locale())),
+        events=events,
+        comments=[c for c in ticket.comments if not c.internal],
+    )
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="ticket-{ticket.number}.pdf"'},
+    )

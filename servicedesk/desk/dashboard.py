@@ -49,23 +49,34 @@ def dashboard() -> Response | str | tuple[str, int]:
     f = parse(request.args)
     found = listing(f, current_user)
     return render_template(
-        "desk/dashboard.html", page=found.page, f=f, counts=view_counts(current_user),
+        "desk/dashboard.html",
+        page=found.page,
+        f=f,
+        counts=view_counts(current_user),
         count_cap=current_app.config["DASHBOARD_COUNT_CAP"],
-        labels=plain_labels(), when=short_datetime_formatter(),
-        views=VIEWS, fields=found.fields, ticket_type=found.ticket_type, link=_link,
+        labels=plain_labels(),
+        when=short_datetime_formatter(),
+        views=VIEWS,
+        fields=found.fields,
+        ticket_type=found.ticket_type,
+        link=_link,
         ticket_prefix=url_for("desk.ticket", number=0)[:-1],
-        locale=str(get_locale()), **found.choices,
-        saved=db.session.execute(select(SavedView.id, SavedView.name, SavedView.query,
-                                        SavedView.is_default).where(
-            SavedView.user_id == current_user.id).order_by(SavedView.name)).all(),
+        locale=str(get_locale()),
+        **found.choices,
+        saved=db.session.execute(
+            select(SavedView.id, SavedView.name, SavedView.query, SavedView.is_default)
+            .where(SavedView.user_id == current_user.id)
+            .order_by(SavedView.name)
+        ).all(),
         query_string=request.query_string.decode()[:2000],
     )
 
 
 def _default_query(user: User) -> str:
     """The user's default saved view, or the role's default view."""
-    saved = db.session.scalar(select(SavedView.query).where(
-        SavedView.user_id == user.id, SavedView.is_default.is_(True)))
+    saved = db.session.scalar(
+        select(SavedView.query).where(SavedView.user_id == user.id, SavedView.is_default.is_(True))
+    )
     if saved:
         return saved
     view = current_app.config.get(f"DASHBOARD_VIEW_{user.role.upper()}", "activos")
@@ -82,8 +93,9 @@ def save_view() -> Response | tuple[str, int]:
         flash(_("Give the view a name."), "danger")
         return redirect(url_for("desk.dashboard") + ("?" + query if query else ""))
     parse(_args(query))  # refuse to save filters that could not be shown
-    existing = db.session.scalar(select(SavedView).where(
-        SavedView.user_id == current_user.id, SavedView.name == name))
+    existing = db.session.scalar(
+        select(SavedView).where(SavedView.user_id == current_user.id, SavedView.name == name)
+    )
     if existing is None:
         db.session.add(SavedView(user_id=current_user.id, name=name, query=query))
     else:
@@ -118,8 +130,7 @@ def delete_view(view_id: int) -> Response:
 def default_view(view_id: int) -> Response:
     """Make one of my saved views the one the Tablero opens with."""
     chosen = _own_view(view_id)
-    for view in db.session.scalars(select(SavedView).where(
-            SavedView.user_id == current_user.id)):
+    for view in db.session.scalars(select(SavedView).where(SavedView.user_id == current_user.id)):
         view.is_default = view.id == chosen.id
     commit()
     flash(_("%(name)s is now your default view.", name=chosen.name), "success")
@@ -137,20 +148,28 @@ def workload() -> str:
     # open ones are few, and it would scan that whole index to group without sorting.
     owner, area = (func.coalesce(c, c) for c in (Ticket.assignee_id, Ticket.area_id))
     counts = db.session.execute(
-        select(owner, area, func.count()).where(Ticket.status.in_(ACTIVE_STATUSES))
-        .group_by(owner, area)).all()
+        select(owner, area, func.count())
+        .where(Ticket.status.in_(ACTIVE_STATUSES))
+        .group_by(owner, area)
+    ).all()
     by_person: dict[int | None, int] = {}
     by_area: dict[int | None, int] = {}
     for assignee_id, area_id, n in counts:
         by_person[assignee_id] = by_person.get(assignee_id, 0) + n
         by_area[area_id] = by_area.get(area_id, 0) + n
-    people = db.session.execute(select(User.id, User.name).where(
-        User.role.in_([Role.ADMIN, Role.COLLABORATOR]), User.active.is_(True))).all()
+    people = db.session.execute(
+        select(User.id, User.name).where(
+            User.role.in_([Role.ADMIN, Role.COLLABORATOR]), User.active.is_(True)
+        )
+    ).all()
     areas = db.session.execute(select(Area.id, Area.name)).all()
-    per_person = sorted(((u, by_person.get(u.id, 0)) for u in people),
-                        key=lambda pair: (-pair[1], pair[0].name))
-    per_area = sorted(((a, by_area.get(a.id, 0)) for a in areas),
-                      key=lambda pair: (-pair[1], pair[0].name))
+    per_person = sorted(
+        ((u, by_person.get(u.id, 0)) for u in people), key=lambda pair: (-pair[1], pair[0].name)
+    )
+    per_area = sorted(
+        ((a, by_area.get(a.id, 0)) for a in areas), key=lambda pair: (-pair[1], pair[0].name)
+    )
     unassigned = by_person.get(None, 0)
-    return render_template("desk/workload.html", per_person=per_person, per_area=per_area,
-                           unassigned=unassigned)
+    return render_template(
+        "desk/workload.html", per_person=per_person, per_area=per_area, unassigned=unassigned
+    )

@@ -24,8 +24,11 @@ CHANNELS = (Channel.PHONE, Channel.EMAIL, Channel.WALK_IN, Channel.PORTAL)
 @staff_required
 def choose_type() -> str:
     """Pick the type of the request being filed for a client."""
-    types = db.session.scalars(select(TicketType).where(
-        TicketType.active.is_(True), TicketType.current_version > 0).order_by(TicketType.name))
+    types = db.session.scalars(
+        select(TicketType)
+        .where(TicketType.active.is_(True), TicketType.current_version > 0)
+        .order_by(TicketType.name)
+    )
     return render_template("desk/choose_type.html", types=list(types))
 
 
@@ -39,8 +42,9 @@ def _requester(errors: dict[str, list[str]]) -> User | None:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is not None:
         if not user.is_client:
-            errors["requester_email"] = [_("This e-mail belongs to a member of the desk, "
-                                           "not a client.")]
+            errors["requester_email"] = [
+                _("This e-mail belongs to a member of the desk, not a client.")
+            ]
             return None
         return user
     if not name:
@@ -49,8 +53,9 @@ def _requester(errors: dict[str, list[str]]) -> User | None:
     if errors:  # do not create an account for a ticket that will not be filed
         return None
     language = current_app.config["BABEL_DEFAULT_LOCALE"]
-    return invite_user(current_user, name=name, email=email, role=Role.CLIENT,
-                       language=language).user
+    return invite_user(
+        current_user, name=name, email=email, role=Role.CLIENT, language=language
+    ).user
 
 
 @bp.route("/nueva/<key>", methods=["GET", "POST"])
@@ -67,12 +72,23 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
     outcome = file_from_request(current_user, ticket_type, base, _requester, channel)
     if outcome.ticket is not None:
         commit()
-        flash(_("Ticket #%(number)d filed for %(name)s.", number=outcome.ticket.number,
-                name=outcome.ticket.requester.name), "success")
+        flash(
+            _(
+                "Ticket #%(number)d filed for %(name)s.",
+                number=outcome.ticket.number,
+                name=outcome.ticket.requester.name,
+            ),
+            "success",
+        )
         return redirect(url_for("desk.ticket", number=outcome.ticket.number))
     return render_template(
-        "desk/new_ticket.html", ticket_type=ticket_type, base=base, fields=outcome.fields,
-        errors=outcome.errors, channels=CHANNELS, channel=channel,
+        "desk/new_ticket.html",
+        ticket_type=ticket_type,
+        base=base,
+        fields=outcome.fields,
+        errors=outcome.errors,
+        channels=CHANNELS,
+        channel=channel,
         requester_email=request.form.get("requester_email", ""),
         requester_name=request.form.get("requester_name", ""),
     ), 400 if outcome.errors else 200

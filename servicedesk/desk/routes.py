@@ -24,14 +24,23 @@ def ticket(number: int) -> str:
     """Show a ticket with every field, labelled by its own form version, and its timeline."""
     found = ticket_or_404(number)
     events = db.session.scalars(
-        db.select(TicketEvent).where(TicketEvent.ticket_id == found.id)
-        .options(joinedload(TicketEvent.actor)).order_by(TicketEvent.created_at)).all()
-    areas = db.session.scalars(db.select(Area).where(Area.active.is_(True))
-                               .order_by(Area.name)).all()
+        db.select(TicketEvent)
+        .where(TicketEvent.ticket_id == found.id)
+        .options(joinedload(TicketEvent.actor))
+        .order_by(TicketEvent.created_at)
+    ).all()
+    areas = db.session.scalars(
+        db.select(Area).where(Area.active.is_(True)).order_by(Area.name)
+    ).all()
     return render_template(
-        "desk/ticket.html", ticket=found, rows=display.rows(found, str(get_locale())),
-        events=events, attachments=attachments_of(found, include_internal=True),
-        statuses=[s.value for s in Status], priorities=PRIORITIES, areas=areas,
+        "desk/ticket.html",
+        ticket=found,
+        rows=display.rows(found, str(get_locale())),
+        events=events,
+        attachments=attachments_of(found, include_internal=True),
+        statuses=[s.value for s in Status],
+        priorities=PRIORITIES,
+        areas=areas,
         staff=workflow.staff_choices() if current_user.is_admin else [],
         transitions=workflow.TRANSITIONS.get(found.status, set()),
     )

@@ -22,5 +22,4 @@ def notifications() -> Response | str:
         commit()
         flash(_("Your notification preferences were saved."), "success")
         return redirect(url_for("main.notifications"))
-    return render_template("notifications.html", kinds=MUTABLE,
-                           muted=set(current_user.muted or []))
+    return render_template("notifications.html", kinds=MUTABLE, muted=set(current_user.muted or []))

@@ -17,10 +17,15 @@ from . import bp
 
 def _page(secret: str | None = None, error: str | None = None, name: str = "") -> Response:
     """The tokens page; a new secret is shown once and never cached."""
-    tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
-                                .order_by(ApiToken.created_at.desc())).all()
-    response = make_response(render_template("tokens.html", tokens=tokens, secret=secret,
-                                              error=error, name=name), 400 if error else 200)
+    tokens = db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == current_user.id)
+        .order_by(ApiToken.created_at.desc())
+    ).all()
+    response = make_response(
+        render_template("tokens.html", tokens=tokens, secret=secret, error=error, name=name),
+        400 if error else 200,
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

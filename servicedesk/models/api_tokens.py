@@ -43,8 +43,9 @@ class ApiToken(db.Model):
     def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
         """Create a token for a user; return it and the secret (shown once, never stored)."""
         secret = PREFIX + secrets.token_urlsafe(32)
-        token = cls(user_id=user.id, name=name, token_hash=digest(secret),
-                    hint=secret[: len(PREFIX) + 6])
+        token = cls(
+            user_id=user.id, name=name, token_hash=digest(secret), hint=secret[: len(PREFIX) + 6]
+        )
         db.session.add(token)
         return token, secret
 

@@ -31,9 +31,7 @@ class TicketType(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    default_area_id: Mapped[int | None] = mapped_column(
-        ForeignKey("areas.id", ondelete="SET NULL")
-    )
+    default_area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
     default_priority: Mapped[str] = mapped_column(String(10), default="normal")
     color: Mapped[str] = mapped_column(String(7), default="#0d6efd")
     icon: Mapped[str] = mapped_column(String(40), default="")
@@ -58,9 +56,7 @@ class TicketTypeVersion(db.Model):
     __table_args__ = (UniqueConstraint("ticket_type_id", "number", name="uq_type_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_type_id: Mapped[int] = mapped_column(
-        ForeignKey("ticket_types.id", ondelete="CASCADE")
-    )
+    ticket_type_id: Mapped[int] = mapped_column(ForeignKey("ticket_types.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     schema: Mapped[dict[str, Any]] = mapped_column(JSONType)
     ui: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

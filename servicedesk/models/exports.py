@@ -16,8 +16,9 @@ class Export(db.Model):
 
     __tablename__ = "exports"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'running', 'done', 'failed')",
-                        name="ck_exports_status"),
+        CheckConstraint(
+            "status IN ('pending', 'running', 'done', 'failed')", name="ck_exports_status"
+        ),
         CheckConstraint("kind IN ('xlsx', 'pdf')", name="ck_exports_kind"),
     )
 

@@ -67,15 +67,12 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str] = mapped_column(String(5), default="es")
     # Rotated on password change or deactivation: every open session ends at once.
-    session_token: Mapped[str] = mapped_column(
-        String(64), unique=True, default=new_session_token
-    )
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Notification kinds this user turned off (see notifications/events.py).
-    muted: Mapped[list[str]] = mapped_column(JSONType, default=list,
-                                             server_default=text("'[]'"))
+    muted: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
 
     areas: Mapped[list[Area]] = relationship(
         secondary=area_members, back_populates="members", order_by="Area.name"
@@ -109,8 +106,11 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         """Hash and store a new password, ending other sessions and voiding tokens."""
         # Configurable so the test suite can use a cheap hash; scrypt in real use.
-        method = (current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-                  if has_app_context() else "scrypt")
+        method = (
+            current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+            if has_app_context()
+            else "scrypt"
+        )
         self.password_hash = generate_password_hash(password, method=method)
         self.password_changed_at = utcnow()
         self.session_token = new_session_token()

@@ -39,8 +39,13 @@ JOB_ROW = re.compile(r"outbox-(\d+)(?:-|$)")
 # Every character str.splitlines() breaks on: none may reach a header.
 LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 # Errors that say the server is unreachable or silent, not that it refused this message.
-UNREACHABLE = (TimeoutError, ConnectionError, socket.gaierror, smtplib.SMTPConnectError,
-               smtplib.SMTPServerDisconnected)
+UNREACHABLE = (
+    TimeoutError,
+    ConnectionError,
+    socket.gaierror,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPServerDisconnected,
+)
 
 
 class Outcome(StrEnum):
@@ -65,8 +70,9 @@ class _TimedConnection(Connection):
         """Connect, say STARTTLS and log in as configured, giving up after MAIL_TIMEOUT."""
         config = current_app.config
         smtp = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-        host = smtp(config["MAIL_SERVER"], config["MAIL_PORT"],
-                    timeout=config["MAIL_TIMEOUT"] or None)
+        host = smtp(
+            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"] or None
+        )
         if config["MAIL_USE_TLS"]:
             host.starttls()
         if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
@@ -85,9 +91,11 @@ class _TimedConnection(Connection):
 def build(message: OutboxMessage) -> Message:
     """The e-mail for one outbox row: the one place messages are built."""
     outgoing = Message(
-        subject=one_line(message.subject), recipients=[one_line(message.recipient)],
+        subject=one_line(message.subject),
+        recipients=[one_line(message.recipient)],
         sender=one_line(current_app.config["MAIL_DEFAULT_SENDER"]),
-        body=message.body_text, html=message.body_html or None,
+        body=message.body_text,
+        html=message.body_html or None,
     )
     # The outbox's Message-ID, not a fresh one: a resend is recognisably the same mail.
     outgoing.msgId = message.message_id
@@ -98,8 +106,11 @@ def _send(message: OutboxMessage) -> None:
     """Hand one message to the mail server, or print it in the embedded mode."""
     outgoing = build(message)
     if current_app.config.get("MAIL_CONSOLE"):
-        print(f"--- mail to {message.recipient}: {outgoing.subject}\n{message.body_text}\n---",
-              file=sys.stdout, flush=True)
+        print(
+            f"--- mail to {message.recipient}: {outgoing.subject}\n{message.body_text}\n---",
+            file=sys.stdout,
+            flush=True,
+        )
         return
     with _TimedConnection(current_app.extensions["mail"]) as connection:
         connection.send(outgoing)
@@ -118,7 +129,7 @@ def _claim_lease() -> timedelta:
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the given number of failed attempts: MAIL_RETRY_SECONDS * 2**n."""
-    return _seconds("MAIL_RETRY_SECONDS") * 2 ** attempts
+    return _seconds("MAIL_RETRY_SECONDS") * 2**attempts
 
 
 def _claim(message_id: int) -> OutboxMessage | None:
@@ -126,12 +137,20 @@ def _claim(message_id: int) -> OutboxMessage | None:
     now = utcnow()
     won = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id,
-               or_(OutboxMessage.status == OutboxStatus.QUEUED,
-                   and_(OutboxMessage.status == OutboxStatus.PENDING,
-                        OutboxMessage.available_at <= now)))
-        .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1,
-                available_at=now + _claim_lease())
+        .where(
+            OutboxMessage.id == message_id,
+            or_(
+                OutboxMessage.status == OutboxStatus.QUEUED,
+                and_(
+                    OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.available_at <= now
+                ),
+            ),
+        )
+        .values(
+            status=OutboxStatus.SENDING,
+            attempts=OutboxMessage.attempts + 1,
+            available_at=now + _claim_lease(),
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
@@ -176,8 +195,9 @@ def job_id(message_id: int) -> str:
 
 def _redis() -> Redis:
     """A Redis client that gives up quickly, so a dead Redis never holds a request."""
-    return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2,
-                          socket_timeout=5)
+    return Redis.from_url(
+        current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
+    )
 
 
 def relay(ids: Iterable[int]) -> int:
@@ -195,8 +215,11 @@ def relay(ids: Iterable[int]) -> int:
         # A job may have run already: only a row still pending and due becomes queued.
         db.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(queued), OutboxMessage.status == OutboxStatus.PENDING,
-                   OutboxMessage.available_at <= now)
+            .where(
+                OutboxMessage.id.in_(queued),
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.available_at <= now,
+            )
             .values(status=OutboxStatus.QUEUED, available_at=now + _seconds("MAIL_LEASE_SECONDS"))
             .execution_options(synchronize_session=False)
         )
@@ -214,8 +237,11 @@ def _jobs_waiting(ids: list[int]) -> set[int]:
         return set()
     try:
         queue = Queue(current_app.config["RQ_QUEUE"], connection=_redis())
-        found = [*queue.get_job_ids(), *queue.intermediate_queue.get_job_ids(),
-                 *queue.started_job_registry.get_job_ids(cleanup=False)]
+        found = [
+            *queue.get_job_ids(),
+            *queue.intermediate_queue.get_job_ids(),
+            *queue.started_job_registry.get_job_ids(cleanup=False),
+        ]
     except (RedisError, OSError):
         return set()
     rows = {int(match.group(1)) for match in map(JOB_ROW.match, found) if match}
@@ -235,7 +261,8 @@ def release_expired() -> int:
     rows = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.status)
         .where(OutboxMessage.status.in_(leased), OutboxMessage.available_at <= now)
-        .order_by(OutboxMessage.id).limit(BATCH)
+        .order_by(OutboxMessage.id)
+        .limit(BATCH)
     ).all()
     waiting = _jobs_waiting([i for i, status in rows if status == OutboxStatus.QUEUED])
     if waiting:
@@ -250,8 +277,11 @@ def release_expired() -> int:
         # The lease is checked again: a delivery may have claimed the row meanwhile.
         db.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(released), OutboxMessage.status.in_(leased),
-                   OutboxMessage.available_at <= now)
+            .where(
+                OutboxMessage.id.in_(released),
+                OutboxMessage.status.in_(leased),
+                OutboxMessage.available_at <= now,
+            )
             .values(status=OutboxStatus.PENDING, available_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -263,8 +293,7 @@ def pending_ids(limit: int = BATCH) -> list[int]:
     """Return messages due for (re)delivery, oldest first."""
     query = (
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING,
-               OutboxMessage.available_at <= utcnow())
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.available_at <= utcnow())
         .order_by(OutboxMessage.id)
         .limit(limit)
     )

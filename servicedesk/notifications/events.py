@@ -27,13 +27,19 @@ ALWAYS = {Status.RESOLVED, Status.CLOSED}
 
 def ticket_link(ticket: Ticket, user: User) -> str:
     """The ticket's page for this recipient (the portal for clients, the desk otherwise)."""
-    return public_url("portal.ticket" if user.is_client else "desk.ticket",
-                      number=ticket.number)
+    return public_url("portal.ticket" if user.is_client else "desk.ticket", number=ticket.number)
 
 
-def _send(kind: str, users: Iterable[User | None], ticket: Ticket, actor: User | None,
-          subject: object, mutable: str | None = None, per_user: Any = None,
-          **context: object) -> None:
+def _send(
+    kind: str,
+    users: Iterable[User | None],
+    ticket: Ticket,
+    actor: User | None,
+    subject: object,
+    mutable: str | None = None,
+    per_user: Any = None,
+    **context: object,
+) -> None:
     """Queue one message per distinct active recipient, never to the one who acted."""
     seen: set[int] = set()
     for user in users:
@@ -45,8 +51,16 @@ def _send(kind: str, users: Iterable[User | None], ticket: Ticket, actor: User |
             continue
         seen.add(user.id)
         extra = per_user(user) if per_user else {}
-        outbox.enqueue_template(kind, user, subject=subject, ticket=ticket,
-                                link=ticket_link(ticket, user), actor=actor, **context, **extra)
+        outbox.enqueue_template(
+            kind,
+            user,
+            subject=subject,
+            ticket=ticket,
+            link=ticket_link(ticket, user),
+            actor=actor,
+            **context,
+            **extra,
+        )
 
 
 def _subject(text: object, ticket: Ticket) -> str:
@@ -66,19 +80,38 @@ def _area_and_admins(ticket: Ticket) -> list[User]:
 
 def new_ticket(ticket: Ticket, actor: User) -> None:
     """A ticket was filed: tell the administrators and the type's area."""
-    _send("new_ticket", _area_and_admins(ticket), ticket, actor,
-          _lazy_subject("New ticket", ticket), mutable="new_ticket",
-          per_user=lambda user: {"rows": display.rows(ticket, user.language)})
+    _send(
+        "new_ticket",
+        _area_and_admins(ticket),
+        ticket,
+        actor,
+        _lazy_subject("New ticket", ticket),
+        mutable="new_ticket",
+        per_user=lambda user: {"rows": display.rows(ticket, user.language)},
+    )
 
 
 def assigned(ticket: Ticket, actor: User, previous: User | None) -> None:
     """A ticket got a new owner (assignment or take-over): tell the owner and the previous."""
     owner = db.session.get(User, ticket.assignee_id) if ticket.assignee_id else None
-    _send("assigned", [owner], ticket, actor, _lazy_subject("Assigned to you", ticket),
-          mutable="assigned")
+    _send(
+        "assigned",
+        [owner],
+        ticket,
+        actor,
+        _lazy_subject("Assigned to you", ticket),
+        mutable="assigned",
+    )
     if previous is not None and owner is not None and previous.id != owner.id:
-        _send("taken", [previous], ticket, actor, _lazy_subject("Taken over", ticket),
-              mutable="assigned", owner=owner)
+        _send(
+            "taken",
+            [previous],
+            ticket,
+            actor,
+            _lazy_subject("Taken over", ticket),
+            mutable="assigned",
+            owner=owner,
+        )
 
 
 def replied(ticket: Ticket, comment: Comment, actor: User) -> None:
@@ -88,12 +121,26 @@ def replied(ticket: Ticket, comment: Comment, actor: User) -> None:
     if actor.is_client:
         owner = db.session.get(User, ticket.assignee_id) if ticket.assignee_id else None
         recipients = [owner] if owner else _area_and_admins(ticket)
-        _send("client_reply", recipients, ticket, actor,
-              _lazy_subject("The client replied", ticket), mutable="reply", comment=comment)
+        _send(
+            "client_reply",
+            recipients,
+            ticket,
+            actor,
+            _lazy_subject("The client replied", ticket),
+            mutable="reply",
+            comment=comment,
+        )
     else:
         requester = db.session.get(User, ticket.requester_id)
-        _send("reply", [requester], ticket, actor, _lazy_subject("New reply", ticket),
-              mutable="reply", comment=comment)
+        _send(
+            "reply",
+            [requester],
+            ticket,
+            actor,
+            _lazy_subject("New reply", ticket),
+            mutable="reply",
+            comment=comment,
+        )
 
 
 def status_changed(ticket: Ticket, actor: User, note: str = "") -> None:
@@ -101,11 +148,24 @@ def status_changed(ticket: Ticket, actor: User, note: str = "") -> None:
     requester = db.session.get(User, ticket.requester_id)
     if ticket.status == Status.CLOSED:
         feedback = ticket_link(ticket, requester) + "#feedback-h" if requester else ""
-        _send("closed", [requester], ticket, actor, _lazy_subject("Ticket closed", ticket),
-              note=note, feedback_link=feedback)
+        _send(
+            "closed",
+            [requester],
+            ticket,
+            actor,
+            _lazy_subject("Ticket closed", ticket),
+            note=note,
+            feedback_link=feedback,
+        )
         return
-    _send("status", [requester], ticket, actor, _lazy_subject("Status changed", ticket),
-          mutable=None if ticket.status in ALWAYS else "status")
+    _send(
+        "status",
+        [requester],
+        ticket,
+        actor,
+        _lazy_subject("Status changed", ticket),
+        mutable=None if ticket.status in ALWAYS else "status",
+    )
 
 
 def _lazy_subject(text: str, ticket: Ticket) -> object:

@@ -26,8 +26,13 @@ def enqueue_template(kind: str, user: User, *, subject: Any, **context: Any) -> 
         html = render_template(f"email/{kind}.html", **ctx)
     domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "servicedesk"
     message = OutboxMessage(
-        kind=kind, recipient=user.email, language=user.language, subject=subject_text,
-        body_text=text, body_html=html, message_id=f"<{uuid.uuid4().hex}@{domain}>",
+        kind=kind,
+        recipient=user.email,
+        language=user.language,
+        subject=subject_text,
+        body_text=text,
+        body_html=html,
+        message_id=f"<{uuid.uuid4().hex}@{domain}>",
     )
     db.session.add(message)
     db.session.flush()

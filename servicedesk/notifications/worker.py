@@ -120,8 +120,9 @@ def run(app: Flask, burst: bool = False, chores: Sequence[Chore] = ()) -> None:
     if burst:
         _relay_once(app, chores)  # due retries and lost jobs are queued before the drain
     else:
-        threading.Thread(target=relay_forever, args=(app, stop, chores), name="outbox-relay",
-                         daemon=True).start()
+        threading.Thread(
+            target=relay_forever, args=(app, stop, chores), name="outbox-relay", daemon=True
+        ).start()
     try:
         while not _stopping.is_set():
             # rq installs its own handlers while it works; these cover the waits between.

@@ -79,10 +79,7 @@ def feedback(number: int) -> Response | tuple[str, int]:
         db.session.rollback()
         from .routes import render_ticket
 
-        return render_ticket(ticket, feedback_error=str(exc.message),
-                             feedback_text=comment), 400
+        return render_ticket(ticket, feedback_error=str(exc.message), feedback_text=comment), 400
     commit()
     flash(_("Thank you for rating the service."), "success")
     return back(ticket)
-
-

@@ -47,9 +47,15 @@ def index() -> str:
     if words and (found := search.match(words)) is not None:
         query = query.where(found)
     tickets = db.session.scalars(query).all()
-    return render_template("portal/index.html", tickets=tickets, types=types, q=words,
-                           statuses=[s.value for s in Status], status=status,
-                           type_key=chosen.key if chosen else "")
+    return render_template(
+        "portal/index.html",
+        tickets=tickets,
+        types=types,
+        q=words,
+        statuses=[s.value for s in Status],
+        status=status,
+        type_key=chosen.key if chosen else "",
+    )
 
 
 @bp.get("/nueva")
@@ -57,7 +63,8 @@ def index() -> str:
 def choose_type() -> str:
     """Let the client pick the kind of request among the active types."""
     types = db.session.scalars(
-        select(TicketType).where(TicketType.active.is_(True), TicketType.current_version > 0)
+        select(TicketType)
+        .where(TicketType.active.is_(True), TicketType.current_version > 0)
         .order_by(TicketType.name)
     ).all()
     return render_template("portal/choose_type.html", types=types)
@@ -80,12 +87,18 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
     outcome = file_from_request(current_user, ticket_type, base, lambda _errors: current_user)
     if outcome.ticket is not None:
         commit()
-        flash(_("Your request was filed as ticket #%(number)d.", number=outcome.ticket.number),
-              "success")
+        flash(
+            _("Your request was filed as ticket #%(number)d.", number=outcome.ticket.number),
+            "success",
+        )
         return redirect(url_for("portal.ticket", number=outcome.ticket.number))
-    return render_template("portal/new_ticket.html", ticket_type=ticket_type, base=base,
-                           fields=outcome.fields, errors=outcome.errors), \
-        400 if outcome.errors else 200
+    return render_template(
+        "portal/new_ticket.html",
+        ticket_type=ticket_type,
+        base=base,
+        fields=outcome.fields,
+        errors=outcome.errors,
+    ), 400 if outcome.errors else 200
 
 
 def render_ticket(ticket: Ticket, **extra: object) -> str:
@@ -95,12 +108,20 @@ def render_ticket(ticket: Ticket, **extra: object) -> str:
     from ..models import Feedback
     from ..tickets.loading import attachments_of
 
-    feedback = db.session.scalar(select(Feedback).where(
-        Feedback.ticket_id == ticket.id, Feedback.closure == ticket.closure_count))
+    feedback = db.session.scalar(
+        select(Feedback).where(
+            Feedback.ticket_id == ticket.id, Feedback.closure == ticket.closure_count
+        )
+    )
     return render_template(
-        "portal/ticket.html", ticket=ticket, rows=display.rows(ticket, str(get_locale())),
-        attachments=attachments_of(ticket, include_internal=False), feedback=feedback,
-        reopen_days=current_app.config["REOPEN_DAYS"], **extra)
+        "portal/ticket.html",
+        ticket=ticket,
+        rows=display.rows(ticket, str(get_locale())),
+        attachments=attachments_of(ticket, include_internal=False),
+        feedback=feedback,
+        reopen_days=current_app.config["REOPEN_DAYS"],
+        **extra,
+    )
 
 
 @bp.get("/tickets/<int:number>")

@@ -61,24 +61,42 @@ def hours(start: datetime, end: datetime | None) -> float | None:
 def history_select(ticket_ids: Select[Any]) -> Select[Any]:
     """Columns of the history for the tickets selected by a (visible, filtered) query."""
     return _joined(
-        select(Ticket.id, Ticket.number, TicketType.name, Ticket.type_version_id,
-               TicketTypeVersion.number, Ticket.subject, Ticket.status, Ticket.priority,
-               Area.name, Ticket.channel, Requester.name, Assignee.name, Ticket.created_at,
-               Ticket.first_response_at, Ticket.resolved_at, Ticket.closed_at,
-               Feedback.rating, Feedback.comment), ticket_ids)
+        select(
+            Ticket.id,
+            Ticket.number,
+            TicketType.name,
+            Ticket.type_version_id,
+            TicketTypeVersion.number,
+            Ticket.subject,
+            Ticket.status,
+            Ticket.priority,
+            Area.name,
+            Ticket.channel,
+            Requester.name,
+            Assignee.name,
+            Ticket.created_at,
+            Ticket.first_response_at,
+            Ticket.resolved_at,
+            Ticket.closed_at,
+            Feedback.rating,
+            Feedback.comment,
+        ),
+        ticket_ids,
+    )
 
 
 def _joined(columns: Select[Any], ticket_ids: Select[Any]) -> Select[Any]:
     """The history's joins, filter and order (by ticket number) for a list of columns."""
     return (
-        columns
-        .join(TicketType, TicketType.id == Ticket.ticket_type_id)
+        columns.join(TicketType, TicketType.id == Ticket.ticket_type_id)
         .join(TicketTypeVersion, TicketTypeVersion.id == Ticket.type_version_id)
         .join(Requester, Requester.id == Ticket.requester_id)
         .outerjoin(Assignee, Assignee.id == Ticket.assignee_id)
         .outerjoin(Area, Area.id == Ticket.area_id)
-        .outerjoin(Feedback, and_(Feedback.ticket_id == Ticket.id,
-                                  Feedback.closure == Ticket.closure_count))
+        .outerjoin(
+            Feedback,
+            and_(Feedback.ticket_id == Ticket.id, Feedback.closure == Ticket.closure_count),
+        )
         .where(Ticket.id.in_(ticket_ids.with_only_columns(Ticket.id).order_by(None)))
         .order_by(Ticket.number)
     )
@@ -117,8 +135,26 @@ def _at_utc(element: utc_wall_time, compiler: Any, **kw: Any) -> str:
 
 # Positions in an export row (export_rows()): the fixed columns, then what the custom
 # columns are made of.
-(NUMBER, TYPE_NAME, VERSION, SUBJECT, STATUS, PRIORITY, AREA, CHANNEL, REQUESTER, ASSIGNEE,
- CREATED, FIRST_RESPONSE, RESOLVED, CLOSED, RATING, COMMENT, VERSION_ID, DATA) = range(18)
+(
+    NUMBER,
+    TYPE_NAME,
+    VERSION,
+    SUBJECT,
+    STATUS,
+    PRIORITY,
+    AREA,
+    CHANNEL,
+    REQUESTER,
+    ASSIGNEE,
+    CREATED,
+    FIRST_RESPONSE,
+    RESOLVED,
+    CLOSED,
+    RATING,
+    COMMENT,
+    VERSION_ID,
+    DATA,
+) = range(18)
 
 
 def export_select(ticket_ids: Select[Any], custom: bool) -> Select[Any]:
@@ -127,13 +163,29 @@ def export_select(ticket_ids: Select[Any], custom: bool) -> Select[Any]:
     Dates come back as naive UTC. Version id and data are read only if `custom` (NULLs
     otherwise): the whole history (no type, so no custom columns) decodes no JSON.
     """
-    columns = [Ticket.number, TicketType.name, TicketTypeVersion.number, Ticket.subject,
-               Ticket.status, Ticket.priority, Area.name, Ticket.channel, Requester.name,
-               Assignee.name,
-               *(utc_wall_time(c).label(c.key) for c in (
-                   Ticket.created_at, Ticket.first_response_at, Ticket.resolved_at,
-                   Ticket.closed_at)),
-               Feedback.rating, Feedback.comment]
+    columns = [
+        Ticket.number,
+        TicketType.name,
+        TicketTypeVersion.number,
+        Ticket.subject,
+        Ticket.status,
+        Ticket.priority,
+        Area.name,
+        Ticket.channel,
+        Requester.name,
+        Assignee.name,
+        *(
+            utc_wall_time(c).label(c.key)
+            for c in (
+                Ticket.created_at,
+                Ticket.first_response_at,
+                Ticket.resolved_at,
+                Ticket.closed_at,
+            )
+        ),
+        Feedback.rating,
+        Feedback.comment,
+    ]
     if custom:
         columns += [Ticket.type_version_id, Ticket.data]
     else:  # the same shape, without reading the JSON
@@ -147,7 +199,8 @@ def export_rows(ticket_ids: Select[Any], custom: bool, batch: int = 2000) -> Ite
     Core execution on the session's connection: no ORM entities, no Row dataclass per ticket.
     """
     result = db.session.connection().execute(
-        export_select(ticket_ids, custom), execution_options={"yield_per": batch})
+        export_select(ticket_ids, custom), execution_options={"yield_per": batch}
+    )
     for part in result.partitions():
         yield from part
 

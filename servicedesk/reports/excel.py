@@ -90,8 +90,9 @@ class Labels:
         if version_id not in self.cache:
             version = db.session.get(TicketTypeVersion, version_id)
             fields = compiled(version).describe() if version else []
-            self.cache[version_id] = {f.name: dict(f.option_labels(self.locale))
-                                      for f in fields if f.path.count("/") == 1}
+            self.cache[version_id] = {
+                f.name: dict(f.option_labels(self.locale)) for f in fields if f.path.count("/") == 1
+            }
         return self.cache[version_id]
 
 
@@ -120,11 +121,26 @@ def custom_value(field: Field, value: Any, labels: dict[Any, str]) -> Any:
 
 def headers(fields: list[Field], locale: str) -> list[str]:
     """Column titles: the fixed ones, then one per custom field."""
-    fixed = [_("Number"), _("Type"), _("Form version"), _("Subject"), _("Status"),
-             _("Priority"), _("Area"), _("Channel"), _("Requester"), _("Assigned to"),
-             _("Created (UTC)"), _("First response (UTC)"), _("Resolved (UTC)"),
-             _("Closed (UTC)"), _("First response (hours)"), _("Resolution (hours)"),
-             _("Rating"), _("Rating comment")]
+    fixed = [
+        _("Number"),
+        _("Type"),
+        _("Form version"),
+        _("Subject"),
+        _("Status"),
+        _("Priority"),
+        _("Area"),
+        _("Channel"),
+        _("Requester"),
+        _("Assigned to"),
+        _("Created (UTC)"),
+        _("First response (UTC)"),
+        _("Resolved (UTC)"),
+        _("Closed (UTC)"),
+        _("First response (hours)"),
+        _("Resolution (hours)"),
+        _("Rating"),
+        _("Rating comment"),
+    ]
     return fixed + [f.label(locale) for f in fields]
 
 
@@ -133,8 +149,9 @@ def _guard(sheet: WriteOnlyWorksheet) -> Callable[[Any], Any]:
     return lambda v: text_cell(sheet, v) if isinstance(v, str) else v
 
 
-def _custom_converter(field: Field, labels: dict[Any, str],
-                      guard: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _custom_converter(
+    field: Field, labels: dict[Any, str], guard: Callable[[Any], Any]
+) -> Callable[[Any], Any]:
     """custom_value() then the formula guard, specialised once per column and form version.
 
     Called with non-None values only (a missing value is an empty cell).
@@ -147,6 +164,7 @@ def _custom_converter(field: Field, labels: dict[Any, str],
     elif field.format == "date-time":
         parse = lambda v: _naive(datetime.fromisoformat(v))  # noqa: E731
     get = labels.get
+
     # Cases in custom_value()'s order: a list (any field type), a date or date-time string,
     # a number or boolean, anything else through the option labels.
     def convert(value: Any) -> Any:
@@ -166,8 +184,9 @@ def _custom_converter(field: Field, labels: dict[Any, str],
     return convert
 
 
-def row_converter(sheet: WriteOnlyWorksheet, fields: list[Field],
-                  labels: Labels) -> Callable[[Any], list[Any]]:
+def row_converter(
+    sheet: WriteOnlyWorksheet, fields: list[Field], labels: Labels
+) -> Callable[[Any], list[Any]]:
     """A function from one export row (data.export_select's columns) to its cells.
 
     Everything known per column is decided here, once: the label tables, which columns are
@@ -188,26 +207,54 @@ def row_converter(sheet: WriteOnlyWorksheet, fields: list[Field],
         if found is None:
             of_version = labels.of(version_id)
             found = per_version[version_id] = [
-                _custom_converter(f, of_version.get(f.name, {}), guard) for f in fields]
+                _custom_converter(f, of_version.get(f.name, {}), guard) for f in fields
+            ]
         return found
 
     def convert(row: Any) -> list[Any]:
-        (number, type_name, version, subject, status, priority, area, channel, requester,
-         assignee, created, first, resolved, closed, rating, comment, version_id, data) = row
+        (
+            number,
+            type_name,
+            version,
+            subject,
+            status,
+            priority,
+            area,
+            channel,
+            requester,
+            assignee,
+            created,
+            first,
+            resolved,
+            closed,
+            rating,
+            comment,
+            version_id,
+            data,
+        ) = row
         area = area or ""
         assignee = assignee or ""
         comment = comment or ""
         values = [
-            number, safe(type_name) if type_name.startswith(start) else type_name, version,
+            number,
+            safe(type_name) if type_name.startswith(start) else type_name,
+            version,
             safe(subject) if subject.startswith(start) else subject,
-            status_label(status, status), priority_label(priority, priority),
+            status_label(status, status),
+            priority_label(priority, priority),
             safe(area) if area.startswith(start) else area,
             channel_label(channel, channel),
             safe(requester) if requester.startswith(start) else requester,
             safe(assignee) if assignee.startswith(start) else assignee,
-            created, first, resolved, closed,
-            hours(created, first), hours(created, resolved),
-            rating, safe(comment) if comment.startswith(start) else comment]
+            created,
+            first,
+            resolved,
+            closed,
+            hours(created, first),
+            hours(created, resolved),
+            rating,
+            safe(comment) if comment.startswith(start) else comment,
+        ]
         if names:
             data = data or {}
             for name, conv in zip(names, converters(version_id), strict=True):
@@ -218,10 +265,15 @@ def row_converter(sheet: WriteOnlyWorksheet, fields: list[Field],
     return convert
 
 
-def write(out: IO[bytes], rows: Iterable[Any], fields: list[Field],
-          summary: Callable[[], list[list[Any]]], locale: str,
-          progress: Callable[[int], None] = lambda _n: None,
-          observe: Callable[[Any], None] | None = None) -> int:
+def write(
+    out: IO[bytes],
+    rows: Iterable[Any],
+    fields: list[Field],
+    summary: Callable[[], list[list[Any]]],
+    locale: str,
+    progress: Callable[[int], None] = lambda _n: None,
+    observe: Callable[[Any], None] | None = None,
+) -> int:
     """Write the workbook to a binary stream; return the number of tickets written.
 
     rows are export rows (data.export_rows()); observe(row), if given, sees each one as it is
@@ -253,19 +305,39 @@ def summary_rows(report: Report) -> list[list[Any]]:
     """The summary sheet: totals, attention times and satisfaction per group."""
     t = report.total
     lines: list[list[Any]] = [
-        [_("Tickets"), t.tickets], [_("Closed"), t.closed],
+        [_("Tickets"), t.tickets],
+        [_("Closed"), t.closed],
         [_("First response, median (hours)"), t.first_median],
         [_("First response, 90th percentile (hours)"), t.first_p90],
         [_("Resolution, median (hours)"), t.resolution_median],
         [_("Resolution, 90th percentile (hours)"), t.resolution_p90],
-        [_("Average rating"), t.rating_average], [_("Rating response rate"), t.response_rate],
-        [_("Times are in UTC.")], [],
-        [_("Group"), _("Name"), _("Tickets"), _("First response, median (hours)"),
-         _("Resolution, median (hours)"), _("Average rating")],
+        [_("Average rating"), t.rating_average],
+        [_("Rating response rate"), t.response_rate],
+        [_("Times are in UTC.")],
+        [],
+        [
+            _("Group"),
+            _("Name"),
+            _("Tickets"),
+            _("First response, median (hours)"),
+            _("Resolution, median (hours)"),
+            _("Average rating"),
+        ],
     ]
-    for title, groups in ((_("Collaborator"), report.by_collaborator),
-                          (_("Area"), report.by_area), (_("Type"), report.by_type)):
+    for title, groups in (
+        (_("Collaborator"), report.by_collaborator),
+        (_("Area"), report.by_area),
+        (_("Type"), report.by_type),
+    ):
         for name, times in sorted(groups.items()):
-            lines.append([title, name, times.tickets, times.first_median,
-                          times.resolution_median, times.rating_average])
+            lines.append(
+                [
+                    title,
+                    name,
+                    times.tickets,
+                    times.first_median,
+                    times.resolution_median,
+                    times.rating_average,
+                ]
+            )
     return lines

@@ -68,8 +68,11 @@ def _stale_before() -> datetime:
 
 def is_stale(export: Export) -> bool:
     """Tell whether the process working on an export stopped beating."""
-    return (export.status in ACTIVE and export.heartbeat_at is not None
-            and export.heartbeat_at < _stale_before())
+    return (
+        export.status in ACTIVE
+        and export.heartbeat_at is not None
+        and export.heartbeat_at < _stale_before()
+    )
 
 
 def fail_stale(*where: ColumnElement[bool]) -> int:
@@ -79,15 +82,24 @@ def fail_stale(*where: ColumnElement[bool]) -> int:
     taken for a dead worker.
     """
     limit = _stale_before()
-    dead = db.session.execute(select(Export.id, Export.attempt, Export.stored_name).where(
-        Export.status.in_(ACTIVE), Export.heartbeat_at < limit, *where)).all()
+    dead = db.session.execute(
+        select(Export.id, Export.attempt, Export.stored_name).where(
+            Export.status.in_(ACTIVE), Export.heartbeat_at < limit, *where
+        )
+    ).all()
     marked = 0
     for export_id, attempt, name in dead:
         # Conditional: the worker may have beaten (or a retry started) since the select.
-        result = db.session.execute(update(Export).where(
-            Export.id == export_id, Export.attempt == attempt, Export.status.in_(ACTIVE),
-            Export.heartbeat_at < limit).values(status="failed", error=WORKER_STOPPED,
-                                                stored_name=None))
+        result = db.session.execute(
+            update(Export)
+            .where(
+                Export.id == export_id,
+                Export.attempt == attempt,
+                Export.status.in_(ACTIVE),
+                Export.heartbeat_at < limit,
+            )
+            .values(status="failed", error=WORKER_STOPPED, stored_name=None)
+        )
         if result.rowcount:  # type: ignore[attr-defined]
             _remove_files(name)
             marked += 1
@@ -115,10 +127,24 @@ def settle(export: Export) -> None:
 
 def retry(export: Export, total_rows: int) -> bool:
     """Put a failed export back to pending as a new attempt; False if it is not failed."""
-    result = db.session.execute(update(Export).where(
-        Export.id == export.id, Export.status == "failed", Export.attempt == export.attempt,
-    ).values(status="pending", attempt=Export.attempt + 1, done_rows=0, total_rows=total_rows,
-             error=None, stored_name=None, heartbeat_at=None, expires_at=None))
+    result = db.session.execute(
+        update(Export)
+        .where(
+            Export.id == export.id,
+            Export.status == "failed",
+            Export.attempt == export.attempt,
+        )
+        .values(
+            status="pending",
+            attempt=Export.attempt + 1,
+            done_rows=0,
+            total_rows=total_rows,
+            error=None,
+            stored_name=None,
+            heartbeat_at=None,
+            expires_at=None,
+        )
+    )
     db.session.flush()
     db.session.refresh(export)
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -134,9 +160,15 @@ def _beat(export_id: int, attempt: int, done: int | None = None) -> bool:
         values["done_rows"] = done
     # Its own connection, so the export's streaming query is not disturbed.
     with db.engine.begin() as conn:
-        result = conn.execute(update(Export).where(
-            Export.id == export_id, Export.attempt == attempt, Export.status == "running",
-        ).values(**values))
+        result = conn.execute(
+            update(Export)
+            .where(
+                Export.id == export_id,
+                Export.attempt == attempt,
+                Export.status == "running",
+            )
+            .values(**values)
+        )
     return bool(result.rowcount)
 
 
@@ -152,15 +184,20 @@ class Heartbeat:
         self.every = max(0.25, app.config["EXPORT_STALE_SECONDS"] / 4)
         self.lost = threading.Event()  # the row is no longer this run's
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"export-beat-{export_id}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"export-beat-{export_id}", daemon=True
+        )
 
     def __enter__(self) -> Heartbeat:
         self._thread.start()
         return self
 
-    def __exit__(self, _type: type[BaseException] | None, _exc: BaseException | None,
-                 _tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _exc: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
         self._stop.set()
         self._thread.join()
 
@@ -171,8 +208,9 @@ class Heartbeat:
                 try:
                     alive = _beat(self.export_id, self.attempt)
                 except Exception:  # noqa: BLE001 - a database hiccup: the next beat retries
-                    self.app.logger.warning("export %s: heartbeat not recorded",
-                                            self.export_id, exc_info=True)
+                    self.app.logger.warning(
+                        "export %s: heartbeat not recorded", self.export_id, exc_info=True
+                    )
                     continue
                 if not alive:
                     self.lost.set()
@@ -189,18 +227,30 @@ class Heartbeat:
 
 def _claim(export_id: int, attempt: int, name: str) -> bool:
     """Take a pending export for this run (only one run takes it)."""
-    result = db.session.execute(update(Export).where(
-        Export.id == export_id, Export.status == "pending", Export.attempt == attempt,
-    ).values(status="running", heartbeat_at=utcnow(), stored_name=name, done_rows=0))
+    result = db.session.execute(
+        update(Export)
+        .where(
+            Export.id == export_id,
+            Export.status == "pending",
+            Export.attempt == attempt,
+        )
+        .values(status="running", heartbeat_at=utcnow(), stored_name=name, done_rows=0)
+    )
     db.session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _finish(export_id: int, attempt: int, **values: Any) -> bool:
     """Record a run's outcome, unless its export moved on (marked failed, retried)."""
-    result = db.session.execute(update(Export).where(
-        Export.id == export_id, Export.attempt == attempt, Export.status == "running",
-    ).values(**values))
+    result = db.session.execute(
+        update(Export)
+        .where(
+            Export.id == export_id,
+            Export.attempt == attempt,
+            Export.status == "running",
+        )
+        .values(**values)
+    )
     db.session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -242,8 +292,7 @@ def run_export(export_id: int, attempt: int | None = None) -> None:
             current_app.logger.exception("export %s failed", export_id)
         _finish(export_id, attempt, status="failed", error=str(exc)[:500], stored_name=None)
         return
-    if not _finish(export_id, attempt, status="done",
-                   expires_at=utcnow() + timedelta(days=1)):
+    if not _finish(export_id, attempt, status="done", expires_at=utcnow() + timedelta(days=1)):
         _remove_files(name)  # seen dead (a long pause) and failed meanwhile: not offered
 
 
@@ -257,8 +306,13 @@ def _job_id(export_id: int, attempt: int) -> str:
 
 def _enqueue(app: Flask, export_id: int, attempt: int) -> None:
     """Put one attempt on the export queue (raises RedisError/OSError when Redis is away)."""
-    _queue(app).enqueue("servicedesk.jobs.export_job", export_id, attempt,
-                        job_id=_job_id(export_id, attempt), job_timeout=JOB_TIMEOUT)
+    _queue(app).enqueue(
+        "servicedesk.jobs.export_job",
+        export_id,
+        attempt,
+        job_id=_job_id(export_id, attempt),
+        job_timeout=JOB_TIMEOUT,
+    )
 
 
 def sweep() -> int:
@@ -273,8 +327,11 @@ def sweep() -> int:
     db.session.commit()
     if not app.config.get("REDIS_URL"):
         return count
-    waiting = db.session.execute(select(Export.id, Export.attempt).where(
-        Export.status == "pending", Export.heartbeat_at.is_(None))).all()
+    waiting = db.session.execute(
+        select(Export.id, Export.attempt).where(
+            Export.status == "pending", Export.heartbeat_at.is_(None)
+        )
+    ).all()
     connection = _queue(app).connection
     for export_id, attempt in waiting:
         if not Job.exists(_job_id(export_id, attempt), connection=connection):
@@ -285,8 +342,7 @@ def sweep() -> int:
 
 def _queue(app: Flask) -> Queue:
     """The export queue; a short connect timeout, so an unreachable Redis fails fast."""
-    connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2,
-                                socket_timeout=5)
+    connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
     return Queue(app.config["EXPORT_QUEUE"], connection=connection)
 
 
@@ -302,12 +358,15 @@ def start(app: Flask, export: Export) -> None:
             _enqueue(app, export.id, export.attempt)
             return
         except (RedisError, OSError) as exc:
-            app.logger.warning("Redis unavailable, export %s runs in-process: %s",
-                               export.id, exc)
+            app.logger.warning("Redis unavailable, export %s runs in-process: %s", export.id, exc)
     with db.engine.begin() as conn:
-        conn.execute(update(Export).where(Export.id == export.id, Export.status == "pending",
-                                          Export.attempt == export.attempt)
-                     .values(heartbeat_at=utcnow()))
+        conn.execute(
+            update(Export)
+            .where(
+                Export.id == export.id, Export.status == "pending", Export.attempt == export.attempt
+            )
+            .values(heartbeat_at=utcnow())
+        )
     export_id, attempt = export.id, export.attempt
 
     def work() -> None:

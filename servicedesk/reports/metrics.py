@@ -31,8 +31,13 @@ class Times:
     closed: int = 0
     tickets: int = 0
 
-    def count(self, first_hours: float | None, resolution_hours: float | None, closed: bool,
-              rating: int | None) -> None:
+    def count(
+        self,
+        first_hours: float | None,
+        resolution_hours: float | None,
+        closed: bool,
+        rating: int | None,
+    ) -> None:
         """Count one ticket in from its figures."""
         self.tickets += 1
         if first_hours is not None:
@@ -118,9 +123,21 @@ class Report:
 
 
 # What the report reads from an export row (data.export_rows(), positions in data.py).
-_REPORTED = itemgetter(data.NUMBER, data.TYPE_NAME, data.AREA, data.ASSIGNEE, data.CHANNEL,
-                       data.PRIORITY, data.STATUS, data.CREATED, data.FIRST_RESPONSE,
-                       data.RESOLVED, data.CLOSED, data.RATING, data.COMMENT)
+_REPORTED = itemgetter(
+    data.NUMBER,
+    data.TYPE_NAME,
+    data.AREA,
+    data.ASSIGNEE,
+    data.CHANNEL,
+    data.PRIORITY,
+    data.STATUS,
+    data.CREATED,
+    data.FIRST_RESPONSE,
+    data.RESOLVED,
+    data.CLOSED,
+    data.RATING,
+    data.COMMENT,
+)
 
 
 def build(rows: Iterable[Any], none_label: str) -> Report:
@@ -136,15 +153,37 @@ def build(rows: Iterable[Any], none_label: str) -> Report:
 
 def add(report: Report, row: Any, none_label: str) -> None:
     """Count one ticket (an export row) into the report."""
-    (number, type_name, area, assignee, channel, priority, status, created, first, resolved,
-     closed, rating, comment) = _REPORTED(row)
+    (
+        number,
+        type_name,
+        area,
+        assignee,
+        channel,
+        priority,
+        status,
+        created,
+        first,
+        resolved,
+        closed,
+        rating,
+        comment,
+    ) = _REPORTED(row)
     # The figures once per ticket, not once per group it counts in.
     figures = attention(created, first, resolved, closed, rating)
-    for times in (report.total, report.by_collaborator[assignee or none_label],
-                  report.by_area[area or none_label], report.by_type[type_name]):
+    for times in (
+        report.total,
+        report.by_collaborator[assignee or none_label],
+        report.by_area[area or none_label],
+        report.by_type[type_name],
+    ):
         times.count(*figures)
-    for dimension, value in (("type_name", type_name), ("area", area), ("channel", channel),
-                             ("priority", priority), ("status", status)):
+    for dimension, value in (
+        ("type_name", type_name),
+        ("area", area),
+        ("channel", channel),
+        ("priority", priority),
+        ("status", status),
+    ):
         report.counts[dimension][value or none_label] += 1
     report.opened[created.date()] += 1
     if closed is not None:
@@ -157,8 +196,9 @@ def add(report: Report, row: Any, none_label: str) -> None:
                 report.comments = sorted(report.comments, reverse=True)[:10]
 
 
-def attention(created: Any, first: Any, resolved: Any, closed: Any,
-              rating: int | None) -> tuple[float | None, float | None, bool, int | None]:
+def attention(
+    created: Any, first: Any, resolved: Any, closed: Any, rating: int | None
+) -> tuple[float | None, float | None, bool, int | None]:
     """One ticket's figures, as Times.count() takes them (hours to answer and to resolve)."""
     return data.hours(created, first), data.hours(created, resolved), closed is not None, rating
 
@@ -178,8 +218,16 @@ class Summary:
     percentiles and averages do not depend on the order of the values).
     """
 
-    _pick = itemgetter(data.TYPE_NAME, data.AREA, data.ASSIGNEE, data.CREATED,
-                       data.FIRST_RESPONSE, data.RESOLVED, data.CLOSED, data.RATING)
+    _pick = itemgetter(
+        data.TYPE_NAME,
+        data.AREA,
+        data.ASSIGNEE,
+        data.CREATED,
+        data.FIRST_RESPONSE,
+        data.RESOLVED,
+        data.CLOSED,
+        data.RATING,
+    )
 
     def __init__(self, none_label: str) -> None:
         self.none = none_label
@@ -191,8 +239,11 @@ class Summary:
         """Count one export row in."""
         type_name, area, assignee, created, first, resolved, closed, rating = self._pick(row)
         figures = attention(created, first, resolved, closed, rating)
-        for times in (self.by_type[type_name], self.by_area[area or self.none],
-                      self.by_collaborator[assignee or self.none]):
+        for times in (
+            self.by_type[type_name],
+            self.by_area[area or self.none],
+            self.by_collaborator[assignee or self.none],
+        ):
             times.count(*figures)
 
     def report(self) -> Report:
@@ -200,5 +251,9 @@ class Summary:
         total = Times()
         for times in self.by_type.values():
             total.merge(times)
-        return Report(total=total, by_collaborator=self.by_collaborator, by_area=self.by_area,
-                      by_type=self.by_type)
+        return Report(
+            total=total,
+            by_collaborator=self.by_collaborator,
+            by_area=self.by_area,
+            by_type=self.by_type,
+        )

@@ -29,4 +29,4 @@ def render(template: str, **context: Any) -> bytes:
 
 def chunks(items: list[Any], size: int = CHUNK) -> list[list[Any]]:
     """Split a listing into page-sized tables."""
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]

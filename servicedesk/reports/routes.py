@@ -39,8 +39,9 @@ def index() -> Response | str | tuple[str, int]:
     _require_reporter()
     f, base, ticket_type, _fields = selection(current_user, _query())
     report = build_report(base)
-    return render_template("reports/index.html", report=report, f=f, query=_query(),
-                           ticket_type=ticket_type)
+    return render_template(
+        "reports/index.html", report=report, f=f, query=_query(), ticket_type=ticket_type
+    )
 
 
 def _large(kind: str) -> str | None:
@@ -77,8 +78,11 @@ def pdf_report() -> Response | str | tuple[str, int]:
         return page
     out = io.BytesIO()
     pdf_to(out, current_user, _query())
-    return Response(out.getvalue(), mimetype="application/pdf", headers={
-        "Content-Disposition": 'attachment; filename="informe.pdf"'})
+    return Response(
+        out.getvalue(),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="informe.pdf"'},
+    )
 
 
 @bp.post("/excel", defaults={"kind": "xlsx"})
@@ -89,8 +93,13 @@ def start_export(kind: str) -> Response:
     _require_reporter()
     _f, base, _t, _fields = selection(current_user, _query())
     jobs.fail_stale()  # a sweep: exports nobody looks at lose their dead workers' files too
-    export = Export(user_id=current_user.id, kind=kind, query=_query(),
-                    locale=str(get_locale()), total_rows=data.count(base))
+    export = Export(
+        user_id=current_user.id,
+        kind=kind,
+        query=_query(),
+        locale=str(get_locale()),
+        total_rows=data.count(base),
+    )
     db.session.add(export)
     commit()
     jobs.start(current_app._get_current_object(), export)  # type: ignore[attr-defined]
@@ -110,8 +119,9 @@ def _own_export(export_id: int) -> Export:
 @login_required
 def export_status(export_id: int) -> str:
     """Progress of a background export, with a download link when it is ready."""
-    return render_template("reports/export.html", export=_own_export(export_id),
-                           worker_stopped=jobs.WORKER_STOPPED)
+    return render_template(
+        "reports/export.html", export=_own_export(export_id), worker_stopped=jobs.WORKER_STOPPED
+    )
 
 
 @bp.post("/exportaciones/<int:export_id>/reintentar")
@@ -133,9 +143,14 @@ def export_retry(export_id: int) -> Response:
 def export_progress(export_id: int) -> dict[str, object]:
     """Progress as JSON, for the page's progress bar."""
     export = _own_export(export_id)
-    return {"status": export.status, "done": export.done_rows, "total": export.total_rows,
-            "download": url_for("reports.export_download", export_id=export.id)
-            if export.status == "done" else None}
+    return {
+        "status": export.status,
+        "done": export.done_rows,
+        "total": export.total_rows,
+        "download": url_for("reports.export_download", export_id=export.id)
+        if export.status == "done"
+        else None,
+    }
 
 
 @bp.get("/exportaciones/<int:export_id>/descargar")
@@ -143,12 +158,19 @@ def export_progress(export_id: int) -> dict[str, object]:
 def export_download(export_id: int) -> Response:
     """The finished file, for its requester, for one day."""
     export = _own_export(export_id)
-    if export.status != "done" or not export.stored_name or (
-            export.expires_at and export.expires_at < utcnow()):
+    if (
+        export.status != "done"
+        or not export.stored_name
+        or (export.expires_at and export.expires_at < utcnow())
+    ):
         abort(404)
     path = jobs.export_dir() / export.stored_name
     if not path.exists():
         abort(404)
     name, mimetype = KINDS[export.kind]
-    return send_file(path, as_attachment=True, download_name=f"{name}-{export.id}.{export.kind}",
-                     mimetype=mimetype)
+    return send_file(
+        path,
+        as_attachment=True,
+        download_name=f"{name}-{export.id}.{export.kind}",
+        mimetype=mimetype,
+    )

@@ -29,17 +29,22 @@ def can_report(user: User) -> bool:
     return user.is_admin or (user.is_staff and current_app.config["REPORTS_FOR_COLLABORATORS"])
 
 
-def selection(user: User, query: str) -> tuple[Filters, Select[Any], TicketType | None,
-                                                list[Field]]:
+def selection(
+    user: User, query: str
+) -> tuple[Filters, Select[Any], TicketType | None, list[Field]]:
     """Parse the filters (history view) and build the visible, filtered ticket query."""
     args = MultiDict(parse_qsl(query, keep_blank_values=False))
     args.setdefault("view", "historial")
     f = parse(args)
-    ticket_type = db.session.scalar(select(TicketType).where(TicketType.key == f.type_key)) \
-        if f.type_key else None
+    ticket_type = (
+        db.session.scalar(select(TicketType).where(TicketType.key == f.type_key))
+        if f.type_key
+        else None
+    )
     fields = filterable_fields(ticket_type)
-    base = visible_tickets(user).where(*conditions(f, user, ticket_type.id if ticket_type
-                                                   else None, fields))
+    base = visible_tickets(user).where(
+        *conditions(f, user, ticket_type.id if ticket_type else None, fields)
+    )
     if not user.is_admin:  # collaborators report on their own areas only
         base = base.where(Ticket.area_id.in_([a.id for a in user.areas]))
     columns = _export_fields(ticket_type)
@@ -50,8 +55,11 @@ def _export_fields(ticket_type: TicketType | None) -> list[Field]:
     """One typed column per top-level custom field of the chosen type's current form."""
     if ticket_type is None or (version := current_version(ticket_type)) is None:
         return []
-    return [f for f in compiled(version).describe()
-            if f.path.count("/") == 1 and f.type != "object" and f.widget != "group"]
+    return [
+        f
+        for f in compiled(version).describe()
+        if f.path.count("/") == 1 and f.type != "object" and f.widget != "group"
+    ]
 
 
 def build_report(base: Select[Any]) -> metrics.Report:
@@ -59,31 +67,57 @@ def build_report(base: Select[Any]) -> metrics.Report:
     return metrics.build(data.export_rows(base, custom=False), _("(none)"))
 
 
-def excel_to(out: IO[bytes], user: User, query: str, locale: str,
-             progress: Callable[[int], None] = lambda _n: None) -> int:
+def excel_to(
+    out: IO[bytes],
+    user: User,
+    query: str,
+    locale: str,
+    progress: Callable[[int], None] = lambda _n: None,
+) -> int:
     """Write the Excel export of a filtered selection to a stream."""
     _f, base, _t, fields = selection(user, query)
     summary = metrics.Summary(_("(none)"))  # gathered in the same pass as the rows
-    return excel.write(out, data.export_rows(base, custom=bool(fields)), fields,
-                       lambda: excel.summary_rows(summary.report()), locale, progress,
-                       observe=summary.add)
+    return excel.write(
+        out,
+        data.export_rows(base, custom=bool(fields)),
+        fields,
+        lambda: excel.summary_rows(summary.report()),
+        locale,
+        progress,
+        observe=summary.add,
+    )
 
 
-def pdf_to(out: IO[bytes], user: User, query: str, _locale: str = "",
-           progress: Callable[[int], None] = lambda _n: None) -> int:
+def pdf_to(
+    out: IO[bytes],
+    user: User,
+    query: str,
+    _locale: str = "",
+    progress: Callable[[int], None] = lambda _n: None,
+) -> int:
     """Write the period report of a filtered selection as PDF, with its first tickets listed."""
     f, base, ticket_type, _fields = selection(user, query)
     rows = _counted(data.export_rows(base, custom=False), progress)
     report = metrics.build(rows, _("(none)"))
     listing = list(data.rows(base, limit=PDF_MAX_ROWS))
-    out.write(pdf.render("reports/report_pdf.html", report=report, f=f, ticket_type=ticket_type,
-                         listing=pdf.chunks(listing), total=report.total.tickets,
-                         limit=PDF_MAX_ROWS, generated=utcnow()))
+    out.write(
+        pdf.render(
+            "reports/report_pdf.html",
+            report=report,
+            f=f,
+            ticket_type=ticket_type,
+            listing=pdf.chunks(listing),
+            total=report.total.tickets,
+            limit=PDF_MAX_ROWS,
+            generated=utcnow(),
+        )
+    )
     return report.total.tickets
 
 
-def _counted(rows: Iterable[Any], progress: Callable[[int], None],
-             every: int = 2000) -> Iterator[Any]:
+def _counted(
+    rows: Iterable[Any], progress: Callable[[int], None], every: int = 2000
+) -> Iterator[Any]:
     """Pass rows through, telling progress how many have gone by."""
     seen = 0
     for seen, row in enumerate(rows, 1):

@@ -19,12 +19,35 @@ MAGIC = {
     "application/pdf": re.compile(rb"%PDF-"),
 }
 EXTENSIONS = {
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-    ".webp": "image/webp", ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".pdf": "application/pdf",
 }
 # Extensions that must not hide anywhere in a name ("factura.php.pdf").
-DANGEROUS = {".php", ".phtml", ".phar", ".html", ".htm", ".xhtml", ".svg", ".js", ".exe",
-             ".sh", ".bat", ".cmd", ".com", ".py", ".pl", ".cgi", ".asp", ".aspx", ".jsp"}
+DANGEROUS = {
+    ".php",
+    ".phtml",
+    ".phar",
+    ".html",
+    ".htm",
+    ".xhtml",
+    ".svg",
+    ".js",
+    ".exe",
+    ".sh",
+    ".bat",
+    ".cmd",
+    ".com",
+    ".py",
+    ".pl",
+    ".cgi",
+    ".asp",
+    ".aspx",
+    ".jsp",
+}
 THUMBNAIL_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 
@@ -71,8 +94,12 @@ def check_upload(upload: Any) -> tuple[str, str]:
     kind = EXTENSIONS.get(os.path.splitext(lowered)[1])
     allowed = {t.strip() for t in current_app.config["ATTACHMENT_TYPES"].split(",")}
     if kind is None or kind not in allowed:
-        raise UploadError(_l("%(name)s: only photos (JPG, PNG, GIF, WebP) and PDF documents "
-                             "are accepted.", name=name))
+        raise UploadError(
+            _l(
+                "%(name)s: only photos (JPG, PNG, GIF, WebP) and PDF documents are accepted.",
+                name=name,
+            )
+        )
     if not _sniff(upload, kind):
         raise UploadError(_l("%(name)s: the content does not match its extension.", name=name))
     limit = current_app.config["ATTACHMENT_MAX_MB"]

@@ -24,17 +24,27 @@ class Outcome:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
-def file_from_request(actor: User, ticket_type: TicketType, base: TicketBaseForm,
-                      requester: Callable[[dict[str, list[str]]], User | None],
-                      channel: str = Channel.PORTAL) -> Outcome:
+def file_from_request(
+    actor: User,
+    ticket_type: TicketType,
+    base: TicketBaseForm,
+    requester: Callable[[dict[str, list[str]]], User | None],
+    channel: str = Channel.PORTAL,
+) -> Outcome:
     """Parse, validate and file a ticket from the current request (nothing committed)."""
     version, form = form_for(ticket_type)
     locale = str(get_locale())
     if request.method != "POST" or not base.validate_on_submit():
         return Outcome(fields=form.render(None, {}, locale))
     values = form.parse(request.form, request.files)
-    new = NewTicket(ticket_type, base.subject.data or "", base.description.data or "", values,
-                    form.uploads(request.files, values=values), channel)
+    new = NewTicket(
+        ticket_type,
+        base.subject.data or "",
+        base.description.data or "",
+        values,
+        form.uploads(request.files, values=values),
+        channel,
+    )
     extra = [f for f in request.files.getlist("attachments") if f.filename]
     errors: dict[str, list[str]] = {}
     try:
@@ -51,5 +61,3 @@ def file_from_request(actor: User, ticket_type: TicketType, base: TicketBaseForm
     for upload in extra:
         store_attachment(ticket, actor, upload)
     return Outcome(ticket=ticket)
-
-

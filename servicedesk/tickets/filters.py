@@ -29,8 +29,12 @@ from ..numbers import row_id
 from . import search
 
 VIEWS = ("activos", "mios", "sin_asignar", "mi_area", "historial")
-SORTS = {"number": Ticket.number, "created": Ticket.created_at, "updated": Ticket.updated_at,
-         "priority": None}
+SORTS = {
+    "number": Ticket.number,
+    "created": Ticket.created_at,
+    "updated": Ticket.updated_at,
+    "priority": None,
+}
 PRIORITY_RANK = case({"low": 0, "normal": 1, "high": 2, "urgent": 3}, value=Ticket.priority)
 MAX_TEXT = 200
 PAGE_SIZE = 50
@@ -95,8 +99,14 @@ def _date(raw: str, name: str) -> date | None:
     except ValueError as exc:
         raise FilterError(_l("%(name)s must be a date like 2026-01-31.", name=name)) from exc
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise FilterError(_l("%(name)s must be a date between %(first)s and %(last)s.",
-                             name=name, first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
+        raise FilterError(
+            _l(
+                "%(name)s must be a date between %(first)s and %(last)s.",
+                name=name,
+                first=FIRST_DAY.isoformat(),
+                last=LAST_DAY.isoformat(),
+            )
+        )
     return day
 
 
@@ -172,8 +182,7 @@ def _day_range(column: Any, start: date | None, end: date | None) -> list[Any]:
     return conditions
 
 
-def conditions(f: Filters, user: User, type_id: int | None,
-               fields: dict[str, Field]) -> list[Any]:
+def conditions(f: Filters, user: User, type_id: int | None, fields: dict[str, Field]) -> list[Any]:
     """Turn filters into SQL conditions (the view, then each filter)."""
     result = [c for c in [view_condition(f.view, user)] if c is not None]
     if f.statuses:
@@ -199,8 +208,7 @@ def conditions(f: Filters, user: User, type_id: int | None,
     if f.overdue:
         result.append(Ticket.status == Status.WAITING)
     if f.rating is not None:
-        result.append(Ticket.id.in_(select(Feedback.ticket_id).where(
-            Feedback.rating == f.rating)))
+        result.append(Ticket.id.in_(select(Feedback.ticket_id).where(Feedback.rating == f.rating)))
     if f.q and (found := search.match(f.q)) is not None:
         result.append(found)
     result += custom_conditions(f.custom, fields)
@@ -242,16 +250,20 @@ def _custom_condition(described: Field, column: Any, raw: str, bound: str) -> An
         if abs(number) > 1e15:
             raise FilterError(_l("%(name)s is out of range.", name=described.name))
         if not bound:
-            whole = int(number) if number.is_integer() and described.type == "integer" \
-                else number
+            whole = int(number) if number.is_integer() and described.type == "integer" else number
             return _equals(described.name, whole, column)
         value = column.as_float()
         return value >= number if bound == "min" else value <= number
     if described.format == "date" or bound:
         day = _date(raw, described.name)
         value = column.as_string()
-        return value >= day.isoformat() if bound == "min" else value <= day.isoformat() \
-            if bound == "max" else value == day.isoformat()
+        return (
+            value >= day.isoformat()
+            if bound == "min"
+            else value <= day.isoformat()
+            if bound == "max"
+            else value == day.isoformat()
+        )
     if described.options:
         return _equals(described.name, raw, column)
     escaped = raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -279,5 +291,3 @@ def apply_order(query: Select[Any], f: Filters) -> Select[Any]:
     if descending:
         return query.order_by(column.desc(), Ticket.id.desc())
     return query.order_by(column.asc(), Ticket.id.asc())
-
-

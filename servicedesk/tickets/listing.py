@@ -50,9 +50,20 @@ class Page:
 
 
 # Only what a line shows: no JSON data, no description, no ORM objects to build per row.
-ROW_COLUMNS = (Ticket.id, Ticket.number, Ticket.subject, Ticket.status, Ticket.priority,
-               Ticket.updated_at, Ticket.ticket_type_id, Ticket.requester_id, Ticket.area_id,
-               Ticket.assignee_id, Ticket.channel, Ticket.created_at)
+ROW_COLUMNS = (
+    Ticket.id,
+    Ticket.number,
+    Ticket.subject,
+    Ticket.status,
+    Ticket.priority,
+    Ticket.updated_at,
+    Ticket.ticket_type_id,
+    Ticket.requester_id,
+    Ticket.area_id,
+    Ticket.assignee_id,
+    Ticket.channel,
+    Ticket.created_at,
+)
 
 
 def filterable_fields(ticket_type: TicketType | None) -> dict[str, Field]:
@@ -62,8 +73,11 @@ def filterable_fields(ticket_type: TicketType | None) -> dict[str, Field]:
     version = current_version(ticket_type)
     if version is None:
         return {}
-    return {f.name: f for f in compiled(version).describe()
-            if f.path.count("/") == 1 and f.type in ("string", "integer", "number", "boolean")}
+    return {
+        f.name: f
+        for f in compiled(version).describe()
+        if f.path.count("/") == 1 and f.type in ("string", "integer", "number", "boolean")
+    }
 
 
 def _cursor_condition(f: Filters, cursor: int, forward: bool) -> Any:
@@ -94,7 +108,8 @@ def fetch_page(base: Any, f: Filters, names: Names, size: int = PAGE_SIZE) -> Pa
         found.reverse()
     rows = names.resolve(found)
     return Page(
-        tickets=rows, first_id=rows[0].id if rows else None,
+        tickets=rows,
+        first_id=rows[0].id if rows else None,
         last_id=rows[-1].id if rows else None,
         has_prev=more if backwards else bool(f.after),
         has_next=(bool(f.before) and not f.last) if backwards else more,
@@ -115,14 +130,30 @@ class Names:
         missing = {r.requester_id for r in found} | {r.assignee_id for r in found}
         missing -= people.keys() | {None}
         if missing:
-            people.update(db.session.execute(
-                select(User.id, User.name).where(User.id.in_(missing))).all())
-        return [Row(r.id, r.number, r.subject, r.status, r.priority, r.updated_at,
-                    self.types.get(r.ticket_type_id, ""), people.get(r.requester_id, ""),
-                    self.areas.get(r.area_id) if r.area_id else None,
-                    people.get(r.assignee_id) if r.assignee_id else None, r.channel,
-                    r.created_at, r.ticket_type_id, r.requester_id, r.area_id, r.assignee_id)
-                for r in found]
+            people.update(
+                db.session.execute(select(User.id, User.name).where(User.id.in_(missing))).all()
+            )
+        return [
+            Row(
+                r.id,
+                r.number,
+                r.subject,
+                r.status,
+                r.priority,
+                r.updated_at,
+                self.types.get(r.ticket_type_id, ""),
+                people.get(r.requester_id, ""),
+                self.areas.get(r.area_id) if r.area_id else None,
+                people.get(r.assignee_id) if r.assignee_id else None,
+                r.channel,
+                r.created_at,
+                r.ticket_type_id,
+                r.requester_id,
+                r.area_id,
+                r.assignee_id,
+            )
+            for r in found
+        ]
 
 
 def view_counts(user: User) -> dict[str, int]:
@@ -157,25 +188,36 @@ class Listing:
 def listing(f: Filters, user: User, size: int = PAGE_SIZE) -> Listing:
     """Find one page of the tickets a user may see under these filters (Tablero and API)."""
     choices = _choices()
-    ticket_type = db.session.scalar(select(TicketType).where(
-        TicketType.key == f.type_key)) if f.type_key else None
+    ticket_type = (
+        db.session.scalar(select(TicketType).where(TicketType.key == f.type_key))
+        if f.type_key
+        else None
+    )
     fields = filterable_fields(ticket_type)
     base = visible_tickets(user).where(
-        *conditions(f, user, ticket_type.id if ticket_type else None, fields))
-    names = Names(types={t.id: t.name for t in choices["types"]},
-                  areas={a.id: a.name for a in choices["areas"]},
-                  staff={u.id: u.name for u in choices["staff"]})
+        *conditions(f, user, ticket_type.id if ticket_type else None, fields)
+    )
+    names = Names(
+        types={t.id: t.name for t in choices["types"]},
+        areas={a.id: a.name for a in choices["areas"]},
+        staff={u.id: u.name for u in choices["staff"]},
+    )
     return Listing(fetch_page(base, f, names, size), ticket_type, fields, choices)
 
 
 def _choices() -> dict[str, Any]:
     """Lists for the filter form: types, areas, collaborators, statuses, priorities."""
     return {
-        "types": db.session.execute(select(TicketType.id, TicketType.key, TicketType.name)
-                                    .order_by(TicketType.name)).all(),
+        "types": db.session.execute(
+            select(TicketType.id, TicketType.key, TicketType.name).order_by(TicketType.name)
+        ).all(),
         "areas": db.session.execute(select(Area.id, Area.name).order_by(Area.name)).all(),
-        "staff": db.session.execute(select(User.id, User.name).where(
-            User.role.in_([Role.ADMIN, Role.COLLABORATOR])).order_by(User.name)).all(),
-        "statuses": [s.value for s in Status], "priorities": PRIORITIES,
+        "staff": db.session.execute(
+            select(User.id, User.name)
+            .where(User.role.in_([Role.ADMIN, Role.COLLABORATOR]))
+            .order_by(User.name)
+        ).all(),
+        "statuses": [s.value for s in Status],
+        "priorities": PRIORITIES,
         "channels": [c.value for c in Channel],
     }

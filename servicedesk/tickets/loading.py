@@ -22,9 +22,13 @@ def ticket_or_404(number: int) -> Ticket:
     if number > MAX_NUMBER:
         abort(404)
     ticket = db.session.scalar(
-        visible_tickets(current_user).where(Ticket.number == number).options(
-            joinedload(Ticket.type_version), joinedload(Ticket.requester),
-            joinedload(Ticket.assignee), joinedload(Ticket.area),
+        visible_tickets(current_user)
+        .where(Ticket.number == number)
+        .options(
+            joinedload(Ticket.type_version),
+            joinedload(Ticket.requester),
+            joinedload(Ticket.assignee),
+            joinedload(Ticket.area),
             selectinload(Ticket.comments).joinedload(Comment.author),
         )
     )

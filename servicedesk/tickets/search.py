@@ -50,14 +50,19 @@ def document(ticket: Ticket, comments: Iterable[str]) -> str:
 def _write(connection: Any, ticket_id: int, doc: str) -> None:
     """Replace one ticket's entry in the index."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text(
-            "INSERT INTO ticket_search (ticket_id, vector) VALUES (:id, to_tsvector('spanish', "
-            ":doc)) ON CONFLICT (ticket_id) DO UPDATE SET vector = EXCLUDED.vector"),
-            {"id": ticket_id, "doc": doc})
+        connection.execute(
+            text(
+                "INSERT INTO ticket_search (ticket_id, vector) VALUES (:id, to_tsvector('spanish', "
+                ":doc)) ON CONFLICT (ticket_id) DO UPDATE SET vector = EXCLUDED.vector"
+            ),
+            {"id": ticket_id, "doc": doc},
+        )
     else:
         connection.execute(text("DELETE FROM ticket_search WHERE rowid = :id"), {"id": ticket_id})
-        connection.execute(text("INSERT INTO ticket_search (rowid, document) VALUES (:id, :doc)"),
-                           {"id": ticket_id, "doc": doc})
+        connection.execute(
+            text("INSERT INTO ticket_search (rowid, document) VALUES (:id, :doc)"),
+            {"id": ticket_id, "doc": doc},
+        )
 
 
 def reindex(session: Session, ticket_ids: Iterable[int]) -> None:
@@ -68,8 +73,11 @@ def reindex(session: Session, ticket_ids: Iterable[int]) -> None:
     connection = session.connection()
     tickets = session.execute(select(Ticket).where(Ticket.id.in_(ids))).scalars().all()
     bodies: dict[int, list[str]] = {}
-    rows = session.execute(select(Comment.ticket_id, Comment.body).where(
-        Comment.ticket_id.in_(ids), Comment.internal.is_(False)))
+    rows = session.execute(
+        select(Comment.ticket_id, Comment.body).where(
+            Comment.ticket_id.in_(ids), Comment.internal.is_(False)
+        )
+    )
     for ticket_id, body in rows:
         bodies.setdefault(ticket_id, []).append(body)
     for ticket in tickets:
@@ -81,8 +89,11 @@ def rebuild_all(batch: int = 2000) -> int:
     session = db.session
     last, done = 0, 0
     while True:
-        ids = list(session.scalars(select(Ticket.id).where(Ticket.id > last)
-                                   .order_by(Ticket.id).limit(batch)))
+        ids = list(
+            session.scalars(
+                select(Ticket.id).where(Ticket.id > last).order_by(Ticket.id).limit(batch)
+            )
+        )
         if not ids:
             return done
         reindex(session, ids)
@@ -98,8 +109,11 @@ def _track_changes(session: Session, _context: Any) -> None:
     """Reindex tickets whose text changed, and those that got a public comment."""
     touched = set()
     for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Ticket) and obj.id is not None and (
-                obj in session.new or _text_changed(obj)):
+        if (
+            isinstance(obj, Ticket)
+            and obj.id is not None
+            and (obj in session.new or _text_changed(obj))
+        ):
             touched.add(obj.id)
         elif isinstance(obj, Comment) and not obj.internal and obj in session.new:
             touched.add(obj.ticket_id)
@@ -122,11 +136,15 @@ def match(query: str) -> Any:
         return None
     if db.engine.dialect.name == "postgresql":
         condition = text("ticket_search.vector @@ plainto_tsquery('spanish', :q)").bindparams(
-            q=" ".join(words))
+            q=" ".join(words)
+        )
         sub = select(text("ticket_id")).select_from(text("ticket_search")).where(condition)
     else:
         # Each word quoted and prefix-matched: no FTS5 syntax from the user reaches MATCH.
         expression = " ".join(f'"{w}"*' for w in words)
-        sub = select(text("rowid")).select_from(text("ticket_search")).where(
-            text("ticket_search MATCH :q").bindparams(q=expression))
+        sub = (
+            select(text("rowid"))
+            .select_from(text("ticket_search"))
+            .where(text("ticket_search MATCH :q").bindparams(q=expression))
+        )
     return Ticket.id.in_(sub)

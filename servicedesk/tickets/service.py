@@ -89,8 +89,9 @@ def _with_placeholders(data: dict[str, Any], uploads: dict[str, list[Any]]) -> d
     return result
 
 
-def keep_stored_files(form: CompiledForm, stored: dict[str, Any] | None,
-                      values: dict[str, Any]) -> dict[str, Any]:
+def keep_stored_files(
+    form: CompiledForm, stored: dict[str, Any] | None, values: dict[str, Any]
+) -> dict[str, Any]:
     """Answers with the file fields as stored, whatever was sent for them.
 
     Files are attachments, added only by upload: a reference typed into a file field (an id
@@ -133,38 +134,61 @@ def _insert_with_number(ticket: Ticket) -> None:
     raise RuntimeError("could not allocate a ticket number")
 
 
-def create_ticket(actor: User, requester: User, new: NewTicket,
-                  version: TicketTypeVersion) -> Ticket:
+def create_ticket(
+    actor: User, requester: User, new: NewTicket, version: TicketTypeVersion
+) -> Ticket:
     """File a ticket (already checked), store its uploads and record the event."""
     ticket_type = new.ticket_type
     ticket = Ticket(
-        ticket_type_id=ticket_type.id, type_version_id=version.id,
-        subject=new.subject.strip(), description=new.description.strip(), data=new.data,
-        status=Status.NEW, priority=ticket_type.default_priority, channel=new.channel,
-        requester_id=requester.id, area_id=ticket_type.default_area_id, created_by_id=actor.id,
+        ticket_type_id=ticket_type.id,
+        type_version_id=version.id,
+        subject=new.subject.strip(),
+        description=new.description.strip(),
+        data=new.data,
+        status=Status.NEW,
+        priority=ticket_type.default_priority,
+        channel=new.channel,
+        requester_id=requester.id,
+        area_id=ticket_type.default_area_id,
+        created_by_id=actor.id,
     )
     _insert_with_number(ticket)
     data = dict(new.data)
     for pointer, files in new.uploads.items():
         data[pointer.strip("/")] = [str(store_attachment(ticket, actor, f).id) for f in files]
     ticket.data = data
-    db.session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id, kind="created",
-                               data={"channel": str(new.channel)}))
+    db.session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            actor_id=actor.id,
+            kind="created",
+            data={"channel": str(new.channel)},
+        )
+    )
     db.session.flush()
     events.new_ticket(ticket, actor)
     return ticket
 
 
-def store_attachment(ticket: Ticket, actor: User, upload: Any, internal: bool = False,
-                     comment_id: int | None = None) -> Attachment:
+def store_attachment(
+    ticket: Ticket, actor: User, upload: Any, internal: bool = False, comment_id: int | None = None
+) -> Attachment:
     """Save a checked upload under a random name and record it on the ticket."""
     filename, kind = check_upload(upload)
     name, size, digest = storage.save(upload.stream)
     # Until the commit, the file belongs to a change that may still fail (see below).
     db.session.info.setdefault(UNCOMMITTED_FILES, []).append(name)
-    attachment = Attachment(ticket_id=ticket.id, uploaded_by_id=actor.id, filename=filename,
-                            stored_name=name, content_type=kind, size=size, sha256=digest,
-                            internal=internal, comment_id=comment_id)
+    attachment = Attachment(
+        ticket_id=ticket.id,
+        uploaded_by_id=actor.id,
+        filename=filename,
+        stored_name=name,
+        content_type=kind,
+        size=size,
+        sha256=digest,
+        internal=internal,
+        comment_id=comment_id,
+    )
     db.session.add(attachment)
     db.session.flush()
     return attachment

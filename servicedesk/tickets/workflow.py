@@ -59,12 +59,21 @@ class TakenBySomeoneElse(NotAllowed):
         self.owner = owner
 
 
-def record(ticket: Ticket, actor: User | None, kind: str, internal: bool = False,
-           **data: Any) -> None:
+def record(
+    ticket: Ticket, actor: User | None, kind: str, internal: bool = False, **data: Any
+) -> None:
     """Add an event to the ticket's timeline and mark the ticket as updated."""
     now = utcnow()
-    db.session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id if actor else None,
-                               kind=kind, internal=internal, data=data, created_at=now))
+    db.session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            actor_id=actor.id if actor else None,
+            kind=kind,
+            internal=internal,
+            data=data,
+            created_at=now,
+        )
+    )
     _append_update(ticket, updated_at=now)
 
 
@@ -76,7 +85,9 @@ def _append_update(ticket: Ticket, *conditions: Any, **values: Any) -> bool:
     kept for edits of the same fields. Returns whether the row matched the conditions.
     """
     result = db.session.execute(
-        update(Ticket).where(Ticket.id == ticket.id, *conditions).values(**values)
+        update(Ticket)
+        .where(Ticket.id == ticket.id, *conditions)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -95,8 +106,9 @@ def _require_staff(actor: User) -> None:
         raise NotAllowed(_l("Only the desk can do that."))
 
 
-def reply(actor: User, ticket: Ticket, body: str, internal: bool = False,
-          notify: bool = True) -> Comment:
+def reply(
+    actor: User, ticket: Ticket, body: str, internal: bool = False, notify: bool = True
+) -> Comment:
     """Add a public reply or (staff only) an internal note."""
     body = body.strip()
     if not body:
@@ -111,16 +123,21 @@ def reply(actor: User, ticket: Ticket, body: str, internal: bool = False,
     db.session.flush()
     if actor.is_staff and not internal and ticket.first_response_at is None:
         # Only the first reply sets it, whoever of two simultaneous replies that is.
-        _append_update(ticket, Ticket.first_response_at.is_(None),
-                       first_response_at=utcnow())
-    if actor.is_client and ticket.status == Status.WAITING and _append_update(
-            ticket, Ticket.status == Status.WAITING, status=Status.IN_PROGRESS,
-            version=Ticket.version + 1):
+        _append_update(ticket, Ticket.first_response_at.is_(None), first_response_at=utcnow())
+    if (
+        actor.is_client
+        and ticket.status == Status.WAITING
+        and _append_update(
+            ticket,
+            Ticket.status == Status.WAITING,
+            status=Status.IN_PROGRESS,
+            version=Ticket.version + 1,
+        )
+    ):
         # The client answered: the ball is back with the desk. A status change, so the
         # version moves and an edit made from the older page is told so.
         record(ticket, actor, "status", to=Status.IN_PROGRESS, automatic=True)
-    record(ticket, actor, "note" if internal else "reply", internal=internal,
-           comment_id=comment.id)
+    record(ticket, actor, "note" if internal else "reply", internal=internal, comment_id=comment.id)
     if notify:
         events.replied(ticket, comment, actor)
     return comment
@@ -176,8 +193,13 @@ def reopen(actor: User, ticket: Ticket) -> None:
         days = current_app.config["REOPEN_DAYS"]
         since = ticket.closed_at or ticket.resolved_at or ticket.updated_at
         if utcnow() - since > timedelta(days=days):
-            raise NotAllowed(_l("This ticket was closed more than %(days)d days ago; "
-                                "please file a new request.", days=days))
+            raise NotAllowed(
+                _l(
+                    "This ticket was closed more than %(days)d days ago; "
+                    "please file a new request.",
+                    days=days,
+                )
+            )
     previous = ticket.status
     _set_status(ticket, Status.OPEN)
     record(ticket, actor, "reopened", **{"from": previous})
@@ -192,14 +214,18 @@ def take(actor: User, ticket: Ticket, seen_assignee_id: int | None) -> None:
     _require_staff(actor)
     if ticket.assignee_id == actor.id:
         return
-    owner_test = (Ticket.assignee_id.is_(None) if seen_assignee_id is None
-                  else Ticket.assignee_id == seen_assignee_id)
+    owner_test = (
+        Ticket.assignee_id.is_(None)
+        if seen_assignee_id is None
+        else Ticket.assignee_id == seen_assignee_id
+    )
     new_status = Status.OPEN if ticket.status == Status.NEW else ticket.status
     result = db.session.execute(
         update(Ticket)
         .where(Ticket.id == ticket.id, owner_test)
-        .values(assignee_id=actor.id, status=new_status, updated_at=utcnow(),
-                version=Ticket.version + 1)
+        .values(
+            assignee_id=actor.id, status=new_status, updated_at=utcnow(), version=Ticket.version + 1
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -208,8 +234,9 @@ def take(actor: User, ticket: Ticket, seen_assignee_id: int | None) -> None:
         raise TakenBySomeoneElse(db.session.get(User, owner_id) if owner_id else None)
     db.session.refresh(ticket)
     record(ticket, actor, "took_ownership", internal=True, previous=seen_assignee_id)
-    events.assigned(ticket, actor, db.session.get(User, seen_assignee_id)
-                    if seen_assignee_id else None)
+    events.assigned(
+        ticket, actor, db.session.get(User, seen_assignee_id) if seen_assignee_id else None
+    )
 
 
 def assign(actor: User, ticket: Ticket, assignee: User | None) -> None:
@@ -222,8 +249,14 @@ def assign(actor: User, ticket: Ticket, assignee: User | None) -> None:
     ticket.assignee_id = assignee.id if assignee else None
     if assignee is not None and ticket.status == Status.NEW:
         ticket.status = Status.OPEN
-    record(ticket, actor, "assigned", internal=True, previous=previous,
-           to=assignee.id if assignee else None)
+    record(
+        ticket,
+        actor,
+        "assigned",
+        internal=True,
+        previous=previous,
+        to=assignee.id if assignee else None,
+    )
     if assignee is not None and assignee.id != previous:
         events.assigned(ticket, actor, db.session.get(User, previous) if previous else None)
 
@@ -252,8 +285,9 @@ def set_area(actor: User, ticket: Ticket, area: Area | None) -> None:
 def edit_fields(actor: User, ticket: Ticket, data: dict[str, Any]) -> None:
     """Replace the custom field values (already validated against the ticket's version)."""
     _require_staff(actor)
-    changed = sorted(k for k in set(data) | set(ticket.data or {})
-                     if (ticket.data or {}).get(k) != data.get(k))
+    changed = sorted(
+        k for k in set(data) | set(ticket.data or {}) if (ticket.data or {}).get(k) != data.get(k)
+    )
     if changed:
         ticket.data = data
         record(ticket, actor, "fields", fields=changed)
@@ -267,8 +301,11 @@ def leave_feedback(actor: User, ticket: Ticket, rating: int, comment: str) -> Fe
         raise NotAllowed(_l("You can rate the service once the ticket is closed."))
     if not 1 <= rating <= 5:
         raise NotAllowed(_l("Choose a rating from 1 to 5."))
-    existing = db.session.scalar(select(Feedback).where(
-        Feedback.ticket_id == ticket.id, Feedback.closure == ticket.closure_count))
+    existing = db.session.scalar(
+        select(Feedback).where(
+            Feedback.ticket_id == ticket.id, Feedback.closure == ticket.closure_count
+        )
+    )
     now = utcnow()
     if existing is not None:
         window = timedelta(hours=current_app.config["FEEDBACK_EDIT_HOURS"])
@@ -277,8 +314,15 @@ def leave_feedback(actor: User, ticket: Ticket, rating: int, comment: str) -> Fe
         existing.rating, existing.comment, existing.updated_at = rating, comment.strip(), now
         record(ticket, actor, "feedback", rating=rating, edited=True)
         return existing
-    feedback = Feedback(ticket_id=ticket.id, closure=ticket.closure_count, author_id=actor.id,
-                        rating=rating, comment=comment.strip(), created_at=now, updated_at=now)
+    feedback = Feedback(
+        ticket_id=ticket.id,
+        closure=ticket.closure_count,
+        author_id=actor.id,
+        rating=rating,
+        comment=comment.strip(),
+        created_at=now,
+        updated_at=now,
+    )
     try:
         # A savepoint: the same rating sent twice at once must not undo the caller's work.
         with db.session.begin_nested():
@@ -292,6 +336,10 @@ def leave_feedback(actor: User, ticket: Ticket, rating: int, comment: str) -> Fe
 
 def staff_choices() -> list[User]:
     """Return the active collaborators and administrators, for assignment."""
-    return list(db.session.scalars(
-        select(User).where(User.role.in_([Role.ADMIN, Role.COLLABORATOR]),
-                           User.active.is_(True)).order_by(User.name)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_([Role.ADMIN, Role.COLLABORATOR]), User.active.is_(True))
+            .order_by(User.name)
+        )
+    )

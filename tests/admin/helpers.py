@@ -18,14 +18,16 @@ def token_for(client: FlaskClient, page: str = "/login") -> str:
     return csrf_token(client.get(page).get_data(as_text=True))
 
 
-def post(client: FlaskClient, path: str, data: dict | None = None,
-         page: str = "/administracion/") -> object:
+def post(
+    client: FlaskClient, path: str, data: dict | None = None, page: str = "/administracion/"
+) -> object:
     """Post to path with a CSRF token taken from page."""
     return client.post(path, data={**(data or {}), "csrf_token": token_for(client, page)})
 
 
-def invited_user(email: str = "invitado@example.org", name: str = "Iván Invitado",
-                 role: Role = Role.COLLABORATOR) -> User:
+def invited_user(
+    email: str = "invitado@example.org", name: str = "Iván Invitado", role: Role = Role.COLLABORATOR
+) -> User:
     """A user who was invited and never chose a password."""
     user = User(email=email, name=name, role=role, language="es", active=True)
     db.session.add(user)

@@ -10,8 +10,12 @@ from servicedesk.models import Area, AuthToken, User
 from tests.admin.helpers import invited_user, make_area, token_for
 from tests.conftest import login
 
-HOME = {"anonymous": "/login", "client_user": "/mesa-de-ayuda/", "collaborator": "/tablero/",
-        "admin": "/administracion/"}
+HOME = {
+    "anonymous": "/login",
+    "client_user": "/mesa-de-ayuda/",
+    "collaborator": "/tablero/",
+    "admin": "/administracion/",
+}
 
 
 def routes(area_id: int, user_id: int) -> list[tuple[str, str, dict]]:
@@ -26,8 +30,11 @@ def routes(area_id: int, user_id: int) -> list[tuple[str, str, dict]]:
         ("POST", f"{a}/reactivar", {}),
         ("GET", "/administracion/usuarios", {}),
         ("GET", "/administracion/usuarios?role=client&state=active&q=x&area=1&page=2", {}),
-        ("POST", "/administracion/usuarios", {"name": "Nora Nueva", "email": "nora@example.org",
-                                              "role": "client", "language": "es"}),
+        (
+            "POST",
+            "/administracion/usuarios",
+            {"name": "Nora Nueva", "email": "nora@example.org", "role": "client", "language": "es"},
+        ),
         ("GET", u, {}),
         ("POST", u, {"name": "Iván Cambiado", "role": "collaborator", "language": "en"}),
         ("POST", f"{u}/desactivar", {}),
@@ -40,8 +47,10 @@ def snapshot() -> tuple:
     """What the routes above could change."""
     db.session.expire_all()
     areas = [(a.name, a.active) for a in db.session.scalars(select(Area).order_by(Area.id))]
-    users = [(u.email, u.name, u.role, u.language, u.active, u.session_token)
-             for u in db.session.scalars(select(User).order_by(User.id))]
+    users = [
+        (u.email, u.name, u.role, u.language, u.active, u.session_token)
+        for u in db.session.scalars(select(User).order_by(User.id))
+    ]
     tokens = len(db.session.scalars(select(AuthToken)).all())
     return areas, users, tokens
 
@@ -97,9 +106,11 @@ def test_get_pages_write_nothing(client, admin):
     for method, path, _data in routes(area.id, target.id):
         if method == "GET":
             assert client.get(path).status_code == 200
-    for path in (f"/administracion/areas/{area.id}/desactivar",
-                 f"/administracion/usuarios/{target.id}/desactivar",
-                 f"/administracion/usuarios/{target.id}/reenviar-invitacion"):
+    for path in (
+        f"/administracion/areas/{area.id}/desactivar",
+        f"/administracion/usuarios/{target.id}/desactivar",
+        f"/administracion/usuarios/{target.id}/reenviar-invitacion",
+    ):
         assert client.get(path).status_code == 405
     assert snapshot() == before
 
@@ -109,9 +120,12 @@ def test_unknown_ids_answer_404(client, admin):
     assert client.get("/administracion/areas/999999").status_code == 404
     assert client.get("/administracion/usuarios/999999").status_code == 404
     token = token_for(client, "/administracion/")
-    for path in ("/administracion/areas/999999", "/administracion/areas/999999/desactivar",
-                 "/administracion/usuarios/999999/desactivar",
-                 "/administracion/usuarios/999999/reenviar-invitacion"):
+    for path in (
+        "/administracion/areas/999999",
+        "/administracion/areas/999999/desactivar",
+        "/administracion/usuarios/999999/desactivar",
+        "/administracion/usuarios/999999/reenviar-invitacion",
+    ):
         assert client.post(path, data={"csrf_token": token, "name": "X"}).status_code == 404
 
 

@@ -86,8 +86,9 @@ def test_duplicate_slipping_past_the_check_is_a_field_error(signed_in, monkeypat
 
 def test_rename_area(signed_in, collaborator):
     area = area_named("Seguridad")
-    response = post(signed_in, f"{AREAS}/{area.id}", {"name": "Seguridad física",
-                                                      "members": [collaborator.id]})
+    response = post(
+        signed_in, f"{AREAS}/{area.id}", {"name": "Seguridad física", "members": [collaborator.id]}
+    )
     assert response.status_code == 302
     assert area_named("Seguridad física").id == area.id
     assert member_ids(area) == {collaborator.id}
@@ -103,13 +104,13 @@ def test_rename_to_an_existing_name_is_refused(signed_in, collaborator):
 
 def test_keeping_the_same_name_is_fine(signed_in, collaborator):
     area = area_named("Seguridad")
-    response = post(signed_in, f"{AREAS}/{area.id}", {"name": "Seguridad",
-                                                      "members": [collaborator.id]})
+    response = post(
+        signed_in, f"{AREAS}/{area.id}", {"name": "Seguridad", "members": [collaborator.id]}
+    )
     assert response.status_code == 302
 
 
-def test_deactivate_and_reactivate_keep_tickets_and_members(signed_in, collaborator,
-                                                            client_user):
+def test_deactivate_and_reactivate_keep_tickets_and_members(signed_in, collaborator, client_user):
     area = area_named("Seguridad")
     ticket = make_ticket(client_user, make_type(), area_id=area.id)
     response = post(signed_in, f"{AREAS}/{area.id}/desactivar")
@@ -134,8 +135,11 @@ def test_set_members_staff_only(signed_in, admin, collaborator):
     area = make_area("Limpieza")
     page = signed_in.get(f"{AREAS}/{area.id}").get_data(as_text=True)
     assert f'id="members-{collaborator.id}"' in page and f'id="members-{admin.id}"' in page
-    response = post(signed_in, f"{AREAS}/{area.id}", {"name": "Limpieza",
-                                                      "members": [admin.id, collaborator.id]})
+    response = post(
+        signed_in,
+        f"{AREAS}/{area.id}",
+        {"name": "Limpieza", "members": [admin.id, collaborator.id]},
+    )
     assert response.status_code == 302
     assert member_ids(area) == {admin.id, collaborator.id}
     assert member_cell(signed_in.get(AREAS).get_data(as_text=True), area) == "2"
@@ -144,14 +148,16 @@ def test_set_members_staff_only(signed_in, admin, collaborator):
     assert member_ids(area) == set()
 
 
-def test_clients_are_not_offered_and_are_refused_as_members(signed_in, collaborator,
-                                                            client_user):
+def test_clients_are_not_offered_and_are_refused_as_members(signed_in, collaborator, client_user):
     area = area_named("Seguridad")
     page = signed_in.get(f"{AREAS}/{area.id}").get_data(as_text=True)
     assert f'id="members-{client_user.id}"' not in page
     assert f'id="members-{collaborator.id}"' in page
-    response = post(signed_in, f"{AREAS}/{area.id}",
-                    {"name": "Seguridad 2", "members": [collaborator.id, client_user.id]})
+    response = post(
+        signed_in,
+        f"{AREAS}/{area.id}",
+        {"name": "Seguridad 2", "members": [collaborator.id, client_user.id]},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="members-error"' in page and 'value="Seguridad 2"' in page
@@ -172,8 +178,13 @@ def test_area_names_are_escaped(signed_in, collaborator):
     payload = "<script>alert(1)</script>"
     assert post(signed_in, AREAS, {"name": payload}).status_code == 302
     area = area_named(payload)
-    for path in (AREAS, f"{AREAS}/{area.id}", "/administracion/",
-                 f"/administracion/usuarios/{collaborator.id}", "/administracion/usuarios"):
+    for path in (
+        AREAS,
+        f"{AREAS}/{area.id}",
+        "/administracion/",
+        f"/administracion/usuarios/{collaborator.id}",
+        "/administracion/usuarios",
+    ):
         page = signed_in.get(path).get_data(as_text=True)
         assert payload not in page, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, path

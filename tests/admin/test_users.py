@@ -37,8 +37,11 @@ def signed_in(client, admin):
 def people(admin, collaborator, client_user, other_client):
     """One user of each kind, plus an invited and a deactivated one."""
     return {
-        "admin": admin, "collaborator": collaborator, "client": client_user,
-        "other": other_client, "invited": invited_user(),
+        "admin": admin,
+        "collaborator": collaborator,
+        "client": client_user,
+        "other": other_client,
+        "invited": invited_user(),
         "inactive": make_user(Role.CLIENT, "baja@example.org", "Berta Baja", active=False),
     }
 
@@ -66,8 +69,9 @@ def test_filters_return_the_right_rows(signed_in, people):
     assert listed(signed_in, f"?area={seguridad.id}") == ids(people, "collaborator")
     assert listed(signed_in, "?state=invited") == ids(people, "invited")
     assert listed(signed_in, "?state=inactive") == ids(people, "inactive")
-    assert listed(signed_in, "?state=active") == ids(people, "admin", "collaborator", "client",
-                                                     "other")
+    assert listed(signed_in, "?state=active") == ids(
+        people, "admin", "collaborator", "client", "other"
+    )
     assert listed(signed_in, "?q=clara") == ids(people, "client")
     assert listed(signed_in, "?q=OTHER%40example") == ids(people, "other")
     assert listed(signed_in, "?q=%20%20carla%20") == ids(people, "collaborator")
@@ -84,13 +88,31 @@ def test_filter_form_keeps_the_chosen_values(signed_in, people):
     assert 'name="q" value="berta"' in page
 
 
-@pytest.mark.parametrize("query", [
-    "?role=root", "?role[]=admin", "?area=abc", "?area=-1", "?area=0", "?area=1.5",
-    "?area=99999999999999999999999", "?area=1%27%20OR%201=1", "?state=deleted",
-    "?page=0", "?page=-3", "?page=abc", "?page=99999999999999999999",
-    "?page=1e3", "?q=" + "x" * 5000, "?q=%27%3B%20DROP%20TABLE%20users%3B--",
-    "?q=%0d%0a", "?role=admin&role=client", "?q=\\", "?x[]=1&q[]=2",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?role=root",
+        "?role[]=admin",
+        "?area=abc",
+        "?area=-1",
+        "?area=0",
+        "?area=1.5",
+        "?area=99999999999999999999999",
+        "?area=1%27%20OR%201=1",
+        "?state=deleted",
+        "?page=0",
+        "?page=-3",
+        "?page=abc",
+        "?page=99999999999999999999",
+        "?page=1e3",
+        "?q=" + "x" * 5000,
+        "?q=%27%3B%20DROP%20TABLE%20users%3B--",
+        "?q=%0d%0a",
+        "?role=admin&role=client",
+        "?q=\\",
+        "?x[]=1&q[]=2",
+    ],
+)
 def test_bad_filter_values_are_ignored(signed_in, people, query):
     rows = listed(signed_in, query)
     assert rows <= ids(people, *people)
@@ -110,8 +132,15 @@ def test_unknown_filters_mean_no_filter(signed_in, people):
 
 def test_pagination(signed_in, admin):
     for n in range(60):
-        db.session.add(User(email=f"c{n:02d}@example.org", name=f"Cliente {n:02d}",
-                            role=Role.CLIENT, language="es", password_hash="x"))
+        db.session.add(
+            User(
+                email=f"c{n:02d}@example.org",
+                name=f"Cliente {n:02d}",
+                role=Role.CLIENT,
+                language="es",
+                password_hash="x",
+            )
+        )
     db.session.commit()
     first = signed_in.get(USERS).get_data(as_text=True)
     assert len(listed_ids(first)) == 50
@@ -131,8 +160,13 @@ def test_users_list_runs_a_fixed_number_of_queries(signed_in, app):
 
     def add_users(start: int, stop: int) -> None:
         for n in range(start, stop):
-            user = User(email=f"u{n:03d}@example.org", name=f"Persona {n:03d}",
-                        role=Role.COLLABORATOR, language="es", password_hash="x")
+            user = User(
+                email=f"u{n:03d}@example.org",
+                name=f"Persona {n:03d}",
+                role=Role.COLLABORATOR,
+                language="es",
+                password_hash="x",
+            )
             user.areas = [areas[n % 3], areas[(n + 1) % 3]]
             db.session.add(user)
         db.session.commit()
@@ -164,8 +198,11 @@ def test_users_list_runs_a_fixed_number_of_queries(signed_in, app):
 
 
 def test_invite_still_works_from_the_list(signed_in, mailbox):
-    response = post_form(signed_in, USERS, {"name": "Nora Nueva", "email": "Nora@Example.org",
-                                            "role": "client", "language": "en"})
+    response = post_form(
+        signed_in,
+        USERS,
+        {"name": "Nora Nueva", "email": "Nora@Example.org", "role": "client", "language": "en"},
+    )
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "nora@example.org"))
     assert user is not None and user.password_hash is None and user.language == "en"
@@ -173,13 +210,17 @@ def test_invite_still_works_from_the_list(signed_in, mailbox):
 
 
 def test_invite_with_bad_input_keeps_the_form(signed_in, client_user, mailbox):
-    response = post_form(signed_in, USERS, {"name": "Dup", "email": client_user.email.upper(),
-                                            "role": "client", "language": "es"})
+    response = post_form(
+        signed_in,
+        USERS,
+        {"name": "Dup", "email": client_user.email.upper(), "role": "client", "language": "es"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="email-error"' in page and 'value="Dup"' in page
-    response = post_form(signed_in, USERS, {"name": "", "email": "not-an-email",
-                                            "role": "root", "language": "xx"})
+    response = post_form(
+        signed_in, USERS, {"name": "", "email": "not-an-email", "role": "root", "language": "xx"}
+    )
     assert response.status_code == 400
     assert 'value="not-an-email"' in response.get_data(as_text=True)
     assert mailbox.messages == []
@@ -189,8 +230,11 @@ def test_edit_name_role_language_and_areas(signed_in, collaborator):
     limpieza = make_area("Limpieza")
     page = signed_in.get(f"{USERS}/{collaborator.id}").get_data(as_text=True)
     assert f'value="{collaborator.name}"' in page
-    response = post(signed_in, f"{USERS}/{collaborator.id}", {
-        "name": "Carla Jefa", "role": "admin", "language": "en", "areas": [limpieza.id]})
+    response = post(
+        signed_in,
+        f"{USERS}/{collaborator.id}",
+        {"name": "Carla Jefa", "role": "admin", "language": "en", "areas": [limpieza.id]},
+    )
     assert response.status_code == 302 and response.headers["Location"] == USERS
     user = fresh(collaborator)
     assert (user.name, user.role, user.language) == ("Carla Jefa", Role.ADMIN, "en")
@@ -199,8 +243,11 @@ def test_edit_name_role_language_and_areas(signed_in, collaborator):
 
 def test_edit_client_with_areas_is_refused(signed_in, client_user):
     area = make_area("Limpieza")
-    response = post(signed_in, f"{USERS}/{client_user.id}", {
-        "name": "Clara Nueva", "role": "client", "language": "es", "areas": [area.id]})
+    response = post(
+        signed_in,
+        f"{USERS}/{client_user.id}",
+        {"name": "Clara Nueva", "role": "client", "language": "es", "areas": [area.id]},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="areas-error"' in page and 'value="Clara Nueva"' in page
@@ -209,26 +256,39 @@ def test_edit_client_with_areas_is_refused(signed_in, client_user):
 
 
 def test_demoting_a_member_to_client_asks_to_clear_the_areas(signed_in, collaborator):
-    response = post(signed_in, f"{USERS}/{collaborator.id}", {
-        "name": collaborator.name, "role": "client", "language": "es",
-        "areas": [a.id for a in collaborator.areas]})
+    response = post(
+        signed_in,
+        f"{USERS}/{collaborator.id}",
+        {
+            "name": collaborator.name,
+            "role": "client",
+            "language": "es",
+            "areas": [a.id for a in collaborator.areas],
+        },
+    )
     assert response.status_code == 400
     assert fresh(collaborator).role == Role.COLLABORATOR
-    response = post(signed_in, f"{USERS}/{collaborator.id}", {
-        "name": collaborator.name, "role": "client", "language": "es"})
+    response = post(
+        signed_in,
+        f"{USERS}/{collaborator.id}",
+        {"name": collaborator.name, "role": "client", "language": "es"},
+    )
     assert response.status_code == 302
     user = fresh(collaborator)
     assert user.role == Role.CLIENT and user.areas == []
 
 
-@pytest.mark.parametrize("data", [
-    {"name": "", "role": "client", "language": "es"},
-    {"name": "X" * 121, "role": "client", "language": "es"},
-    {"name": "Ok", "role": "root", "language": "es"},
-    {"name": "Ok", "role": "client", "language": "fr"},
-    {"name": "Ok", "role": "collaborator", "language": "es", "areas": ["abc"]},
-    {"name": "Ok", "role": "collaborator", "language": "es", "areas": ["424242"]},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "", "role": "client", "language": "es"},
+        {"name": "X" * 121, "role": "client", "language": "es"},
+        {"name": "Ok", "role": "root", "language": "es"},
+        {"name": "Ok", "role": "client", "language": "fr"},
+        {"name": "Ok", "role": "collaborator", "language": "es", "areas": ["abc"]},
+        {"name": "Ok", "role": "collaborator", "language": "es", "areas": ["424242"]},
+    ],
+)
 def test_bad_edits_are_refused_and_change_nothing(signed_in, client_user, data):
     response = post(signed_in, f"{USERS}/{client_user.id}", data)
     assert response.status_code == 400
@@ -239,9 +299,19 @@ def test_bad_edits_are_refused_and_change_nothing(signed_in, client_user, data):
 
 def test_mass_assignment_is_ignored(signed_in, client_user):
     before = fresh(client_user).session_token
-    response = post(signed_in, f"{USERS}/{client_user.id}", {
-        "name": "Clara", "role": "client", "language": "es", "email": "evil@example.org",
-        "active": "0", "password_hash": "x", "session_token": "abc"})
+    response = post(
+        signed_in,
+        f"{USERS}/{client_user.id}",
+        {
+            "name": "Clara",
+            "role": "client",
+            "language": "es",
+            "email": "evil@example.org",
+            "active": "0",
+            "password_hash": "x",
+            "session_token": "abc",
+        },
+    )
     assert response.status_code == 302
     user = fresh(client_user)
     assert (user.email, user.active, user.session_token) == ("client@example.org", True, before)
@@ -273,8 +343,11 @@ def test_deactivation_ends_sessions_and_reactivation_lets_them_back(signed_in, c
 
 
 def test_deactivation_voids_pending_invitation_links(signed_in, mailbox):
-    post_form(signed_in, USERS, {"name": "Nora", "email": "nora@example.org",
-                                 "role": "client", "language": "es"})
+    post_form(
+        signed_in,
+        USERS,
+        {"name": "Nora", "email": "nora@example.org", "role": "client", "language": "es"},
+    )
     path = link_in(mailbox.to("nora@example.org")[0])
     user = db.session.scalar(select(User).where(User.email == "nora@example.org"))
     assert post(signed_in, f"{USERS}/{user.id}/desactivar").status_code == 302
@@ -289,8 +362,16 @@ def test_deactivation_voids_pending_invitation_links(signed_in, mailbox):
 
 
 def test_resend_invitation_mails_a_new_link_and_kills_the_old(signed_in, mailbox):
-    post_form(signed_in, USERS, {"name": "Nora Nueva", "email": "nora@example.org",
-                                 "role": "collaborator", "language": "es"})
+    post_form(
+        signed_in,
+        USERS,
+        {
+            "name": "Nora Nueva",
+            "email": "nora@example.org",
+            "role": "collaborator",
+            "language": "es",
+        },
+    )
     old = link_in(mailbox.to("nora@example.org")[0])
     user = db.session.scalar(select(User).where(User.email == "nora@example.org"))
     page = signed_in.get(f"{USERS}/{user.id}").get_data(as_text=True)
@@ -305,11 +386,16 @@ def test_resend_invitation_mails_a_new_link_and_kills_the_old(signed_in, mailbox
     invited = signed_in.application.test_client()
     assert invited.get(old).status_code == 404
     assert invited.get(new).status_code == 200
-    done = post_form(invited, new, {"password": "my first password",
-                                    "confirm": "my first password"})
+    done = post_form(
+        invited, new, {"password": "my first password", "confirm": "my first password"}
+    )
     assert done.headers["Location"] == "/tablero/"
-    assert login(signed_in.application.test_client(), "nora@example.org",
-                 "my first password").status_code == 302
+    assert (
+        login(
+            signed_in.application.test_client(), "nora@example.org", "my first password"
+        ).status_code
+        == 302
+    )
 
 
 def test_resend_is_only_for_users_without_a_password(signed_in, client_user, mailbox):
@@ -332,8 +418,11 @@ def admin_state(user: User) -> tuple:
 
 def test_last_admin_cannot_demote_or_deactivate_themselves(signed_in, admin):
     before = admin_state(admin)
-    response = post(signed_in, f"{USERS}/{admin.id}",
-                    {"name": "Otro nombre", "role": "collaborator", "language": "es"})
+    response = post(
+        signed_in,
+        f"{USERS}/{admin.id}",
+        {"name": "Otro nombre", "role": "collaborator", "language": "es"},
+    )
     assert response.status_code == 400
     assert 'id="role-error"' in response.get_data(as_text=True)
     assert admin_state(admin) == before
@@ -349,16 +438,20 @@ def test_invited_or_inactive_admins_do_not_count(signed_in, admin):
     make_user(Role.ADMIN, "ex-admin@example.org", "Ex Admin", active=False)
     before = admin_state(admin)
     assert post(signed_in, f"{USERS}/{admin.id}/desactivar").status_code == 400
-    response = post(signed_in, f"{USERS}/{admin.id}",
-                    {"name": admin.name, "role": "client", "language": "es"})
+    response = post(
+        signed_in, f"{USERS}/{admin.id}", {"name": admin.name, "role": "client", "language": "es"}
+    )
     assert response.status_code == 400
     assert admin_state(admin) == before
 
 
 def test_with_two_admins_one_may_step_down(signed_in, admin):
     second = make_user(Role.ADMIN, "second@example.org", "Segunda Admin")
-    response = post(signed_in, f"{USERS}/{second.id}",
-                    {"name": second.name, "role": "collaborator", "language": "es"})
+    response = post(
+        signed_in,
+        f"{USERS}/{second.id}",
+        {"name": second.name, "role": "collaborator", "language": "es"},
+    )
     assert response.status_code == 302
     assert fresh(second).role == Role.COLLABORATOR
     # Now admin is the last one again.
@@ -366,8 +459,11 @@ def test_with_two_admins_one_may_step_down(signed_in, admin):
     assert fresh(admin).active is True
     # With a second admin back, the first may demote themselves and loses the pages.
     make_user(Role.ADMIN, "third@example.org", "Tercera Admin")
-    response = post(signed_in, f"{USERS}/{admin.id}",
-                    {"name": admin.name, "role": "collaborator", "language": "es"})
+    response = post(
+        signed_in,
+        f"{USERS}/{admin.id}",
+        {"name": admin.name, "role": "collaborator", "language": "es"},
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert fresh(admin).role == Role.COLLABORATOR
     assert signed_in.get(USERS).status_code == 403
@@ -387,8 +483,12 @@ def test_user_names_are_escaped(signed_in, collaborator):
     payload = "<script>alert(1)</script>"
     user = make_user(Role.COLLABORATOR, "xss@example.org", payload)
     area = db.session.scalar(select(Area).where(Area.name == "Seguridad"))
-    for path in (USERS, f"{USERS}?q=script", f"{USERS}/{user.id}",
-                 f"/administracion/areas/{area.id}"):
+    for path in (
+        USERS,
+        f"{USERS}?q=script",
+        f"{USERS}/{user.id}",
+        f"/administracion/areas/{area.id}",
+    ):
         page = signed_in.get(path).get_data(as_text=True)
         assert payload not in page, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, path

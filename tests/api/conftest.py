@@ -31,8 +31,9 @@ class Api:
     def __init__(self, app: Flask, secret: str | None) -> None:
         self.client, self.secret = app.test_client(), secret
 
-    def open(self, method: str, path: str, headers: dict[str, str] | None = None,
-             **kwargs: Any) -> Any:
+    def open(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> Any:
         """Make a request under /api/v1 with the token."""
         sent = dict(headers or {})
         if self.secret:
@@ -86,5 +87,9 @@ def admin_api(api_for, admin):
     return api_for(admin)
 
 
-NEW = {"type": "soporte", "subject": "Fuga de agua", "description": "En el baño",
-       "data": {"ubicacion": "Depto 101", "categoria": "agua"}}
+NEW = {
+    "type": "soporte",
+    "subject": "Fuga de agua",
+    "description": "En el baño",
+    "data": {"ubicacion": "Depto 101", "categoria": "agua"},
+}

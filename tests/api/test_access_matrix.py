@@ -46,13 +46,19 @@ MATRIX = [
 @pytest.fixture
 def world(app, soporte, client_user, other_client, collaborator, admin):
     """A closed, rated ticket with a photo, filed through the API; a token per visitor."""
-    users = {"owner": client_user, "other_client": other_client,
-             "collaborator": collaborator, "admin": admin}
+    users = {
+        "owner": client_user,
+        "other_client": other_client,
+        "collaborator": collaborator,
+        "admin": admin,
+    }
     tokens = {name: issue_token(app, user.email) for name, user in users.items()}
     owner, desk = Api(app, tokens["owner"]), Api(app, tokens["admin"])
-    filed = owner.post("/tickets", data={"ticket": json.dumps(NEW),
-                                         "attachments": (io.BytesIO(PNG), "foto.png")},
-                       content_type="multipart/form-data")
+    filed = owner.post(
+        "/tickets",
+        data={"ticket": json.dumps(NEW), "attachments": (io.BytesIO(PNG), "foto.png")},
+        content_type="multipart/form-data",
+    )
     number = filed.json["number"]
     assert desk.post(f"/tickets/{number}/status", json={"status": "closed"}).status_code == 200
     assert owner.put(f"/tickets/{number}/feedback", json={"rating": 4}).status_code == 200
@@ -66,8 +72,10 @@ def visit(app, world, visitor, method, path, body):
     url = path.format(**world)
     kwargs = {}
     if body == "file":
-        kwargs = {"data": {"file": (io.BytesIO(PNG), "otra.png")},
-                  "content_type": "multipart/form-data"}
+        kwargs = {
+            "data": {"file": (io.BytesIO(PNG), "otra.png")},
+            "content_type": "multipart/form-data",
+        }
     elif body == "new":
         kwargs = {"json": NEW}
     elif body is not None:
@@ -80,8 +88,9 @@ def visit(app, world, visitor, method, path, body):
     return response
 
 
-@pytest.mark.parametrize(("method", "path", "body", "outcomes"), MATRIX,
-                         ids=[f"{m} {p}" for m, p, _b, _o in MATRIX])
+@pytest.mark.parametrize(
+    ("method", "path", "body", "outcomes"), MATRIX, ids=[f"{m} {p}" for m, p, _b, _o in MATRIX]
+)
 @pytest.mark.parametrize("visitor", VISITORS)
 def test_api_route_matrix(app, world, method, path, body, outcomes, visitor):
     expected = outcomes[VISITORS.index(visitor)]
@@ -94,12 +103,22 @@ def test_api_route_matrix(app, world, method, path, body, outcomes, visitor):
 
 
 def test_every_api_route_is_in_the_matrix(app):
-    covered = {(m, "/api/v1" + p.replace("{n}", "<int:number>").replace(
-        "{a}", "<int:attachment_id>").replace("soporte", "<key>").replace(
-        "versions/1", "versions/<int:number>")) for m, p, _b, _o in MATRIX}
+    covered = {
+        (
+            m,
+            "/api/v1"
+            + p.replace("{n}", "<int:number>")
+            .replace("{a}", "<int:attachment_id>")
+            .replace("soporte", "<key>")
+            .replace("versions/1", "versions/<int:number>"),
+        )
+        for m, p, _b, _o in MATRIX
+    }
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1/") or rule.endpoint in ("api.openapi",
-                                                                      "api.reference"):
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint in (
+            "api.openapi",
+            "api.reference",
+        ):
             continue
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (method, rule.rule) in covered, f"{method} {rule.rule} is not in the matrix"

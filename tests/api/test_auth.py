@@ -30,8 +30,12 @@ def test_token_is_shown_once_and_stored_as_a_digest(app, client_user):
 
 def test_missing_wrong_or_revoked_tokens_are_401(app, client_user, other_client):
     secret = issue_token(app, client_user.email)
-    for header in ({}, {"Authorization": "Bearer sd_nope"}, {"Authorization": f"Basic {secret}"},
-                   {"Authorization": "Bearer " + "x" * 500}):
+    for header in (
+        {},
+        {"Authorization": "Bearer sd_nope"},
+        {"Authorization": f"Basic {secret}"},
+        {"Authorization": "Bearer " + "x" * 500},
+    ):
         response = app.test_client().get("/api/v1/me", headers=header)
         assert response.status_code == 401 and response.json["status"] == 401
         assert response.headers["WWW-Authenticate"] == 'Bearer realm="servicedesk"'
@@ -39,13 +43,21 @@ def test_missing_wrong_or_revoked_tokens_are_401(app, client_user, other_client)
     login(web, other_client.email)
     token = db.session.scalars(select(ApiToken)).one()
     page = web.get("/cuenta/tokens").get_data(as_text=True)
-    assert web.post(f"/cuenta/tokens/{token.id}/revocar",
-                    data={"csrf_token": csrf_token(page)}).status_code == 404  # not theirs
+    assert (
+        web.post(
+            f"/cuenta/tokens/{token.id}/revocar", data={"csrf_token": csrf_token(page)}
+        ).status_code
+        == 404
+    )  # not theirs
     assert Api(app, secret).get("/me").status_code == 200
     login(owner := app.test_client(), client_user.email)
     page = owner.get("/cuenta/tokens").get_data(as_text=True)
-    assert owner.post(f"/cuenta/tokens/{token.id}/revocar",
-                      data={"csrf_token": csrf_token(page)}).status_code == 302
+    assert (
+        owner.post(
+            f"/cuenta/tokens/{token.id}/revocar", data={"csrf_token": csrf_token(page)}
+        ).status_code
+        == 302
+    )
     assert Api(app, secret).get("/me").status_code == 401
 
 
@@ -115,8 +127,11 @@ def test_oversized_json_and_page_sizes_are_refused(app, client_user, monkeypatch
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 10_000)
     import io
 
-    upload = api.post("/tickets", data={"ticket": "{}", "attachments": (
-        io.BytesIO(b"\x89PNG" + b"0" * 20_000), "big.png")}, content_type="multipart/form-data")
+    upload = api.post(
+        "/tickets",
+        data={"ticket": "{}", "attachments": (io.BytesIO(b"\x89PNG" + b"0" * 20_000), "big.png")},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 413 and upload.content_type == "application/problem+json"
 
 

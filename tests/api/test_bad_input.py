@@ -16,33 +16,42 @@ from tests.test_bad_input import BEYOND, DEEP, count
 
 def raw_post(api, path: str, text: str, method: str = "POST"):
     """Send a JSON text as it is (not re-encoded by the test client)."""
-    return api.open(method, path, data=text.encode("utf-8", "surrogatepass"),
-                    headers={"Content-Type": "application/json"})
+    return api.open(
+        method,
+        path,
+        data=text.encode("utf-8", "surrogatepass"),
+        headers={"Content-Type": "application/json"},
+    )
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v1/ticket-types/soporte/versions/" + BEYOND,
-    "/api/v1/tickets/" + BEYOND,
-    "/api/v1/tickets/" + BEYOND + "/comments",
-    "/api/v1/tickets/99999999999999999999999",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/ticket-types/soporte/versions/" + BEYOND,
+        "/api/v1/tickets/" + BEYOND,
+        "/api/v1/tickets/" + BEYOND + "/comments",
+        "/api/v1/tickets/99999999999999999999999",
+    ],
+)
 def test_api_ids_beyond_the_integer_range_are_404(soporte, client_api, path):
-    response = client_api.client.get(path, headers={
-        "Authorization": f"Bearer {client_api.secret}"})
+    response = client_api.client.get(path, headers={"Authorization": f"Bearer {client_api.secret}"})
     assert response.status_code == 404, response.get_data(as_text=True)[:300]
     assert response.mimetype == "application/problem+json"
 
 
-@pytest.mark.parametrize("text", [
-    DEEP,
-    '{"type": "soporte", "subject": "x", "data": ' + "[" * 5000 + "]" * 5000 + "}",
-    '{"type": "soporte", "subject": "a\\u0000b", "data": {}}',
-    '{"type": "soporte", "subject": "\\ud800", "data": {}}',
-    '{"type": "soporte", "subject": "x", "data": {"ubicacion": "a\\u0000"}}',
-    '{"type": "soporte", "subject": "x", "data": {"\\udfff": 1}}',
-    '{"type": "soporte", "subject": "x", "data": {"ubicacion": 1e400}}',
-    '{"type": "soporte", "subject": "x", "data": {"ubicacion": NaN}}',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        DEEP,
+        '{"type": "soporte", "subject": "x", "data": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"type": "soporte", "subject": "a\\u0000b", "data": {}}',
+        '{"type": "soporte", "subject": "\\ud800", "data": {}}',
+        '{"type": "soporte", "subject": "x", "data": {"ubicacion": "a\\u0000"}}',
+        '{"type": "soporte", "subject": "x", "data": {"\\udfff": 1}}',
+        '{"type": "soporte", "subject": "x", "data": {"ubicacion": 1e400}}',
+        '{"type": "soporte", "subject": "x", "data": {"ubicacion": NaN}}',
+    ],
+)
 def test_api_refuses_hostile_json_with_a_400_in_the_users_language(soporte, client_api, text):
     response = raw_post(client_api, "/tickets", text)
     assert response.status_code == 400, response.get_data(as_text=True)[:300]
@@ -52,20 +61,27 @@ def test_api_refuses_hostile_json_with_a_400_in_the_users_language(soporte, clie
     assert count(Ticket) == 0
 
 
-def test_api_refuses_hostile_json_in_comments_edits_and_multipart(soporte, client_api,
-                                                                   desk_api):
+def test_api_refuses_hostile_json_in_comments_edits_and_multipart(soporte, client_api, desk_api):
     number = client_api.post("/tickets", json=NEW).json["number"]
     etag = client_api.get(f"/tickets/{number}").headers["ETag"]
-    assert raw_post(desk_api, f"/tickets/{number}/comments",
-                    '{"body": "hola\\u0000"}').status_code == 400
-    assert raw_post(client_api, f"/tickets/{number}/comments",
-                    '{"body": "\\ud83d"}').status_code == 400
-    edit = desk_api.open("PATCH", f"/tickets/{number}",
-                         data=b'{"data": {"ubicacion": "x\\u0000"}}',
-                         headers={"Content-Type": "application/json", "If-Match": etag})
+    assert (
+        raw_post(desk_api, f"/tickets/{number}/comments", '{"body": "hola\\u0000"}').status_code
+        == 400
+    )
+    assert (
+        raw_post(client_api, f"/tickets/{number}/comments", '{"body": "\\ud83d"}').status_code
+        == 400
+    )
+    edit = desk_api.open(
+        "PATCH",
+        f"/tickets/{number}",
+        data=b'{"data": {"ubicacion": "x\\u0000"}}',
+        headers={"Content-Type": "application/json", "If-Match": etag},
+    )
     assert edit.status_code == 400
-    multipart = client_api.post("/tickets", data={"ticket": DEEP},
-                                content_type="multipart/form-data")
+    multipart = client_api.post(
+        "/tickets", data={"ticket": DEEP}, content_type="multipart/form-data"
+    )
     assert multipart.status_code == 400
     assert count(Comment) == 0 and count(Ticket) == 1
     assert client_api.get(f"/tickets/{number}").json["data"]["ubicacion"] == "Depto 101"
@@ -81,8 +97,10 @@ def test_bodies_beyond_the_documented_schema_are_422_with_pointers(soporte, clie
     too_long = client_api.post("/tickets", json={**NEW, "subject": "x" * 201, "extra": 1})
     assert too_long.status_code == 422
     errors = {e["pointer"]: e["detail"] for e in too_long.json["errors"]}
-    assert errors == {"/subject": "Debe tener como máximo 200 caracteres.",
-                      "/extra": "Este campo no está permitido."}
+    assert errors == {
+        "/subject": "Debe tener como máximo 200 caracteres.",
+        "/extra": "Este campo no está permitido.",
+    }
     number = client_api.post("/tickets", json=NEW).json["number"]
     comment = client_api.post(f"/tickets/{number}/comments", json={"body": "x" * 20001})
     assert comment.status_code == 422
@@ -101,13 +119,17 @@ def test_a_riff_file_that_is_not_webp_is_refused(soporte, client_api):
     number = client_api.post("/tickets", json=NEW).json["number"]
     wav = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 32
     webp = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0e\x00\x00\x00/\x00\x00\x00\x00\x07\x10\x11"
-    refused = client_api.post(f"/tickets/{number}/attachments",
-                              data={"file": (io.BytesIO(wav), "foto.webp")},
-                              content_type="multipart/form-data")
+    refused = client_api.post(
+        f"/tickets/{number}/attachments",
+        data={"file": (io.BytesIO(wav), "foto.webp")},
+        content_type="multipart/form-data",
+    )
     assert refused.status_code == 422
-    accepted = client_api.post(f"/tickets/{number}/attachments",
-                               data={"file": (io.BytesIO(webp), "foto.webp")},
-                               content_type="multipart/form-data")
+    accepted = client_api.post(
+        f"/tickets/{number}/attachments",
+        data={"file": (io.BytesIO(webp), "foto.webp")},
+        content_type="multipart/form-data",
+    )
     assert accepted.status_code == 201
     assert count(Attachment) == 1
 
@@ -115,13 +137,16 @@ def test_a_riff_file_that_is_not_webp_is_refused(soporte, client_api):
 def test_downloads_are_served_with_a_type_the_document_declares(soporte, client_api):
     number = client_api.post("/tickets", json=NEW).json["number"]
     pdf = b"%PDF-1.4\n%%EOF\n"
-    stored = client_api.post(f"/tickets/{number}/attachments",
-                             data={"file": (io.BytesIO(pdf), "acta.pdf")},
-                             content_type="multipart/form-data").json["items"][0]
+    stored = client_api.post(
+        f"/tickets/{number}/attachments",
+        data={"file": (io.BytesIO(pdf), "acta.pdf")},
+        content_type="multipart/form-data",
+    ).json["items"][0]
     response = client_api.get(f"/attachments/{stored['id']}")
     document = client_api.client.get("/api/v1/openapi.json").json
-    declared = document["paths"]["/api/v1/attachments/{attachment_id}"]["get"]["responses"][
-        "200"]["content"]
+    declared = document["paths"]["/api/v1/attachments/{attachment_id}"]["get"]["responses"]["200"][
+        "content"
+    ]
     response.close()  # the download holds the stored file open until closed
     assert response.status_code == 200
     assert response.mimetype == "application/pdf" and response.mimetype in declared

@@ -31,8 +31,14 @@ def test_worked_example_runs_as_documented(app, live_server, soporte, client_use
         pytest.fail("curl is needed to run the documented example")
     (tmp_path / "foto.png").write_bytes(PNG)
     env = {**os.environ, "BASE": live_server, "TOKEN": issue_token(app, client_user.email)}
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", example_script()],  # noqa: S603,S607
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", example_script()],  # noqa: S603,S607
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "['soporte']" in done.stdout and "filed #1" in done.stdout
     ticket = db.session.scalars(select(Ticket)).one()

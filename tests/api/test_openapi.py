@@ -35,8 +35,15 @@ def api_world(app, soporte, client_user, collaborator, admin, monkeypatch):
 # follow the schema and still break the desk's rules: an unknown or inactive type, the
 # type's own form (422), an If-Match naming a version that is not the ticket's (412), as the
 # document declares. So a schema-valid request may get those.
-CONFIG = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {
-    "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429"]}}})
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "checks": {
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429"]
+            }
+        }
+    }
+)
 
 
 def _fuzz(app, secret: str, mode: GenerationMode, examples: int) -> list[str]:
@@ -47,8 +54,14 @@ def _fuzz(app, secret: str, mode: GenerationMode, examples: int) -> list[str]:
         operation = result.ok()
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck), phases=[Phase.generate])
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.generate],
+        )
         def run(case):
             case.call_and_validate(headers={"Authorization": f"Bearer {secret}"})
 
@@ -72,8 +85,9 @@ def test_invalid_requests_get_documented_problems_never_a_5xx(app, api_world, wh
 def test_document_is_openapi_31_and_lists_every_api_route(app):
     document = app.test_client().get("/api/v1/openapi.json").json
     assert document["openapi"] == "3.1.0"
-    documented = {(path, method.upper()) for path, ops in document["paths"].items()
-                  for method in ops}
+    documented = {
+        (path, method.upper()) for path, ops in document["paths"].items() for method in ops
+    }
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api.reference":
             continue

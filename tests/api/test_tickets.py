@@ -22,14 +22,19 @@ def test_client_files_a_ticket(client_api, soporte, client_user):
     assert response.status_code == 201, response.json
     body = response.json
     ticket = db.session.scalars(select(Ticket)).one()
-    assert body["number"] == ticket.number and response.headers["Location"] == \
-        f"/api/v1/tickets/{ticket.number}"
+    assert (
+        body["number"] == ticket.number
+        and response.headers["Location"] == f"/api/v1/tickets/{ticket.number}"
+    )
     assert response.headers["ETag"] == f'"{ticket.number}-{ticket.version}"'
     assert ticket.requester_id == client_user.id and ticket.channel == "api"
     # Canonical like a web submission: the unchecked yes/no box is stored as false.
     assert ticket.data == {"ubicacion": "Depto 101", "categoria": "agua", "urgente": False}
-    assert body["fields"][0] == {"pointer": "/ubicacion", "label": "Ubicación",
-                                 "display": "Depto 101"}
+    assert body["fields"][0] == {
+        "pointer": "/ubicacion",
+        "label": "Ubicación",
+        "display": "Depto 101",
+    }
     assert body["assignee"] is None and body["transitions"] == []
 
 
@@ -47,13 +52,13 @@ def test_errors_follow_the_users_language(app, api_for, soporte, client_user):
     client_user.language = "en"
     db.session.commit()
     response = file(api_for(client_user), subject="")
-    assert {e["pointer"]: e["detail"] for e in response.json["errors"]}["/subject"] == \
-        "Write a subject."
+    assert {e["pointer"]: e["detail"] for e in response.json["errors"]}[
+        "/subject"
+    ] == "Write a subject."
 
 
 def test_bad_bodies_are_problems_not_500s(client_api, soporte):
-    assert client_api.post("/tickets", data="{", content_type="application/json") \
-        .status_code == 400
+    assert client_api.post("/tickets", data="{", content_type="application/json").status_code == 400
     assert client_api.post("/tickets", json=[1, 2]).status_code == 400
     assert client_api.post("/tickets", data="x", content_type="text/plain").status_code == 415
     assert file(client_api, type="nope").status_code == 422
@@ -66,9 +71,15 @@ def test_bad_bodies_are_problems_not_500s(client_api, soporte):
 def test_multipart_filing_with_a_photo_field_and_an_attachment(client_api, soporte):
     import json
 
-    response = client_api.post("/tickets", data={
-        "ticket": json.dumps(NEW), "cf-fotos": (io.BytesIO(PNG), "foto.png"),
-        "attachments": (io.BytesIO(PNG), "otra.png")}, content_type="multipart/form-data")
+    response = client_api.post(
+        "/tickets",
+        data={
+            "ticket": json.dumps(NEW),
+            "cf-fotos": (io.BytesIO(PNG), "foto.png"),
+            "attachments": (io.BytesIO(PNG), "otra.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 201, response.json
     ticket = db.session.scalars(select(Ticket)).one()
     files = db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
@@ -85,9 +96,14 @@ def test_multipart_filing_with_a_photo_field_and_an_attachment(client_api, sopor
 def test_a_renamed_script_is_refused(client_api, soporte):
     import json
 
-    response = client_api.post("/tickets", data={
-        "ticket": json.dumps(NEW), "attachments": (io.BytesIO(b"#!/bin/sh\nrm -rf /"), "x.png")},
-        content_type="multipart/form-data")
+    response = client_api.post(
+        "/tickets",
+        data={
+            "ticket": json.dumps(NEW),
+            "attachments": (io.BytesIO(b"#!/bin/sh\nrm -rf /"), "x.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     assert response.json["errors"][0]["pointer"] == "/attachments"
     assert db.session.scalars(select(Ticket)).first() is None
@@ -98,8 +114,11 @@ def test_desk_files_on_behalf_of_a_client(desk_api, soporte, client_user, collab
     response = file(desk_api, requester_id=client_user.id, channel="phone")
     assert response.status_code == 201
     ticket = db.session.scalars(select(Ticket)).one()
-    assert (ticket.requester_id, ticket.created_by_id, ticket.channel) == \
-        (client_user.id, collaborator.id, "phone")
+    assert (ticket.requester_id, ticket.created_by_id, ticket.channel) == (
+        client_user.id,
+        collaborator.id,
+        "phone",
+    )
     assert file(desk_api, requester_id=collaborator.id).status_code == 422
     assert file(desk_api, requester_id=True).status_code == 422  # not user 1
 
@@ -137,30 +156,44 @@ def test_patch_needs_the_current_etag(desk_api, client_api, soporte):
     read = desk_api.get(f"/tickets/{number}")
     change = {"priority": "high", "data": {"ubicacion": "Depto 202", "categoria": "agua"}}
     assert desk_api.patch(f"/tickets/{number}", json=change).status_code == 428
-    assert desk_api.patch(f"/tickets/{number}", json=change,
-                          headers={"If-Match": '"1-999"'}).status_code == 412
-    done = desk_api.patch(f"/tickets/{number}", json=change,
-                          headers={"If-Match": read.headers["ETag"]})
+    assert (
+        desk_api.patch(
+            f"/tickets/{number}", json=change, headers={"If-Match": '"1-999"'}
+        ).status_code
+        == 412
+    )
+    done = desk_api.patch(
+        f"/tickets/{number}", json=change, headers={"If-Match": read.headers["ETag"]}
+    )
     assert done.status_code == 200, done.json
     assert done.headers["ETag"] != read.headers["ETag"]
     ticket = db.session.scalars(select(Ticket)).one()
     assert ticket.priority == "high" and ticket.data["ubicacion"] == "Depto 202"
     # The old ETag is now stale: a second writer who read before loses, nothing changes.
-    again = desk_api.patch(f"/tickets/{number}", json={"priority": "low"},
-                           headers={"If-Match": read.headers["ETag"]})
+    again = desk_api.patch(
+        f"/tickets/{number}", json={"priority": "low"}, headers={"If-Match": read.headers["ETag"]}
+    )
     assert again.status_code == 412
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).priority == "high"
-    bad = desk_api.patch(f"/tickets/{number}", json={"data": {"categoria": "fuego"}},
-                         headers={"If-Match": done.headers["ETag"]})
+    bad = desk_api.patch(
+        f"/tickets/{number}",
+        json={"data": {"categoria": "fuego"}},
+        headers={"If-Match": done.headers["ETag"]},
+    )
     assert bad.status_code == 422
     assert {e["pointer"] for e in bad.json["errors"]} >= {"/data/categoria", "/data/ubicacion"}
-    assert client_api.patch(f"/tickets/{number}", json=change,
-                            headers={"If-Match": done.headers["ETag"]}).status_code == 403
+    assert (
+        client_api.patch(
+            f"/tickets/{number}", json=change, headers={"If-Match": done.headers["ETag"]}
+        ).status_code
+        == 403
+    )
 
 
-def test_workflow_take_status_close_feedback(desk_api, client_api, admin_api, soporte,
-                                             api_for, collaborator):
+def test_workflow_take_status_close_feedback(
+    desk_api, client_api, admin_api, soporte, api_for, collaborator
+):
     number = file(client_api).json["number"]
     taken = desk_api.post(f"/tickets/{number}/take")
     assert taken.status_code == 200 and taken.json["assignee"]["id"] == collaborator.id
@@ -172,17 +205,15 @@ def test_workflow_take_status_close_feedback(desk_api, client_api, admin_api, so
     lost = rival.post(f"/tickets/{number}/take")
     assert lost.status_code == 409 and collaborator.name in lost.json["detail"]
     assert client_api.post(f"/tickets/{number}/take").status_code == 403
-    assert desk_api.post(f"/tickets/{number}/status", json={"status": "bogus"}) \
-        .status_code == 422
-    closed = desk_api.post(f"/tickets/{number}/status",
-                           json={"status": "closed", "resolution": "Cambiamos la llave."})
+    assert desk_api.post(f"/tickets/{number}/status", json={"status": "bogus"}).status_code == 422
+    closed = desk_api.post(
+        f"/tickets/{number}/status", json={"status": "closed", "resolution": "Cambiamos la llave."}
+    )
     assert closed.status_code == 200 and closed.json["status"] == "closed"
-    assert desk_api.post(f"/tickets/{number}/status", json={"status": "waiting"}) \
-        .status_code == 409
+    assert desk_api.post(f"/tickets/{number}/status", json={"status": "waiting"}).status_code == 409
     assert desk_api.put(f"/tickets/{number}/feedback", json={"rating": 5}).status_code == 403
     assert client_api.put(f"/tickets/{number}/feedback", json={"rating": 9}).status_code == 422
-    rated = client_api.put(f"/tickets/{number}/feedback",
-                           json={"rating": 4, "comment": "Rápido"})
+    rated = client_api.put(f"/tickets/{number}/feedback", json={"rating": 4, "comment": "Rápido"})
     assert rated.status_code == 200 and rated.json["rating"] == 4
     assert desk_api.get(f"/tickets/{number}/feedback").json["comment"] == "Rápido"
     assert client_api.post(f"/tickets/{number}/reopen").status_code == 200
@@ -191,41 +222,68 @@ def test_workflow_take_status_close_feedback(desk_api, client_api, admin_api, so
     assert kinds[:2] == ["created", "took_ownership"] and "feedback" in kinds
 
 
-def test_assign_is_for_administrators(desk_api, admin_api, client_api, soporte, collaborator,
-                                      client_user):
+def test_assign_is_for_administrators(
+    desk_api, admin_api, client_api, soporte, collaborator, client_user
+):
     number = file(client_api).json["number"]
-    assert desk_api.post(f"/tickets/{number}/assign",
-                         json={"assignee_id": collaborator.id}).status_code == 403
-    assert admin_api.post(f"/tickets/{number}/assign",
-                          json={"assignee_id": client_user.id}).status_code == 422
+    assert (
+        desk_api.post(
+            f"/tickets/{number}/assign", json={"assignee_id": collaborator.id}
+        ).status_code
+        == 403
+    )
+    assert (
+        admin_api.post(
+            f"/tickets/{number}/assign", json={"assignee_id": client_user.id}
+        ).status_code
+        == 422
+    )
     done = admin_api.post(f"/tickets/{number}/assign", json={"assignee_id": collaborator.id})
     assert done.status_code == 200 and done.json["assignee"]["name"] == collaborator.name
-    assert admin_api.post(f"/tickets/{number}/assign", json={"assignee_id": None}) \
-        .json["assignee"] is None
+    assert (
+        admin_api.post(f"/tickets/{number}/assign", json={"assignee_id": None}).json["assignee"]
+        is None
+    )
 
 
 def test_conversation_hides_internal_notes_from_clients(desk_api, client_api, soporte):
     number = file(client_api).json["number"]
-    assert desk_api.post(f"/tickets/{number}/comments",
-                         json={"body": "Nota interna", "internal": True}).status_code == 201
-    assert desk_api.post(f"/tickets/{number}/comments", json={"body": "Vamos mañana"}) \
-        .status_code == 201
-    assert client_api.post(f"/tickets/{number}/comments",
-                           json={"body": "x", "internal": True}).status_code == 403
+    assert (
+        desk_api.post(
+            f"/tickets/{number}/comments", json={"body": "Nota interna", "internal": True}
+        ).status_code
+        == 201
+    )
+    assert (
+        desk_api.post(f"/tickets/{number}/comments", json={"body": "Vamos mañana"}).status_code
+        == 201
+    )
+    assert (
+        client_api.post(
+            f"/tickets/{number}/comments", json={"body": "x", "internal": True}
+        ).status_code
+        == 403
+    )
     assert client_api.post(f"/tickets/{number}/comments", json={"body": " "}).status_code == 422
-    assert client_api.post(f"/tickets/{number}/comments", json={"body": "Gracias"}) \
-        .status_code == 201
-    assert [c["body"] for c in client_api.get(f"/tickets/{number}/comments").json["items"]] \
-        == ["Vamos mañana", "Gracias"]
+    assert (
+        client_api.post(f"/tickets/{number}/comments", json={"body": "Gracias"}).status_code == 201
+    )
+    assert [c["body"] for c in client_api.get(f"/tickets/{number}/comments").json["items"]] == [
+        "Vamos mañana",
+        "Gracias",
+    ]
     assert len(desk_api.get(f"/tickets/{number}/comments").json["items"]) == 3
-    note = desk_api.post(f"/tickets/{number}/attachments", data={
-        "file": (io.BytesIO(PNG), "interna.png"), "internal": "1"},
-        content_type="multipart/form-data")
+    note = desk_api.post(
+        f"/tickets/{number}/attachments",
+        data={"file": (io.BytesIO(PNG), "interna.png"), "internal": "1"},
+        content_type="multipart/form-data",
+    )
     assert note.status_code == 201
     assert client_api.get(f"/tickets/{number}/attachments").json["items"] == []
     assert client_api.get(f"/attachments/{note.json['items'][0]['id']}").status_code == 404
-    assert db.session.scalar(select(Comment).where(Comment.internal.is_(True))).body == \
-        "Nota interna"
+    assert (
+        db.session.scalar(select(Comment).where(Comment.internal.is_(True))).body == "Nota interna"
+    )
 
 
 def test_types_and_versions(client_api, desk_api, soporte):

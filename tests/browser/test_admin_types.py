@@ -40,8 +40,9 @@ def add_field(page, kind: str, **values: str) -> None:
             page.fill(selector, value)
 
 
-def test_build_publish_file_and_keep_v1(browser, live_server, admin, client_user, collaborator,
-                                        artifacts_dir):
+def test_build_publish_file_and_keep_v1(
+    browser, live_server, admin, client_user, collaborator, artifacts_dir
+):
     admin_page = browser.new_context(base_url=live_server).new_page()
     sign_in(admin_page, admin.email)
     admin_page.goto("/administracion/tipos/nuevo")
@@ -52,8 +53,14 @@ def test_build_publish_file_and_keep_v1(browser, live_server, admin, client_user
     admin_page.wait_for_url("**/formulario")
 
     add_field(admin_page, "date", key="fecha", label="Fecha de mudanza", required="1")
-    add_field(admin_page, "select", key="ascensor", label="¿Usará el ascensor?", required="1",
-              options="si | Sí\nno | No\nmontacargas | Montacargas")
+    add_field(
+        admin_page,
+        "select",
+        key="ascensor",
+        label="¿Usará el ascensor?",
+        required="1",
+        options="si | Sí\nno | No\nmontacargas | Montacargas",
+    )
     add_field(admin_page, "text", key="horario", label="Horario de uso")
     admin_page.click("button[name=action][value=refresh]")
     admin_page.select_option("#f-2-show_when", "ascensor")

@@ -11,14 +11,32 @@ from tests.factories import make_ticket
 pytestmark = pytest.mark.browser
 
 
-def test_filter_search_save_and_open(browser, live_server, collaborator, client_user, soporte,
-                                     artifacts_dir):
-    make_ticket(client_user, soporte, "Fuga en el jardín", status=Status.OPEN, priority="high",
-                data={"ubicacion": "Jardín", "categoria": "agua"})
-    make_ticket(client_user, soporte, "Ascensor detenido", status=Status.OPEN,
-                data={"ubicacion": "Torre B", "categoria": "otro", "detalle": "motor"})
-    make_ticket(client_user, soporte, "Luz fundida", status=Status.NEW, priority="high",
-                data={"ubicacion": "Pasillo", "categoria": "agua"})
+def test_filter_search_save_and_open(
+    browser, live_server, collaborator, client_user, soporte, artifacts_dir
+):
+    make_ticket(
+        client_user,
+        soporte,
+        "Fuga en el jardín",
+        status=Status.OPEN,
+        priority="high",
+        data={"ubicacion": "Jardín", "categoria": "agua"},
+    )
+    make_ticket(
+        client_user,
+        soporte,
+        "Ascensor detenido",
+        status=Status.OPEN,
+        data={"ubicacion": "Torre B", "categoria": "otro", "detalle": "motor"},
+    )
+    make_ticket(
+        client_user,
+        soporte,
+        "Luz fundida",
+        status=Status.NEW,
+        priority="high",
+        data={"ubicacion": "Pasillo", "categoria": "agua"},
+    )
     page = browser.new_context(base_url=live_server).new_page()
     sign_in(page, collaborator.email)
     page.goto("/tablero/")

@@ -14,11 +14,17 @@ from tests.factories import make_ticket
 pytestmark = pytest.mark.browser
 
 
-def test_large_export_with_progress_and_download(app, browser, live_server, admin, client_user,
-                                                 soporte, artifacts_dir):
+def test_large_export_with_progress_and_download(
+    app, browser, live_server, admin, client_user, soporte, artifacts_dir
+):
     for n in range(30):
-        make_ticket(client_user, soporte, f"Solicitud {n}", status=Status.OPEN,
-                    data={"ubicacion": f"Depto {n}", "categoria": "agua"})
+        make_ticket(
+            client_user,
+            soporte,
+            f"Solicitud {n}",
+            status=Status.OPEN,
+            data={"ubicacion": f"Depto {n}", "categoria": "agua"},
+        )
     app.config["EXPORT_INLINE_MAX"] = 10  # 30 tickets count as "large" here
     try:
         page = browser.new_context(base_url=live_server, accept_downloads=True).new_page()

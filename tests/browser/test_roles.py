@@ -9,11 +9,14 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize(("fixture", "home", "heading"), [
-    ("client_user", "/mesa-de-ayuda/", "Mesa de ayuda"),
-    ("collaborator", "/tablero/", "Tablero"),
-    ("admin", "/tablero/", "Tablero"),
-])
+@pytest.mark.parametrize(
+    ("fixture", "home", "heading"),
+    [
+        ("client_user", "/mesa-de-ayuda/", "Mesa de ayuda"),
+        ("collaborator", "/tablero/", "Tablero"),
+        ("admin", "/tablero/", "Tablero"),
+    ],
+)
 def test_role_signs_in_and_lands_home(request, page, artifacts_dir, fixture, home, heading):
     user = request.getfixturevalue(fixture)
     page.goto("/")

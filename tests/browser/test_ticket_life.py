@@ -15,8 +15,9 @@ from tests.tickets.conftest import PNG
 pytestmark = pytest.mark.browser
 
 
-def test_ticket_life_across_roles(browser, live_server, tmp_path, admin, client_user,
-                                  collaborator, soporte, artifacts_dir):
+def test_ticket_life_across_roles(
+    browser, live_server, tmp_path, admin, client_user, collaborator, soporte, artifacts_dir
+):
     photo = tmp_path / "fuga.png"
     photo.write_bytes(PNG)
     resident = browser.new_context(base_url=live_server).new_page()

@@ -38,8 +38,10 @@ def test_every_kind_compiles(app):
 
 
 def test_condition_shows_and_requires(app):
-    specs = [FieldSpec("tipo", "Tipo", "select", True, options=[("a", "A"), ("otro", "Otro")]),
-             FieldSpec("cual", "¿Cuál?", "text", True, show_when="tipo", show_value="otro")]
+    specs = [
+        FieldSpec("tipo", "Tipo", "select", True, options=[("a", "A"), ("otro", "Otro")]),
+        FieldSpec("cual", "¿Cuál?", "text", True, show_when="tipo", show_value="otro"),
+    ]
     schema, ui = to_schema(specs)
     form = compile_form(schema, ui)
     assert form.validate({"tipo": "otro"}) == {"/cual": ["Este campo es obligatorio."]}
@@ -47,18 +49,28 @@ def test_condition_shows_and_requires(app):
     assert form.prune({"tipo": "a", "cual": "x"}) == {"tipo": "a"}
 
 
-@pytest.mark.parametrize(("specs", "where"), [
-    ([FieldSpec("Bad Key", "x")], "0/key"),
-    ([FieldSpec("a", "A"), FieldSpec("a", "B")], "1/key"),
-    ([FieldSpec("c", "C", "select")], "0/options"),
-    ([FieldSpec("x", "X", show_when="nope", show_value="1")], "0/show_when"),
-    ([FieldSpec("t", "T", "text"), FieldSpec("x", "X", show_when="t", show_value="1")],
-     "1/show_when"),
-    ([FieldSpec("c", "C", "select", options=[("a", "A")]),
-      FieldSpec("x", "X", show_when="c", show_value="zzz")], "1/show_value"),
-    ([FieldSpec("x", "X", parent="nope")], "0/parent"),
-    ([FieldSpec("n", "N", "integer", default="many")], "0/default"),
-])
+@pytest.mark.parametrize(
+    ("specs", "where"),
+    [
+        ([FieldSpec("Bad Key", "x")], "0/key"),
+        ([FieldSpec("a", "A"), FieldSpec("a", "B")], "1/key"),
+        ([FieldSpec("c", "C", "select")], "0/options"),
+        ([FieldSpec("x", "X", show_when="nope", show_value="1")], "0/show_when"),
+        (
+            [FieldSpec("t", "T", "text"), FieldSpec("x", "X", show_when="t", show_value="1")],
+            "1/show_when",
+        ),
+        (
+            [
+                FieldSpec("c", "C", "select", options=[("a", "A")]),
+                FieldSpec("x", "X", show_when="c", show_value="zzz"),
+            ],
+            "1/show_value",
+        ),
+        ([FieldSpec("x", "X", parent="nope")], "0/parent"),
+        ([FieldSpec("n", "N", "integer", default="many")], "0/default"),
+    ],
+)
 def test_builder_errors_point_at_the_field(app, specs, where):
     with pytest.raises(BuilderError) as info:
         to_schema(specs)

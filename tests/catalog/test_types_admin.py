@@ -41,19 +41,40 @@ def post(client, url: str, data: dict, page: str | None = None):
 
 def new_type(client, key: str = "mudanza", name: str = "Mudanza") -> TicketType:
     """Create a type through its form."""
-    response = post(client, "/administracion/tipos/nuevo", {
-        "name": name, "key": key, "description": "Avisos de mudanza", "default_area": "",
-        "default_priority": "normal", "color": "#112233", "icon": ""})
+    response = post(
+        client,
+        "/administracion/tipos/nuevo",
+        {
+            "name": name,
+            "key": key,
+            "description": "Avisos de mudanza",
+            "default_area": "",
+            "default_priority": "normal",
+            "color": "#112233",
+            "icon": "",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     return db.session.scalar(select(TicketType).where(TicketType.key == key))
 
 
 FIELDS = [
     {"key": "fecha", "label": "Fecha de mudanza", "kind": "date", "required": "1"},
-    {"key": "ascensor", "label": "¿Usará el ascensor?", "kind": "select", "required": "1",
-     "options": "si | Sí\nno | No\nmontacargas | Montacargas"},
-    {"key": "horario", "label": "Horario", "kind": "text", "show_when": "ascensor",
-     "show_value": "si", "required": "1"},
+    {
+        "key": "ascensor",
+        "label": "¿Usará el ascensor?",
+        "kind": "select",
+        "required": "1",
+        "options": "si | Sí\nno | No\nmontacargas | Montacargas",
+    },
+    {
+        "key": "horario",
+        "label": "Horario",
+        "kind": "text",
+        "show_when": "ascensor",
+        "show_value": "si",
+        "required": "1",
+    },
 ]
 
 
@@ -67,8 +88,11 @@ def publish_fields(client, ticket_type: TicketType, fields: list[dict]):
     ui = re.search(r'name="ui_json" value="([^"]*)"', page).group(1)
     import html
 
-    return post(client, f"/administracion/tipos/{ticket_type.id}/publicar",
-                {"schema_json": html.unescape(schema), "ui_json": html.unescape(ui)}), page
+    return post(
+        client,
+        f"/administracion/tipos/{ticket_type.id}/publicar",
+        {"schema_json": html.unescape(schema), "ui_json": html.unescape(ui)},
+    ), page
 
 
 def test_create_type_then_build_and_publish(admin_client):
@@ -79,8 +103,11 @@ def test_create_type_then_build_and_publish(admin_client):
     assert "Fecha de mudanza" in review and "/horario" in review
     db.session.refresh(ticket_type)
     assert ticket_type.current_version == 2
-    version = db.session.scalar(select(TicketTypeVersion).where(
-        TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 2))
+    version = db.session.scalar(
+        select(TicketTypeVersion).where(
+            TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 2
+        )
+    )
     assert version.schema["required"] == ["fecha", "ascensor"]
     assert version.schema["allOf"][0]["then"]["required"] == ["horario"]
     builder_page = admin_client.get(f"/administracion/tipos/{ticket_type.id}/formulario")
@@ -102,10 +129,15 @@ def test_builder_buttons_add_move_remove(admin_client):
 
 def test_builder_errors_keep_what_was_typed(admin_client):
     ticket_type = new_type(admin_client)
-    bad = [{"key": "Mal Clave", "label": "Algo escrito", "kind": "select", "options": ""},
-           {"key": "n", "label": "N", "kind": "integer", "minimum": "muchos"}]
-    response = post(admin_client, f"/administracion/tipos/{ticket_type.id}/formulario",
-                    builder_data(bad, "review"))
+    bad = [
+        {"key": "Mal Clave", "label": "Algo escrito", "kind": "select", "options": ""},
+        {"key": "n", "label": "N", "kind": "integer", "minimum": "muchos"},
+    ]
+    response = post(
+        admin_client,
+        f"/administracion/tipos/{ticket_type.id}/formulario",
+        builder_data(bad, "review"),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'value="Algo escrito"' in page and 'value="muchos"' in page
@@ -115,21 +147,29 @@ def test_builder_errors_keep_what_was_typed(admin_client):
 
 def test_preview_validates_a_test_submission(admin_client):
     ticket_type = new_type(admin_client)
-    page = post(admin_client, f"/administracion/tipos/{ticket_type.id}/formulario",
-                builder_data(FIELDS)).get_data(as_text=True)
+    page = post(
+        admin_client, f"/administracion/tipos/{ticket_type.id}/formulario", builder_data(FIELDS)
+    ).get_data(as_text=True)
     assert 'name="pv-fecha"' in page  # the real engine renders the preview
     import html
 
     schema = html.unescape(re.search(r'name="schema_json" value="([^"]*)"', page).group(1))
     ui = html.unescape(re.search(r'name="ui_json" value="([^"]*)"', page).group(1))
     url = f"/administracion/tipos/{ticket_type.id}/vista-previa"
-    failing = post(admin_client, url, {"schema_json": schema, "ui_json": ui,
-                                       "pv-ascensor": "si"})
+    failing = post(admin_client, url, {"schema_json": schema, "ui_json": ui, "pv-ascensor": "si"})
     assert failing.status_code == 400
     assert "Este campo es obligatorio." in failing.get_data(as_text=True)
-    passing = post(admin_client, url, {"schema_json": schema, "ui_json": ui,
-                                       "pv-ascensor": "no", "pv-fecha": "2026-12-01",
-                                       "pv-horario": "leaks?"})
+    passing = post(
+        admin_client,
+        url,
+        {
+            "schema_json": schema,
+            "ui_json": ui,
+            "pv-ascensor": "no",
+            "pv-fecha": "2026-12-01",
+            "pv-horario": "leaks?",
+        },
+    )
     assert passing.status_code == 200
     parsed = passing.get_data(as_text=True)
     assert "2026-12-01" in parsed and "leaks?" not in parsed.split('data-testid="parsed"')[1][:200]
@@ -138,14 +178,21 @@ def test_preview_validates_a_test_submission(admin_client):
 def test_review_counts_tickets_touched_by_breaking_changes(admin_client, client_user):
     ticket_type = new_type(admin_client)
     publish_fields(admin_client, ticket_type, FIELDS)
-    version = db.session.scalar(select(TicketTypeVersion).where(
-        TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 2))
+    version = db.session.scalar(
+        select(TicketTypeVersion).where(
+            TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 2
+        )
+    )
     make_ticket(client_user, version, "A", data={"fecha": "2026-01-01", "ascensor": "montacargas"})
-    make_ticket(client_user, version, "B", data={"fecha": "2026-01-02", "ascensor": "si",
-                                                 "horario": "9-12"})
+    make_ticket(
+        client_user, version, "B", data={"fecha": "2026-01-02", "ascensor": "si", "horario": "9-12"}
+    )
     changed = [FIELDS[0], {**FIELDS[1], "options": "si | Sí\nno | No"}]  # drop montacargas, horario
-    review = post(admin_client, f"/administracion/tipos/{ticket_type.id}/formulario",
-                  builder_data(changed, "review")).get_data(as_text=True)
+    review = post(
+        admin_client,
+        f"/administracion/tipos/{ticket_type.id}/formulario",
+        builder_data(changed, "review"),
+    ).get_data(as_text=True)
     found = set(re.findall(r'data-change="([^"]+)"', review))
     assert "options_removed /ascensor 1" in found
     assert "removed /horario 1" in found
@@ -155,10 +202,17 @@ def test_review_counts_tickets_touched_by_breaking_changes(admin_client, client_
 def test_earlier_tickets_keep_their_version(admin_client, client_user, collaborator):
     ticket_type = new_type(admin_client)
     publish_fields(admin_client, ticket_type, FIELDS)
-    v2 = db.session.scalar(select(TicketTypeVersion).where(
-        TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 2))
-    ticket = make_ticket(client_user, v2, "Mudanza", data={
-        "fecha": "2026-01-01", "ascensor": "si", "horario": "9 a 12"})
+    v2 = db.session.scalar(
+        select(TicketTypeVersion).where(
+            TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 2
+        )
+    )
+    ticket = make_ticket(
+        client_user,
+        v2,
+        "Mudanza",
+        data={"fecha": "2026-01-01", "ascensor": "si", "horario": "9 a 12"},
+    )
     publish_fields(admin_client, ticket_type, [FIELDS[0]])
     assert db.session.get(TicketType, ticket_type.id).current_version == 3
     other = admin_client.application.test_client()
@@ -183,20 +237,29 @@ def test_raw_json_errors_are_pointed_and_nothing_changes(admin_client):
 
 @pytest.mark.parametrize(("name", "schema"), HOSTILE_SCHEMAS, ids=[n for n, _s in HOSTILE_SCHEMAS])
 def test_hostile_schemas_are_refused_on_import(admin_client, name, schema):
-    doc = {"format": "servicedesk.ticket-type/1", "key": "hostil", "name": "Hostil",
-           "schema": schema, "ui": {}}
+    doc = {
+        "format": "servicedesk.ticket-type/1",
+        "key": "hostil",
+        "name": "Hostil",
+        "schema": schema,
+        "ui": {},
+    }
     text = json.dumps(doc)
     response = post(admin_client, "/administracion/tipos/importar", {"text": text})
     assert response.status_code in (400, 413)
     assert db.session.scalar(select(func.count()).select_from(TicketType)) == 0
 
 
-@pytest.mark.parametrize(("name", "schema"), HOSTILE_SCHEMAS[:6],
-                         ids=[n for n, _s in HOSTILE_SCHEMAS[:6]])
+@pytest.mark.parametrize(
+    ("name", "schema"), HOSTILE_SCHEMAS[:6], ids=[n for n, _s in HOSTILE_SCHEMAS[:6]]
+)
 def test_hostile_schemas_are_refused_in_the_json_editor(admin_client, name, schema):
     ticket_type = new_type(admin_client)
-    response = post(admin_client, f"/administracion/tipos/{ticket_type.id}/json",
-                    {"schema_text": json.dumps(schema), "ui_text": "{}"})
+    response = post(
+        admin_client,
+        f"/administracion/tipos/{ticket_type.id}/json",
+        {"schema_text": json.dumps(schema), "ui_text": "{}"},
+    )
     assert response.status_code in (400, 413)
     assert db.session.get(TicketType, ticket_type.id).current_version == 1
 
@@ -205,10 +268,19 @@ def test_export_import_round_trip_across_installations(app, admin_client):
     db.session.add(Area(name="Mudanzas"))
     db.session.commit()
     ticket_type = new_type(admin_client)
-    edit = post(admin_client, f"/administracion/tipos/{ticket_type.id}", {
-        "name": "Mudanza", "key": "mudanza", "description": "Avisos", "default_priority": "high",
-        "color": "#112233", "icon": "truck",
-        "default_area": str(db.session.scalar(select(Area.id)))})
+    edit = post(
+        admin_client,
+        f"/administracion/tipos/{ticket_type.id}",
+        {
+            "name": "Mudanza",
+            "key": "mudanza",
+            "description": "Avisos",
+            "default_priority": "high",
+            "color": "#112233",
+            "icon": "truck",
+            "default_area": str(db.session.scalar(select(Area.id))),
+        },
+    )
     assert edit.status_code == 302
     publish_fields(admin_client, ticket_type, FIELDS)
     exported = admin_client.get(f"/administracion/tipos/{ticket_type.id}/exportar")
@@ -223,8 +295,9 @@ def test_export_import_round_trip_across_installations(app, admin_client):
     assert response.status_code == 302
     imported = db.session.scalar(select(TicketType).where(TicketType.key == "mudanza"))
     again = fresh.get(f"/administracion/tipos/{imported.id}/exportar").get_json()
-    assert {k: v for k, v in again.items() if k != "version"} == \
-        {k: v for k, v in document.items() if k != "version"}
+    assert {k: v for k, v in again.items() if k != "version"} == {
+        k: v for k, v in document.items() if k != "version"
+    }
 
 
 def make_user_admin():
@@ -246,20 +319,34 @@ def test_deactivated_type_takes_no_new_tickets(admin_client, client_user):
 
 def test_admin_labels_are_escaped_everywhere(admin_client, client_user, collaborator):
     ticket_type = new_type(admin_client, name=XSS)
-    fields = [{"key": "campo", "label": XSS, "kind": "select", "help": XSS,
-               "options": f"a | {XSS}"}]
+    fields = [
+        {"key": "campo", "label": XSS, "kind": "select", "help": XSS, "options": f"a | {XSS}"}
+    ]
     publish_fields(admin_client, ticket_type, fields)
-    version = db.session.scalar(select(TicketTypeVersion).where(
-        TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 2))
+    version = db.session.scalar(
+        select(TicketTypeVersion).where(
+            TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 2
+        )
+    )
     ticket = make_ticket(client_user, version, XSS, data={"campo": "a"})
-    pages = [admin_client.get(u).get_data(as_text=True) for u in (
-        "/administracion/tipos", f"/administracion/tipos/{ticket_type.id}/formulario",
-        f"/administracion/tipos/{ticket_type.id}/versiones/2")]
+    pages = [
+        admin_client.get(u).get_data(as_text=True)
+        for u in (
+            "/administracion/tipos",
+            f"/administracion/tipos/{ticket_type.id}/formulario",
+            f"/administracion/tipos/{ticket_type.id}/versiones/2",
+        )
+    ]
     client_side = admin_client.application.test_client()
     login(client_side, client_user.email)
-    pages += [client_side.get(u).get_data(as_text=True) for u in (
-        "/mesa-de-ayuda/nueva", "/mesa-de-ayuda/nueva/mudanza",
-        f"/mesa-de-ayuda/tickets/{ticket.number}")]
+    pages += [
+        client_side.get(u).get_data(as_text=True)
+        for u in (
+            "/mesa-de-ayuda/nueva",
+            "/mesa-de-ayuda/nueva/mudanza",
+            f"/mesa-de-ayuda/tickets/{ticket.number}",
+        )
+    ]
     desk = admin_client.application.test_client()
     login(desk, collaborator.email)
     pages.append(desk.get(f"/tablero/tickets/{ticket.number}").get_data(as_text=True))
@@ -269,18 +356,23 @@ def test_admin_labels_are_escaped_everywhere(admin_client, client_user, collabor
 
 
 ROUTES = [
-    ("GET", "/administracion/tipos"), ("GET", "/administracion/tipos/nuevo"),
-    ("POST", "/administracion/tipos/nuevo"), ("GET", "/administracion/tipos/{id}"),
-    ("POST", "/administracion/tipos/{id}"), ("POST", "/administracion/tipos/{id}/estado"),
+    ("GET", "/administracion/tipos"),
+    ("GET", "/administracion/tipos/nuevo"),
+    ("POST", "/administracion/tipos/nuevo"),
+    ("GET", "/administracion/tipos/{id}"),
+    ("POST", "/administracion/tipos/{id}"),
+    ("POST", "/administracion/tipos/{id}/estado"),
     ("GET", "/administracion/tipos/{id}/formulario"),
     ("POST", "/administracion/tipos/{id}/formulario"),
-    ("GET", "/administracion/tipos/{id}/json"), ("POST", "/administracion/tipos/{id}/json"),
+    ("GET", "/administracion/tipos/{id}/json"),
+    ("POST", "/administracion/tipos/{id}/json"),
     ("POST", "/administracion/tipos/{id}/publicar"),
     ("POST", "/administracion/tipos/{id}/vista-previa"),
     ("GET", "/administracion/tipos/{id}/versiones"),
     ("GET", "/administracion/tipos/{id}/versiones/1"),
     ("GET", "/administracion/tipos/{id}/exportar"),
-    ("GET", "/administracion/tipos/importar"), ("POST", "/administracion/tipos/importar"),
+    ("GET", "/administracion/tipos/importar"),
+    ("POST", "/administracion/tipos/importar"),
 ]
 
 
@@ -289,13 +381,14 @@ ROUTES = [
 def test_only_administrators_reach_type_pages(request, client, admin, method, path, who):
     login(client, admin.email)
     ticket_type = new_type(client, key="k")
-    client.post("/logout", data={"csrf_token": csrf_token(
-        client.get("/administracion/").get_data(as_text=True))})
+    client.post(
+        "/logout",
+        data={"csrf_token": csrf_token(client.get("/administracion/").get_data(as_text=True))},
+    )
     if who != "anonymous":
         login(client, request.getfixturevalue(who).email)
     home = client.get("/login" if who == "anonymous" else "/")
-    token = csrf_token(client.get(home.headers.get("Location", "/login")).get_data(
-        as_text=True))
+    token = csrf_token(client.get(home.headers.get("Location", "/login")).get_data(as_text=True))
     url = path.format(id=ticket_type.id)
     response = client.open(url, method=method, data={"csrf_token": token, "active": "0"})
     if who == "anonymous":

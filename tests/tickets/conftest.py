@@ -6,18 +6,31 @@ import io
 
 from tests.conftest import csrf_token
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff"
-       b"\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff"
+    b"\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def file_ticket(client, data: dict | None = None, files: list | None = None,
-                key: str = "soporte", path: str = "/mesa-de-ayuda/nueva/"):
+def file_ticket(
+    client,
+    data: dict | None = None,
+    files: list | None = None,
+    key: str = "soporte",
+    path: str = "/mesa-de-ayuda/nueva/",
+):
     """Post the new-ticket form with a fresh CSRF token."""
     token = csrf_token(client.get(path + key).get_data(as_text=True))
-    payload = {"csrf_token": token, "subject": "Fuga de agua", "description": "En el baño",
-               "cf-ubicacion": "Depto 101", "cf-categoria": "agua", **(data or {})}
+    payload = {
+        "csrf_token": token,
+        "subject": "Fuga de agua",
+        "description": "En el baño",
+        "cf-ubicacion": "Depto 101",
+        "cf-categoria": "agua",
+        **(data or {}),
+    }
     if files:
         payload["attachments"] = files
     return client.post(path + key, data=payload, content_type="multipart/form-data")

@@ -40,9 +40,17 @@ def world(app, client_user, other_client, collaborator, admin, soporte):
     file_ticket(owner, files=[upload(PNG, "foto.png")])
     ticket = db.session.scalars(select(Ticket)).one()
     attachment = db.session.scalars(select(Attachment)).one()
-    return {"n": ticket.number, "a": attachment.id, "version": ticket.version,
-            "users": {"owner": client_user, "other_client": other_client,
-                      "collaborator": collaborator, "admin": admin}}
+    return {
+        "n": ticket.number,
+        "a": attachment.id,
+        "version": ticket.version,
+        "users": {
+            "owner": client_user,
+            "other_client": other_client,
+            "collaborator": collaborator,
+            "admin": admin,
+        },
+    }
 
 
 def visit(app, world, visitor: str, method: str, path: str):
@@ -53,12 +61,21 @@ def visit(app, world, visitor: str, method: str, path: str):
         login(c, world["users"][visitor].email)
         token_page = c.get("/").headers["Location"]
     token = csrf_token(c.get(token_page).get_data(as_text=True))
-    data = {"csrf_token": token, "body": "hola", "status": "in_progress", "priority": "normal",
-            "area_id": "", "version": str(world["version"]), "resolution": "",
-            "seen_assignee": "", "assignee_id": "", "rating": "5",
-            "cf-ubicacion": "x", "cf-categoria": "agua"}
-    response = c.open(path.format(**world), method=method,
-                      data=data if method == "POST" else None)
+    data = {
+        "csrf_token": token,
+        "body": "hola",
+        "status": "in_progress",
+        "priority": "normal",
+        "area_id": "",
+        "version": str(world["version"]),
+        "resolution": "",
+        "seen_assignee": "",
+        "assignee_id": "",
+        "rating": "5",
+        "cf-ubicacion": "x",
+        "cf-categoria": "agua",
+    }
+    response = c.open(path.format(**world), method=method, data=data if method == "POST" else None)
     response.close()
     return response
 
@@ -76,7 +93,7 @@ def test_ticket_route_matrix(app, world, method, path, visitor):
 
 
 def test_unsafe_ticket_routes_refuse_a_missing_csrf_token(app, world):
-    for (method, path) in MATRIX:
+    for method, path in MATRIX:
         if method != "POST":
             continue
         c = app.test_client()
@@ -86,8 +103,10 @@ def test_unsafe_ticket_routes_refuse_a_missing_csrf_token(app, world):
 
 
 def test_every_ticket_route_is_in_the_matrix(app):
-    covered = {path.replace("{n}", "<int:number>").replace("{a}", "<int:attachment_id>")
-               for _m, path in MATRIX}
+    covered = {
+        path.replace("{n}", "<int:number>").replace("{a}", "<int:attachment_id>")
+        for _m, path in MATRIX
+    }
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(("/administracion", "/api/")):
             continue  # form versions: the administration matrix; the API: its own matrix

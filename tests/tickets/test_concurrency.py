@@ -34,8 +34,12 @@ def web_session(base: str, email: str) -> requests.Session:
     """Sign in through the real login form."""
     session = requests.Session()
     token = CSRF.search(session.get(f"{base}/login", timeout=30).text).group(1)
-    answer = session.post(f"{base}/login", timeout=30, allow_redirects=False,
-                          data={"email": email, "password": PASSWORD, "csrf_token": token})
+    answer = session.post(
+        f"{base}/login",
+        timeout=30,
+        allow_redirects=False,
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
+    )
     assert answer.status_code == 302, answer.status_code
     return session
 
@@ -54,15 +58,15 @@ def busy_ticket(app):
     db.session.add(area)
     db.session.commit()
     client = make_user(Role.CLIENT, "clara@example.org")
-    colabs = [make_user(Role.COLLABORATOR, f"colab{i}@example.org", areas=[area])
-              for i in range(2)]
+    colabs = [make_user(Role.COLLABORATOR, f"colab{i}@example.org", areas=[area]) for i in range(2)]
     admin = make_user(Role.ADMIN, "ada@example.org")
     ticket = make_ticket(client, make_type(), area_id=area.id, status=Status.OPEN)
     return ticket.number, client, colabs, admin
 
 
-def test_twenty_simultaneous_writers_on_one_ticket(app, live_server, busy_ticket, tmp_path,
-                                                    monkeypatch):
+def test_twenty_simultaneous_writers_on_one_ticket(
+    app, live_server, busy_ticket, tmp_path, monkeypatch
+):
     number, client, colabs, admin = busy_ticket
     # A store of this test's own, so that every file in it must be one of this ticket's.
     monkeypatch.setitem(app.config, "ATTACHMENTS_DIR", str(tmp_path / "store"))
@@ -81,25 +85,54 @@ def test_twenty_simultaneous_writers_on_one_ticket(app, live_server, busy_ticket
         if internal:
             data["internal"] = "1"
         files = [("attachments", ("foto.png", PNG, "image/png"))] if with_file else None
-        writers.append((f"web reply {email}", lambda: session.post(
-            f"{url}/responder", data=data, files=files, timeout=60, allow_redirects=False)))
+        writers.append(
+            (
+                f"web reply {email}",
+                lambda: session.post(
+                    f"{url}/responder", data=data, files=files, timeout=60, allow_redirects=False
+                ),
+            )
+        )
 
     def api_comment(email: str, with_file: bool) -> None:
         headers = {"Authorization": f"Bearer {tokens[email]}"}
         text = f"api {email} {len(writers)}"
         if with_file:
-            writers.append((f"api comment+file {email}", lambda: requests.post(
-                f"{api}/comments", headers=headers, timeout=60, data={"body": text},
-                files=[("attachments", ("foto.png", PNG, "image/png"))])))
+            writers.append(
+                (
+                    f"api comment+file {email}",
+                    lambda: requests.post(
+                        f"{api}/comments",
+                        headers=headers,
+                        timeout=60,
+                        data={"body": text},
+                        files=[("attachments", ("foto.png", PNG, "image/png"))],
+                    ),
+                )
+            )
         else:
-            writers.append((f"api comment {email}", lambda: requests.post(
-                f"{api}/comments", headers=headers, timeout=60, json={"body": text})))
+            writers.append(
+                (
+                    f"api comment {email}",
+                    lambda: requests.post(
+                        f"{api}/comments", headers=headers, timeout=60, json={"body": text}
+                    ),
+                )
+            )
 
     def api_upload(email: str) -> None:
         headers = {"Authorization": f"Bearer {tokens[email]}"}
-        writers.append((f"api upload {email}", lambda: requests.post(
-            f"{api}/attachments", headers=headers, timeout=60,
-            files=[("file", ("foto.png", PNG, "image/png"))])))
+        writers.append(
+            (
+                f"api upload {email}",
+                lambda: requests.post(
+                    f"{api}/attachments",
+                    headers=headers,
+                    timeout=60,
+                    files=[("file", ("foto.png", PNG, "image/png"))],
+                ),
+            )
+        )
 
     # 19 appends: 11 over the web, 8 over the API; 10 of them carry a file.
     for i in range(4):
@@ -117,10 +150,23 @@ def test_twenty_simultaneous_writers_on_one_ticket(app, live_server, busy_ticket
     # ... and one edit of the status, with the version its page showed.
     editor = web_session(base, admin.email)
     csrf, version = page_token(editor, desk)
-    writers.append(("status edit", lambda: editor.post(
-        f"{desk}/propiedades", timeout=60, allow_redirects=False,
-        data={"csrf_token": csrf, "version": version, "status": Status.IN_PROGRESS,
-              "priority": "high", "area_id": ""})))
+    writers.append(
+        (
+            "status edit",
+            lambda: editor.post(
+                f"{desk}/propiedades",
+                timeout=60,
+                allow_redirects=False,
+                data={
+                    "csrf_token": csrf,
+                    "version": version,
+                    "status": Status.IN_PROGRESS,
+                    "priority": "high",
+                    "area_id": "",
+                },
+            ),
+        )
+    )
     assert len(writers) == 20
 
     barrier = threading.Barrier(len(writers))
@@ -144,11 +190,13 @@ def test_twenty_simultaneous_writers_on_one_ticket(app, live_server, busy_ticket
     assert all(code in (201, 302) for code in appends.values()), appends
     db.session.rollback()  # read what the server committed, not this test's old snapshot
     ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
-    comments = db.session.scalar(select(func.count()).select_from(Comment)
-                                 .where(Comment.ticket_id == ticket.id))
+    comments = db.session.scalar(
+        select(func.count()).select_from(Comment).where(Comment.ticket_id == ticket.id)
+    )
     assert comments == 11 + 5  # web replies and notes + API comments
-    files = db.session.scalars(select(Attachment.stored_name)
-                               .where(Attachment.ticket_id == ticket.id)).all()
+    files = db.session.scalars(
+        select(Attachment.stored_name).where(Attachment.ticket_id == ticket.id)
+    ).all()
     assert len(files) == 10
     # No orphan: the store holds exactly the files the database knows.
     stored = {p.name for p in Path(app.config["ATTACHMENTS_DIR"]).iterdir() if p.is_file()}
@@ -158,8 +206,9 @@ def test_twenty_simultaneous_writers_on_one_ticket(app, live_server, busy_ticket
     assert (ticket.status, ticket.priority) == (Status.IN_PROGRESS, "high")
 
 
-def test_two_edits_from_the_same_version_one_wins_the_other_sees_labels(app, live_server,
-                                                                         busy_ticket):
+def test_two_edits_from_the_same_version_one_wins_the_other_sees_labels(
+    app, live_server, busy_ticket
+):
     number, _client, colabs, admin = busy_ticket
     desk = f"{live_server}/tablero/tickets/{number}"
     area = db.session.scalar(select(Area).where(Area.name == "Seguridad"))
@@ -171,13 +220,25 @@ def test_two_edits_from_the_same_version_one_wins_the_other_sees_labels(app, liv
 
     def edit(session: requests.Session, csrf: str, version: str, status: str) -> None:
         barrier.wait(timeout=30)
-        answers.append(session.post(
-            f"{desk}/propiedades", timeout=60, allow_redirects=False,
-            data={"csrf_token": csrf, "version": version, "status": status,
-                  "priority": "urgent", "area_id": str(area.id)}))
+        answers.append(
+            session.post(
+                f"{desk}/propiedades",
+                timeout=60,
+                allow_redirects=False,
+                data={
+                    "csrf_token": csrf,
+                    "version": version,
+                    "status": status,
+                    "priority": "urgent",
+                    "area_id": str(area.id),
+                },
+            )
+        )
 
-    threads = [threading.Thread(target=edit, args=(s, *f, st)) for s, f, st in
-               zip(editors, forms, (Status.RESOLVED, Status.IN_PROGRESS), strict=True)]
+    threads = [
+        threading.Thread(target=edit, args=(s, *f, st))
+        for s, f, st in zip(editors, forms, (Status.RESOLVED, Status.IN_PROGRESS), strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -189,8 +250,9 @@ def test_two_edits_from_the_same_version_one_wins_the_other_sees_labels(app, liv
     assert "area_id" not in lost
 
 
-def test_a_request_that_fails_after_storing_its_files_leaves_none(app, busy_ticket, tmp_path,
-                                                                  monkeypatch):
+def test_a_request_that_fails_after_storing_its_files_leaves_none(
+    app, busy_ticket, tmp_path, monkeypatch
+):
     number, client, _colabs, _admin = busy_ticket
     store = tmp_path / "store"
     monkeypatch.setitem(app.config, "ATTACHMENTS_DIR", str(store))
@@ -204,11 +266,15 @@ def test_a_request_that_fails_after_storing_its_files_leaves_none(app, busy_tick
 
     event.listen(Session, "before_commit", database_gone)
     try:
-        answer = web.post(f"/mesa-de-ayuda/tickets/{number}/responder",
-                      content_type="multipart/form-data",
-                          data={"csrf_token": token, "body": "con fotos",
-                                "attachments": [(io.BytesIO(PNG), "a.png"),
-                                                (io.BytesIO(PNG), "b.png")]})
+        answer = web.post(
+            f"/mesa-de-ayuda/tickets/{number}/responder",
+            content_type="multipart/form-data",
+            data={
+                "csrf_token": token,
+                "body": "con fotos",
+                "attachments": [(io.BytesIO(PNG), "a.png"), (io.BytesIO(PNG), "b.png")],
+            },
+        )
     finally:
         event.remove(Session, "before_commit", database_gone)
     assert answer.status_code == 500

@@ -45,8 +45,9 @@ def desk_client(app, user):
 def act(client, ticket: Ticket, action: str, **data):
     """Post one desk action with a token from the ticket page."""
     page = client.get(f"/tablero/tickets/{ticket.number}").get_data(as_text=True)
-    return client.post(f"/tablero/tickets/{ticket.number}/{action}",
-                       data={"csrf_token": csrf_token(page), **data})
+    return client.post(
+        f"/tablero/tickets/{ticket.number}/{action}", data={"csrf_token": csrf_token(page), **data}
+    )
 
 
 def test_public_reply_sets_first_response_once(app, filed, collaborator):
@@ -62,8 +63,14 @@ def test_public_reply_sets_first_response_once(app, filed, collaborator):
 
 def test_internal_notes_never_reach_the_client(app, client, filed, collaborator):
     desk = desk_client(app, collaborator)
-    act(desk, filed, "responder", body="SECRETO interno", internal="1",
-        attachments=[upload(PNG, "interno.png")])
+    act(
+        desk,
+        filed,
+        "responder",
+        body="SECRETO interno",
+        internal="1",
+        attachments=[upload(PNG, "interno.png")],
+    )
     page = client.get(f"/mesa-de-ayuda/tickets/{filed.number}").get_data(as_text=True)
     assert "SECRETO" not in page and "interno.png" not in page
     internal = db.session.scalar(select(Attachment).where(Attachment.internal.is_(True)))
@@ -76,19 +83,37 @@ def test_internal_notes_never_reach_the_client(app, client, filed, collaborator)
 def test_status_life_and_times(app, client, filed, collaborator):
     desk = desk_client(app, collaborator)
     version = lambda: str(db.session.get(Ticket, filed.id).version)  # noqa: E731
-    act(desk, filed, "propiedades", status="in_progress", priority="high", area_id="",
-        version=version())
+    act(
+        desk,
+        filed,
+        "propiedades",
+        status="in_progress",
+        priority="high",
+        area_id="",
+        version=version(),
+    )
     ticket = db.session.get(Ticket, filed.id)
     assert ticket.status == Status.IN_PROGRESS and ticket.priority == "high"
-    act(desk, filed, "propiedades", status="resolved", priority="high", area_id="",
-        version=version())
+    act(
+        desk,
+        filed,
+        "propiedades",
+        status="resolved",
+        priority="high",
+        area_id="",
+        version=version(),
+    )
     assert db.session.get(Ticket, filed.id).resolved_at is not None
     act(desk, filed, "cerrar", resolution="Cambiamos el empaque.", version=version())
     ticket = db.session.get(Ticket, filed.id)
     assert ticket.status == Status.CLOSED and ticket.closed_at and ticket.closure_count == 1
     assert ticket.first_response_at is not None  # the resolution note is public
-    kinds = [e.kind for e in db.session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id == filed.id).order_by(TicketEvent.id))]
+    kinds = [
+        e.kind
+        for e in db.session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == filed.id).order_by(TicketEvent.id)
+        )
+    ]
     assert kinds[0] == "created" and kinds.count("status") == 3 and "priority" in kinds
     assert all(e.actor_id for e in db.session.scalars(select(TicketEvent)))
 
@@ -96,8 +121,15 @@ def test_status_life_and_times(app, client, filed, collaborator):
 def test_impossible_transition_is_refused(app, filed, collaborator):
     desk = desk_client(app, collaborator)
     act(desk, filed, "cerrar", resolution="", version=str(filed.version))
-    response = act(desk, filed, "propiedades", status="waiting", priority="normal",
-                   area_id="", version=str(db.session.get(Ticket, filed.id).version))
+    response = act(
+        desk,
+        filed,
+        "propiedades",
+        status="waiting",
+        priority="normal",
+        area_id="",
+        version=str(db.session.get(Ticket, filed.id).version),
+    )
     assert response.status_code == 302
     assert db.session.get(Ticket, filed.id).status == Status.CLOSED
 
@@ -106,10 +138,18 @@ def test_stale_edit_gets_a_conflict_page_that_keeps_the_input(app, filed, collab
     first = desk_client(app, collaborator)
     second = desk_client(app, admin)
     stale_version = str(filed.version)
-    act(first, filed, "propiedades", status="in_progress", priority="normal", area_id="",
-        version=stale_version)
-    response = act(second, filed, "cerrar", resolution="Mi nota de cierre larga",
-                   version=stale_version)
+    act(
+        first,
+        filed,
+        "propiedades",
+        status="in_progress",
+        priority="normal",
+        area_id="",
+        version=stale_version,
+    )
+    response = act(
+        second, filed, "cerrar", resolution="Mi nota de cierre larga", version=stale_version
+    )
     assert response.status_code == 409
     assert "Mi nota de cierre larga" in response.get_data(as_text=True)
     assert db.session.get(Ticket, filed.id).status == Status.IN_PROGRESS
@@ -121,8 +161,9 @@ def test_take_ownership_and_the_loser_sees_who(app, filed, collaborator):
     page = second.get(f"/tablero/tickets/{filed.number}").get_data(as_text=True)
     token = csrf_token(page)
     assert act(first, filed, "tomar", seen_assignee="").status_code == 302
-    lost = second.post(f"/tablero/tickets/{filed.number}/tomar",
-                       data={"csrf_token": token, "seen_assignee": ""})
+    lost = second.post(
+        f"/tablero/tickets/{filed.number}/tomar", data={"csrf_token": token, "seen_assignee": ""}
+    )
     assert lost.status_code == 409
     page = second.get(f"/tablero/tickets/{filed.number}").get_data(as_text=True)
     assert collaborator.name in page
@@ -136,8 +177,7 @@ def test_take_ownership_race(app, filed):
     clients, tokens = [], []
     for person in people:
         c = desk_client(app, person)
-        tokens.append(csrf_token(c.get(f"/tablero/tickets/{filed.number}").get_data(
-            as_text=True)))
+        tokens.append(csrf_token(c.get(f"/tablero/tickets/{filed.number}").get_data(as_text=True)))
         clients.append(c)
     barrier = threading.Barrier(len(clients))
     results: list[int] = []
@@ -146,12 +186,12 @@ def test_take_ownership_race(app, filed):
     def press(c, token):
         with app.app_context():
             barrier.wait()
-            response = c.post(url,
-                              data={"csrf_token": token, "seen_assignee": ""})
+            response = c.post(url, data={"csrf_token": token, "seen_assignee": ""})
             results.append(response.status_code)
 
-    threads = [threading.Thread(target=press, args=pair) for pair in zip(clients, tokens,
-                                                                         strict=True)]
+    threads = [
+        threading.Thread(target=press, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -159,8 +199,9 @@ def test_take_ownership_race(app, filed):
     assert sorted(results) == [302] + [409] * 19
     db.session.expire_all()
     assert db.session.get(Ticket, filed.id).assignee_id in {p.id for p in people}
-    events = db.session.scalar(select(func.count()).select_from(TicketEvent).where(
-        TicketEvent.kind == "took_ownership"))
+    events = db.session.scalar(
+        select(func.count()).select_from(TicketEvent).where(TicketEvent.kind == "took_ownership")
+    )
     assert events == 1
 
 
@@ -176,17 +217,34 @@ def test_only_admins_assign(app, filed, collaborator, admin):
 
 def test_edit_fields_validated_against_the_tickets_version(app, filed, collaborator):
     desk = desk_client(app, collaborator)
-    bad = act(desk, filed, "campos", **{"cf-ubicacion": "", "cf-categoria": "agua",
-                                         "version": str(filed.version)})
+    bad = act(
+        desk,
+        filed,
+        "campos",
+        **{"cf-ubicacion": "", "cf-categoria": "agua", "version": str(filed.version)},
+    )
     assert bad.status_code == 400
-    good = act(desk, filed, "campos", **{"cf-ubicacion": "Depto 202", "cf-categoria": "agua",
-                                          "version": str(filed.version)})
+    good = act(
+        desk,
+        filed,
+        "campos",
+        **{"cf-ubicacion": "Depto 202", "cf-categoria": "agua", "version": str(filed.version)},
+    )
     assert good.status_code == 302
     assert db.session.get(Ticket, filed.id).data["ubicacion"] == "Depto 202"
     # A file reference typed into the form is not taken: files arrive only as uploads.
     current = db.session.get(Ticket, filed.id).version
-    typed = act(desk, filed, "campos", **{"cf-ubicacion": "Depto 203", "cf-categoria": "agua",
-                                           "cf-fotos": "1", "version": str(current)})
+    typed = act(
+        desk,
+        filed,
+        "campos",
+        **{
+            "cf-ubicacion": "Depto 203",
+            "cf-categoria": "agua",
+            "cf-fotos": "1",
+            "version": str(current),
+        },
+    )
     assert typed.status_code == 302
     db.session.expire_all()
     stored = db.session.get(Ticket, filed.id).data
@@ -198,8 +256,14 @@ def test_reopen_window_and_feedback_once_per_closure(app, client, filed, collabo
     act(desk, filed, "cerrar", resolution="Listo", version=str(filed.version))
     page = f"/mesa-de-ayuda/tickets/{filed.number}"
     token = csrf_token(client.get(page).get_data(as_text=True))
-    rate = lambda r, c="": client.post(page + "/valorar", data={  # noqa: E731
-        "csrf_token": token, "rating": r, "comment": c})
+    rate = lambda r, c="": client.post(  # noqa: E731
+        page + "/valorar",
+        data={
+            "csrf_token": token,
+            "rating": r,
+            "comment": c,
+        },
+    )
     assert rate("9").status_code == 400
     assert rate("4", "Bien").status_code == 302
     assert rate("5", "Muy bien").status_code == 302  # edited within the window
@@ -211,8 +275,7 @@ def test_reopen_window_and_feedback_once_per_closure(app, client, filed, collabo
     client.post(page + "/reabrir", data={"csrf_token": token})
     assert db.session.get(Ticket, filed.id).status == Status.OPEN
     assert rate("3").status_code == 400  # not closed now
-    act(desk, filed, "cerrar", resolution="", version=str(
-        db.session.get(Ticket, filed.id).version))
+    act(desk, filed, "cerrar", resolution="", version=str(db.session.get(Ticket, filed.id).version))
     assert rate("3").status_code == 302  # a new closure, a new rating
     assert db.session.scalar(select(func.count()).select_from(Feedback)) == 2
     db.session.execute(db.update(Ticket).values(closed_at=utcnow() - timedelta(days=30)))
@@ -239,8 +302,7 @@ def test_attachment_download_headers(app, client, filed, other_client):
     assert app.test_client().get(f"/adjuntos/{attachment.id}").status_code == 302
 
 
-def test_a_file_missing_from_the_store_is_not_found_not_a_server_error(app, client, filed,
-                                                                       caplog):
+def test_a_file_missing_from_the_store_is_not_found_not_a_server_error(app, client, filed, caplog):
     attachment = db.session.scalars(select(Attachment)).one()
     (Path(app.config["ATTACHMENTS_DIR"]) / attachment.stored_name).unlink()
     for path in (f"/adjuntos/{attachment.id}", f"/adjuntos/{attachment.id}/miniatura"):
@@ -252,8 +314,9 @@ def test_a_file_missing_from_the_store_is_not_found_not_a_server_error(app, clie
 
 def test_on_behalf_for_an_existing_client(app, client_user, collaborator, soporte):
     desk = desk_client(app, collaborator)
-    response = file_ticket(desk, {"requester_email": client_user.email, "channel": "phone"},
-                           path="/tablero/nueva/")
+    response = file_ticket(
+        desk, {"requester_email": client_user.email, "channel": "phone"}, path="/tablero/nueva/"
+    )
     assert response.status_code == 302
     ticket = db.session.scalars(select(Ticket)).one()
     assert ticket.requester_id == client_user.id and ticket.channel == Channel.PHONE
@@ -262,13 +325,22 @@ def test_on_behalf_for_an_existing_client(app, client_user, collaborator, soport
 
 def test_on_behalf_creates_and_invites_a_new_client(app, admin, soporte, mailbox):
     desk = desk_client(app, admin)
-    missing = file_ticket(desk, {"requester_email": "vecina@example.org", "channel": "walk_in"},
-                          path="/tablero/nueva/")
+    missing = file_ticket(
+        desk,
+        {"requester_email": "vecina@example.org", "channel": "walk_in"},
+        path="/tablero/nueva/",
+    )
     assert missing.status_code == 400
     assert db.session.scalar(select(User).where(User.email == "vecina@example.org")) is None
-    response = file_ticket(desk, {"requester_email": "vecina@example.org",
-                                  "requester_name": "Vecina Nueva", "channel": "walk_in"},
-                           path="/tablero/nueva/")
+    response = file_ticket(
+        desk,
+        {
+            "requester_email": "vecina@example.org",
+            "requester_name": "Vecina Nueva",
+            "channel": "walk_in",
+        },
+        path="/tablero/nueva/",
+    )
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "vecina@example.org"))
     assert user.role == Role.CLIENT
@@ -278,8 +350,7 @@ def test_on_behalf_creates_and_invites_a_new_client(app, admin, soporte, mailbox
 
 def test_on_behalf_refuses_staff_as_requester(app, admin, collaborator, soporte):
     desk = desk_client(app, admin)
-    response = file_ticket(desk, {"requester_email": collaborator.email},
-                           path="/tablero/nueva/")
+    response = file_ticket(desk, {"requester_email": collaborator.email}, path="/tablero/nueva/")
     assert response.status_code == 400
     assert db.session.scalars(select(Ticket)).all() == []
 
@@ -289,8 +360,15 @@ def test_area_change_and_comments_are_on_the_timeline(app, filed, collaborator):
     db.session.add(area)
     db.session.commit()
     desk = desk_client(app, collaborator)
-    act(desk, filed, "propiedades", status=str(filed.status), priority="normal",
-        area_id=str(area.id), version=str(filed.version))
+    act(
+        desk,
+        filed,
+        "propiedades",
+        status=str(filed.status),
+        priority="normal",
+        area_id=str(area.id),
+        version=str(filed.version),
+    )
     assert db.session.get(Ticket, filed.id).area_id == area.id
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
 

@@ -19,13 +19,20 @@ def only_ticket() -> Ticket:
 
 def test_client_files_a_ticket_with_fields_and_photos(client, client_user, soporte):
     login(client, client_user.email)
-    response = file_ticket(client, {"cf-urgente": "true", "cf-desde": "2026-11-01"},
-                           [upload(PNG, "fuga.png"), upload(PDF, "presupuesto.pdf")])
+    response = file_ticket(
+        client,
+        {"cf-urgente": "true", "cf-desde": "2026-11-01"},
+        [upload(PNG, "fuga.png"), upload(PDF, "presupuesto.pdf")],
+    )
     assert response.status_code == 302
     ticket = only_ticket()
     assert response.headers["Location"] == f"/mesa-de-ayuda/tickets/{ticket.number}"
-    assert ticket.data == {"ubicacion": "Depto 101", "categoria": "agua", "urgente": True,
-                           "desde": "2026-11-01"}
+    assert ticket.data == {
+        "ubicacion": "Depto 101",
+        "categoria": "agua",
+        "urgente": True,
+        "desde": "2026-11-01",
+    }
     assert ticket.requester_id == client_user.id and ticket.channel == Channel.PORTAL
     assert ticket.status == Status.NEW and ticket.area.name == "Mantenimiento"
     names = sorted(a.filename for a in db.session.scalars(select(Attachment)))
@@ -45,8 +52,9 @@ def test_file_field_uploads_are_stored_and_referenced(client, client_user, sopor
 
 def test_errors_keep_what_was_typed(client, client_user, soporte):
     login(client, client_user.email)
-    response = file_ticket(client, {"subject": "", "cf-categoria": "otro",
-                                    "cf-ubicacion": "Torre B"})
+    response = file_ticket(
+        client, {"subject": "", "cf-categoria": "otro", "cf-ubicacion": "Torre B"}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'value="Torre B"' in page and "Este campo es obligatorio." in page
@@ -61,33 +69,47 @@ def test_hidden_conditional_values_never_stored(client, client_user, soporte):
 
 def test_mass_assignment_is_ignored(client, client_user, other_client, collaborator, soporte):
     login(client, client_user.email)
-    file_ticket(client, {"requester_id": str(other_client.id),
-                         "assignee_id": str(collaborator.id), "status": "closed",
-                         "priority": "urgent", "area_id": "999", "internal": "1",
-                         "channel": "phone", "number": "777"})
+    file_ticket(
+        client,
+        {
+            "requester_id": str(other_client.id),
+            "assignee_id": str(collaborator.id),
+            "status": "closed",
+            "priority": "urgent",
+            "area_id": "999",
+            "internal": "1",
+            "channel": "phone",
+            "number": "777",
+        },
+    )
     ticket = only_ticket()
     assert ticket.requester_id == client_user.id and ticket.assignee_id is None
     assert ticket.status == Status.NEW and ticket.priority == "normal"
     assert ticket.channel == Channel.PORTAL and ticket.number != 777
-    token = csrf_token(client.get(f"/mesa-de-ayuda/tickets/{ticket.number}").get_data(
-        as_text=True))
-    client.post(f"/mesa-de-ayuda/tickets/{ticket.number}/responder", data={
-        "csrf_token": token, "body": "hola", "internal": "1", "status": "closed"})
+    token = csrf_token(client.get(f"/mesa-de-ayuda/tickets/{ticket.number}").get_data(as_text=True))
+    client.post(
+        f"/mesa-de-ayuda/tickets/{ticket.number}/responder",
+        data={"csrf_token": token, "body": "hola", "internal": "1", "status": "closed"},
+    )
     comment = db.session.scalars(select(Comment)).one()
     assert comment.internal is False
     assert db.session.get(Ticket, ticket.id).status == Status.NEW
 
 
-@pytest.mark.parametrize(("name", "content", "reason"), [
-    ("shell.php.png", PNG, "double extension"),
-    ("page.html", b"<html><script>alert(1)</script>", "html"),
-    ("fake.png", b"<?php system($_GET['c']); ?>", "content mismatch"),
-    ("../../etc/passwd.png", b"root:x:0:0", "traversal + mismatch"),
-    ("nul\x00.png", PNG, "NUL byte"),
-    ("vector.svg", b"<svg onload=alert(1)>", "svg"),
-])
-def test_bad_uploads_are_refused_and_nothing_is_saved(client, client_user, soporte, name,
-                                                      content, reason):
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("shell.php.png", PNG, "double extension"),
+        ("page.html", b"<html><script>alert(1)</script>", "html"),
+        ("fake.png", b"<?php system($_GET['c']); ?>", "content mismatch"),
+        ("../../etc/passwd.png", b"root:x:0:0", "traversal + mismatch"),
+        ("nul\x00.png", PNG, "NUL byte"),
+        ("vector.svg", b"<svg onload=alert(1)>", "svg"),
+    ],
+)
+def test_bad_uploads_are_refused_and_nothing_is_saved(
+    client, client_user, soporte, name, content, reason
+):
     login(client, client_user.email)
     response = file_ticket(client, files=[upload(content, name)])
     assert response.status_code == 400, reason
@@ -126,25 +148,37 @@ def test_too_large_file_under_the_request_limit(app, client, client_user, soport
 
 
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
-def test_xss_corpus_is_escaped_in_client_and_desk_pages(client, app, client_user, collaborator,
-                                                        soporte, payload):
+def test_xss_corpus_is_escaped_in_client_and_desk_pages(
+    client, app, client_user, collaborator, soporte, payload
+):
     login(client, client_user.email)
-    response = file_ticket(client, {"subject": payload, "description": payload,
-                                    "cf-ubicacion": payload[:200], "cf-notas": payload,
-                                    "cf-categoria": "otro", "cf-detalle": payload},
-                           [upload(PNG, f"{payload[:40]}.png")])
+    response = file_ticket(
+        client,
+        {
+            "subject": payload,
+            "description": payload,
+            "cf-ubicacion": payload[:200],
+            "cf-notas": payload,
+            "cf-categoria": "otro",
+            "cf-detalle": payload,
+        },
+        [upload(PNG, f"{payload[:40]}.png")],
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[-800:]
     ticket = only_ticket()
-    token = csrf_token(client.get(f"/mesa-de-ayuda/tickets/{ticket.number}").get_data(
-        as_text=True))
-    client.post(f"/mesa-de-ayuda/tickets/{ticket.number}/responder",
-                data={"csrf_token": token, "body": payload})
+    token = csrf_token(client.get(f"/mesa-de-ayuda/tickets/{ticket.number}").get_data(as_text=True))
+    client.post(
+        f"/mesa-de-ayuda/tickets/{ticket.number}/responder",
+        data={"csrf_token": token, "body": payload},
+    )
     desk = app.test_client()
     login(desk, collaborator.email)
-    pages = [client.get(f"/mesa-de-ayuda/tickets/{ticket.number}").get_data(as_text=True),
-             client.get("/mesa-de-ayuda/").get_data(as_text=True),
-             desk.get(f"/tablero/tickets/{ticket.number}").get_data(as_text=True),
-             desk.get("/tablero/").get_data(as_text=True)]
+    pages = [
+        client.get(f"/mesa-de-ayuda/tickets/{ticket.number}").get_data(as_text=True),
+        client.get("/mesa-de-ayuda/").get_data(as_text=True),
+        desk.get(f"/tablero/tickets/{ticket.number}").get_data(as_text=True),
+        desk.get("/tablero/").get_data(as_text=True),
+    ]
     for page in pages:
         for fragment in DANGEROUS_FRAGMENTS:
             assert fragment not in page
@@ -156,10 +190,11 @@ def test_client_reply_moves_waiting_back_to_in_progress(client, client_user, sop
     ticket = only_ticket()
     ticket.status = Status.WAITING
     db.session.commit()
-    token = csrf_token(client.get(f"/mesa-de-ayuda/tickets/{ticket.number}").get_data(
-        as_text=True))
-    client.post(f"/mesa-de-ayuda/tickets/{ticket.number}/responder",
-                data={"csrf_token": token, "body": "Ya estoy en casa"})
+    token = csrf_token(client.get(f"/mesa-de-ayuda/tickets/{ticket.number}").get_data(as_text=True))
+    client.post(
+        f"/mesa-de-ayuda/tickets/{ticket.number}/responder",
+        data={"csrf_token": token, "body": "Ya estoy en casa"},
+    )
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.status == Status.IN_PROGRESS
     assert ticket.first_response_at is None  # a client's words are not the desk's response
@@ -172,14 +207,23 @@ def test_empty_reply_is_refused_with_a_message(client, client_user, soporte):
     file_ticket(client)
     number = only_ticket().number
     token = csrf_token(client.get(f"/mesa-de-ayuda/tickets/{number}").get_data(as_text=True))
-    response = client.post(f"/mesa-de-ayuda/tickets/{number}/responder",
-                           data={"csrf_token": token, "body": "   "})
+    response = client.post(
+        f"/mesa-de-ayuda/tickets/{number}/responder", data={"csrf_token": token, "body": "   "}
+    )
     assert response.status_code == 400
     assert db.session.scalars(select(Comment)).all() == []
 
 
-@pytest.mark.parametrize("query", ["status=bogus", "status[]=new", "type=%27%3B--",
-                                   "status=new'%20OR%201=1", "type=" + "x" * 5000])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=bogus",
+        "status[]=new",
+        "type=%27%3B--",
+        "status=new'%20OR%201=1",
+        "type=" + "x" * 5000,
+    ],
+)
 def test_my_tickets_filters_ignore_bad_values(client, client_user, soporte, query):
     login(client, client_user.email)
     file_ticket(client)
@@ -213,17 +257,24 @@ def test_many_clients_filing_at_once_lose_nothing(app, soporte):
     for person in people:
         c = app.test_client()
         login(c, person.email)
-        clients.append((c, csrf_token(c.get("/mesa-de-ayuda/nueva/soporte").get_data(
-            as_text=True))))
+        clients.append(
+            (c, csrf_token(c.get("/mesa-de-ayuda/nueva/soporte").get_data(as_text=True)))
+        )
     barrier = threading.Barrier(len(clients))
     statuses: list[int] = []
 
     def press(c, token):
         with app.app_context():
             barrier.wait()
-            response = c.post("/mesa-de-ayuda/nueva/soporte", data={
-                "csrf_token": token, "subject": "Simultáneo", "cf-ubicacion": "Torre",
-                "cf-categoria": "agua"})
+            response = c.post(
+                "/mesa-de-ayuda/nueva/soporte",
+                data={
+                    "csrf_token": token,
+                    "subject": "Simultáneo",
+                    "cf-ubicacion": "Torre",
+                    "cf-categoria": "agua",
+                },
+            )
             statuses.append(response.status_code)
 
     threads = [threading.Thread(target=press, args=pair) for pair in clients]
