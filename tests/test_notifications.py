@@ -261,3 +261,59 @@ def test_backoff_keeps_a_failed_message_out_of_the_next_relay(app, admin):
     db.session.execute(db.update(OutboxMessage).values(available_at=utcnow() - timedelta(1)))
     db.session.commit()
     assert delivery.pending_ids() == [message.id]
+
+
+NAMES = ['Ana & "Bob" <b>x</b>', "O'Neil Ñúñez", "%(name)s {{ user }}", "Zoë"]
+
+
+@pytest.mark.parametrize(
+    "kind", ["new_ticket", "assigned", "taken", "client_reply", "reply", "status", "closed"]
+)
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_one_render_per_group_equals_one_render_per_recipient(
+    app, client_user, desk_people, kind, language
+):
+    """The name put into a group's one render gives each recipient the mail of their own."""
+    from servicedesk.catalog import display
+    from servicedesk.models import Comment, Ticket
+    from servicedesk.notifications import outbox
+
+    c, number = file_as_client(app, client_user)
+    boss, _agent = desk_people
+    with app.test_request_context(), outbox.force_locale(language):
+        ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+        comment = Comment(ticket_id=ticket.id, author_id=boss.id, body="Hola <i>ya</i>")
+        users = [
+            User(name=n, email=f"u{i}@example.org", language=language) for i, n in enumerate(NAMES)
+        ]
+        context = {
+            "subject": "[#1] x",
+            "ticket": ticket,
+            "link": "https://desk.example/t/1?a=1&b=2",
+            "actor": boss,
+            "rows": display.rows(ticket, language),
+            "comment": comment,
+            "owner": boss,
+            "note": "Listo & <ok>",
+            "feedback_link": "https://desk.example/t/1#feedback-h",
+        }
+        grouped = outbox._bodies(kind, users, context)
+        one_by_one = [outbox._render(kind, u, context) for u in users]
+    assert grouped == one_by_one
+    assert "&amp; &#34;Bob&#34;" in grouped[0][1] or "&amp; &quot;Bob&quot;" in grouped[0][1]
+
+
+def test_each_recipient_of_a_new_ticket_is_greeted_by_name(app, client_user, mailbox, soporte):
+    area = db.session.scalar(select(Area).where(Area.name == "Mantenimiento"))
+    people = [
+        make_user(Role.COLLABORATOR, f"p{i}@example.org", name, areas=[area])
+        for i, name in enumerate(NAMES)
+    ]
+    _c, number = file_as_client(app, client_user)
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert sorted(r.recipient for r in rows) == sorted(p.email for p in people)
+    assert len({r.message_id for r in rows}) == len(rows)
+    for person in people:
+        [message] = mailbox.to(person.email)
+        assert f"Hola {person.name}:" in Mailbox.text_of(message)
+        assert str(message["Subject"]).startswith(f"[#{number}] Nuevo ticket")

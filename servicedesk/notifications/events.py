@@ -37,11 +37,17 @@ def _send(
     actor: User | None,
     subject: object,
     mutable: str | None = None,
-    per_user: Any = None,
+    per_language: Any = None,
     **context: object,
 ) -> None:
-    """Queue one message per distinct active recipient, never to the one who acted."""
+    """Queue one message per distinct active recipient, never to the one who acted.
+
+    Recipients who read the same language and open the same link (desk or portal) get the
+    same mail but for their name: each such group is rendered once and written in one
+    INSERT (outbox.enqueue_group), rather than once per recipient.
+    """
     seen: set[int] = set()
+    groups: dict[tuple[str, bool], list[User]] = {}
     for user in users:
         if user is None or not user.active or user.id in seen:
             continue
@@ -50,13 +56,16 @@ def _send(
         if mutable and mutable in (user.muted or []):
             continue
         seen.add(user.id)
-        extra = per_user(user) if per_user else {}
-        outbox.enqueue_template(
+        groups.setdefault((user.language, user.is_client), []).append(user)
+    for (language, _client), members in groups.items():
+        extra = per_language(language) if per_language else {}
+        outbox.enqueue_group(
             kind,
-            user,
+            members,
+            language,
             subject=subject,
             ticket=ticket,
-            link=ticket_link(ticket, user),
+            link=ticket_link(ticket, members[0]),
             actor=actor,
             **context,
             **extra,
@@ -87,7 +96,7 @@ def new_ticket(ticket: Ticket, actor: User) -> None:
         actor,
         _lazy_subject("New ticket", ticket),
         mutable="new_ticket",
-        per_user=lambda user: {"rows": display.rows(ticket, user.language)},
+        per_language=lambda language: {"rows": display.rows(ticket, language)},
     )
 
 
