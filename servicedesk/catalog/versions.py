@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -42,9 +43,27 @@ def current_version(ticket_type: TicketType) -> TicketTypeVersion | None:
     )
 
 
+# Version row id -> (schema, hints, compiled form). The engine's own cache keys on a hash of
+# the checked, canonical JSON, which costs more than the rest of a ticket's display; a
+# published version never changes (no code updates one), so its id finds its form. The
+# stored copy of the JSON is still compared (a dict ==, microseconds), because an id alone
+# may name another form in another database or after a type was deleted and its id reused.
+_BY_ID: dict[int, tuple[Any, Any, CompiledForm]] = {}
+_BY_ID_SIZE = 512
+
+
 def compiled(version: TicketTypeVersion) -> CompiledForm:
-    """Compile a stored version (cached by the engine on the schema's hash)."""
-    return compile_form(version.schema, version.ui or None)
+    """Compile a stored version, once per process (cached on its id and checked content)."""
+    ui = version.ui or None
+    hit = _BY_ID.get(version.id) if version.id is not None else None
+    if hit is not None and hit[0] == version.schema and hit[1] == ui:
+        return hit[2]
+    form = compile_form(version.schema, ui)
+    if version.id is not None:
+        if len(_BY_ID) >= _BY_ID_SIZE:
+            _BY_ID.clear()
+        _BY_ID[version.id] = (copy.deepcopy(version.schema), copy.deepcopy(ui), form)
+    return form
 
 
 def same_form(
