@@ -103,7 +103,7 @@ def enqueue_group(
     if not users:
         return []
     rows = _rows(kind, users, language, subject, context)
-    statement = insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
+    statement = insert(OutboxMessage).returning(OutboxMessage.id)
     ids = list(db.session.scalars(statement, rows))
     db.session.info.setdefault(PENDING_KEY, []).extend(ids)
     return ids
