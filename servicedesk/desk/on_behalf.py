@@ -71,16 +71,11 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
     base = TicketBaseForm()
     outcome = file_from_request(current_user, ticket_type, base, _requester, channel)
     if outcome.ticket is not None:
+        # Read before the commit expires the rows (each would be read again).
+        number, name = outcome.ticket.number, outcome.ticket.requester.name
         commit()
-        flash(
-            _(
-                "Ticket #%(number)d filed for %(name)s.",
-                number=outcome.ticket.number,
-                name=outcome.ticket.requester.name,
-            ),
-            "success",
-        )
-        return redirect(url_for("desk.ticket", number=outcome.ticket.number))
+        flash(_("Ticket #%(number)d filed for %(name)s.", number=number, name=name), "success")
+        return redirect(url_for("desk.ticket", number=number))
     return render_template(
         "desk/new_ticket.html",
         ticket_type=ticket_type,

@@ -86,12 +86,10 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
     base = TicketBaseForm()
     outcome = file_from_request(current_user, ticket_type, base, lambda _errors: current_user)
     if outcome.ticket is not None:
+        number = outcome.ticket.number  # read before the commit expires the row
         commit()
-        flash(
-            _("Your request was filed as ticket #%(number)d.", number=outcome.ticket.number),
-            "success",
-        )
-        return redirect(url_for("portal.ticket", number=outcome.ticket.number))
+        flash(_("Your request was filed as ticket #%(number)d.", number=number), "success")
+        return redirect(url_for("portal.ticket", number=number))
     return render_template(
         "portal/new_ticket.html",
         ticket_type=ticket_type,

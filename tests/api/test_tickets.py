@@ -93,6 +93,30 @@ def test_multipart_filing_with_a_photo_field_and_an_attachment(client_api, sopor
     assert "attachment" in download.headers["Content-Disposition"]
 
 
+def test_the_filing_answer_is_what_reading_the_ticket_answers(
+    client_api, desk_api, soporte, client_user
+):
+    """The 201 is built before the commit: it must say what the committed row says."""
+    import json
+
+    for api in (client_api, desk_api):
+        payload = {**NEW, "requester_id": client_user.id} if api is desk_api else NEW
+        filed = api.post(
+            "/tickets",
+            data={
+                "ticket": json.dumps(payload),
+                "cf-fotos": (io.BytesIO(PNG), "foto.png"),
+                "attachments": (io.BytesIO(PNG), "otra.png"),
+            },
+            content_type="multipart/form-data",
+        )
+        assert filed.status_code == 201, filed.json
+        read = api.get(filed.headers["Location"].removeprefix("/api/v1"))
+        assert filed.json == read.json and filed.json["version"] == 2  # the file ids: 2 flushes
+        assert filed.headers["ETag"] == read.headers["ETag"]
+        assert any(f["display"] == "foto.png" for f in filed.json["fields"])
+
+
 def test_a_renamed_script_is_refused(client_api, soporte):
     import json
 
