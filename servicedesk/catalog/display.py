@@ -23,10 +23,11 @@ class Row:
     value: str
 
 
-def _text(field: Field, value: Any, locale: str, files: dict[str, str]) -> str:
+def _text(field: Field, value: Any, locale: str, files: _FileNames) -> str:
     """Format one stored value for people."""
     if field.type == "file":
-        return ", ".join(files.get(str(ref), str(ref)) for ref in value or [])
+        names = files.get() if value else {}
+        return ", ".join(names.get(str(ref), str(ref)) for ref in value or [])
     labels = dict(field.option_labels(locale))
     if isinstance(value, list):
         return ", ".join(str(labels.get(v, v)) for v in value)
@@ -51,7 +52,7 @@ def rows(ticket: Ticket, locale: str) -> list[Row]:
     """Return the ticket's answered fields in form order."""
     form: CompiledForm = compiled(ticket.type_version)
     fields = form.describe()
-    files = _file_names(ticket)
+    files = _FileNames(ticket)
     result = []
     for field in fields:
         if "*" in field.path or field.type == "object" or _is_repeat(field):
@@ -68,7 +69,7 @@ def _is_repeat(field: Field) -> bool:
     return field.type == "array" and field.widget == "group"
 
 
-def _repeated(ticket: Ticket, fields: list[Field], locale: str, files: dict[str, str]) -> list[Row]:
+def _repeated(ticket: Ticket, fields: list[Field], locale: str, files: _FileNames) -> list[Row]:
     """Flatten repeatable groups into one row per item."""
     groups = [f for f in fields if _is_repeat(f)]
     result = []
@@ -89,7 +90,22 @@ def _repeated(ticket: Ticket, fields: list[Field], locale: str, files: dict[str,
     return result
 
 
-def _file_names(ticket: Ticket) -> dict[str, str]:
-    """Map attachment ids (as stored in the data) to file names."""
-    query = select(Attachment.id, Attachment.filename).where(Attachment.ticket_id == ticket.id)
-    return {str(i): name for i, name in db.session.execute(query)}
+class _FileNames:
+    """The ticket's attachment names, read only once a file field with a value needs them.
+
+    Most tickets answer no file field: their fields (shown on every filing's notice and
+    API answer) are then displayed without a query.
+    """
+
+    def __init__(self, ticket: Ticket) -> None:
+        self.ticket = ticket
+        self.names: dict[str, str] | None = None
+
+    def get(self) -> dict[str, str]:
+        """Map attachment ids (as stored in the data) to file names."""
+        if self.names is None:
+            query = select(Attachment.id, Attachment.filename).where(
+                Attachment.ticket_id == self.ticket.id
+            )
+            self.names = {str(i): name for i, name in db.session.execute(query)}
+        return self.names
