@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, or_, select
+from sqlalchemy import Integer, bindparam, case, or_, select
 
 from ..catalog import display
 from ..extensions import db
@@ -77,14 +77,27 @@ def _subject(text: object, ticket: Ticket) -> str:
     return f"[#{ticket.number}] {text} — {ticket.subject}"
 
 
+# Administrators, then the members of one area (:area_id; none when NULL), by name. Built
+# once: composing it cost more than running it.
+_AREA_AND_ADMINS = (
+    select(User)
+    .where(
+        or_(
+            User.role == Role.ADMIN,
+            User.id.in_(
+                select(area_members.c.user_id).where(
+                    area_members.c.area_id == bindparam("area_id", type_=Integer)
+                )
+            ),
+        )
+    )
+    .order_by(case((User.role == Role.ADMIN, 0), else_=1), User.name)
+)
+
+
 def _area_and_admins(ticket: Ticket) -> list[User]:
-    """Administrators and the members of the ticket's area (one query, admins first)."""
-    wanted = User.role == Role.ADMIN
-    if ticket.area_id:
-        members = select(area_members.c.user_id).where(area_members.c.area_id == ticket.area_id)
-        wanted = or_(wanted, User.id.in_(members))
-    admins_first = case((User.role == Role.ADMIN, 0), else_=1)
-    return list(db.session.scalars(select(User).where(wanted).order_by(admins_first, User.name)))
+    """Administrators and the members of the ticket's area (one query)."""
+    return list(db.session.scalars(_AREA_AND_ADMINS, {"area_id": ticket.area_id}))
 
 
 def new_ticket(ticket: Ticket, actor: User) -> None:
