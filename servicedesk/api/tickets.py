@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from ..catalog.versions import compiled
+from ..catalog.versions import compiled, filing_type
 from ..extensions import db
 from ..models import (
     PRIORITIES,
@@ -321,7 +321,7 @@ def _ticket_payload() -> tuple[dict[str, Any], MultiDict[str, Any]]:
 def _type_for_filing(key: Any) -> TicketType:
     """The active type named in the payload, or a 422 problem."""
     found = (
-        db.session.scalar(select(TicketType).where(TicketType.key == key))
+        db.session.scalar(filing_type().where(TicketType.key == key))
         if isinstance(key, str)
         else None
     )

@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from forms_engine import CompiledForm, Field, SchemaError, compile_form
 
@@ -33,8 +34,20 @@ class Change:
         return self.kind != "added"
 
 
+def filing_type() -> Select[tuple[TicketType]]:
+    """A query for ticket types that loads each one's current version in the same statement."""
+    return select(TicketType).options(joinedload(TicketType.current))
+
+
 def current_version(ticket_type: TicketType) -> TicketTypeVersion | None:
     """Return the version new tickets of this type are filed under."""
+    joined = ticket_type.__dict__.get("current")  # loaded by filing_type()
+    if (
+        joined is not None
+        and joined.ticket_type_id == ticket_type.id
+        and joined.number == ticket_type.current_version
+    ):
+        return joined
     return db.session.scalar(
         select(TicketTypeVersion).where(
             TicketTypeVersion.ticket_type_id == ticket_type.id,
@@ -187,6 +200,7 @@ __all__ = [
     "compiled",
     "count_impact",
     "current_version",
+    "filing_type",
     "diff",
     "publish",
     "review",

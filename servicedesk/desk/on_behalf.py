@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from ..auth.decorators import staff_required
 from ..auth.service import invite_user, normalise_email
+from ..catalog.versions import filing_type
 from ..extensions import db
 from ..models import Channel, Role, TicketType, User
 from ..tickets.filing import file_from_request
@@ -62,7 +63,7 @@ def _requester(errors: dict[str, list[str]]) -> User | None:
 @staff_required
 def new_ticket(key: str) -> Response | str | tuple[str, int]:
     """File a ticket for a client, recording the channel it came through."""
-    ticket_type = db.session.scalar(select(TicketType).where(TicketType.key == key))
+    ticket_type = db.session.scalar(filing_type().where(TicketType.key == key))
     if ticket_type is None or not ticket_type.active or ticket_type.current_version < 1:
         abort(404)
     channel = request.form.get("channel", Channel.PHONE)

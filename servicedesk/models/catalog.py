@@ -43,6 +43,15 @@ class TicketType(db.Model):
     versions: Mapped[list[TicketTypeVersion]] = relationship(
         back_populates="ticket_type", order_by="TicketTypeVersion.number"
     )
+    # The current version, joined only where a ticket is filed (one query for type and form);
+    # read through catalog.versions.current_version, which checks it is still current.
+    current: Mapped[TicketTypeVersion | None] = relationship(
+        primaryjoin="and_(foreign(TicketType.id) == remote(TicketTypeVersion.ticket_type_id), "
+        "foreign(TicketType.current_version) == remote(TicketTypeVersion.number))",
+        viewonly=True,
+        uselist=False,
+        lazy="raise",
+    )
 
     def __repr__(self) -> str:
         """Show the type's key."""

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from ..auth.decorators import client_required
 from ..catalog import display
+from ..catalog.versions import filing_type
 from ..extensions import db
 from ..models import Status, Ticket, TicketType
 from ..tickets import search
@@ -72,7 +73,7 @@ def choose_type() -> str:
 
 def active_type(key: str) -> TicketType:
     """Return an active ticket type by key, or 404."""
-    ticket_type = db.session.scalar(select(TicketType).where(TicketType.key == key))
+    ticket_type = db.session.scalar(filing_type().where(TicketType.key == key))
     if ticket_type is None or not ticket_type.active or ticket_type.current_version < 1:
         abort(404)
     return ticket_type
