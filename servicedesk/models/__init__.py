@@ -14,6 +14,7 @@ from .tickets import (
     Status,
     Ticket,
     TicketEvent,
+    TicketNumber,
 )
 from .users import (
     Area,
@@ -47,6 +48,7 @@ __all__ = [
     "Status",
     "Ticket",
     "TicketEvent",
+    "TicketNumber",
     "TicketType",
     "TicketTypeVersion",
     "TokenPurpose",

@@ -208,3 +208,17 @@ class Feedback(db.Model):
 
     ticket: Mapped[Ticket] = relationship()
     author: Mapped[User | None] = relationship()
+
+
+class TicketNumber(db.Model):
+    """The last ticket number given out: one row, which a filing updates to take the next.
+
+    The UPDATE locks the row until the filing commits, so two filings never get the same
+    number, and a rolled-back filing gives its number back (numbers stay gap-free).
+    """
+
+    __tablename__ = "ticket_numbers"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_ticket_numbers_one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -282,3 +282,78 @@ def test_a_request_that_fails_after_storing_its_files_leaves_none(
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
     assert store.is_dir()  # the files were written...
     assert [p.name for p in store.iterdir()] == []  # ... and removed with the failed change
+
+
+def test_simultaneous_filings_get_consecutive_numbers(app, live_server, soporte, client_user):
+    """Sixteen filings at once (API and web form) after tickets made without the counter."""
+    from servicedesk.models import Ticket as TicketModel
+
+    # Written directly, as demo data and imports are: the counter must not reuse 1..3.
+    for _ in range(3):
+        make_ticket(client_user, soporte)
+    token = issue_token(app, client_user.email)
+    body = {
+        "type": "soporte",
+        "subject": "A la vez",
+        "data": {"ubicacion": "Depto 1", "categoria": "agua"},
+    }
+    writers: list[Callable[[], requests.Response]] = []
+    for _ in range(8):
+        writers.append(
+            lambda: requests.post(
+                f"{live_server}/api/v1/tickets",
+                headers={"Authorization": f"Bearer {token}"},
+                json=body,
+                timeout=60,
+            )
+        )
+    for _ in range(8):
+        session = web_session(live_server, client_user.email)
+        url = f"{live_server}/mesa-de-ayuda/nueva/soporte"
+        csrf, _version = page_token(session, url)
+        form = {
+            "csrf_token": csrf,
+            "subject": "A la vez",
+            "cf-ubicacion": "Depto 2",
+            "cf-categoria": "agua",
+        }
+        writers.append(
+            lambda s=session, u=url, f=form: s.post(u, data=f, timeout=60, allow_redirects=False)
+        )
+    barrier = threading.Barrier(len(writers))
+    codes: list[int] = []
+
+    def run(send: Callable[[], requests.Response]) -> None:
+        barrier.wait(timeout=30)
+        codes.append(send().status_code)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in writers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(codes) == [201] * 8 + [302] * 8
+    db.session.rollback()
+    numbers = db.session.scalars(select(TicketModel.number).order_by(TicketModel.number)).all()
+    assert numbers == list(range(1, 20))
+
+
+def test_a_rolled_back_filing_gives_its_number_back(app, soporte, client_user, monkeypatch):
+    from servicedesk.notifications import events
+
+    client = app.test_client()
+    login(client, client_user.email)
+    from tests.tickets.conftest import file_ticket
+
+    assert file_ticket(client).status_code == 302
+
+    def fail(*_args: object) -> None:
+        raise RuntimeError("the mail templates are broken")
+
+    monkeypatch.setattr(events, "new_ticket", fail)
+    client.application.config["PROPAGATE_EXCEPTIONS"] = False
+    assert file_ticket(client).status_code == 500
+    monkeypatch.undo()
+    assert file_ticket(client).status_code == 302
+    db.session.rollback()
+    assert db.session.scalars(select(Ticket.number).order_by(Ticket.number)).all() == [1, 2]
