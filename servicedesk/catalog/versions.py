@@ -35,8 +35,13 @@ class Change:
 
 
 def filing_type() -> Select[tuple[TicketType]]:
-    """A query for ticket types that loads each one's current version in the same statement."""
-    return select(TicketType).options(joinedload(TicketType.current))
+    """A query for ticket types that loads each one's current version in the same statement.
+
+    The default area comes along too: the new ticket's area, which the API's answer shows.
+    """
+    return select(TicketType).options(
+        joinedload(TicketType.current), joinedload(TicketType.default_area)
+    )
 
 
 def current_version(ticket_type: TicketType) -> TicketTypeVersion | None:
