@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 
 from . import config as settings
 from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
@@ -102,5 +102,5 @@ def _serve_engine_assets(app: Flask) -> None:
     from forms_engine import static_path
 
     @app.get("/static/forms_engine/<path:filename>")
-    def forms_engine_static(filename: str):  # noqa: ANN202
+    def forms_engine_static(filename: str) -> Response:
         return send_from_directory(static_path(), filename, max_age=3600)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from . import demo
 from .auth.service import normalise_email
-from .extensions import db
+from .extensions import db, running_app
 from .models import Role, User
 from .notifications import delivery, worker
 from .reports import jobs as export_jobs
@@ -107,7 +107,7 @@ def worker_command(burst: bool) -> None:
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: mail is delivered in-process.")
     # Beside the outbox relay: exports whose worker died, or whose job a Redis restart lost.
-    worker.run(current_app._get_current_object(), burst=burst, chores=[export_jobs.sweep])
+    worker.run(running_app(), burst=burst, chores=[export_jobs.sweep])
 
 
 @click.command("relay")

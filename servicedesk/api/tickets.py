@@ -24,6 +24,7 @@ from ..models import (
     TicketType,
     User,
 )
+from ..numbers import MAX_ID as MAX_INT
 from ..numbers import is_row_id, row_id, whole_number
 from ..tickets import workflow
 from ..tickets.attachments import check_uploads
@@ -42,7 +43,7 @@ from ..tickets.service import (
 from ..unit_of_work import commit
 from . import bp, contract, json_input, json_object, serialize
 from .problems import ApiError
-from .spec import MAX_INT, json_body, multipart_body, operation, ref
+from .spec import json_body, multipart_body, operation, ref
 
 
 def _query(

@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..extensions import db
+from ..extensions import db, running_app
 from ..models import OutboxMessage, User
 from . import courier, delivery
 
@@ -55,4 +55,4 @@ def dispatch_committed() -> None:
         delivery.relay(ids)
     else:
         # After the response, not during it: a dead mail server must not hold the request.
-        courier.for_app(current_app._get_current_object()).submit(ids)
+        courier.for_app(running_app()).submit(ids)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, Response, abort, current_app, send_file
 from flask_login import current_user, login_required
-from werkzeug.wrappers import Response
 
 from .. import storage
 from ..extensions import db

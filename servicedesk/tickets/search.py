@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import event, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from ..extensions import db
 from ..models import Comment, Ticket
@@ -65,7 +65,7 @@ def _write(connection: Any, ticket_id: int, doc: str) -> None:
         )
 
 
-def reindex(session: Session, ticket_ids: Iterable[int]) -> None:
+def reindex(session: Session | scoped_session[Any], ticket_ids: Iterable[int]) -> None:
     """Rebuild the index entries of some tickets from the database."""
     ids = sorted(set(ticket_ids))
     if not ids:

@@ -7,7 +7,7 @@ from sqlalchemy import Select, false, select
 from ..models import Ticket, User
 
 
-def visible_tickets(user: User | None) -> Select[tuple[Ticket]]:
+def visible_tickets(user: User | None) -> Select[Ticket]:
     """Return a query of the tickets this user may see.
 
     Clients see only the tickets they filed; collaborators and administrators see all.
