@@ -13,6 +13,7 @@ from .extensions import db, running_app
 from .models import Role, User
 from .notifications import delivery, worker
 from .reports import jobs as export_jobs
+from .tickets import search
 
 
 def _print_logins() -> None:
@@ -62,7 +63,6 @@ def demo_generate(count: int, seed: int) -> None:
         try:
             demo.generate(count, seed=seed, on_batch=bar.update)
             db.session.commit()
-            from .tickets import search
 
             search.rebuild_all()
         except ValueError as exc:
@@ -74,8 +74,6 @@ def demo_generate(count: int, seed: int) -> None:
 @click.command("search-rebuild")
 def search_rebuild() -> None:
     """Rebuild the full-text index of every ticket (after a bulk load or a restore)."""
-    from .tickets import search
-
     click.echo(f"{search.rebuild_all()} tickets indexed.")
 
 

@@ -27,7 +27,7 @@ from ..models import (
 from ..numbers import MAX_ID as MAX_INT
 from ..numbers import is_row_id, row_id, whole_number
 from ..tickets import workflow
-from ..tickets.attachments import check_uploads
+from ..tickets.attachments import check_uploads, send_attachment, visible_attachment
 from ..tickets.filters import FIRST_DAY, LAST_DAY, parse
 from ..tickets.listing import listing
 from ..tickets.loading import attachments_of, ticket_or_404
@@ -43,7 +43,8 @@ from ..tickets.service import (
 from ..unit_of_work import commit
 from . import bp, contract, json_input, json_object, serialize
 from .problems import ApiError
-from .spec import json_body, multipart_body, operation, ref
+from .schemas import ref, text
+from .spec import json_body, multipart_body, operation
 
 
 def _query(
@@ -83,7 +84,7 @@ LIST_PARAMS = [
         "One or more priorities",
         explode=True,
     ),
-    _query("type", {"type": "string", "maxLength": 40}, "A ticket type key; enables cf.<field>"),
+    _query("type", text(40), "A ticket type key; enables cf.<field>"),
     _query("area", {"type": "integer", "minimum": 1, "maximum": MAX_INT}),
     _query(
         "assignee",
@@ -98,7 +99,7 @@ LIST_PARAMS = [
     _query("updated_to", DATE),
     _query("overdue", {"enum": ["1"]}, "Waiting on the client"),
     _query("rating", {"type": "integer", "minimum": 1, "maximum": 5}),
-    _query("q", {"type": "string", "maxLength": 200}, "Full-text search (accent-insensitive)"),
+    _query("q", text(200), "Full-text search (accent-insensitive)"),
     _query(
         "sort",
         {
@@ -583,7 +584,7 @@ def comments(number: int) -> Response:
             "type": "object",
             "required": ["body"],
             "properties": {
-                "body": {"type": "string"},
+                "body": text(20000, minLength=1),
                 "internal": {"enum": ["0", "1"]},
                 "attachments": {"type": "array", "items": {"type": "string", "format": "binary"}},
             },
@@ -692,7 +693,6 @@ def upload(number: int) -> tuple[Response, int]:
 )
 def download(attachment_id: int) -> Response:
     """Send a file the user may see, with the web's download headers."""
-    from ..tickets.routes import send_attachment, visible_attachment
 
     return send_attachment(visible_attachment(attachment_id))
 

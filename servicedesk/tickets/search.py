@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session, scoped_session
 
 from ..extensions import db
@@ -123,8 +123,6 @@ def _track_changes(session: Session, _context: Any) -> None:
 
 def _text_changed(ticket: Ticket) -> bool:
     """Tell whether a flushed ticket's searchable text changed."""
-    from sqlalchemy import inspect
-
     state = inspect(ticket)
     return any(state.attrs[name].history.has_changes() for name in SEARCHED_FIELDS)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
@@ -58,8 +59,6 @@ def form_for(ticket_type: TicketType) -> tuple[TicketTypeVersion, CompiledForm]:
 
 def check(form: CompiledForm, new: NewTicket, files: Any, locale: str) -> None:
     """Validate subject, description, custom fields and uploads; raise TicketInputError."""
-    from flask_babel import gettext as _
-
     errors: dict[str, list[str]] = {}
     if not new.subject.strip():
         errors["subject"] = [_("Write a subject.")]
