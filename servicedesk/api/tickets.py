@@ -17,7 +17,6 @@ from ..models import (
     PRIORITIES,
     Area,
     Channel,
-    Comment,
     Feedback,
     Status,
     Ticket,
@@ -30,7 +29,7 @@ from ..tickets import workflow
 from ..tickets.attachments import check_uploads, send_attachment, visible_attachment
 from ..tickets.filters import FIRST_DAY, LAST_DAY, parse
 from ..tickets.listing import listing
-from ..tickets.loading import attachments_of, ticket_or_404
+from ..tickets.loading import ticket_or_404
 from ..tickets.service import (
     NewTicket,
     TicketInputError,
@@ -40,6 +39,7 @@ from ..tickets.service import (
     keep_stored_files,
     store_attachment,
 )
+from ..tickets.visibility import visible_attachments, visible_comments
 from ..unit_of_work import commit
 from . import bp, contract, json_input, json_object, serialize
 from .problems import ApiError
@@ -565,10 +565,7 @@ def assign(number: int) -> Response:
 def comments(number: int) -> Response:
     """Replies, and internal notes for the desk."""
     ticket = ticket_or_404(number)
-    query = select(Comment).where(Comment.ticket_id == ticket.id)
-    if not current_user.is_staff:
-        query = query.where(Comment.internal.is_(False))
-    found = db.session.scalars(query.order_by(Comment.created_at, Comment.id)).all()
+    found = visible_comments(ticket, current_user)
     return jsonify({"items": [serialize.comment(c) for c in found]})
 
 
@@ -633,7 +630,7 @@ def add_comment(number: int) -> tuple[Response, int]:
 def attachments(number: int) -> Response:
     """List the files this user may download."""
     ticket = ticket_or_404(number)
-    found = attachments_of(ticket, include_internal=current_user.is_staff)
+    found = visible_attachments(ticket, current_user)
     return jsonify({"items": [serialize.attachment(a) for a in found]})
 
 

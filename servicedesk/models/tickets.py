@@ -113,7 +113,9 @@ class Ticket(Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     area: Mapped[Area | None] = relationship()
     comments: Mapped[list[Comment]] = relationship(
-        back_populates="ticket", order_by="Comment.created_at", cascade="all, delete-orphan"
+        back_populates="ticket",
+        order_by="[Comment.created_at, Comment.id]",
+        cascade="all, delete-orphan",
     )
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.created_at", cascade="all, delete-orphan"

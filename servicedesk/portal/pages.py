@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 from flask_babel import get_locale
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..catalog import display
 from ..extensions import db
 from ..models import Feedback, Ticket
-from ..tickets.loading import attachments_of
+from ..tickets.visibility import visible_attachments, visible_comments
 
 
 def render_ticket(ticket: Ticket, **extra: object) -> str:
@@ -23,7 +24,8 @@ def render_ticket(ticket: Ticket, **extra: object) -> str:
         "portal/ticket.html",
         ticket=ticket,
         rows=display.rows(ticket, str(get_locale())),
-        attachments=attachments_of(ticket, include_internal=False),
+        attachments=visible_attachments(ticket, current_user),
+        comments=visible_comments(ticket, current_user),
         feedback=feedback,
         reopen_days=current_app.config["REOPEN_DAYS"],
         **extra,
