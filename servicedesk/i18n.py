@@ -10,6 +10,7 @@ from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
 
 def select_locale() -> str:
@@ -62,6 +63,12 @@ CHANNEL_LABELS = {
     "walk_in": _l("In person"),
     "api": _l("API"),
 }
+# Choices for the forms that pick a role or a language, in the order people read them.
+ROLE_CHOICES = [
+    SelectChoice(role, ROLE_LABELS[role]) for role in ("client", "collaborator", "admin")
+]
+LANGUAGE_CHOICES = [SelectChoice("es", "Español"), SelectChoice("en", "English")]  # as spoken
+
 EVENT_LABELS = {
     "created": _l("filed the ticket"),
     "reply": _l("replied"),

@@ -7,10 +7,11 @@ from typing import Any
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..i18n import LANGUAGE_CHOICES, ROLE_CHOICES
 from ..numbers import coerce_row_id
 from .people import PeopleError
 
@@ -49,18 +50,11 @@ class UserEditForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=120)])
     role = SelectField(
         _l("Role"),
-        choices=[
-            SelectChoice("client", _l("Client")),
-            SelectChoice("collaborator", _l("Collaborator")),
-            SelectChoice("admin", _l("Administrator")),
-        ],
+        choices=ROLE_CHOICES,
     )
     language = SelectField(
         _l("Language"),
-        choices=[
-            SelectChoice("es", "Español"),
-            SelectChoice("en", "English"),
-        ],
+        choices=LANGUAGE_CHOICES,
     )
     areas = CheckboxListField(_l("Areas"))
 

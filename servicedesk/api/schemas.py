@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import PRIORITIES, Channel, Status
+from ..models import PRIORITIES, Channel, Role, Status
 
 
 def ref(name: str) -> dict[str, str]:
@@ -93,7 +93,7 @@ COMPONENTS: dict[str, Any] = {
             "id": {"type": "integer"},
             "name": {"type": "string"},
             "email": {"type": "string"},
-            "role": {"enum": ["admin", "collaborator", "client"]},
+            "role": {"enum": [r.value for r in Role]},
             "language": {"enum": ["es", "en"]},
             "areas": {"type": "array", "items": ref("Area")},
         }
