@@ -7,12 +7,24 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, send_from_directory
 
+from forms_engine import static_path
+
+from . import api, cli, db_setup, errors, i18n, proxies, security
 from . import config as settings
+from .admin import bp as admin_bp
+from .auth import bp as auth_bp
+from .desk import bp as desk_bp
 from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
+from .i18n import select_locale
+from .main import bp as main_bp
 from .notifications import courier
 from .numbers import RowIdConverter
+from .portal import bp as portal_bp
+from .reports import bp as reports_bp
+from .tickets import search  # noqa: F401 - registers the index-on-write hook
+from .tickets.routes import bp as files_bp
 
 PACKAGE = Path(__file__).resolve().parent
 # A wheel ships templates/ and migrations/ inside the package (setup.py maps them there); a
@@ -48,9 +60,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _serve_engine_assets(app)
-    from . import cli, errors, i18n, proxies, security
-    from .tickets import search  # noqa: F401 - registers the index-on-write hook
-
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
@@ -62,8 +71,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     """Bind the unbound extension instances to this app."""
-    from . import db_setup
-
     db.init_app(app)
     db_setup.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
@@ -71,8 +78,6 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     bootstrap.init_app(app)
-    from .i18n import select_locale
-
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"
     )
@@ -80,27 +85,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """Attach each feature package's routes."""
-    from .admin import bp as admin_bp
-    from .auth import bp as auth_bp
-    from .desk import bp as desk_bp
-    from .main import bp as main_bp
-    from .portal import bp as portal_bp
-    from .reports import bp as reports_bp
-    from .tickets.routes import bp as files_bp
-
     for blueprint in (main_bp, auth_bp, portal_bp, desk_bp, admin_bp, files_bp, reports_bp):
         app.register_blueprint(blueprint)
-    from . import api
-
     api.init_app(app)
 
 
 def _serve_engine_assets(app: Flask) -> None:
     """Serve forms_engine's small show/hide script from the app itself."""
-    from flask import send_from_directory
-
-    from forms_engine import static_path
 
     @app.get("/static/forms_engine/<path:filename>")
-    def forms_engine_static(filename: str):  # noqa: ANN202
+    def forms_engine_static(filename: str) -> Response:
         return send_from_directory(static_path(), filename, max_age=3600)

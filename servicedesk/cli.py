@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from . import demo
 from .auth.service import normalise_email
-from .extensions import db
+from .extensions import db, running_app
 from .models import Role, User
 from .notifications import delivery, worker
 from .reports import jobs as export_jobs
+from .tickets import search
 
 
 def _print_logins() -> None:
@@ -62,7 +63,6 @@ def demo_generate(count: int, seed: int) -> None:
         try:
             demo.generate(count, seed=seed, on_batch=bar.update)
             db.session.commit()
-            from .tickets import search
 
             search.rebuild_all()
         except ValueError as exc:
@@ -74,8 +74,6 @@ def demo_generate(count: int, seed: int) -> None:
 @click.command("search-rebuild")
 def search_rebuild() -> None:
     """Rebuild the full-text index of every ticket (after a bulk load or a restore)."""
-    from .tickets import search
-
     click.echo(f"{search.rebuild_all()} tickets indexed.")
 
 
@@ -107,7 +105,7 @@ def worker_command(burst: bool) -> None:
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: mail is delivered in-process.")
     # Beside the outbox relay: exports whose worker died, or whose job a Redis restart lost.
-    worker.run(current_app._get_current_object(), burst=burst, chores=[export_jobs.sweep])
+    worker.run(running_app(), burst=burst, chores=[export_jobs.sweep])
 
 
 @click.command("relay")

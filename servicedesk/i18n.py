@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from babel.dates import format_datetime as babel_format
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
 
 def select_locale() -> str:
@@ -61,6 +63,12 @@ CHANNEL_LABELS = {
     "walk_in": _l("In person"),
     "api": _l("API"),
 }
+# Choices for the forms that pick a role or a language, in the order people read them.
+ROLE_CHOICES = [
+    SelectChoice(role, ROLE_LABELS[role]) for role in ("client", "collaborator", "admin")
+]
+LANGUAGE_CHOICES = [SelectChoice("es", "Español"), SelectChoice("en", "English")]  # as spoken
+
 EVENT_LABELS = {
     "created": _l("filed the ticket"),
     "reply": _l("replied"),
@@ -102,8 +110,5 @@ def plain_labels() -> dict[str, dict[str, str]]:
 
 def short_datetime_formatter() -> Callable[[datetime], str]:
     """A short date-time formatter bound to this request's locale and time zone."""
-    from babel.dates import format_datetime as babel_format
-    from flask_babel import get_locale, get_timezone
-
     locale, zone = get_locale(), get_timezone()
     return lambda value: babel_format(value, "short", tzinfo=zone, locale=locale)

@@ -6,12 +6,11 @@ from flask import g, has_request_context
 
 from .db_setup import REQUEST_COMMITTED
 from .extensions import db
+from .notifications import outbox
 
 
 def commit() -> None:
     """Commit the session and dispatch the outbox rows written in it."""
-    from .notifications import outbox
-
     db.session.commit()
     if has_request_context():
         # What follows is hand-off work, not the request's change (see db_setup._begin).

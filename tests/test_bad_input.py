@@ -27,16 +27,6 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def raw_post(api, path: str, text: str, method: str = "POST"):
-    """Send a JSON text as it is (not re-encoded by the test client)."""
-    return api.open(
-        method,
-        path,
-        data=text.encode("utf-8", "surrogatepass"),
-        headers={"Content-Type": "application/json"},
-    )
-
-
 @pytest.mark.parametrize(
     "path",
     [

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..i18n import LANGUAGE_CHOICES, ROLE_CHOICES
 from ..numbers import coerce_row_id
 from .people import PeopleError
 
@@ -19,7 +22,7 @@ class CheckboxListField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002,ANN003
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("coerce", coerce_row_id)
         kwargs.setdefault("validate_choice", False)
         super().__init__(*args, **kwargs)
@@ -47,18 +50,11 @@ class UserEditForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=120)])
     role = SelectField(
         _l("Role"),
-        choices=[
-            SelectChoice("client", _l("Client")),
-            SelectChoice("collaborator", _l("Collaborator")),
-            SelectChoice("admin", _l("Administrator")),
-        ],
+        choices=ROLE_CHOICES,
     )
     language = SelectField(
         _l("Language"),
-        choices=[
-            SelectChoice("es", "Español"),
-            SelectChoice("en", "English"),
-        ],
+        choices=LANGUAGE_CHOICES,
     )
     areas = CheckboxListField(_l("Areas"))
 

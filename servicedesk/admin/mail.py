@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from werkzeug.wrappers import Response
 
 from ..auth.decorators import admin_required
@@ -36,7 +36,7 @@ def mail_status() -> str:
     )
 
 
-def _requeue(condition: object) -> int:
+def _requeue(condition: ColumnElement[bool]) -> int:
     """Put failed messages back in the queue with a fresh count of attempts."""
     result = db.session.execute(
         update(OutboxMessage)

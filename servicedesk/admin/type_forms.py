@@ -14,15 +14,10 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..catalog.builder import KEY_RE, FieldSpec
+from ..i18n import PRIORITY_LABELS
 from ..models import PRIORITIES
 from ..numbers import whole_number
 
-PRIORITY_LABELS = {
-    "low": _l("Low"),
-    "normal": _l("Normal"),
-    "high": _l("High"),
-    "urgent": _l("Urgent"),
-}
 MAX_FIELDS = 100
 KIND_LABELS = {
     "text": _l("Short text"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -131,7 +133,7 @@ def user_resend_invitation(user_id: int) -> Page:
     )
 
 
-def _act(user_id: int, action, done: str) -> Page:  # noqa: ANN001
+def _act(user_id: int, action: Callable[[User], object], done: str) -> Page:
     """Run one action on a user, commit, and say how it went; a refusal changes nothing."""
     user = db.get_or_404(User, user_id)
     try:

@@ -120,8 +120,6 @@ def _respond(status: int, detail: str | None, exc: HTTPException | None) -> Resp
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and its routes, and answer API errors as problems."""
-    from . import routes  # noqa: F401 - the routes register themselves on bp
-
     app.register_blueprint(bp)
     errors.answer_problems(app, wants_problem, _respond)
 
@@ -150,3 +148,7 @@ def json_object(raw: str | bytes, not_object: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ApiError(400, not_object)
     return data
+
+
+# The routes register themselves on bp, so they load once bp and json_input exist.
+from . import routes  # noqa: E402,F401

@@ -188,12 +188,24 @@ def _typed(op: Operation) -> dict[str, Any]:
 
 
 def check_query() -> None:
-    """Refuse query parameters the current operation declares but that break their schema."""
+    """Refuse undeclared query parameters, and declared ones that break their schema: 400."""
     endpoint = request.endpoint or ""
     op, validator = by_endpoint(endpoint), _validator(endpoint, "query")
-    if op is None or validator is None:
+    if op is None:
         return
-    if errors := _errors(validator, _typed(op), prefix="/query"):
+    if validator is None:
+        validator = _build({"type": "object"})
+    errors = _errors(validator, _typed(op), prefix="/query")
+    declared = {p["name"] for p in op.query}
+    custom = "type" in declared  # the ticket list also filters by custom field: cf.<field>
+    locale = str(get_locale())
+    for name in request.args:
+        # A misspelt filter answers 400 instead of silently listing everything.
+        if name not in declared and not (custom and name.startswith("cf.") and len(name) > 3):
+            errors.setdefault(_pointer(["query", name])[:100], []).append(
+                message("additionalProperties", locale)
+            )
+    if errors:
         names = ", ".join(sorted({p.split("/")[2] for p in errors}))
         raise ApiError(
             400, _("These parameters are not valid: %(names)s.", names=names), errors=errors

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 from flask import current_app
 
 
@@ -36,8 +37,6 @@ def _count_in_memory(token_id: str, window: int) -> int:
 
 def _count_in_redis(url: str, token_id: str, window: int, seconds: int) -> int | None:
     """Count this request in Redis, shared by every worker; None if Redis is unreachable."""
-    import redis
-
     try:
         client = _clients.get(url)
         if client is None:

@@ -11,7 +11,8 @@ from ..extensions import db
 from ..models import TicketType, TicketTypeVersion
 from . import bp, serialize
 from .problems import ApiError
-from .spec import document, operation, ref
+from .schemas import ref
+from .spec import document, operation
 
 
 @operation(

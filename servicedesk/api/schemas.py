@@ -4,12 +4,51 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import PRIORITIES, Channel, Status
-from .spec import ref
+from ..models import PRIORITIES, Channel, Role, Status
+
+
+def ref(name: str) -> dict[str, str]:
+    """A reference to a component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
 
 STATUSES = [s.value for s in Status]
 CHANNELS = [c.value for c in Channel]
 DATE_TIME = {"type": "string", "format": "date-time"}
+# Text the API accepts holds no NUL (PostgreSQL refuses it; json_text refuses it everywhere).
+NO_NUL = "^[^\\x00]*$"
+
+
+def text(max_length: int, **extra: Any) -> dict[str, Any]:
+    """A text field of a request: at most max_length characters, no NUL."""
+    return {"type": "string", "maxLength": max_length, "pattern": NO_NUL, **extra}
+
+
+# Custom field values: any JSON without NUL in a text or a key, as json_text reads it.
+CLEAN_JSON = {
+    "anyOf": [
+        {"type": "string", "pattern": NO_NUL},
+        {"type": ["number", "boolean", "null"]},
+        {"type": "array", "items": {"$ref": "#/components/schemas/CleanJSON"}},
+        {
+            "type": "object",
+            "propertyNames": {"pattern": NO_NUL},
+            "additionalProperties": {"$ref": "#/components/schemas/CleanJSON"},
+        },
+    ]
+}
+
+
+def data(description: str) -> dict[str, Any]:
+    """The custom fields object of a request (the type's form validates it further)."""
+    return {
+        "type": "object",
+        "propertyNames": {"pattern": NO_NUL},
+        "additionalProperties": ref("CleanJSON"),
+        "description": description,
+    }
+
+
 MAYBE_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
 
@@ -32,6 +71,7 @@ MAYBE_PERSON = {"oneOf": [PERSON, {"type": "null"}]}
 AREA = obj({"id": {"type": "integer"}, "name": {"type": "string"}})
 
 COMPONENTS: dict[str, Any] = {
+    "CleanJSON": CLEAN_JSON,
     "Problem": obj(
         {
             "type": {"type": "string"},
@@ -53,7 +93,7 @@ COMPONENTS: dict[str, Any] = {
             "id": {"type": "integer"},
             "name": {"type": "string"},
             "email": {"type": "string"},
-            "role": {"enum": ["admin", "collaborator", "client"]},
+            "role": {"enum": [r.value for r in Role]},
             "language": {"enum": ["es", "en"]},
             "areas": {"type": "array", "items": ref("Area")},
         }
@@ -138,10 +178,10 @@ COMPONENTS: dict[str, Any] = {
     ),
     "NewTicket": obj(
         {
-            "type": {"type": "string", "maxLength": 40},
-            "subject": {"type": "string", "maxLength": 200},
-            "description": {"type": "string", "maxLength": 20000},
-            "data": {"type": "object", "description": "Custom fields for the type's current form"},
+            "type": text(40),
+            "subject": text(200),
+            "description": text(20000),
+            "data": data("Custom fields for the type's current form"),
             "requester_id": {"type": "integer", "description": "Desk only: file for this client"},
             "channel": {
                 "enum": ["portal", "phone", "email", "walk_in", "api"],
@@ -152,7 +192,7 @@ COMPONENTS: dict[str, Any] = {
     ),
     "TicketChanges": obj(
         {
-            "data": {"type": "object"},
+            "data": data("Custom fields to change, valid for the ticket's form version"),
             "priority": {"enum": PRIORITIES},
             "area_id": {"type": ["integer", "null"]},
         },
@@ -161,18 +201,14 @@ COMPONENTS: dict[str, Any] = {
     "StatusChange": obj(
         {
             "status": {"enum": STATUSES},
-            "resolution": {
-                "type": "string",
-                "maxLength": 20000,
-                "description": "Public note sent with a closure",
-            },
+            "resolution": text(20000, description="Public note sent with a closure"),
         },
         required=["status"],
     ),
     "Assignment": obj({"assignee_id": {"type": ["integer", "null"]}}),
     "NewComment": obj(
         {
-            "body": {"type": "string", "minLength": 1, "maxLength": 20000},
+            "body": text(20000, minLength=1),
             "internal": {"type": "boolean", "description": "Desk only: an internal note"},
         },
         required=["body"],
@@ -204,7 +240,7 @@ COMPONENTS: dict[str, Any] = {
     "FeedbackInput": obj(
         {
             "rating": {"type": "integer", "minimum": 1, "maximum": 5},
-            "comment": {"type": "string", "maxLength": 2000},
+            "comment": text(2000),
         },
         required=["rating"],
     ),

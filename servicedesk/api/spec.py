@@ -11,6 +11,7 @@ from flask import Blueprint
 
 from ..numbers import MAX_ID as MAX_INT
 from ..tickets.attachments import MAGIC
+from .schemas import COMPONENTS, ref
 
 
 @dataclass
@@ -36,11 +37,6 @@ OPERATIONS: list[Operation] = []
 def by_endpoint(endpoint: str) -> Operation | None:
     """The documented operation served by a Flask endpoint."""
     return next((op for op in OPERATIONS if op.endpoint == endpoint), None)
-
-
-def ref(name: str) -> dict[str, str]:
-    """A reference to a component schema."""
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _closed(schema: dict[str, Any]) -> dict[str, Any]:
@@ -163,8 +159,6 @@ def _responses(op: Operation) -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """Build the OpenAPI 3.1 document from the registered operations."""
-    from . import schemas
-
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         path, params = _path("/api/v1" + op.rule)
@@ -185,7 +179,7 @@ def document() -> dict[str, Any]:
                     "name": "If-Match",
                     "in": "header",
                     "required": op.method == "patch",
-                    "schema": {"type": "string", "maxLength": 100},
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
                     "description": "The ETag of the ticket as last read (optimistic locking).",
                 }
             )
@@ -212,6 +206,6 @@ def document() -> dict[str, Any]:
                     "description": "A personal API token (sd_…)",
                 }
             },
-            "schemas": schemas.COMPONENTS,
+            "schemas": COMPONENTS,
         },
     }

@@ -17,19 +17,19 @@ from ..models import (
     PRIORITIES,
     Area,
     Channel,
-    Comment,
     Feedback,
     Status,
     Ticket,
     TicketType,
     User,
 )
+from ..numbers import MAX_ID as MAX_INT
 from ..numbers import is_row_id, row_id, whole_number
 from ..tickets import workflow
-from ..tickets.attachments import check_uploads
+from ..tickets.attachments import check_uploads, send_attachment, visible_attachment
 from ..tickets.filters import FIRST_DAY, LAST_DAY, parse
 from ..tickets.listing import listing
-from ..tickets.loading import attachments_of, ticket_or_404
+from ..tickets.loading import ticket_or_404
 from ..tickets.service import (
     NewTicket,
     TicketInputError,
@@ -39,10 +39,12 @@ from ..tickets.service import (
     keep_stored_files,
     store_attachment,
 )
+from ..tickets.visibility import visible_attachments, visible_comments
 from ..unit_of_work import commit
 from . import bp, contract, json_input, json_object, serialize
 from .problems import ApiError
-from .spec import MAX_INT, json_body, multipart_body, operation, ref
+from .schemas import ref, text
+from .spec import json_body, multipart_body, operation
 
 
 def _query(
@@ -82,7 +84,7 @@ LIST_PARAMS = [
         "One or more priorities",
         explode=True,
     ),
-    _query("type", {"type": "string", "maxLength": 40}, "A ticket type key; enables cf.<field>"),
+    _query("type", text(40), "A ticket type key; enables cf.<field>"),
     _query("area", {"type": "integer", "minimum": 1, "maximum": MAX_INT}),
     _query(
         "assignee",
@@ -97,7 +99,7 @@ LIST_PARAMS = [
     _query("updated_to", DATE),
     _query("overdue", {"enum": ["1"]}, "Waiting on the client"),
     _query("rating", {"type": "integer", "minimum": 1, "maximum": 5}),
-    _query("q", {"type": "string", "maxLength": 200}, "Full-text search (accent-insensitive)"),
+    _query("q", text(200), "Full-text search (accent-insensitive)"),
     _query(
         "sort",
         {
@@ -569,10 +571,7 @@ def assign(number: int) -> Response:
 def comments(number: int) -> Response:
     """Replies, and internal notes for the desk."""
     ticket = ticket_or_404(number)
-    query = select(Comment).where(Comment.ticket_id == ticket.id)
-    if not current_user.is_staff:
-        query = query.where(Comment.internal.is_(False))
-    found = db.session.scalars(query.order_by(Comment.created_at, Comment.id)).all()
+    found = visible_comments(ticket, current_user)
     return jsonify({"items": [serialize.comment(c) for c in found]})
 
 
@@ -588,7 +587,7 @@ def comments(number: int) -> Response:
             "type": "object",
             "required": ["body"],
             "properties": {
-                "body": {"type": "string"},
+                "body": text(20000, minLength=1),
                 "internal": {"enum": ["0", "1"]},
                 "attachments": {"type": "array", "items": {"type": "string", "format": "binary"}},
             },
@@ -637,7 +636,7 @@ def add_comment(number: int) -> tuple[Response, int]:
 def attachments(number: int) -> Response:
     """List the files this user may download."""
     ticket = ticket_or_404(number)
-    found = attachments_of(ticket, include_internal=current_user.is_staff)
+    found = visible_attachments(ticket, current_user)
     return jsonify({"items": [serialize.attachment(a) for a in found]})
 
 
@@ -697,7 +696,6 @@ def upload(number: int) -> tuple[Response, int]:
 )
 def download(attachment_id: int) -> Response:
     """Send a file the user may see, with the web's download headers."""
-    from ..tickets.routes import send_attachment, visible_attachment
 
     return send_attachment(visible_attachment(attachment_id))
 

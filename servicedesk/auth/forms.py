@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from ..i18n import LANGUAGE_CHOICES, ROLE_CHOICES
 
 MIN_PASSWORD = 10
 
@@ -70,16 +72,9 @@ class InviteForm(FlaskForm):
     )
     role = SelectField(
         _l("Role"),
-        choices=[
-            SelectChoice("client", _l("Client")),
-            SelectChoice("collaborator", _l("Collaborator")),
-            SelectChoice("admin", _l("Administrator")),
-        ],
+        choices=ROLE_CHOICES,
     )
     language = SelectField(
         _l("Language"),
-        choices=[
-            SelectChoice("es", "Español"),
-            SelectChoice("en", "English"),
-        ],
+        choices=LANGUAGE_CHOICES,
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -50,7 +50,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Accept only local absolute paths as post-login destinations."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return False
@@ -60,7 +60,7 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def _window_start():  # noqa: ANN202
+def _window_start() -> datetime:
     """Return the start of the rate-limit window."""
     return utcnow() - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
 
@@ -119,7 +119,7 @@ def authenticate(email: str, password: str, ip: str) -> User | None:
     return user
 
 
-def _session_cutoff():  # noqa: ANN202
+def _session_cutoff() -> datetime:
     """Sessions older than this have ended, whatever the browser kept."""
     return utcnow() - timedelta(days=current_app.config["SESSION_DAYS"])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from forms_engine import CompiledForm, Field
@@ -32,8 +33,6 @@ def _text(field: Field, value: Any, locale: str, files: _FileNames) -> str:
     if isinstance(value, list):
         return ", ".join(str(labels.get(v, v)) for v in value)
     if isinstance(value, bool):
-        from flask_babel import gettext as _
-
         return _("Yes") if value else _("No")
     return str(labels.get(value, value))
 

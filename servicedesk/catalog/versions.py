@@ -34,7 +34,7 @@ class Change:
         return self.kind != "added"
 
 
-def filing_type() -> Select[tuple[TicketType]]:
+def filing_type() -> Select[TicketType]:
     """A query for ticket types that loads each one's current version in the same statement.
 
     The default area comes along too: the new ticket's area, which the API's answer shows.

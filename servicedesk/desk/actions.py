@@ -25,6 +25,7 @@ from ..tickets import workflow
 from ..tickets.attachments import check_uploads
 from ..tickets.loading import ticket_or_404
 from ..tickets.service import keep_stored_files, store_attachment
+from ..tickets.visibility import visible_comments
 from ..unit_of_work import commit
 from . import bp
 
@@ -226,7 +227,8 @@ def ticket_pdf(number: int) -> Response:
         ticket=ticket,
         rows=display.rows(ticket, str(get_locale())),
         events=events,
-        comments=[c for c in ticket.comments if not c.internal],
+        # The record as its client reads it: the public thread.
+        comments=visible_comments(ticket, ticket.requester),
     )
     return Response(
         body,

@@ -12,7 +12,8 @@ from ..catalog import display
 from ..extensions import db
 from ..models import PRIORITIES, Area, Status, TicketEvent
 from ..tickets import workflow
-from ..tickets.loading import attachments_of, ticket_or_404
+from ..tickets.loading import ticket_or_404
+from ..tickets.visibility import visible_attachments, visible_comments
 from . import bp
 
 PAGE_SIZE = 50
@@ -37,7 +38,8 @@ def ticket(number: int) -> str:
         ticket=found,
         rows=display.rows(found, str(get_locale())),
         events=events,
-        attachments=attachments_of(found, include_internal=True),
+        attachments=visible_attachments(found, current_user),
+        comments=visible_comments(found, current_user),
         statuses=[s.value for s in Status],
         priorities=PRIORITIES,
         areas=areas,

@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import JSONType, UTCDateTime, utcnow
 from .users import Area, User
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 
 
-class TicketType(db.Model):
+class TicketType(Model):
     """A kind of request (Proyecto, Soporte, Consulta…) with a versioned form."""
 
     __tablename__ = "ticket_types"
@@ -58,7 +58,7 @@ class TicketType(db.Model):
         return f"<TicketType {self.key}>"
 
 
-class TicketTypeVersion(db.Model):
+class TicketTypeVersion(Model):
     """One published, immutable form of a ticket type."""
 
     __tablename__ = "ticket_type_versions"

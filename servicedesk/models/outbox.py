@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import JSONType, UTCDateTime, json_default, utcnow
 
 
@@ -23,7 +23,7 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One e-mail to deliver, rendered at write time so delivery needs no app state."""
 
     __tablename__ = "outbox"

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import JSONType, UTCDateTime, json_default, utcnow
 from .catalog import TicketType, TicketTypeVersion
 from .users import Area, User
@@ -56,7 +56,7 @@ def _in(column: str, values: tuple[str, ...] | type[StrEnum]) -> str:
     return f"{column} IN ({listed})"
 
 
-class Ticket(db.Model):
+class Ticket(Model):
     """A client's request, private between its requester and the desk."""
 
     __tablename__ = "tickets"
@@ -113,7 +113,9 @@ class Ticket(db.Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     area: Mapped[Area | None] = relationship()
     comments: Mapped[list[Comment]] = relationship(
-        back_populates="ticket", order_by="Comment.created_at", cascade="all, delete-orphan"
+        back_populates="ticket",
+        order_by="[Comment.created_at, Comment.id]",
+        cascade="all, delete-orphan",
     )
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.created_at", cascade="all, delete-orphan"
@@ -129,7 +131,7 @@ class Ticket(db.Model):
         return f"<Ticket #{self.number} {self.status}>"
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A public reply or an internal note on a ticket."""
 
     __tablename__ = "comments"
@@ -146,7 +148,7 @@ class Comment(db.Model):
     author: Mapped[User | None] = relationship()
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A file on a ticket; the bytes live in the attachment store under a random name."""
 
     __tablename__ = "attachments"
@@ -169,7 +171,7 @@ class Attachment(db.Model):
     uploaded_by: Mapped[User | None] = relationship()
 
 
-class TicketEvent(db.Model):
+class TicketEvent(Model):
     """One entry on a ticket's timeline: who did what, when."""
 
     __tablename__ = "ticket_events"
@@ -188,7 +190,7 @@ class TicketEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class Feedback(db.Model):
+class Feedback(Model):
     """A client's rating (1–5) and comment, once per closure of a ticket."""
 
     __tablename__ = "feedback"
@@ -210,7 +212,7 @@ class Feedback(db.Model):
     author: Mapped[User | None] = relationship()
 
 
-class TicketNumber(db.Model):
+class TicketNumber(Model):
     """The last ticket number given out: one row, which a filing updates to take the next.
 
     The UPDATE locks the row until the filing commits, so two filings never get the same

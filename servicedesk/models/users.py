@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
+from ..extensions import Model, db
 from .base import JSONType, UTCDateTime, utcnow
 
 
@@ -48,7 +48,7 @@ area_members = Table(
 )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who logs in: administrator, collaborator or client."""
 
     __tablename__ = "users"
@@ -84,7 +84,7 @@ class User(UserMixin, db.Model):
         return str(self.__dict__.get("login_secret", ""))
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         """Deactivated users cannot log in or keep a session."""
         return bool(self.active)
 
@@ -117,14 +117,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         """Compare a candidate password with the stored hash."""
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
 
     def __repr__(self) -> str:
         """Show the user's e-mail and role."""
         return f"<User {self.email} {self.role}>"
 
 
-class Area(db.Model):
+class Area(Model):
     """A department (Seguridad, Limpieza…) that groups collaborators."""
 
     __tablename__ = "areas"
@@ -150,7 +150,7 @@ class TokenPurpose(StrEnum):
     INVITE = "invite"
 
 
-class AuthToken(db.Model):
+class AuthToken(Model):
     """A single-use token for password reset or invitation, stored as a hash."""
 
     __tablename__ = "auth_tokens"
@@ -169,7 +169,7 @@ class AuthToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """A failed login, kept for rate limiting across every app instance."""
 
     __tablename__ = "login_attempts"
@@ -184,7 +184,7 @@ class LoginAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One signed-in browser: ended by logging out there, or by a password change anywhere.
 
     The cookie carries a random secret; only its SHA-256 is stored. ``generation`` is the

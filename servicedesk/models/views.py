@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utcnow
 
 
-class SavedView(db.Model):
+class SavedView(Model):
     """A named, bookmarkable set of dashboard filters belonging to one user."""
 
     __tablename__ = "saved_views"

@@ -15,9 +15,9 @@ import threading
 import time
 from collections.abc import Iterable
 
-from flask import Flask, current_app
+from flask import Flask
 
-from ..extensions import db
+from ..extensions import db, running_app
 from . import delivery
 
 EXTENSION = "outbox_courier"
@@ -106,7 +106,7 @@ def for_app(app: Flask) -> Courier:
 
 def _start_with_first_request() -> None:
     """Start the courier, so rows left over from before a restart are retried soon."""
-    app = current_app._get_current_object()
+    app = running_app()
     if not app.config.get("REDIS_URL") and app.config.get("MAIL_RELAY_SECONDS"):
         for_app(app)
 

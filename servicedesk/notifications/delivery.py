@@ -70,9 +70,9 @@ class _TimedConnection(Connection):
         """Connect, say STARTTLS and log in as configured, giving up after MAIL_TIMEOUT."""
         config = current_app.config
         smtp = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-        host = smtp(
-            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"] or None
-        )
+        server, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
+        # MAIL_TIMEOUT 0: no timeout of ours (smtplib's default, the socket module's).
+        host = smtp(server, port, timeout=float(timeout)) if timeout else smtp(server, port)
         if config["MAIL_USE_TLS"]:
             host.starttls()
         if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
@@ -135,7 +135,7 @@ def backoff(attempts: int) -> timedelta:
 def _claim(message_id: int) -> OutboxMessage | None:
     """Take a row for this delivery alone: a conditional UPDATE only one caller can win."""
     now = utcnow()
-    won = db.session.execute(
+    won = db.session.execute(  # type: ignore[attr-defined]  # a CursorResult
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,

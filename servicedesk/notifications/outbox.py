@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from markupsafe import escape
-from sqlalchemy import event, insert
+from sqlalchemy import Table, event, insert
 from sqlalchemy.orm import Session
 
-from ..extensions import db
+from ..extensions import db, running_app
 from ..models import OutboxMessage, User
 from . import courier, delivery
 
@@ -117,7 +117,7 @@ def enqueue_group(
     rows = _rows(kind, users, language, subject, context)
     # Core, not the ORM's bulk INSERT: the rows need no objects, and the ORM's bookkeeping
     # for 14 rows cost as much as rendering them.
-    table = OutboxMessage.__table__
+    table = cast(Table, OutboxMessage.__table__)
     connection = db.session.connection()
     ids = list(connection.execute(insert(table).returning(table.c.id), rows).scalars())
     db.session.info.setdefault(PENDING_KEY, []).extend(ids)
@@ -149,4 +149,4 @@ def dispatch_committed() -> None:
         delivery.relay(ids)
     else:
         # After the response, not during it: a dead mail server must not hold the request.
-        courier.for_app(current_app._get_current_object()).submit(ids)
+        courier.for_app(running_app()).submit(ids)

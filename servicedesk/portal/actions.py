@@ -17,6 +17,7 @@ from ..tickets.loading import ticket_or_404
 from ..tickets.service import store_attachment
 from ..unit_of_work import commit
 from . import bp
+from .pages import render_ticket
 
 
 def back(ticket: Ticket) -> Response:
@@ -41,8 +42,6 @@ def reply(number: int) -> Response | tuple[str, int]:
                 store_attachment(ticket, current_user, upload, comment_id=comment.id)
     except workflow.NotAllowed as exc:
         db.session.rollback()
-        from .routes import render_ticket
-
         return render_ticket(ticket, reply_error=str(exc.message), reply_text=body), 400
     commit()
     flash(_("Your reply was sent."), "success")
@@ -77,8 +76,6 @@ def feedback(number: int) -> Response | tuple[str, int]:
         workflow.leave_feedback(current_user, ticket, rating, comment)
     except workflow.NotAllowed as exc:
         db.session.rollback()
-        from .routes import render_ticket
-
         return render_ticket(ticket, feedback_error=str(exc.message), feedback_text=comment), 400
     commit()
     flash(_("Thank you for rating the service."), "success")

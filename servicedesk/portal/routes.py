@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,16 +10,17 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from ..auth.decorators import client_required
-from ..catalog import display
 from ..catalog.versions import filing_type
 from ..extensions import db
 from ..models import Status, Ticket, TicketType
 from ..tickets import search
 from ..tickets.filing import file_from_request
 from ..tickets.forms import TicketBaseForm
+from ..tickets.loading import ticket_or_404
 from ..tickets.visibility import visible_tickets
 from ..unit_of_work import commit
 from . import bp
+from .pages import render_ticket
 
 PAGE_SIZE = 50
 
@@ -100,33 +100,8 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
     ), 400 if outcome.errors else 200
 
 
-def render_ticket(ticket: Ticket, **extra: object) -> str:
-    """Render the client's ticket page: their fields, status and the public thread."""
-    from flask import current_app
-
-    from ..models import Feedback
-    from ..tickets.loading import attachments_of
-
-    feedback = db.session.scalar(
-        select(Feedback).where(
-            Feedback.ticket_id == ticket.id, Feedback.closure == ticket.closure_count
-        )
-    )
-    return render_template(
-        "portal/ticket.html",
-        ticket=ticket,
-        rows=display.rows(ticket, str(get_locale())),
-        attachments=attachments_of(ticket, include_internal=False),
-        feedback=feedback,
-        reopen_days=current_app.config["REOPEN_DAYS"],
-        **extra,
-    )
-
-
 @bp.get("/tickets/<int:number>")
 @client_required
 def ticket(number: int) -> str:
     """Show one of the client's own tickets; anyone else's is a 404."""
-    from ..tickets.loading import ticket_or_404
-
     return render_ticket(ticket_or_404(number))

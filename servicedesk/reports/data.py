@@ -85,7 +85,7 @@ def history_select(ticket_ids: Select[Any]) -> Select[Any]:
     )
 
 
-def _joined(columns: Select[Any], ticket_ids: Select[Any]) -> Select[Any]:
+def _joined(columns: Select[*tuple[Any, ...]], ticket_ids: Select[Any]) -> Select[Any]:
     """The history's joins, filter and order (by ticket number) for a list of columns."""
     return (
         columns.join(TicketType, TicketType.id == Ticket.ticket_type_id)

@@ -21,6 +21,7 @@ from forms_engine import Field
 
 from ..catalog.versions import compiled
 from ..extensions import db
+from ..i18n import plain_labels
 from ..models import TicketTypeVersion
 from .data import hours
 from .metrics import Report
@@ -78,8 +79,6 @@ class Labels:
     """Option labels per form version, compiled once per version (not per row)."""
 
     def __init__(self, locale: str) -> None:
-        from ..i18n import plain_labels
-
         self.locale = locale
         self.cache: dict[int, dict[str, dict[Any, str]]] = {}
         # Status, priority and channel names resolved once, not three gettext calls per row.

@@ -25,7 +25,7 @@ from rq.job import Job
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..extensions import db
+from ..extensions import db, running_app
 from ..models import Export, User, utcnow
 from .excel import scratch_in
 from .service import excel_to, pdf_to
@@ -258,6 +258,8 @@ def _finish(export_id: int, attempt: int, **values: Any) -> bool:
 def _write(export: Export, name: str, heart: Heartbeat) -> None:
     """Write the export in its work folder, then move the complete file to its name."""
     user = db.session.get(User, export.user_id)
+    if user is None:  # deleting a user deletes their exports; never a run without its owner
+        raise Superseded
     write = pdf_to if export.kind == "pdf" else excel_to
     work = _work(name)
     work.mkdir()
@@ -281,7 +283,7 @@ def run_export(export_id: int, attempt: int | None = None) -> None:
     attempt, name = export.attempt, secrets.token_hex(16)
     if not _claim(export_id, attempt, name):
         return
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app: Flask = running_app()
     try:
         with Heartbeat(app, export_id, attempt) as heart:
             _write(export, name, heart)
@@ -322,7 +324,7 @@ def sweep() -> int:
     job (restarted without persistence), nobody would ever take it. Queuing it twice is
     harmless: only one run can claim an attempt.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = running_app()
     count = fail_stale()
     db.session.commit()
     if not app.config.get("REDIS_URL"):

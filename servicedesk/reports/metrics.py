@@ -108,7 +108,8 @@ class Report:
         if not days:
             return []
         week = lambda d: d - timedelta(days=d.weekday())  # noqa: E731
-        opened, closed = Counter(), Counter()
+        opened: Counter[date] = Counter()
+        closed: Counter[date] = Counter()
         for d, n in self.opened.items():
             opened[week(d)] += n
         for d, n in self.closed.items():

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import db, running_app
 from ..models import Export, utcnow
 from ..tickets.loading import owned_or_404
 from ..unit_of_work import commit
@@ -102,7 +102,7 @@ def start_export(kind: str) -> Response:
     )
     db.session.add(export)
     commit()
-    jobs.start(current_app._get_current_object(), export)  # type: ignore[attr-defined]
+    jobs.start(running_app(), export)
     return redirect(url_for("reports.export_status", export_id=export.id))
 
 
@@ -134,7 +134,7 @@ def export_retry(export_id: int) -> Response:
     _f, base, _t, _fields = selection(current_user, export.query)
     if jobs.retry(export, data.count(base)):
         commit()
-        jobs.start(current_app._get_current_object(), export)  # type: ignore[attr-defined]
+        jobs.start(running_app(), export)
     return redirect(url_for("reports.export_status", export_id=export.id))
 
 

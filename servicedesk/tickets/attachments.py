@@ -1,13 +1,21 @@
-"""Upload rules and attachment access: checked names, types and sizes; served as downloads."""
+"""Upload rules and attachment access: checked names, types and sizes; who may download what."""
 
 from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import Response, abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .. import storage
+from ..extensions import db
+from ..models import Attachment, Ticket
+from ..numbers import MAX_ID
+from .visibility import visible_tickets
 
 # Signatures of the types we accept, so a renamed script is not taken for a photo. WebP is a
 # RIFF container like WAV and AVI: the form type at offset 8 tells them apart.
@@ -123,9 +131,58 @@ def check_uploads(uploads: list[Any]) -> list[str]:
     return errors
 
 
-def _sniff_path(path: Any, kind: str) -> bool:
+def sniff_path(path: Any, kind: str) -> bool:
     """Check a stored file's signature before showing it inline."""
     with open(path, "rb") as fh:
         head = fh.read(16)
     signature = MAGIC.get(kind)
     return signature is not None and signature.match(head) is not None
+
+
+# ---------------------------------------------------------------- access
+
+
+def visible_attachment(attachment_id: int) -> Attachment:
+    """Return an attachment of a ticket the user may see; internal ones for the desk only."""
+    attachment = db.session.get(Attachment, attachment_id) if attachment_id <= MAX_ID else None
+    if attachment is None or (attachment.internal and not current_user.is_staff):
+        abort(404)
+    visible = db.session.scalar(
+        visible_tickets(current_user)
+        .where(Ticket.id == attachment.ticket_id)
+        .with_only_columns(Ticket.id)
+    )
+    if visible is None:
+        abort(404)
+    return attachment
+
+
+def stored_file(attachment: Attachment) -> Path:
+    """The attachment's file in the store, or 404 when it is not there any more."""
+    try:
+        path: Path | None = storage.path_of(attachment.stored_name)
+    except ValueError:
+        path = None
+    if path is None or not path.is_file():
+        # A store restored without this file, or a name that is not ours: log it for the
+        # operator and answer "not found" rather than a server error.
+        current_app.logger.warning(
+            "attachment %s: file %r missing from the store", attachment.id, attachment.stored_name
+        )
+        abort(404)
+    return path
+
+
+def send_attachment(attachment: Attachment) -> Response:
+    """Send a file as a download (never rendered inline), for the web and the API."""
+    response = send_file(
+        stored_file(attachment),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -101,7 +101,7 @@ def fetch_page(base: Any, f: Filters, names: Names, size: int = PAGE_SIZE) -> Pa
     if cursor:  # parse() let through only ids
         query = query.where(_cursor_condition(f, int(cursor), forward=not f.before))
     flipped = Filters(**{**f.__dict__, "last": backwards})
-    found = db.session.execute(apply_order(query, flipped).limit(size + 1)).all()
+    found = list(db.session.execute(apply_order(query, flipped).limit(size + 1)).all())
     more = len(found) > size
     found = found[:size]
     if backwards:

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Attachment, Comment, Ticket
+from ..models import Comment, Ticket
 from .visibility import visible_tickets
 
 # Ticket numbers are BIGINT: a larger number in a URL cannot exist (and would make
@@ -35,14 +35,6 @@ def ticket_or_404(number: int) -> Ticket:
     if ticket is None:
         abort(404)
     return ticket
-
-
-def attachments_of(ticket: Ticket, include_internal: bool) -> list[Attachment]:
-    """Return a ticket's attachments, internal ones only for the desk."""
-    query = db.select(Attachment).where(Attachment.ticket_id == ticket.id)
-    if not include_internal:
-        query = query.where(Attachment.internal.is_(False))
-    return list(db.session.scalars(query.order_by(Attachment.id)))
 
 
 def owned_or_404(model: Any, object_id: int) -> Any:

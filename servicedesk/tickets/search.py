@@ -12,8 +12,8 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, inspect, select, text
+from sqlalchemy.orm import Session, scoped_session
 
 from ..extensions import db
 from ..models import Comment, Ticket
@@ -65,7 +65,7 @@ def _write(connection: Any, ticket_id: int, doc: str) -> None:
         )
 
 
-def reindex(session: Session, ticket_ids: Iterable[int]) -> None:
+def reindex(session: Session | scoped_session[Any], ticket_ids: Iterable[int]) -> None:
     """Rebuild the index entries of some tickets from the database."""
     ids = sorted(set(ticket_ids))
     if not ids:
@@ -133,8 +133,6 @@ def _track_changes(session: Session, _context: Any) -> None:
 
 def _text_changed(ticket: Ticket) -> bool:
     """Tell whether a flushed ticket's searchable text changed."""
-    from sqlalchemy import inspect
-
     state = inspect(ticket)
     return any(state.attrs[name].history.has_changes() for name in SEARCHED_FIELDS)
 

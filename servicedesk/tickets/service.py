@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, event, func, select, update
+from flask_babel import gettext as _
+from sqlalchemy import Table, case, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -59,8 +60,6 @@ def form_for(ticket_type: TicketType) -> tuple[TicketTypeVersion, CompiledForm]:
 
 def check(form: CompiledForm, new: NewTicket, files: Any, locale: str) -> None:
     """Validate subject, description, custom fields and uploads; raise TicketInputError."""
-    from flask_babel import gettext as _
-
     errors: dict[str, list[str]] = {}
     if not new.subject.strip():
         errors["subject"] = [_("Write a subject.")]
@@ -115,7 +114,7 @@ def next_number() -> int:
 
 NUMBER_ATTEMPTS = 20
 
-_COUNTER = TicketNumber.__table__
+_COUNTER = cast(Table, TicketNumber.__table__)
 _HIGHEST = select(func.coalesce(func.max(Ticket.number), 0)).scalar_subquery()
 # The counter's next number, never below the highest filed: tickets written without it
 # (demo data, the benchmark's loader, test factories) are counted too. The subquery may

@@ -90,7 +90,7 @@ def _append_update(ticket: Ticket, *conditions: Any, **values: Any) -> bool:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
         return False
     for key, value in values.items():
         if key == "version":
@@ -168,7 +168,8 @@ def change_status(actor: User, ticket: Ticket, status: str, note: str = "") -> N
         raise NotAllowed(_l("That status change is not possible."))
     previous = ticket.status
     _set_status(ticket, status)
-    record(ticket, actor, "status", **{"from": previous, "to": status})
+    change: dict[str, Any] = {"from": previous, "to": status}
+    record(ticket, actor, "status", **change)
     events.status_changed(ticket, actor, note)
 
 
@@ -202,7 +203,8 @@ def reopen(actor: User, ticket: Ticket) -> None:
             )
     previous = ticket.status
     _set_status(ticket, Status.OPEN)
-    record(ticket, actor, "reopened", **{"from": previous})
+    change: dict[str, Any] = {"from": previous}
+    record(ticket, actor, "reopened", **change)
 
 
 def take(actor: User, ticket: Ticket, seen_assignee_id: int | None) -> None:
@@ -228,7 +230,7 @@ def take(actor: User, ticket: Ticket, seen_assignee_id: int | None) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
         db.session.rollback()
         owner_id = db.session.scalar(select(Ticket.assignee_id).where(Ticket.id == ticket.id))
         raise TakenBySomeoneElse(db.session.get(User, owner_id) if owner_id else None)
@@ -268,7 +270,8 @@ def set_priority(actor: User, ticket: Ticket, priority: str) -> None:
         raise NotAllowed(_l("Choose a priority."))
     if priority != ticket.priority:
         previous, ticket.priority = ticket.priority, priority
-        record(ticket, actor, "priority", **{"from": previous, "to": priority})
+        change: dict[str, Any] = {"from": previous, "to": priority}
+        record(ticket, actor, "priority", **change)
 
 
 def set_area(actor: User, ticket: Ticket, area: Area | None) -> None:

@@ -64,7 +64,7 @@ def busy_ticket(app):
     return ticket.number, client, colabs, admin
 
 
-def test_twenty_simultaneous_writers_on_one_ticket(
+def test_twenty_simultaneous_writers_on_one_ticket(  # noqa: C901 - one scenario, read together
     app, live_server, busy_ticket, tmp_path, monkeypatch
 ):
     number, client, colabs, admin = busy_ticket

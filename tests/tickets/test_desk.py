@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pypdf
 import pytest
 from sqlalchemy import func, select
 
@@ -23,6 +25,7 @@ from servicedesk.models import (
     User,
     utcnow,
 )
+from servicedesk.tickets.visibility import visible_comments
 from tests.conftest import csrf_token, login, make_user
 from tests.tickets.conftest import PNG, file_ticket, upload
 
@@ -78,6 +81,26 @@ def test_internal_notes_never_reach_the_client(app, client, filed, collaborator)
     allowed = desk.get(f"/adjuntos/{internal.id}")
     assert allowed.status_code == 200
     allowed.close()
+
+
+def test_one_rule_for_the_conversation_everywhere(app, client, filed, collaborator):
+    """Desk page shows the note; the client's page, the ticket PDF and a deactivated
+    collaborator's view of the thread do not (tickets/visibility.visible_comments)."""
+    desk = desk_client(app, collaborator)
+    act(desk, filed, "responder", body="Respuesta PUBLICA")
+    act(desk, filed, "responder", body="Nota RESERVADA", internal="1")
+    assert "Nota RESERVADA" in desk.get(f"/tablero/tickets/{filed.number}").get_data(as_text=True)
+    page = client.get(f"/mesa-de-ayuda/tickets/{filed.number}").get_data(as_text=True)
+    assert "Respuesta PUBLICA" in page and "RESERVADA" not in page
+    pdf = desk.get(f"/tablero/tickets/{filed.number}/pdf")
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "PUBLICA" in text and "RESERVADA" not in text
+    ticket = db.session.get(Ticket, filed.id)
+    bodies = lambda reader: [c.body for c in visible_comments(ticket, reader)]  # noqa: E731
+    assert bodies(collaborator) == ["Respuesta PUBLICA", "Nota RESERVADA"]
+    collaborator.active = False
+    assert bodies(collaborator) == ["Respuesta PUBLICA"]
+    assert bodies(None) == bodies(ticket.requester) == ["Respuesta PUBLICA"]
 
 
 def test_status_life_and_times(app, client, filed, collaborator):
