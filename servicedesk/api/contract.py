@@ -193,9 +193,8 @@ def check_query() -> None:
     op, validator = by_endpoint(endpoint), _validator(endpoint, "query")
     if op is None:
         return
-    if validator is None:
-        validator = _build({"type": "object"})
-    errors = _errors(validator, _typed(op), prefix="/query")
+    # Validators are built once per operation (cached); one without parameters has none.
+    errors = _errors(validator, _typed(op), prefix="/query") if validator else {}
     declared = {p["name"] for p in op.query}
     custom = "type" in declared  # the ticket list also filters by custom field: cf.<field>
     locale = str(get_locale())

@@ -32,11 +32,12 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+_BY_ENDPOINT: dict[str, Operation] = {}
 
 
 def by_endpoint(endpoint: str) -> Operation | None:
     """The documented operation served by a Flask endpoint."""
-    return next((op for op in OPERATIONS if op.endpoint == endpoint), None)
+    return _BY_ENDPOINT.get(endpoint)
 
 
 def _closed(schema: dict[str, Any]) -> dict[str, Any]:
@@ -79,17 +80,10 @@ def operation(
     """Register a route on the blueprint and record it for the OpenAPI document."""
 
     def decorator(view: Any) -> Any:
-        OPERATIONS.append(
-            Operation(
-                method.lower(),
-                rule,
-                summary,
-                tag,
-                responses,
-                endpoint=f"{bp.name}.{view.__name__}",
-                **extra,
-            )
-        )
+        endpoint = f"{bp.name}.{view.__name__}"
+        op = Operation(method.lower(), rule, summary, tag, responses, endpoint=endpoint, **extra)
+        OPERATIONS.append(op)
+        _BY_ENDPOINT[endpoint] = op
         bp.add_url_rule(rule, view_func=view, methods=[method])
         return view
 

@@ -43,7 +43,7 @@ from ..tickets.visibility import visible_attachments, visible_comments
 from ..unit_of_work import commit
 from . import bp, contract, json_input, json_object, serialize
 from .problems import ApiError
-from .schemas import ref, text
+from .schemas import STATUSES, ref, text
 from .spec import json_body, multipart_body, operation
 
 
@@ -74,7 +74,7 @@ LIST_PARAMS = [
     ),
     _query(
         "status",
-        {"type": "array", "items": {"enum": [s.value for s in Status]}},
+        {"type": "array", "items": {"enum": STATUSES}},
         "One or more statuses",
         explode=True,
     ),
