@@ -33,10 +33,10 @@ from ..tickets.loading import ticket_or_404
 from ..tickets.service import (
     NewTicket,
     TicketInputError,
-    check,
-    create_ticket,
-    form_for,
+    check_new,
+    file_ticket,
     keep_stored_files,
+    requester_problem,
     store_attachment,
 )
 from ..tickets.visibility import visible_attachments, visible_comments
@@ -266,36 +266,15 @@ def create() -> tuple[Response, int]:
     payload, files = _ticket_payload()
     ticket_type = _type_for_filing(payload.get("type"))
     requester, channel = _requester_and_channel(payload)
-    version, form = form_for(ticket_type)
-    locale = str(get_locale())
-    data = payload.get("data", {})
-    errors: dict[str, list[str]] = {}
-    if not isinstance(data, dict):
-        errors["/data"] = [_("data must be an object of custom fields.")]
-        data = {}
-    # Files come only as uploads: references typed into a file field are not taken.
-    values = form.normalize(keep_stored_files(form, None, data))
     subject, description = payload.get("subject", ""), payload.get("description", "")
     if not isinstance(subject, str) or not isinstance(description, str):
         raise ApiError(422, errors={"/subject": [_("Write a subject.")]})
-    new = NewTicket(
-        ticket_type, subject, description, values, form.uploads(files, values=values), channel
-    )
+    new = NewTicket(subject, description, payload.get("data", {}), files, channel, as_json=True)
     try:
-        check(form, new, files, locale)
+        checked = check_new(ticket_type, new, str(get_locale()))
     except TicketInputError as exc:
-        errors.update(exc.errors)
-    extra = [f for f in files.getlist("attachments") if f.filename]
-    if problems := check_uploads(extra):
-        errors["attachments"] = problems
-    if errors:
-        raise ApiError(422, errors=_pointers(errors))
-    # The web form's round trip puts the answers in the form's order: stored, indexed and
-    # mailed exactly as a web submission of the same values.
-    new.data = form.parse(form.to_form_data(values))
-    ticket = create_ticket(current_user, requester, new, version)
-    for upload in extra:
-        store_attachment(ticket, current_user, upload)
+        raise ApiError(422, errors=_pointers(exc.errors)) from exc
+    ticket = file_ticket(current_user, requester, checked)
     # The answer is built from what the flush wrote, which is what the commit keeps: after
     # the commit every loaded row (ticket, type, version, area, the user) is expired and
     # would be read again, one statement each, to say the same thing.
@@ -333,7 +312,7 @@ def _type_for_filing(key: Any) -> TicketType:
 
 
 def _requester_and_channel(payload: dict[str, Any]) -> tuple[User, str]:
-    """Clients file for themselves (channel api); the desk files for an active client."""
+    """Clients file for themselves (channel api); the desk names an active client."""
     requester_id, channel = payload.get("requester_id"), payload.get("channel", Channel.API)
     if current_user.is_client:
         if requester_id not in (None, current_user.id) or channel != Channel.API:
@@ -342,15 +321,10 @@ def _requester_and_channel(payload: dict[str, Any]) -> tuple[User, str]:
     if channel not in {c.value for c in Channel}:
         raise ApiError(422, errors={"/channel": [_("Choose a channel.")]})
     requester = db.session.get(User, requester_id) if is_row_id(requester_id) else None
-    if requester is None or not requester.is_client or not requester.active:
-        raise ApiError(
-            422,
-            errors={
-                "/requester_id": [
-                    _("The desk files tickets for an active client: give requester_id.")
-                ]
-            },
-        )
+    if requester is None:
+        raise ApiError(422, errors={"/requester_id": [_("Give the id of the client.")]})
+    if problem := requester_problem(current_user, requester):
+        raise ApiError(422, errors={"/requester_id": [problem]})
     return requester, channel
 
 
@@ -358,13 +332,7 @@ def _pointers(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     """Key errors by pointers into the request: /data/<field> for custom fields."""
     out: dict[str, list[str]] = {}
     for key, messages in errors.items():
-        pointer = (
-            "/data" + key
-            if key.startswith("/") and not key.startswith("/data")
-            else key
-            if key.startswith("/")
-            else "/" + key
-        )
+        pointer = "/data" + key if key.startswith("/") else "/" + key
         out.setdefault(pointer, []).extend(str(m) for m in messages)
     return out
 
