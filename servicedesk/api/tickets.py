@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, jsonify, request, url_for
@@ -26,7 +27,7 @@ from ..models import (
 from ..numbers import MAX_ID as MAX_INT
 from ..numbers import is_row_id, row_id, whole_number
 from ..tickets import workflow
-from ..tickets.attachments import check_uploads, send_attachment, visible_attachment
+from ..tickets.attachments import send_attachment, visible_attachment
 from ..tickets.filters import FIRST_DAY, LAST_DAY, parse
 from ..tickets.listing import listing
 from ..tickets.loading import ticket_or_404
@@ -37,7 +38,6 @@ from ..tickets.service import (
     file_ticket,
     keep_stored_files,
     requester_problem,
-    store_attachment,
 )
 from ..tickets.visibility import visible_attachments, visible_comments
 from ..unit_of_work import commit
@@ -155,6 +155,33 @@ def require_staff() -> None:
 def refused(exc: workflow.NotAllowed) -> ApiError:
     """A workflow refusal (not possible in this state) as a 409 with its own message."""
     return ApiError(409, exc.message)
+
+
+def changed(
+    number: int,
+    change: Callable[[Ticket, dict[str, Any]], None],
+    *,
+    staff: bool = True,
+    body: bool = False,
+    if_match: bool | None = False,
+) -> Response:
+    """One change to a ticket: load what the user may see, check, change, commit, answer.
+
+    ``if_match``: True requires the header, False honours it when sent, None ignores it.
+    A workflow refusal is a 409 unless ``change`` says otherwise.
+    """
+    ticket = ticket_or_404(number)
+    if staff:
+        require_staff()
+    payload = json_input() if body else {}
+    if if_match is not None:
+        require_match(ticket, required=if_match)
+    try:
+        change(ticket, payload)
+    except workflow.NotAllowed as exc:
+        raise refused(exc) from exc
+    commit()
+    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
 
 
 # ------------------------------------------------------------------ list and read
@@ -357,10 +384,11 @@ def _pointers(errors: dict[str, list[str]]) -> dict[str, list[str]]:
 )
 def patch(number: int) -> Response:
     """Edit a ticket under optimistic locking; fields validated by its own form version."""
-    ticket = ticket_or_404(number)
-    require_staff()
-    changes = json_input()
-    require_match(ticket)
+    return changed(number, _apply_changes, body=True, if_match=True)
+
+
+def _apply_changes(ticket: Ticket, changes: dict[str, Any]) -> None:
+    """Apply the custom fields, priority and area of a PATCH (refusals are 422)."""
     unknown = set(changes) - {"data", "priority", "area_id"}
     if unknown:
         raise ApiError(422, errors={f"/{k}"[:100]: [_("Unknown property.")] for k in unknown})
@@ -373,8 +401,6 @@ def patch(number: int) -> Response:
             workflow.set_area(current_user, ticket, _area(changes["area_id"]))
     except workflow.NotAllowed as exc:
         raise ApiError(422, exc.message) from exc
-    commit()
-    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
 
 
 def _edit_data(ticket: Ticket, data: Any) -> None:
@@ -415,22 +441,18 @@ def _area(raw: Any) -> Area | None:
 )
 def status(number: int) -> Response:
     """Change status through the workflow's transitions (If-Match honoured when sent)."""
-    ticket = ticket_or_404(number)
-    require_staff()
-    body = json_input()
-    require_match(ticket, required=False)
+    return changed(number, _move, body=True)
+
+
+def _move(ticket: Ticket, body: dict[str, Any]) -> None:
+    """Close (with a resolution) or change to another status."""
     wanted, resolution = body.get("status"), body.get("resolution", "")
     if wanted not in {s.value for s in Status} or not isinstance(resolution, str):
         raise ApiError(422, errors={"/status": [_("Choose a status.")]})
-    try:
-        if wanted == Status.CLOSED:
-            workflow.close(current_user, ticket, resolution)
-        else:
-            workflow.change_status(current_user, ticket, wanted)
-    except workflow.NotAllowed as exc:
-        raise refused(exc) from exc
-    commit()
-    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
+    if wanted == Status.CLOSED:
+        workflow.close(current_user, ticket, resolution)
+    else:
+        workflow.change_status(current_user, ticket, wanted)
 
 
 @operation(
@@ -447,13 +469,12 @@ def status(number: int) -> Response:
 )
 def reopen(number: int) -> Response:
     """Reopen, under the same rule as the portal's button."""
-    ticket = ticket_or_404(number)
-    try:
-        workflow.reopen(current_user, ticket)
-    except workflow.NotAllowed as exc:
-        raise refused(exc) from exc
-    commit()
-    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
+    return changed(
+        number,
+        lambda ticket, _body: workflow.reopen(current_user, ticket),
+        staff=False,
+        if_match=None,
+    )
 
 
 @operation(
@@ -473,19 +494,15 @@ def reopen(number: int) -> Response:
 )
 def take(number: int) -> Response:
     """Take ownership with the web's conditional update."""
-    ticket = ticket_or_404(number)
-    require_staff()
-    require_match(ticket, required=False)
+    return changed(number, _take)
+
+
+def _take(ticket: Ticket, _body: dict[str, Any]) -> None:
+    """Take it; taking it from its owner needs proof of having seen that owner (If-Match)."""
     seen = ticket.assignee_id
     if seen not in (None, current_user.id) and not request.headers.get("If-Match"):
-        # Taking it from its owner needs proof of having seen that owner (If-Match).
-        raise refused(workflow.TakenBySomeoneElse(db.session.get(User, seen)))
-    try:
-        workflow.take(current_user, ticket, seen)
-    except workflow.NotAllowed as exc:
-        raise refused(exc) from exc
-    commit()
-    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
+        raise workflow.TakenBySomeoneElse(db.session.get(User, seen))
+    workflow.take(current_user, ticket, seen)
 
 
 @operation(
@@ -504,10 +521,11 @@ def take(number: int) -> Response:
 )
 def assign(number: int) -> Response:
     """Assign, as the web's administrator form does."""
-    ticket = ticket_or_404(number)
-    require_staff()
-    body = json_input()
-    require_match(ticket, required=False)
+    return changed(number, _assign, body=True)
+
+
+def _assign(ticket: Ticket, body: dict[str, Any]) -> None:
+    """Assign to the collaborator named by id, or unassign with null (administrators)."""
     if not current_user.is_admin:
         raise ApiError(403)
     raw = body.get("assignee_id")
@@ -521,8 +539,6 @@ def assign(number: int) -> Response:
         workflow.assign(current_user, ticket, person)
     except workflow.NotAllowed as exc:
         raise ApiError(422, errors={"/assignee_id": [str(exc.message)]}) from exc
-    commit()
-    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
 
 
 # ------------------------------------------------------------------ conversation
@@ -573,7 +589,7 @@ def add_comment(number: int) -> tuple[Response, int]:
     if request.mimetype == "multipart/form-data":
         contract.check_form()
         body, internal = request.form.get("body", ""), request.form.get("internal") == "1"
-        files = [f for f in request.files.getlist("attachments") if f.filename]
+        files = request.files.getlist("attachments")
     else:
         payload = json_input()
         body, internal, files = payload.get("body", ""), payload.get("internal", False), []
@@ -581,14 +597,12 @@ def add_comment(number: int) -> tuple[Response, int]:
         raise ApiError(422, errors={"/body": [_("Write a message.")]})
     if internal and not current_user.is_staff:
         raise ApiError(403)
-    if problems := check_uploads(files):
-        raise ApiError(422, errors={"/attachments": problems})
     try:
-        comment = workflow.reply(current_user, ticket, body, internal)
+        comment = workflow.reply(current_user, ticket, body, internal, files=files)
+    except workflow.BadUpload as exc:
+        raise ApiError(422, errors={"/attachments": exc.problems}) from exc
     except workflow.NotAllowed as exc:
         raise refused(exc) from exc
-    for upload in files:
-        store_attachment(ticket, current_user, upload, internal, comment.id)
     commit()
     return jsonify(serialize.comment(comment)), 201
 
@@ -639,17 +653,12 @@ def upload(number: int) -> tuple[Response, int]:
     internal = request.form.get("internal") == "1"
     if internal and not current_user.is_staff:
         raise ApiError(403)
-    if not current_user.is_staff and not ticket.is_open:
-        raise ApiError(409, _("This ticket is closed; reopen it to reply."))
-    files = [f for f in request.files.getlist("file") if f.filename]
-    if not files:
-        raise ApiError(422, errors={"/file": [_("Choose a file.")]})
-    if problems := check_uploads(files):
-        raise ApiError(422, errors={"/file": problems})
-    stored = [store_attachment(ticket, current_user, f, internal) for f in files]
-    workflow.record(
-        ticket, current_user, "attached", internal=internal, files=[a.id for a in stored]
-    )
+    try:
+        stored = workflow.attach(current_user, ticket, request.files.getlist("file"), internal)
+    except workflow.BadUpload as exc:
+        raise ApiError(422, errors={"/file": exc.problems}) from exc
+    except workflow.NotAllowed as exc:
+        raise refused(exc) from exc
     commit()
     return jsonify({"items": [serialize.attachment(a) for a in stored]}), 201
 

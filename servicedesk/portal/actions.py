@@ -12,9 +12,7 @@ from ..extensions import db
 from ..models import Ticket
 from ..numbers import whole_number
 from ..tickets import workflow
-from ..tickets.attachments import check_uploads
 from ..tickets.loading import ticket_or_404
-from ..tickets.service import store_attachment
 from ..unit_of_work import commit
 from . import bp
 from .pages import render_ticket
@@ -31,15 +29,8 @@ def reply(number: int) -> Response | tuple[str, int]:
     """Reply on an open ticket, with attachments."""
     ticket = ticket_or_404(number)
     body = request.form.get("body", "")
-    files = request.files.getlist("attachments")
-    problems = check_uploads(files)
     try:
-        if problems:
-            raise workflow.NotAllowed(" ".join(problems))
-        comment = workflow.reply(current_user, ticket, body)
-        for upload in files:
-            if upload.filename:
-                store_attachment(ticket, current_user, upload, comment_id=comment.id)
+        workflow.reply(current_user, ticket, body, files=request.files.getlist("attachments"))
     except workflow.NotAllowed as exc:
         db.session.rollback()
         return render_ticket(ticket, reply_error=str(exc.message), reply_text=body), 400
