@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from ..catalog.versions import compiled, filing_type
+from ..catalog.versions import compiled, filable_type
 from ..extensions import db
 from ..models import (
     PRIORITIES,
@@ -328,12 +328,8 @@ def _ticket_payload() -> tuple[dict[str, Any], MultiDict[str, Any]]:
 
 def _type_for_filing(key: Any) -> TicketType:
     """The active type named in the payload, or a 422 problem."""
-    found = (
-        db.session.scalar(filing_type().where(TicketType.key == key))
-        if isinstance(key, str)
-        else None
-    )
-    if found is None or not found.active or found.current_version < 1:
+    found = filable_type(key)
+    if found is None:
         raise ApiError(422, errors={"/type": [_("Choose an active ticket type.")]})
     return found
 

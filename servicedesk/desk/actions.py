@@ -18,11 +18,11 @@ from ..catalog import display
 from ..catalog.versions import compiled
 from ..extensions import db
 from ..i18n import PRIORITY_LABELS, STATUS_LABELS
-from ..models import Area, Ticket, TicketEvent, User
+from ..models import Area, Ticket, User
 from ..numbers import row_id
 from ..reports import pdf
 from ..tickets import workflow
-from ..tickets.loading import ticket_or_404
+from ..tickets.loading import ticket_or_404, timeline
 from ..tickets.service import keep_stored_files
 from ..tickets.visibility import visible_comments
 from ..unit_of_work import commit
@@ -216,11 +216,7 @@ def typed_fields(fields: list[Any], values: dict[str, Any], locale: str) -> Type
 def ticket_pdf(number: int) -> Response:
     """The ticket's full record as PDF: fields, public thread and timeline."""
     ticket = ticket_or_404(number)
-    events = db.session.scalars(
-        db.select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket.id)
-        .order_by(TicketEvent.created_at)
-    ).all()
+    events = timeline(ticket)
     body = pdf.render(
         "reports/ticket_pdf.html",
         ticket=ticket,

@@ -8,13 +8,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..auth.decorators import staff_required
-from ..catalog.versions import filing_type
-from ..extensions import db
-from ..models import Channel, TicketType
+from ..catalog.versions import filable_type, filable_types
+from ..models import Channel
 from ..tickets.forms import TicketBaseForm, custom_fields
 from ..tickets.service import TicketInputError
 from ..unit_of_work import commit
@@ -28,20 +26,15 @@ CHANNELS = (Channel.PHONE, Channel.EMAIL, Channel.WALK_IN, Channel.PORTAL)
 @staff_required
 def choose_type() -> str:
     """Pick the type of the request being filed for a client."""
-    types = db.session.scalars(
-        select(TicketType)
-        .where(TicketType.active.is_(True), TicketType.current_version > 0)
-        .order_by(TicketType.name)
-    )
-    return render_template("desk/choose_type.html", types=list(types))
+    return render_template("desk/choose_type.html", types=filable_types())
 
 
 @bp.route("/nueva/<key>", methods=["GET", "POST"])
 @staff_required
 def new_ticket(key: str) -> Response | str | tuple[str, int]:
     """File a ticket for a client, recording the channel it came through."""
-    ticket_type = db.session.scalar(filing_type().where(TicketType.key == key))
-    if ticket_type is None or not ticket_type.active or ticket_type.current_version < 1:
+    ticket_type = filable_type(key)
+    if ticket_type is None:
         abort(404)
     channel = request.form.get("channel", Channel.PHONE)
     if channel not in CHANNELS:

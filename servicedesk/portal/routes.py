@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from ..auth.decorators import client_required
-from ..catalog.versions import filing_type
+from ..catalog.versions import filable_type, filable_types
 from ..extensions import db
 from ..models import Channel, Status, Ticket, TicketType
 from ..tickets import search
@@ -66,18 +66,13 @@ def index() -> str:
 @client_required
 def choose_type() -> str:
     """Let the client pick the kind of request among the active types."""
-    types = db.session.scalars(
-        select(TicketType)
-        .where(TicketType.active.is_(True), TicketType.current_version > 0)
-        .order_by(TicketType.name)
-    ).all()
-    return render_template("portal/choose_type.html", types=types)
+    return render_template("portal/choose_type.html", types=filable_types())
 
 
 def active_type(key: str) -> TicketType:
     """Return an active ticket type by key, or 404."""
-    ticket_type = db.session.scalar(filing_type().where(TicketType.key == key))
-    if ticket_type is None or not ticket_type.active or ticket_type.current_version < 1:
+    ticket_type = filable_type(key)
+    if ticket_type is None:
         abort(404)
     return ticket_type
 

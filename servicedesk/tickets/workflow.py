@@ -275,7 +275,8 @@ def take(actor: User, ticket: Ticket, seen_assignee_id: int | None) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
-        db.session.rollback()
+        # Nothing was written; the caller's transaction is left as it was. The owner is
+        # read by a new statement, which sees the winner's commit (the UPDATE waited for it).
         owner_id = db.session.scalar(select(Ticket.assignee_id).where(Ticket.id == ticket.id))
         raise TakenBySomeoneElse(db.session.get(User, owner_id) if owner_id else None)
     db.session.refresh(ticket)
