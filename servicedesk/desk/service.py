@@ -38,6 +38,7 @@ def file_for_client(
     checked: Checked | None = None
     try:
         checked = check_new(ticket_type, new, locale)
+        values = checked.data
     except TicketInputError as exc:
         errors, values = exc.errors, exc.values
     client = _client(actor, caller, errors)

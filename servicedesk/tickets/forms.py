@@ -33,4 +33,7 @@ def custom_fields(
     errors: dict[str, list[str]] | None = None,
 ) -> Markup:
     """The type's current form as HTML, with what was typed and its errors."""
-    return form_for(ticket_type)[1].render(values, errors or {}, locale)
+    # Only the custom fields' own errors (keyed by JSON pointer): subject, files and the
+    # client are shown by the page beside their own inputs.
+    own = {key: found for key, found in (errors or {}).items() if key.startswith("/") or not key}
+    return form_for(ticket_type)[1].render(values, own, locale)
