@@ -133,6 +133,7 @@ _PG_INSERT = (
     )
     .returning(_OUTBOX.c.id)
 )
+_INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id)
 
 
 def _fresh() -> dict[str, Any]:
@@ -157,8 +158,7 @@ def _insert(rows: list[dict[str, Any]]) -> list[int]:
         return list(connection.execute(_PG_INSERT, {**shared, **fresh, "rows": records}).scalars())
     # Elsewhere one multi-row INSERT … RETURNING (executemany): SQLite has no network
     # round trip to save, and the short JSON statement was no faster there.
-    statement = insert(_OUTBOX).returning(_OUTBOX.c.id)
-    return list(connection.execute(statement, [{**row, **fresh} for row in rows]).scalars())
+    return list(connection.execute(_INSERT, [{**row, **fresh} for row in rows]).scalars())
 
 
 def enqueue_group(
