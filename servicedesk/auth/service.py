@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -138,18 +138,24 @@ def start_session(user: User) -> None:
     user.__dict__["login_secret"] = raw
 
 
+# The user of a live session, built once (it runs on every signed-in request).
+_SESSION_USER = (
+    select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(
+        LoginSession.secret_hash == bindparam("secret_hash"),
+        LoginSession.generation == User.session_token,
+        LoginSession.created_at >= bindparam("cutoff", type_=LoginSession.created_at.type),
+    )
+)
+
+
 def session_user(raw: str) -> User | None:
     """The user of a live session, or None if it ended (logout, password change, age)."""
     if not raw or len(raw) > 64:
         return None
     user = db.session.scalar(
-        select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(
-            LoginSession.secret_hash == _hash(raw),
-            LoginSession.generation == User.session_token,
-            LoginSession.created_at >= _session_cutoff(),
-        )
+        _SESSION_USER, {"secret_hash": _hash(raw), "cutoff": _session_cutoff()}
     )
     if user is not None:
         user.__dict__["login_secret"] = raw

@@ -34,14 +34,19 @@ class Change:
         return self.kind != "added"
 
 
+# Built once: a Select is immutable (each .where() makes a new one), and composing the
+# loader options on every filing cost a tenth of a millisecond.
+_FILING_TYPE = select(TicketType).options(
+    joinedload(TicketType.current), joinedload(TicketType.default_area)
+)
+
+
 def filing_type() -> Select[TicketType]:
     """A query for ticket types that loads each one's current version in the same statement.
 
     The default area comes along too: the new ticket's area, which the API's answer shows.
     """
-    return select(TicketType).options(
-        joinedload(TicketType.current), joinedload(TicketType.default_area)
-    )
+    return _FILING_TYPE
 
 
 def filable_types() -> list[TicketType]:

@@ -47,22 +47,22 @@ def document(ticket: Ticket, comments: Iterable[str]) -> str:
     return fold(" ".join(parts))[:MAX_DOCUMENT]
 
 
+# The index writes, built once (they run on every filing and edit).
+_PG_UPSERT = text(
+    "INSERT INTO ticket_search (ticket_id, vector) VALUES (:id, to_tsvector('spanish', "
+    ":doc)) ON CONFLICT (ticket_id) DO UPDATE SET vector = EXCLUDED.vector"
+)
+_SQLITE_DELETE = text("DELETE FROM ticket_search WHERE rowid = :id")
+_SQLITE_INSERT = text("INSERT INTO ticket_search (rowid, document) VALUES (:id, :doc)")
+
+
 def _write(connection: Any, ticket_id: int, doc: str) -> None:
     """Replace one ticket's entry in the index."""
     if connection.dialect.name == "postgresql":
-        connection.execute(
-            text(
-                "INSERT INTO ticket_search (ticket_id, vector) VALUES (:id, to_tsvector('spanish', "
-                ":doc)) ON CONFLICT (ticket_id) DO UPDATE SET vector = EXCLUDED.vector"
-            ),
-            {"id": ticket_id, "doc": doc},
-        )
+        connection.execute(_PG_UPSERT, {"id": ticket_id, "doc": doc})
     else:
-        connection.execute(text("DELETE FROM ticket_search WHERE rowid = :id"), {"id": ticket_id})
-        connection.execute(
-            text("INSERT INTO ticket_search (rowid, document) VALUES (:id, :doc)"),
-            {"id": ticket_id, "doc": doc},
-        )
+        connection.execute(_SQLITE_DELETE, {"id": ticket_id})
+        connection.execute(_SQLITE_INSERT, {"id": ticket_id, "doc": doc})
 
 
 def reindex(session: Session | scoped_session[Any], ticket_ids: Iterable[int]) -> None:
