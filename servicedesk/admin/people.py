@@ -23,7 +23,7 @@ from ..models.users import new_session_token
 from ..numbers import row_id, whole_number
 
 PAGE_SIZE = 50
-ROLES = tuple(role.value for role in Role)
+ROLES = Role.values()
 STATES = ("active", "invited", "inactive")
 LANGUAGES = ("es", "en")
 MAX_SEARCH = 100

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
-from .base import JSONType, UTCDateTime, json_default, utcnow
+from .base import JSONType, UTCDateTime, json_default, one_of, utcnow
 
 
 class OutboxStatus(StrEnum):
@@ -28,10 +28,7 @@ class OutboxMessage(Model):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'queued', 'sending', 'sent', 'failed')",
-            name="ck_outbox_status",
-        ),
+        CheckConstraint(one_of("status", OutboxStatus), name="ck_outbox_status"),
         Index("ix_outbox_status_available", "status", "available_at"),
     )
 

@@ -23,15 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import Model, db
-from .base import JSONType, UTCDateTime, utcnow
-
-
-class Role(StrEnum):
-    """What a user may do; see docs/architecture.md for the matrix."""
-
-    ADMIN = "admin"
-    COLLABORATOR = "collaborator"
-    CLIENT = "client"
+from ..vocabulary import Role
+from .base import JSONType, UTCDateTime, one_of, utcnow
 
 
 def new_session_token() -> str:
@@ -53,7 +46,7 @@ class User(UserMixin, Model):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'collaborator', 'client')", name="ck_users_role"),
+        CheckConstraint(one_of("role", Role), name="ck_users_role"),
         CheckConstraint("language IN ('es', 'en')", name="ck_users_language"),
         Index("ix_users_role_active", "role", "active"),
     )
@@ -155,7 +148,7 @@ class AuthToken(Model):
 
     __tablename__ = "auth_tokens"
     __table_args__ = (
-        CheckConstraint("purpose IN ('reset', 'invite')", name="ck_auth_tokens_purpose"),
+        CheckConstraint(one_of("purpose", TokenPurpose), name="ck_auth_tokens_purpose"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
