@@ -9,8 +9,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..auth.decorators import staff_required
-from ..auth.service import invite_user, normalise_email
+from ..auth.service import invite_user
 from ..catalog.versions import filing_type
+from ..emails import is_email, normalise_email
 from ..extensions import db
 from ..models import Channel, Role, TicketType, User
 from ..tickets.filing import file_from_request
@@ -37,7 +38,7 @@ def _requester(errors: dict[str, list[str]]) -> User | None:
     """Find the client by e-mail, or create (and invite) one when a name is given."""
     email = normalise_email(request.form.get("requester_email", ""))
     name = request.form.get("requester_name", "").strip()[:120]
-    if not email or "@" not in email or len(email) > 254:
+    if not is_email(email):
         errors["requester_email"] = [_("Enter the client's e-mail.")]
         return None
     user = db.session.scalar(select(User).where(User.email == email))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..emails import MAX_LENGTH
 from ..extensions import Model
 from .base import JSONType, UTCDateTime, json_default, one_of, utcnow
 
@@ -34,7 +35,7 @@ class OutboxMessage(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
-    recipient: Mapped[str] = mapped_column(String(254))
+    recipient: Mapped[str] = mapped_column(String(MAX_LENGTH))
     language: Mapped[str] = mapped_column(String(5), default="es")
     subject: Mapped[str] = mapped_column(String(255))
     body_text: Mapped[str] = mapped_column(Text)
