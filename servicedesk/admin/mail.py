@@ -6,12 +6,12 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from ..auth.decorators import admin_required
 from ..extensions import db
-from ..models import OutboxMessage, OutboxStatus, utcnow
+from ..models import OutboxMessage, OutboxStatus
 from ..notifications import outbox
 from ..unit_of_work import commit
 from . import bp
@@ -36,24 +36,11 @@ def mail_status() -> str:
     )
 
 
-def _requeue(condition: ColumnElement[bool]) -> int:
-    """Put failed messages back in the queue with a fresh count of attempts."""
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.FAILED, condition)
-        .values(status=OutboxStatus.PENDING, attempts=0, available_at=utcnow())
-        .returning(OutboxMessage.id)
-    )
-    ids = list(result.scalars())
-    db.session.info.setdefault(outbox.PENDING_KEY, []).extend(ids)
-    return len(ids)
-
-
 @bp.post("/correo/<int:message_id>/reintentar")
 @admin_required
 def retry_message(message_id: int) -> Response:
     """Retry one failed message."""
-    count = _requeue(OutboxMessage.id == message_id)
+    count = outbox.requeue_failed(OutboxMessage.id == message_id)
     commit()
     flash(_("%(n)d message(s) queued again.", n=count), "info")
     return redirect(url_for("admin.mail_status"))
@@ -63,7 +50,7 @@ def retry_message(message_id: int) -> Response:
 @admin_required
 def retry_failed() -> Response:
     """Retry every failed message."""
-    count = _requeue(OutboxMessage.id.is_not(None))
+    count = outbox.requeue_failed(OutboxMessage.id.is_not(None))
     commit()
     flash(_("%(n)d message(s) queued again.", n=count), "info")
     return redirect(url_for("admin.mail_status"))

@@ -88,10 +88,10 @@ def _duplicate_area() -> PeopleError:
 def _flush_area(area: Area) -> None:
     """Flush; a duplicate that slipped past the check (a race) becomes a field error."""
     try:
-        db.session.add(area)
-        db.session.flush()
+        # A savepoint: a refused INSERT undoes only itself, not the caller's transaction.
+        with db.session.begin_nested():
+            db.session.add(area)
     except IntegrityError as exc:
-        db.session.rollback()
         raise _duplicate_area() from exc
 
 

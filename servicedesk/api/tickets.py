@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, jsonify, request, url_for
@@ -11,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from ..catalog.versions import compiled, filing_type
+from ..catalog.versions import compiled, filable_type
 from ..extensions import db
 from ..models import (
     PRIORITIES,
@@ -26,18 +27,17 @@ from ..models import (
 from ..numbers import MAX_ID as MAX_INT
 from ..numbers import is_row_id, row_id, whole_number
 from ..tickets import workflow
-from ..tickets.attachments import check_uploads, send_attachment, visible_attachment
+from ..tickets.attachments import send_attachment, visible_attachment
 from ..tickets.filters import FIRST_DAY, LAST_DAY, parse
 from ..tickets.listing import listing
 from ..tickets.loading import ticket_or_404
 from ..tickets.service import (
     NewTicket,
     TicketInputError,
-    check,
-    create_ticket,
-    form_for,
+    check_new,
+    file_ticket,
     keep_stored_files,
-    store_attachment,
+    requester_problem,
 )
 from ..tickets.visibility import visible_attachments, visible_comments
 from ..unit_of_work import commit
@@ -157,6 +157,33 @@ def refused(exc: workflow.NotAllowed) -> ApiError:
     return ApiError(409, exc.message)
 
 
+def changed(
+    number: int,
+    change: Callable[[Ticket, dict[str, Any]], None],
+    *,
+    staff: bool = True,
+    body: bool = False,
+    if_match: bool | None = False,
+) -> Response:
+    """One change to a ticket: load what the user may see, check, change, commit, answer.
+
+    ``if_match``: True requires the header, False honours it when sent, None ignores it.
+    A workflow refusal is a 409 unless ``change`` says otherwise.
+    """
+    ticket = ticket_or_404(number)
+    if staff:
+        require_staff()
+    payload = json_input() if body else {}
+    if if_match is not None:
+        require_match(ticket, required=if_match)
+    try:
+        change(ticket, payload)
+    except workflow.NotAllowed as exc:
+        raise refused(exc) from exc
+    commit()
+    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
+
+
 # ------------------------------------------------------------------ list and read
 
 
@@ -266,36 +293,15 @@ def create() -> tuple[Response, int]:
     payload, files = _ticket_payload()
     ticket_type = _type_for_filing(payload.get("type"))
     requester, channel = _requester_and_channel(payload)
-    version, form = form_for(ticket_type)
-    locale = str(get_locale())
-    data = payload.get("data", {})
-    errors: dict[str, list[str]] = {}
-    if not isinstance(data, dict):
-        errors["/data"] = [_("data must be an object of custom fields.")]
-        data = {}
-    # Files come only as uploads: references typed into a file field are not taken.
-    values = form.normalize(keep_stored_files(form, None, data))
     subject, description = payload.get("subject", ""), payload.get("description", "")
     if not isinstance(subject, str) or not isinstance(description, str):
         raise ApiError(422, errors={"/subject": [_("Write a subject.")]})
-    new = NewTicket(
-        ticket_type, subject, description, values, form.uploads(files, values=values), channel
-    )
+    new = NewTicket(subject, description, payload.get("data", {}), files, channel, as_json=True)
     try:
-        check(form, new, files, locale)
+        checked = check_new(ticket_type, new, str(get_locale()))
     except TicketInputError as exc:
-        errors.update(exc.errors)
-    extra = [f for f in files.getlist("attachments") if f.filename]
-    if problems := check_uploads(extra):
-        errors["attachments"] = problems
-    if errors:
-        raise ApiError(422, errors=_pointers(errors))
-    # The web form's round trip puts the answers in the form's order: stored, indexed and
-    # mailed exactly as a web submission of the same values.
-    new.data = form.parse(form.to_form_data(values))
-    ticket = create_ticket(current_user, requester, new, version)
-    for upload in extra:
-        store_attachment(ticket, current_user, upload)
+        raise ApiError(422, errors=_pointers(exc.errors)) from exc
+    ticket = file_ticket(current_user, requester, checked)
     # The answer is built from what the flush wrote, which is what the commit keeps: after
     # the commit every loaded row (ticket, type, version, area, the user) is expired and
     # would be read again, one statement each, to say the same thing.
@@ -322,18 +328,14 @@ def _ticket_payload() -> tuple[dict[str, Any], MultiDict[str, Any]]:
 
 def _type_for_filing(key: Any) -> TicketType:
     """The active type named in the payload, or a 422 problem."""
-    found = (
-        db.session.scalar(filing_type().where(TicketType.key == key))
-        if isinstance(key, str)
-        else None
-    )
-    if found is None or not found.active or found.current_version < 1:
+    found = filable_type(key)
+    if found is None:
         raise ApiError(422, errors={"/type": [_("Choose an active ticket type.")]})
     return found
 
 
 def _requester_and_channel(payload: dict[str, Any]) -> tuple[User, str]:
-    """Clients file for themselves (channel api); the desk files for an active client."""
+    """Clients file for themselves (channel api); the desk names an active client."""
     requester_id, channel = payload.get("requester_id"), payload.get("channel", Channel.API)
     if current_user.is_client:
         if requester_id not in (None, current_user.id) or channel != Channel.API:
@@ -342,15 +344,10 @@ def _requester_and_channel(payload: dict[str, Any]) -> tuple[User, str]:
     if channel not in {c.value for c in Channel}:
         raise ApiError(422, errors={"/channel": [_("Choose a channel.")]})
     requester = db.session.get(User, requester_id) if is_row_id(requester_id) else None
-    if requester is None or not requester.is_client or not requester.active:
-        raise ApiError(
-            422,
-            errors={
-                "/requester_id": [
-                    _("The desk files tickets for an active client: give requester_id.")
-                ]
-            },
-        )
+    if requester is None:
+        raise ApiError(422, errors={"/requester_id": [_("Give the id of the client.")]})
+    if problem := requester_problem(current_user, requester):
+        raise ApiError(422, errors={"/requester_id": [problem]})
     return requester, channel
 
 
@@ -358,13 +355,7 @@ def _pointers(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     """Key errors by pointers into the request: /data/<field> for custom fields."""
     out: dict[str, list[str]] = {}
     for key, messages in errors.items():
-        pointer = (
-            "/data" + key
-            if key.startswith("/") and not key.startswith("/data")
-            else key
-            if key.startswith("/")
-            else "/" + key
-        )
+        pointer = "/data" + key if key.startswith("/") else "/" + key
         out.setdefault(pointer, []).extend(str(m) for m in messages)
     return out
 
@@ -389,10 +380,11 @@ def _pointers(errors: dict[str, list[str]]) -> dict[str, list[str]]:
 )
 def patch(number: int) -> Response:
     """Edit a ticket under optimistic locking; fields validated by its own form version."""
-    ticket = ticket_or_404(number)
-    require_staff()
-    changes = json_input()
-    require_match(ticket)
+    return changed(number, _apply_changes, body=True, if_match=True)
+
+
+def _apply_changes(ticket: Ticket, changes: dict[str, Any]) -> None:
+    """Apply the custom fields, priority and area of a PATCH (refusals are 422)."""
     unknown = set(changes) - {"data", "priority", "area_id"}
     if unknown:
         raise ApiError(422, errors={f"/{k}"[:100]: [_("Unknown property.")] for k in unknown})
@@ -405,8 +397,6 @@ def patch(number: int) -> Response:
             workflow.set_area(current_user, ticket, _area(changes["area_id"]))
     except workflow.NotAllowed as exc:
         raise ApiError(422, exc.message) from exc
-    commit()
-    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
 
 
 def _edit_data(ticket: Ticket, data: Any) -> None:
@@ -447,22 +437,18 @@ def _area(raw: Any) -> Area | None:
 )
 def status(number: int) -> Response:
     """Change status through the workflow's transitions (If-Match honoured when sent)."""
-    ticket = ticket_or_404(number)
-    require_staff()
-    body = json_input()
-    require_match(ticket, required=False)
+    return changed(number, _move, body=True)
+
+
+def _move(ticket: Ticket, body: dict[str, Any]) -> None:
+    """Close (with a resolution) or change to another status."""
     wanted, resolution = body.get("status"), body.get("resolution", "")
     if wanted not in {s.value for s in Status} or not isinstance(resolution, str):
         raise ApiError(422, errors={"/status": [_("Choose a status.")]})
-    try:
-        if wanted == Status.CLOSED:
-            workflow.close(current_user, ticket, resolution)
-        else:
-            workflow.change_status(current_user, ticket, wanted)
-    except workflow.NotAllowed as exc:
-        raise refused(exc) from exc
-    commit()
-    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
+    if wanted == Status.CLOSED:
+        workflow.close(current_user, ticket, resolution)
+    else:
+        workflow.change_status(current_user, ticket, wanted)
 
 
 @operation(
@@ -479,13 +465,12 @@ def status(number: int) -> Response:
 )
 def reopen(number: int) -> Response:
     """Reopen, under the same rule as the portal's button."""
-    ticket = ticket_or_404(number)
-    try:
-        workflow.reopen(current_user, ticket)
-    except workflow.NotAllowed as exc:
-        raise refused(exc) from exc
-    commit()
-    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
+    return changed(
+        number,
+        lambda ticket, _body: workflow.reopen(current_user, ticket),
+        staff=False,
+        if_match=None,
+    )
 
 
 @operation(
@@ -505,19 +490,15 @@ def reopen(number: int) -> Response:
 )
 def take(number: int) -> Response:
     """Take ownership with the web's conditional update."""
-    ticket = ticket_or_404(number)
-    require_staff()
-    require_match(ticket, required=False)
+    return changed(number, _take)
+
+
+def _take(ticket: Ticket, _body: dict[str, Any]) -> None:
+    """Take it; taking it from its owner needs proof of having seen that owner (If-Match)."""
     seen = ticket.assignee_id
     if seen not in (None, current_user.id) and not request.headers.get("If-Match"):
-        # Taking it from its owner needs proof of having seen that owner (If-Match).
-        raise refused(workflow.TakenBySomeoneElse(db.session.get(User, seen)))
-    try:
-        workflow.take(current_user, ticket, seen)
-    except workflow.NotAllowed as exc:
-        raise refused(exc) from exc
-    commit()
-    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
+        raise workflow.TakenBySomeoneElse(db.session.get(User, seen))
+    workflow.take(current_user, ticket, seen)
 
 
 @operation(
@@ -536,10 +517,11 @@ def take(number: int) -> Response:
 )
 def assign(number: int) -> Response:
     """Assign, as the web's administrator form does."""
-    ticket = ticket_or_404(number)
-    require_staff()
-    body = json_input()
-    require_match(ticket, required=False)
+    return changed(number, _assign, body=True)
+
+
+def _assign(ticket: Ticket, body: dict[str, Any]) -> None:
+    """Assign to the collaborator named by id, or unassign with null (administrators)."""
     if not current_user.is_admin:
         raise ApiError(403)
     raw = body.get("assignee_id")
@@ -553,8 +535,6 @@ def assign(number: int) -> Response:
         workflow.assign(current_user, ticket, person)
     except workflow.NotAllowed as exc:
         raise ApiError(422, errors={"/assignee_id": [str(exc.message)]}) from exc
-    commit()
-    return with_etag(jsonify(serialize.ticket(ticket)), ticket)
 
 
 # ------------------------------------------------------------------ conversation
@@ -605,7 +585,7 @@ def add_comment(number: int) -> tuple[Response, int]:
     if request.mimetype == "multipart/form-data":
         contract.check_form()
         body, internal = request.form.get("body", ""), request.form.get("internal") == "1"
-        files = [f for f in request.files.getlist("attachments") if f.filename]
+        files = request.files.getlist("attachments")
     else:
         payload = json_input()
         body, internal, files = payload.get("body", ""), payload.get("internal", False), []
@@ -613,14 +593,12 @@ def add_comment(number: int) -> tuple[Response, int]:
         raise ApiError(422, errors={"/body": [_("Write a message.")]})
     if internal and not current_user.is_staff:
         raise ApiError(403)
-    if problems := check_uploads(files):
-        raise ApiError(422, errors={"/attachments": problems})
     try:
-        comment = workflow.reply(current_user, ticket, body, internal)
+        comment = workflow.reply(current_user, ticket, body, internal, files=files)
+    except workflow.BadUpload as exc:
+        raise ApiError(422, errors={"/attachments": exc.problems}) from exc
     except workflow.NotAllowed as exc:
         raise refused(exc) from exc
-    for upload in files:
-        store_attachment(ticket, current_user, upload, internal, comment.id)
     commit()
     return jsonify(serialize.comment(comment)), 201
 
@@ -671,17 +649,12 @@ def upload(number: int) -> tuple[Response, int]:
     internal = request.form.get("internal") == "1"
     if internal and not current_user.is_staff:
         raise ApiError(403)
-    if not current_user.is_staff and not ticket.is_open:
-        raise ApiError(409, _("This ticket is closed; reopen it to reply."))
-    files = [f for f in request.files.getlist("file") if f.filename]
-    if not files:
-        raise ApiError(422, errors={"/file": [_("Choose a file.")]})
-    if problems := check_uploads(files):
-        raise ApiError(422, errors={"/file": problems})
-    stored = [store_attachment(ticket, current_user, f, internal) for f in files]
-    workflow.record(
-        ticket, current_user, "attached", internal=internal, files=[a.id for a in stored]
-    )
+    try:
+        stored = workflow.attach(current_user, ticket, request.files.getlist("file"), internal)
+    except workflow.BadUpload as exc:
+        raise ApiError(422, errors={"/file": exc.problems}) from exc
+    except workflow.NotAllowed as exc:
+        raise refused(exc) from exc
     commit()
     return jsonify({"items": [serialize.attachment(a) for a in stored]}), 201
 

@@ -44,6 +44,27 @@ def filing_type() -> Select[TicketType]:
     )
 
 
+def filable_types() -> list[TicketType]:
+    """The types a ticket can be filed under now (active, with a published form), by name."""
+    return list(
+        db.session.scalars(
+            select(TicketType)
+            .where(TicketType.active.is_(True), TicketType.current_version > 0)
+            .order_by(TicketType.name)
+        )
+    )
+
+
+def filable_type(key: object) -> TicketType | None:
+    """The type named by key if a ticket can be filed under it now, with its current form."""
+    if not isinstance(key, str):
+        return None
+    found = db.session.scalar(filing_type().where(TicketType.key == key))
+    if found is None or not found.active or found.current_version < 1:
+        return None
+    return found
+
+
 def current_version(ticket_type: TicketType) -> TicketTypeVersion | None:
     """Return the version new tickets of this type are filed under."""
     joined = ticket_type.__dict__.get("current")  # loaded by filing_type()

@@ -17,13 +17,12 @@ from ..auth.decorators import staff_ticket_required
 from ..catalog import display
 from ..catalog.versions import compiled
 from ..extensions import db
-from ..models import Area, Priority, Status, Ticket, TicketEvent, User
+from ..models import Area, Priority, Status, Ticket, User
 from ..numbers import row_id
 from ..reports import pdf
 from ..tickets import workflow
-from ..tickets.attachments import check_uploads
-from ..tickets.loading import ticket_or_404
-from ..tickets.service import keep_stored_files, store_attachment
+from ..tickets.loading import ticket_or_404, timeline
+from ..tickets.service import keep_stored_files
 from ..tickets.visibility import visible_comments
 from ..unit_of_work import commit
 from . import bp
@@ -43,9 +42,9 @@ def stale(ticket: Ticket) -> bool:
     return request.form.get("version", "") != str(ticket.version)
 
 
-def conflict(ticket: Ticket, what: str, typed: Typed) -> tuple[str, int]:
+def conflict(ticket: Ticket, what: str, typed: Typed, status: int = 409) -> tuple[str, int]:
     """Explain that someone else changed the ticket, keeping what this user typed."""
-    return render_template("desk/conflict.html", ticket=ticket, what=what, typed=typed), 409
+    return render_template("desk/conflict.html", ticket=ticket, what=what, typed=typed), status
 
 
 def run(
@@ -81,21 +80,21 @@ def reply(number: int) -> Page:
     internal = request.form.get("internal") == "1"
     body = request.form.get("body", "")
     files = request.files.getlist("attachments")
-    problems = check_uploads(files)
-    if problems:
-        for problem in problems:
+    try:
+        workflow.reply(current_user, ticket, body, internal, files=files)
+    except workflow.BadUpload as exc:
+        db.session.rollback()
+        for problem in exc.problems:
             flash(problem, "danger")
-        return render_template(
-            "desk/conflict.html", ticket=ticket, what="upload", typed=[(_("Message"), body)]
-        ), 400
-
-    def act() -> None:
-        comment = workflow.reply(current_user, ticket, body, internal)
-        for upload in files:
-            if upload.filename:
-                store_attachment(ticket, current_user, upload, internal, comment.id)
-
-    return run(ticket, act, _("Internal note added.") if internal else _("Reply sent."))
+        # The message stays on the page to be copied: nothing was written.
+        return conflict(ticket, "upload", [(_("Message"), body)], 400)
+    except workflow.NotAllowed as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return back(ticket)
+    commit()
+    flash(_("Internal note added.") if internal else _("Reply sent."), "success")
+    return back(ticket)
 
 
 @bp.post("/tickets/<int:number>/propiedades")
@@ -216,11 +215,7 @@ def typed_fields(fields: list[Any], values: dict[str, Any], locale: str) -> Type
 def ticket_pdf(number: int) -> Response:
     """The ticket's full record as PDF: fields, public thread and timeline."""
     ticket = ticket_or_404(number)
-    events = db.session.scalars(
-        db.select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket.id)
-        .order_by(TicketEvent.created_at)
-    ).all()
+    events = timeline(ticket)
     body = pdf.render(
         "reports/ticket_pdf.html",
         ticket=ticket,

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from ..auth.decorators import staff_ticket_required
 from ..catalog import display
 from ..extensions import db
-from ..models import PRIORITIES, Area, Status, TicketEvent
+from ..models import PRIORITIES, Area, Status
 from ..tickets import workflow
-from ..tickets.loading import ticket_or_404
+from ..tickets.loading import ticket_or_404, timeline
 from ..tickets.visibility import visible_attachments, visible_comments
 from . import bp
 
@@ -24,12 +23,7 @@ PAGE_SIZE = 50
 def ticket(number: int) -> str:
     """Show a ticket with every field, labelled by its own form version, and its timeline."""
     found = ticket_or_404(number)
-    events = db.session.scalars(
-        db.select(TicketEvent)
-        .where(TicketEvent.ticket_id == found.id)
-        .options(joinedload(TicketEvent.actor))
-        .order_by(TicketEvent.created_at)
-    ).all()
+    events = timeline(found)
     areas = db.session.scalars(
         db.select(Area).where(Area.active.is_(True)).order_by(Area.name)
     ).all()

@@ -9,11 +9,11 @@ from typing import Any, cast
 from flask import current_app, render_template
 from flask_babel import force_locale
 from markupsafe import escape
-from sqlalchemy import Table, event, insert
+from sqlalchemy import ColumnElement, Table, event, insert, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db, running_app
-from ..models import OutboxMessage, User
+from ..models import OutboxMessage, OutboxStatus, User, utcnow
 from . import courier, delivery
 
 PENDING_KEY = "outbox_new_ids"
@@ -132,6 +132,20 @@ def enqueue_template(kind: str, user: User, *, subject: Any, **context: Any) -> 
     db.session.flush()
     db.session.info.setdefault(PENDING_KEY, []).append(message.id)
     return message
+
+
+def requeue_failed(condition: ColumnElement[bool]) -> int:
+    """Put the failed messages that match back in the queue with fresh attempts; how many."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.FAILED, condition)
+        .values(status=OutboxStatus.PENDING, attempts=0, available_at=utcnow())
+        .returning(OutboxMessage.id)
+    )
+    ids = list(result.scalars())
+    # Handed over after the commit, like new messages.
+    db.session.info.setdefault(PENDING_KEY, []).extend(ids)
+    return len(ids)
 
 
 @event.listens_for(Session, "after_rollback")

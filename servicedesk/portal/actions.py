@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,9 +14,7 @@ from ..extensions import db
 from ..models import Ticket
 from ..numbers import whole_number
 from ..tickets import workflow
-from ..tickets.attachments import check_uploads
 from ..tickets.loading import ticket_or_404
-from ..tickets.service import store_attachment
 from ..unit_of_work import commit
 from . import bp
 from .pages import render_ticket
@@ -25,43 +25,60 @@ def back(ticket: Ticket) -> Response:
     return redirect(url_for("portal.ticket", number=ticket.number))
 
 
+def run(
+    ticket: Ticket,
+    action: Callable[[], object],
+    done: str,
+    refused: Callable[[str], Response | tuple[str, int]],
+) -> Response | tuple[str, int]:
+    """Run one workflow action and commit; a refusal undoes it and is shown by ``refused``."""
+    try:
+        action()
+    except workflow.NotAllowed as exc:
+        db.session.rollback()
+        return refused(str(exc.message))
+    commit()
+    flash(done, "success")
+    return back(ticket)
+
+
+def _flashed(ticket: Ticket) -> Callable[[str], Response]:
+    """Show a refusal as a message on the ticket page."""
+
+    def show(message: str) -> Response:
+        flash(message, "danger")
+        return back(ticket)
+
+    return show
+
+
 @bp.post("/tickets/<int:number>/responder")
 @client_required
 def reply(number: int) -> Response | tuple[str, int]:
     """Reply on an open ticket, with attachments."""
     ticket = ticket_or_404(number)
     body = request.form.get("body", "")
-    files = request.files.getlist("attachments")
-    problems = check_uploads(files)
-    try:
-        if problems:
-            raise workflow.NotAllowed(" ".join(problems))
-        comment = workflow.reply(current_user, ticket, body)
-        for upload in files:
-            if upload.filename:
-                store_attachment(ticket, current_user, upload, comment_id=comment.id)
-    except workflow.NotAllowed as exc:
-        db.session.rollback()
-        return render_ticket(ticket, reply_error=str(exc.message), reply_text=body), 400
-    commit()
-    flash(_("Your reply was sent."), "success")
-    return back(ticket)
+    return run(
+        ticket,
+        lambda: workflow.reply(
+            current_user, ticket, body, files=request.files.getlist("attachments")
+        ),
+        _("Your reply was sent."),
+        lambda message: (render_ticket(ticket, reply_error=message, reply_text=body), 400),
+    )
 
 
 @bp.post("/tickets/<int:number>/reabrir")
 @client_required
-def reopen(number: int) -> Response:
+def reopen(number: int) -> Response | tuple[str, int]:
     """Reopen a resolved or closed ticket within the allowed window."""
     ticket = ticket_or_404(number)
-    try:
-        workflow.reopen(current_user, ticket)
-    except workflow.NotAllowed as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-        return back(ticket)
-    commit()
-    flash(_("The ticket was reopened."), "success")
-    return back(ticket)
+    return run(
+        ticket,
+        lambda: workflow.reopen(current_user, ticket),
+        _("The ticket was reopened."),
+        _flashed(ticket),
+    )
 
 
 @bp.post("/tickets/<int:number>/valorar")
@@ -69,14 +86,14 @@ def reopen(number: int) -> Response:
 def feedback(number: int) -> Response | tuple[str, int]:
     """Rate the service (1–5) with an optional comment, once per closure."""
     ticket = ticket_or_404(number)
-    raw = request.form.get("rating", "")
+    rating = whole_number(request.form.get("rating", ""), 5) or 0
     comment = request.form.get("comment", "")[:2000]
-    try:
-        rating = whole_number(raw, 5) or 0
-        workflow.leave_feedback(current_user, ticket, rating, comment)
-    except workflow.NotAllowed as exc:
-        db.session.rollback()
-        return render_ticket(ticket, feedback_error=str(exc.message), feedback_text=comment), 400
-    commit()
-    flash(_("Thank you for rating the service."), "success")
-    return back(ticket)
+    return run(
+        ticket,
+        lambda: workflow.leave_feedback(current_user, ticket, rating, comment),
+        _("Thank you for rating the service."),
+        lambda message: (
+            render_ticket(ticket, feedback_error=message, feedback_text=comment),
+            400,
+        ),
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,13 +13,13 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from ..auth.decorators import client_required
-from ..catalog.versions import filing_type
+from ..catalog.versions import filable_type, filable_types
 from ..extensions import db
-from ..models import Status, Ticket, TicketType
+from ..models import Channel, Status, Ticket, TicketType
 from ..tickets import search
-from ..tickets.filing import file_from_request
-from ..tickets.forms import TicketBaseForm
+from ..tickets.forms import TicketBaseForm, custom_fields
 from ..tickets.loading import ticket_or_404
+from ..tickets.service import TicketInputError, check_new, file_ticket
 from ..tickets.visibility import visible_tickets
 from ..unit_of_work import commit
 from . import bp
@@ -63,18 +66,13 @@ def index() -> str:
 @client_required
 def choose_type() -> str:
     """Let the client pick the kind of request among the active types."""
-    types = db.session.scalars(
-        select(TicketType)
-        .where(TicketType.active.is_(True), TicketType.current_version > 0)
-        .order_by(TicketType.name)
-    ).all()
-    return render_template("portal/choose_type.html", types=types)
+    return render_template("portal/choose_type.html", types=filable_types())
 
 
 def active_type(key: str) -> TicketType:
     """Return an active ticket type by key, or 404."""
-    ticket_type = db.session.scalar(filing_type().where(TicketType.key == key))
-    if ticket_type is None or not ticket_type.active or ticket_type.current_version < 1:
+    ticket_type = filable_type(key)
+    if ticket_type is None:
         abort(404)
     return ticket_type
 
@@ -85,19 +83,27 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
     """Show a type's generated form and file the ticket ("Agregar petición")."""
     ticket_type = active_type(key)
     base = TicketBaseForm()
-    outcome = file_from_request(current_user, ticket_type, base, lambda _errors: current_user)
-    if outcome.ticket is not None:
-        number = outcome.ticket.number  # read before the commit expires the row
-        commit()
-        flash(_("Your request was filed as ticket #%(number)d.", number=number), "success")
-        return redirect(url_for("portal.ticket", number=number))
+    locale = str(get_locale())
+    values: dict[str, Any] | None = None
+    errors: dict[str, list[str]] = {}
+    if base.validate_on_submit():
+        new = base.submission(request.form, request.files, Channel.PORTAL)
+        try:
+            checked = check_new(ticket_type, new, locale)
+        except TicketInputError as exc:
+            values, errors = exc.values, exc.errors
+        else:
+            number = file_ticket(current_user, current_user, checked).number
+            commit()  # the number was read before: the commit expires the row
+            flash(_("Your request was filed as ticket #%(number)d.", number=number), "success")
+            return redirect(url_for("portal.ticket", number=number))
     return render_template(
         "portal/new_ticket.html",
         ticket_type=ticket_type,
         base=base,
-        fields=outcome.fields,
-        errors=outcome.errors,
-    ), 400 if outcome.errors else 200
+        fields=custom_fields(ticket_type, locale, values, errors),
+        errors=errors,
+    ), 400 if errors else 200
 
 
 @bp.get("/tickets/<int:number>")

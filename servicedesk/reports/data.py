@@ -58,6 +58,20 @@ def hours(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else round((end - start).total_seconds() / 3600, 2)
 
 
+# The columns the history and the export share, in their order.
+_DESCRIBED = (
+    Ticket.subject,
+    Ticket.status,
+    Ticket.priority,
+    Area.name,
+    Ticket.channel,
+    Requester.name,
+    Assignee.name,
+)
+_DATES = (Ticket.created_at, Ticket.first_response_at, Ticket.resolved_at, Ticket.closed_at)
+_RATED = (Feedback.rating, Feedback.comment)
+
+
 def history_select(ticket_ids: Select[Any]) -> Select[Any]:
     """Columns of the history for the tickets selected by a (visible, filtered) query."""
     return _joined(
@@ -67,19 +81,9 @@ def history_select(ticket_ids: Select[Any]) -> Select[Any]:
             TicketType.name,
             Ticket.type_version_id,
             TicketTypeVersion.number,
-            Ticket.subject,
-            Ticket.status,
-            Ticket.priority,
-            Area.name,
-            Ticket.channel,
-            Requester.name,
-            Assignee.name,
-            Ticket.created_at,
-            Ticket.first_response_at,
-            Ticket.resolved_at,
-            Ticket.closed_at,
-            Feedback.rating,
-            Feedback.comment,
+            *_DESCRIBED,
+            *_DATES,
+            *_RATED,
         ),
         ticket_ids,
     )
@@ -167,24 +171,9 @@ def export_select(ticket_ids: Select[Any], custom: bool) -> Select[Any]:
         Ticket.number,
         TicketType.name,
         TicketTypeVersion.number,
-        Ticket.subject,
-        Ticket.status,
-        Ticket.priority,
-        Area.name,
-        Ticket.channel,
-        Requester.name,
-        Assignee.name,
-        *(
-            utc_wall_time(c).label(c.key)
-            for c in (
-                Ticket.created_at,
-                Ticket.first_response_at,
-                Ticket.resolved_at,
-                Ticket.closed_at,
-            )
-        ),
-        Feedback.rating,
-        Feedback.comment,
+        *_DESCRIBED,
+        *(utc_wall_time(c).label(c.key) for c in _DATES),
+        *_RATED,
     ]
     if custom:
         columns += [Ticket.type_version_id, Ticket.data]

@@ -20,7 +20,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 from redis.exceptions import RedisError
 from rq.job import Job
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Update, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import queues
@@ -153,6 +153,13 @@ def retry(export: Export, total_rows: int) -> bool:
 # ---------------------------------------------------------------- heartbeat
 
 
+def _this_run(export_id: int, attempt: int) -> Update:
+    """An update of the export only while this run (its attempt) is the one running it."""
+    return update(Export).where(
+        Export.id == export_id, Export.attempt == attempt, Export.status == "running"
+    )
+
+
 def _beat(export_id: int, attempt: int, done: int | None = None) -> bool:
     """Record that this run is alive (and how far it got); False if the row moved on."""
     values: dict[str, Any] = {"heartbeat_at": utcnow()}
@@ -160,15 +167,7 @@ def _beat(export_id: int, attempt: int, done: int | None = None) -> bool:
         values["done_rows"] = done
     # Its own connection, so the export's streaming query is not disturbed.
     with db.engine.begin() as conn:
-        result = conn.execute(
-            update(Export)
-            .where(
-                Export.id == export_id,
-                Export.attempt == attempt,
-                Export.status == "running",
-            )
-            .values(**values)
-        )
+        result = conn.execute(_this_run(export_id, attempt).values(**values))
     return bool(result.rowcount)
 
 
@@ -242,15 +241,7 @@ def _claim(export_id: int, attempt: int, name: str) -> bool:
 
 def _finish(export_id: int, attempt: int, **values: Any) -> bool:
     """Record a run's outcome, unless its export moved on (marked failed, retried)."""
-    result = db.session.execute(
-        update(Export)
-        .where(
-            Export.id == export_id,
-            Export.attempt == attempt,
-            Export.status == "running",
-        )
-        .values(**values)
-    )
+    result = db.session.execute(_this_run(export_id, attempt).values(**values))
     db.session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

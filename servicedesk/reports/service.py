@@ -8,17 +8,15 @@ from urllib.parse import parse_qsl
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from werkzeug.datastructures import MultiDict
 
 from forms_engine import Field
 
 from ..catalog.versions import compiled, current_version
-from ..extensions import db
 from ..models import Area, Ticket, TicketType, User, utcnow
-from ..tickets.filters import Filters, conditions, parse
-from ..tickets.listing import filterable_fields
-from ..tickets.visibility import visible_tickets
+from ..tickets.filters import Filters, parse
+from ..tickets.listing import filtered
 from . import data, excel, metrics, pdf
 
 PDF_MAX_ROWS = 1000  # tickets listed in the PDF report; its figures count them all
@@ -36,15 +34,7 @@ def selection(
     args = MultiDict(parse_qsl(query, keep_blank_values=False))
     args.setdefault("view", "historial")
     f = parse(args)
-    ticket_type = (
-        db.session.scalar(select(TicketType).where(TicketType.key == f.type_key))
-        if f.type_key
-        else None
-    )
-    fields = filterable_fields(ticket_type)
-    base = visible_tickets(user).where(
-        *conditions(f, user, ticket_type.id if ticket_type else None, fields)
-    )
+    base, ticket_type, _fields = filtered(f, user)
     if not user.is_admin:  # collaborators report on their own areas only
         base = base.where(Ticket.area_id.in_([a.id for a in user.areas]))
     columns = _export_fields(ticket_type)

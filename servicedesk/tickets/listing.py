@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 
 from forms_engine import Field
 
@@ -185,9 +185,8 @@ class Listing:
     choices: dict[str, Any]
 
 
-def listing(f: Filters, user: User, size: int = PAGE_SIZE) -> Listing:
-    """Find one page of the tickets a user may see under these filters (Tablero and API)."""
-    choices = _choices()
+def filtered(f: Filters, user: User) -> tuple[Select[Ticket], TicketType | None, dict[str, Field]]:
+    """The tickets a user may see under these filters, with the chosen type and its fields."""
     ticket_type = (
         db.session.scalar(select(TicketType).where(TicketType.key == f.type_key))
         if f.type_key
@@ -197,6 +196,13 @@ def listing(f: Filters, user: User, size: int = PAGE_SIZE) -> Listing:
     base = visible_tickets(user).where(
         *conditions(f, user, ticket_type.id if ticket_type else None, fields)
     )
+    return base, ticket_type, fields
+
+
+def listing(f: Filters, user: User, size: int = PAGE_SIZE) -> Listing:
+    """Find one page of the tickets a user may see under these filters (Tablero and API)."""
+    choices = _choices()
+    base, ticket_type, fields = filtered(f, user)
     names = Names(
         types={t.id: t.name for t in choices["types"]},
         areas={a.id: a.name for a in choices["areas"]},

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Comment, Ticket
+from ..models import Comment, Ticket, TicketEvent
 from .visibility import visible_tickets
 
 # Ticket numbers are BIGINT: a larger number in a URL cannot exist (and would make
@@ -35,6 +35,18 @@ def ticket_or_404(number: int) -> Ticket:
     if ticket is None:
         abort(404)
     return ticket
+
+
+def timeline(ticket: Ticket) -> list[TicketEvent]:
+    """The ticket's events, oldest first, each with its actor (the desk's page and PDF)."""
+    return list(
+        db.session.scalars(
+            db.select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket.id)
+            .options(joinedload(TicketEvent.actor))
+            .order_by(TicketEvent.created_at, TicketEvent.id)
+        )
+    )
 
 
 def owned_or_404(model: Any, object_id: int) -> Any:

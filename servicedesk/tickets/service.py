@@ -31,23 +31,46 @@ from .attachments import check_upload, check_uploads
 
 
 class TicketInputError(ValueError):
-    """The submitted ticket has problems; errors are keyed by field (pointer or name)."""
+    """The submitted ticket has problems; errors are keyed by field (pointer or name).
 
-    def __init__(self, errors: dict[str, list[str]]) -> None:
+    ``values`` are the answers as understood, so the form can be shown again with them.
+    """
+
+    def __init__(self, errors: dict[str, list[str]], values: dict[str, Any] | None = None):
         super().__init__("invalid ticket")
         self.errors = errors
+        self.values = values or {}
 
 
 @dataclass
 class NewTicket:
-    """What a person submitted to file a ticket."""
+    """What a person submitted to file a ticket, as plain values (no request object).
 
-    ticket_type: TicketType
+    ``answers`` are the custom fields: the form's fields as posted (a multidict of
+    ``cf-…`` keys, from the web form) or, with ``as_json``, a JSON object (the API), which
+    is validated as sent and then stored as the web form would store the same values.
+    ``files`` holds the uploads by part name: ``cf-<field>`` for file fields and
+    ``attachments`` for the extra files, the same names on the web and in the API.
+    """
+
     subject: str
     description: str
+    answers: Any
+    files: Any = None
+    channel: str = Channel.PORTAL
+    as_json: bool = False
+
+
+@dataclass
+class Checked:
+    """A submission checked against its type's current form, ready to be filed."""
+
+    ticket_type: TicketType
+    version: TicketTypeVersion
+    new: NewTicket
     data: dict[str, Any]
     uploads: dict[str, list[Any]]
-    channel: str = Channel.PORTAL
+    attachments: list[Any]
 
 
 def form_for(ticket_type: TicketType) -> tuple[TicketTypeVersion, CompiledForm]:
@@ -58,8 +81,70 @@ def form_for(ticket_type: TicketType) -> tuple[TicketTypeVersion, CompiledForm]:
     return version, compiled(version)
 
 
-def check(form: CompiledForm, new: NewTicket, files: Any, locale: str) -> None:
-    """Validate subject, description, custom fields and uploads; raise TicketInputError."""
+def check_new(ticket_type: TicketType, new: NewTicket, locale: str) -> Checked:
+    """Validate a submission through its type's current form; raise TicketInputError."""
+    version, form = form_for(ticket_type)
+    values, errors = _answers(form, new.answers, new.as_json)
+    uploads = form.uploads(new.files, values=values)
+    errors.update(_problems(form, new, values, uploads, locale))
+    attachments = [f for f in _getlist(new.files, "attachments") if f.filename]
+    if problems := check_uploads(attachments):
+        errors["attachments"] = problems
+    if errors:
+        raise TicketInputError(errors, values)
+    # The web form's round trip puts JSON answers in the form's order: stored, indexed and
+    # mailed exactly as a web submission of the same values.
+    data = form.parse(form.to_form_data(values)) if new.as_json else values
+    return Checked(ticket_type, version, new, data, uploads, attachments)
+
+
+def file_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
+    """File a checked submission for its requester, with its files (nothing committed)."""
+    ticket = create_ticket(actor, requester, checked)
+    for upload in checked.attachments:
+        store_attachment(ticket, actor, upload)
+    return ticket
+
+
+def requester_problem(actor: User, requester: User | None) -> str | None:
+    """Why this person cannot be the requester of a ticket the actor files, if so.
+
+    Clients file for themselves; the desk files for an active client.
+    """
+    if actor.is_client:
+        return None if requester is actor else _("Clients file tickets for themselves.")
+    if requester is None or not requester.is_client:
+        return _("The desk files tickets for a client, not for a member of the desk.")
+    if not requester.active:
+        return _("This client's account is deactivated.")
+    return None
+
+
+def _answers(
+    form: CompiledForm, answers: Any, as_json: bool
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The custom-field values as understood, and a problem with their shape."""
+    if not as_json:
+        return form.parse(answers), {}
+    if not isinstance(answers, dict):
+        return {}, {"data": [_("data must be an object of custom fields.")]}
+    # Files come only as uploads: references typed into a file field are not taken.
+    return form.normalize(keep_stored_files(form, None, answers)), {}
+
+
+def _getlist(files: Any, name: str) -> list[Any]:
+    """The uploads sent under one part name."""
+    return list(files.getlist(name)) if files is not None else []
+
+
+def _problems(
+    form: CompiledForm,
+    new: NewTicket,
+    values: dict[str, Any],
+    uploads: dict[str, list[Any]],
+    locale: str,
+) -> dict[str, list[str]]:
+    """Subject, description, custom fields and uploads checked, by field."""
     errors: dict[str, list[str]] = {}
     if not new.subject.strip():
         errors["subject"] = [_("Write a subject.")]
@@ -68,15 +153,12 @@ def check(form: CompiledForm, new: NewTicket, files: Any, locale: str) -> None:
     if len(new.description) > 20000:
         errors["description"] = [_("Use at most 20000 characters.")]
     # Uploaded files stand in as placeholders so required/maxItems are checked too.
-    candidate = _with_placeholders(new.data, new.uploads)
-    errors.update(form.validate(candidate, locale))
-    errors.update(form.file_errors(files, locale=locale, values=new.data))
-    for pointer, uploads in new.uploads.items():
-        problems = check_uploads(uploads)
-        if problems:
+    errors.update(form.validate(_with_placeholders(values, uploads), locale))
+    errors.update(form.file_errors(new.files, locale=locale, values=values))
+    for pointer, files in uploads.items():
+        if problems := check_uploads(files):
             errors.setdefault(pointer, []).extend(problems)
-    if errors:
-        raise TicketInputError(errors)
+    return errors
 
 
 def _with_placeholders(data: dict[str, Any], uploads: dict[str, list[Any]]) -> dict[str, Any]:
@@ -166,17 +248,15 @@ def _insert_with_number(ticket: Ticket) -> None:
     raise RuntimeError("could not allocate a ticket number")
 
 
-def create_ticket(
-    actor: User, requester: User, new: NewTicket, version: TicketTypeVersion
-) -> Ticket:
-    """File a ticket (already checked), store its uploads and record the event."""
-    ticket_type = new.ticket_type
+def create_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
+    """Insert a checked ticket, store its field uploads and record the event."""
+    ticket_type, new = checked.ticket_type, checked.new
     ticket = Ticket(
         ticket_type_id=ticket_type.id,
-        type_version_id=version.id,
+        type_version_id=checked.version.id,
         subject=new.subject.strip(),
         description=new.description.strip(),
-        data=new.data,
+        data=checked.data,
         status=Status.NEW,
         priority=ticket_type.default_priority,
         channel=new.channel,
@@ -185,8 +265,8 @@ def create_ticket(
         created_by_id=actor.id,
     )
     _insert_with_number(ticket)
-    data = dict(new.data)
-    for pointer, files in new.uploads.items():
+    data = dict(checked.data)
+    for pointer, files in checked.uploads.items():
         data[pointer.strip("/")] = [str(store_attachment(ticket, actor, f).id) for f in files]
     ticket.data = data
     db.session.add(

@@ -6,6 +6,7 @@ timeline event. None of them commits: the view commits once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from ..models import (
     ACTIVE_STATUSES,
     PRIORITIES,
     Area,
+    Attachment,
     Comment,
     Feedback,
     Role,
@@ -30,6 +32,8 @@ from ..models import (
     utcnow,
 )
 from ..notifications import events
+from .attachments import check_uploads
+from .service import store_attachment
 
 # Where a collaborator may move a ticket from each status.
 TRANSITIONS: dict[str, set[str]] = {
@@ -48,6 +52,14 @@ class NotAllowed(Exception):
     def __init__(self, message: Any) -> None:
         super().__init__(str(message))
         self.message = message
+
+
+class BadUpload(NotAllowed):
+    """Files refused by the upload rules (type, size, name); nothing was written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
 
 
 class TakenBySomeoneElse(NotAllowed):
@@ -106,21 +118,42 @@ def _require_staff(actor: User) -> None:
         raise NotAllowed(_l("Only the desk can do that."))
 
 
-def reply(
-    actor: User, ticket: Ticket, body: str, internal: bool = False, notify: bool = True
-) -> Comment:
-    """Add a public reply or (staff only) an internal note."""
-    body = body.strip()
-    if not body:
-        raise NotAllowed(_l("Write a message."))
+def _chosen(files: Sequence[Any]) -> list[Any]:
+    """The uploads actually chosen (a form posts an empty part for no file), checked."""
+    chosen = [f for f in files if f.filename]
+    if problems := check_uploads(chosen):
+        raise BadUpload(problems)
+    return chosen
+
+
+def _may_write(actor: User, ticket: Ticket, internal: bool) -> None:
+    """Clients write only public messages on their own open tickets."""
     if actor.is_client:
         if internal or ticket.requester_id != actor.id:
             raise NotAllowed(_l("Only the desk can do that."))
         if not ticket.is_open:
             raise NotAllowed(_l("This ticket is closed; reopen it to reply."))
+
+
+def reply(
+    actor: User,
+    ticket: Ticket,
+    body: str,
+    internal: bool = False,
+    notify: bool = True,
+    files: Sequence[Any] = (),
+) -> Comment:
+    """Add a public reply or (staff only) an internal note, with its files."""
+    body = body.strip()
+    if not body:
+        raise NotAllowed(_l("Write a message."))
+    _may_write(actor, ticket, internal)
+    chosen = _chosen(files)
     comment = Comment(ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal)
     db.session.add(comment)
     db.session.flush()
+    for upload in chosen:
+        store_attachment(ticket, actor, upload, internal, comment.id)
     if actor.is_staff and not internal and ticket.first_response_at is None:
         # Only the first reply sets it, whoever of two simultaneous replies that is.
         _append_update(ticket, Ticket.first_response_at.is_(None), first_response_at=utcnow())
@@ -141,6 +174,17 @@ def reply(
     if notify:
         events.replied(ticket, comment, actor)
     return comment
+
+
+def attach(actor: User, ticket: Ticket, files: Sequence[Any], internal: bool) -> list[Attachment]:
+    """Add files to a ticket without a message (desk: possibly internal)."""
+    _may_write(actor, ticket, internal)
+    chosen = _chosen(files)
+    if not chosen:
+        raise BadUpload([str(_l("Choose a file."))])
+    stored = [store_attachment(ticket, actor, f, internal) for f in chosen]
+    record(ticket, actor, "attached", internal=internal, files=[a.id for a in stored])
+    return stored
 
 
 def _set_status(ticket: Ticket, status: str) -> None:
@@ -231,7 +275,8 @@ def take(actor: User, ticket: Ticket, seen_assignee_id: int | None) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
-        db.session.rollback()
+        # Nothing was written; the caller's transaction is left as it was. The owner is
+        # read by a new statement, which sees the winner's commit (the UPDATE waited for it).
         owner_id = db.session.scalar(select(Ticket.assignee_id).where(Ticket.id == ticket.id))
         raise TakenBySomeoneElse(db.session.get(User, owner_id) if owner_id else None)
     db.session.refresh(ticket)

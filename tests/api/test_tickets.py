@@ -147,6 +147,16 @@ def test_desk_files_on_behalf_of_a_client(desk_api, soporte, client_user, collab
     assert file(desk_api, requester_id=True).status_code == 422  # not user 1
 
 
+def test_the_desk_cannot_file_for_a_deactivated_client(desk_api, soporte, client_user):
+    """The same rule as the desk's web form (requester_problem)."""
+    client_user.active = False
+    db.session.commit()
+    response = file(desk_api, requester_id=client_user.id)
+    assert response.status_code == 422
+    assert response.json["errors"][0]["pointer"] == "/requester_id"
+    assert db.session.scalars(select(Ticket)).all() == []
+
+
 def test_clients_cannot_file_for_someone_else(client_api, soporte, other_client):
     assert file(client_api, requester_id=other_client.id).status_code == 403
     assert file(client_api, channel="phone").status_code == 403

@@ -399,3 +399,29 @@ def test_area_change_and_comments_are_on_the_timeline(app, filed, collaborator):
 def test_a_ticket_number_beyond_bigint_is_a_404(app, collaborator):
     desk = desk_client(app, collaborator)
     assert desk.get("/tablero/tickets/99999999999999999999").status_code == 404
+
+
+def test_on_behalf_refuses_a_deactivated_client(app, admin, client_user, soporte):
+    """One rule for whom the desk files (requester_problem): the API test has its twin."""
+    client_user.active = False
+    db.session.commit()
+    desk = desk_client(app, admin)
+    response = file_ticket(
+        desk, {"requester_email": client_user.email, "channel": "phone"}, path="/tablero/nueva/"
+    )
+    assert response.status_code == 400
+    assert "desactivada" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Ticket)).all() == []
+
+
+def test_on_behalf_keeps_every_answer_when_the_client_is_missing(app, admin, soporte):
+    """A refused filing shows the custom fields as typed, and creates no account."""
+    desk = desk_client(app, admin)
+    response = file_ticket(
+        desk,
+        {"requester_email": "nadie@example.org", "channel": "phone", "cf-ubicacion": "Torre B"},
+        path="/tablero/nueva/",
+    )
+    assert response.status_code == 400
+    assert 'value="Torre B"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "nadie@example.org")) is None
