@@ -8,7 +8,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from . import demo
-from .auth.service import normalise_email
+from .emails import is_email, normalise_email
 from .extensions import db, running_app
 from .models import Role, User
 from .notifications import delivery, worker
@@ -87,6 +87,8 @@ def create_admin(email: str, name: str, password: str, language: str) -> None:
     if len(password) < 10:
         raise click.ClickException("The password needs at least 10 characters.")
     email = normalise_email(email)
+    if not is_email(email):
+        raise click.ClickException("Enter a valid e-mail address.")
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         user = User(email=email, name=name, language=language)

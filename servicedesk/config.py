@@ -121,6 +121,8 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "RQ_QUEUE": env.get("RQ_QUEUE", "servicedesk-mail"),
         # Exports have a queue of their own: a long export never holds up queued mail.
         "EXPORT_QUEUE": env.get("EXPORT_QUEUE", "servicedesk-exports"),
+        # Reserved for the SLA timers (servicedesk/queues.py); nothing is queued there yet.
+        "SCHEDULED_QUEUE": env.get("SCHEDULED_QUEUE", "servicedesk-scheduled"),
         "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 25) * 1024 * 1024,
         "MAIL_SERVER": mail_server,

@@ -16,6 +16,7 @@ from .models import (
     Channel,
     Comment,
     Feedback,
+    Priority,
     Role,
     Status,
     Ticket,
@@ -135,7 +136,7 @@ TYPES = [
         "Soporte",
         "Fallas y reparaciones en tu departamento o áreas comunes.",
         "Mantenimiento",
-        "normal",
+        Priority.NORMAL,
         "#dc3545",
         _soporte,
     ),
@@ -144,7 +145,7 @@ TYPES = [
         "Proyecto",
         "Propuestas de mejora y obras que requieren presupuesto.",
         "Mantenimiento",
-        "low",
+        Priority.LOW,
         "#198754",
         _proyecto,
     ),
@@ -153,7 +154,7 @@ TYPES = [
         "Consulta",
         "Preguntas sobre pagos, reglamento o reservas.",
         "Soporte TI",
-        "normal",
+        Priority.NORMAL,
         "#0d6efd",
         _consulta,
     ),
@@ -374,7 +375,8 @@ def generate(
 
 
 STATUSES = list(Status)
-PRIORITY_CHOICES = ["low", "normal", "normal", "high", "urgent"]
+# Weighted: normal twice as likely as the others.
+PRIORITY_CHOICES = [Priority.LOW, Priority.NORMAL, Priority.NORMAL, Priority.HIGH, Priority.URGENT]
 
 
 def _synthetic_row(

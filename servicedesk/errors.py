@@ -13,15 +13,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .vocabulary import N_
 
 MESSAGES = {
-    400: "The request could not be understood. Check what you entered and try again.",
-    403: "You do not have permission to do that.",
-    404: "We could not find that page.",
-    405: "That action is not allowed here.",
-    413: "The file is too large. Please attach a smaller file.",
-    429: "Too many attempts. Please wait a few minutes and try again.",
-    500: "Something went wrong on our side. Nothing you saved was lost; please try again.",
+    400: N_("The request could not be understood. Check what you entered and try again."),
+    403: N_("You do not have permission to do that."),
+    404: N_("We could not find that page."),
+    405: N_("That action is not allowed here."),
+    413: N_("The file is too large. Please attach a smaller file."),
+    429: N_("Too many attempts. Please wait a few minutes and try again."),
+    500: N_("Something went wrong on our side. Nothing you saved was lost; please try again."),
 }
 
 
@@ -94,15 +95,3 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         app.logger.exception("Unhandled error on %s", request.path)
         return _problem(500) or render_error(500)
-
-
-# Babel extraction sees these literal messages through this marker.
-def _mark() -> None:
-    """List the messages above for the translation catalogue."""
-    _("The request could not be understood. Check what you entered and try again.")
-    _("You do not have permission to do that.")
-    _("We could not find that page.")
-    _("That action is not allowed here.")
-    _("The file is too large. Please attach a smaller file.")
-    _("Too many attempts. Please wait a few minutes and try again.")
-    _("Something went wrong on our side. Nothing you saved was lost; please try again.")

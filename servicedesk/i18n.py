@@ -12,6 +12,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from .vocabulary import Channel, Priority, Role, Status
+
 
 def select_locale() -> str:
     """Pick the language for this request."""
@@ -35,37 +37,9 @@ def init_app(app: Flask) -> None:
         return {"current_locale": select_locale(), "languages": app.config["LANGUAGES"]}
 
 
-STATUS_LABELS = {
-    "new": _l("New"),
-    "open": _l("Open"),
-    "in_progress": _l("In progress"),
-    "waiting": _l("Waiting on client"),
-    "resolved": _l("Resolved"),
-    "closed": _l("Closed"),
-}
-ROLE_LABELS = {
-    "admin": _l("Administrator"),
-    "collaborator": _l("Collaborator"),
-    "client": _l("Client"),
-}
-
-
-PRIORITY_LABELS = {
-    "low": _l("Low"),
-    "normal": _l("Normal"),
-    "high": _l("High"),
-    "urgent": _l("Urgent"),
-}
-CHANNEL_LABELS = {
-    "portal": _l("Portal"),
-    "phone": _l("Phone"),
-    "email": _l("E-mail"),
-    "walk_in": _l("In person"),
-    "api": _l("API"),
-}
 # Choices for the forms that pick a role or a language, in the order people read them.
 ROLE_CHOICES = [
-    SelectChoice(role, ROLE_LABELS[role]) for role in ("client", "collaborator", "admin")
+    SelectChoice(role.value, role.label) for role in (Role.CLIENT, Role.COLLABORATOR, Role.ADMIN)
 ]
 LANGUAGE_CHOICES = [SelectChoice("es", "Español"), SelectChoice("en", "English")]  # as spoken
 
@@ -86,14 +60,17 @@ EVENT_LABELS = {
 
 
 def register_labels(app: Flask) -> None:
-    """Give templates the translated labels of statuses and roles."""
-    app.jinja_env.globals["status_label"] = lambda value: STATUS_LABELS.get(value, value)
-    app.jinja_env.globals["format_datetime"] = format_datetime
-    app.jinja_env.globals["format_date"] = format_date
-    app.jinja_env.globals["role_label"] = lambda value: ROLE_LABELS.get(value, value)
-    app.jinja_env.globals["priority_label"] = lambda value: PRIORITY_LABELS.get(value, value)
-    app.jinja_env.globals["channel_label"] = lambda value: CHANNEL_LABELS.get(value, value)
-    app.jinja_env.globals["event_label"] = lambda value: EVENT_LABELS.get(value, value)
+    """Give templates the vocabularies, their translated labels and the date formatters."""
+    app.jinja_env.globals.update(
+        Status=Status,
+        status_label=Status.label_of,
+        role_label=Role.label_of,
+        priority_label=Priority.label_of,
+        channel_label=Channel.label_of,
+        event_label=lambda value: EVENT_LABELS.get(value, value),
+        format_datetime=format_datetime,
+        format_date=format_date,
+    )
 
 
 def plain_labels() -> dict[str, dict[str, str]]:
@@ -102,9 +79,9 @@ def plain_labels() -> dict[str, dict[str, str]]:
     List pages show a label per row; resolving lazy strings there costs a gettext lookup each.
     """
     return {
-        "status": {k: str(v) for k, v in STATUS_LABELS.items()},
-        "priority": {k: str(v) for k, v in PRIORITY_LABELS.items()},
-        "channel": {k: str(v) for k, v in CHANNEL_LABELS.items()},
+        "status": {s.value: str(s.label) for s in Status},
+        "priority": {p.value: str(p.label) for p in Priority},
+        "channel": {c.value: str(c.label) for c in Channel},
     }
 
 

@@ -109,3 +109,12 @@ def test_create_admin_refuses_short_password(flask_cmd):
     )
     assert result.returncode != 0
     assert "at least 10 characters" in result.stderr
+
+
+def test_create_admin_refuses_an_invalid_email(flask_cmd):
+    flask_cmd("init")
+    result = flask_cmd(
+        "create-admin", "--email", "boss@localhost", "--name", "B", stdin="a long password\n" * 2
+    )
+    assert result.returncode != 0
+    assert "valid e-mail address" in result.stderr

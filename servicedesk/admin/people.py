@@ -16,14 +16,15 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..auth.service import invite_user, normalise_email, send_invitation
+from ..auth.service import invite_user, send_invitation
+from ..emails import is_email, normalise_email
 from ..extensions import db
 from ..models import Area, AuthToken, Role, User, area_members, utcnow
 from ..models.users import new_session_token
 from ..numbers import row_id, whole_number
 
 PAGE_SIZE = 50
-ROLES = tuple(role.value for role in Role)
+ROLES = Role.values()
 STATES = ("active", "invited", "inactive")
 LANGUAGES = ("es", "en")
 MAX_SEARCH = 100
@@ -266,6 +267,8 @@ def _refuse_losing_last_admin(user: User, message: Any, field: str | None) -> No
 def invite(inviter: User, *, name: str, email: str, role: str, language: str) -> User:
     """Create an account and queue its invitation; the e-mail must be new."""
     email = normalise_email(email)
+    if not is_email(email):
+        raise PeopleError(_l("Enter a valid e-mail address."), "email")
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise PeopleError(_l("A user with this e-mail already exists."), "email")
     return invite_user(inviter, name=name, email=email, role=Role(role), language=language).user

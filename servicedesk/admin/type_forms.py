@@ -14,8 +14,7 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..catalog.builder import KEY_RE, FieldSpec
-from ..i18n import PRIORITY_LABELS
-from ..models import PRIORITIES
+from ..models import Priority
 from ..numbers import whole_number
 
 MAX_FIELDS = 100
@@ -69,7 +68,7 @@ class TicketTypeForm(FlaskForm):
     )
     default_area = SelectField(_l("Default area"), coerce=str, validators=[Optional()])
     default_priority = SelectField(
-        _l("Default priority"), choices=[SelectChoice(p, PRIORITY_LABELS[p]) for p in PRIORITIES]
+        _l("Default priority"), choices=[SelectChoice(p.value, p.label) for p in Priority]
     )
     color = StringField(
         _l("Colour"),

@@ -18,7 +18,7 @@ from .. import json_text
 from ..auth.decorators import admin_required
 from ..catalog import builder, transfer, versions
 from ..extensions import db
-from ..models import Area, Ticket, TicketType, TicketTypeVersion
+from ..models import Area, Priority, Ticket, TicketType, TicketTypeVersion
 from ..numbers import row_id
 from ..unit_of_work import commit
 from . import bp
@@ -89,7 +89,7 @@ def _save_meta(form: TicketTypeForm, ticket_type: TicketType) -> str | None:
     ticket_type.key = form.key.data or ""
     ticket_type.description = (form.description.data or "").strip()
     ticket_type.default_area_id = row_id(form.default_area.data)
-    ticket_type.default_priority = form.default_priority.data or "normal"
+    ticket_type.default_priority = form.default_priority.data or Priority.NORMAL
     ticket_type.color = form.color.data or "#0d6efd"
     ticket_type.icon = (form.icon.data or "").strip()
     return None

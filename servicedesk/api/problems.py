@@ -9,16 +9,17 @@ from flask_babel import gettext as _
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ..errors import MESSAGES
+from ..vocabulary import N_
 
 API_MESSAGES = {
-    401: "Send a valid API token: Authorization: Bearer <token>.",
-    406: "This API answers in JSON.",
-    409: "Someone else changed this ticket first.",
-    412: "The ticket changed since you read it; read it again and retry.",
-    415: "Send the body as application/json.",
-    422: "Some values are not valid.",
-    428: "Send If-Match with the ticket's ETag to change it.",
-    429: "Too many requests for this token. Wait and try again.",
+    401: N_("Send a valid API token: Authorization: Bearer <token>."),
+    406: N_("This API answers in JSON."),
+    409: N_("Someone else changed this ticket first."),
+    412: N_("The ticket changed since you read it; read it again and retry."),
+    415: N_("Send the body as application/json."),
+    422: N_("Some values are not valid."),
+    428: N_("Send If-Match with the ticket's ETag to change it."),
+    429: N_("Too many requests for this token. Wait and try again."),
 }
 
 
@@ -71,15 +72,3 @@ def problem(
 def from_error(exc: ApiError) -> Response:
     """Turn an ApiError into its problem response."""
     return problem(exc.status, exc.detail, exc.errors, exc.headers)
-
-
-def _mark() -> None:
-    """List the messages above for the translation catalogue."""
-    _("Send a valid API token: Authorization: Bearer <token>.")
-    _("This API answers in JSON.")
-    _("Someone else changed this ticket first.")
-    _("The ticket changed since you read it; read it again and retry.")
-    _("Send the body as application/json.")
-    _("Some values are not valid.")
-    _("Send If-Match with the ticket's ETag to change it.")
-    _("Too many requests for this token. Wait and try again.")

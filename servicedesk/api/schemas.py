@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import PRIORITIES, Channel, Role, Status
+from ..models import Channel, Priority, Role, Status
 
 
 def ref(name: str) -> dict[str, str]:
@@ -12,8 +12,9 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-STATUSES = [s.value for s in Status]
-CHANNELS = [c.value for c in Channel]
+STATUSES = Status.values()
+PRIORITIES = Priority.values()
+CHANNELS = Channel.values()
 DATE_TIME = {"type": "string", "format": "date-time"}
 # Text the API accepts holds no NUL (PostgreSQL refuses it; json_text refuses it everywhere).
 NO_NUL = "^[^\\x00]*$"
@@ -93,7 +94,7 @@ COMPONENTS: dict[str, Any] = {
             "id": {"type": "integer"},
             "name": {"type": "string"},
             "email": {"type": "string"},
-            "role": {"enum": [r.value for r in Role]},
+            "role": {"enum": Role.values()},
             "language": {"enum": ["es", "en"]},
             "areas": {"type": "array", "items": ref("Area")},
         }
@@ -184,7 +185,7 @@ COMPONENTS: dict[str, Any] = {
             "data": data("Custom fields for the type's current form"),
             "requester_id": {"type": "integer", "description": "Desk only: file for this client"},
             "channel": {
-                "enum": ["portal", "phone", "email", "walk_in", "api"],
+                "enum": CHANNELS,
                 "description": "Desk only: how the request arrived (default api)",
             },
         },

@@ -2,22 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import BooleanField, EmailField, Field, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from ..emails import MAX_LENGTH, is_email
 from ..i18n import LANGUAGE_CHOICES, ROLE_CHOICES
 
 MIN_PASSWORD = 10
 
 
+class EmailAddress:
+    """Refuse an address the app's one e-mail rule refuses (emails.is_email)."""
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        """Raise the message when the address is not one mail could go to."""
+        if not is_email(field.data or ""):
+            raise ValidationError(self.message)
+
+
+def email_field(checked: bool = True) -> EmailField:
+    """A required e-mail field; checked unless it only looks someone up (sign-in)."""
+    validators: list[Any] = [DataRequired(_l("Enter your e-mail."))]
+    if checked:
+        validators.append(EmailAddress(_l("Enter a valid e-mail address.")))
+    validators.append(Length(max=MAX_LENGTH))
+    return EmailField(_l("E-mail"), validators=validators)
+
+
 class LoginForm(FlaskForm):
     """E-mail and password."""
 
-    email = EmailField(
-        _l("E-mail"), validators=[DataRequired(_l("Enter your e-mail.")), Length(max=254)]
-    )
+    # Not checked: any text is looked up, and an unknown address fails like a wrong password.
+    email = email_field(checked=False)
     password = PasswordField(
         _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=200)]
     )
@@ -27,14 +50,7 @@ class LoginForm(FlaskForm):
 class ForgotForm(FlaskForm):
     """Ask for a reset link."""
 
-    email = EmailField(
-        _l("E-mail"),
-        validators=[
-            DataRequired(_l("Enter your e-mail.")),
-            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
+    email = email_field()
 
 
 class SetPasswordForm(FlaskForm):
@@ -62,14 +78,7 @@ class InviteForm(FlaskForm):
     """Create an account and send its invitation."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=120)])
-    email = EmailField(
-        _l("E-mail"),
-        validators=[
-            DataRequired(_l("Enter your e-mail.")),
-            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
+    email = email_field()
     role = SelectField(
         _l("Role"),
         choices=ROLE_CHOICES,

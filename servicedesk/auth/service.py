@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..emails import normalise_email
 from ..extensions import db
 from ..links import public_url
 from ..models import (
@@ -38,11 +39,6 @@ class Invitation:
 
     user: User
     token: str
-
-
-def normalise_email(email: str) -> str:
-    """Compare e-mail addresses case-insensitively and without stray spaces."""
-    return email.strip().lower()
 
 
 def _hash(token: str) -> str:

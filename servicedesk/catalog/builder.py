@@ -13,6 +13,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _
 
+from ..emails import MAX_LENGTH
+
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 STRING_FORMATS = {
     "date": "date",
@@ -23,7 +25,7 @@ STRING_FORMATS = {
     "url": "uri",
 }
 FORMAT_KINDS = {v: k for k, v in STRING_FORMATS.items()}
-TEXT_LIMITS = {"text": 200, "textarea": 4000, "email": 254, "phone": 30, "url": 500}
+TEXT_LIMITS = {"text": 200, "textarea": 4000, "email": MAX_LENGTH, "phone": 30, "url": 500}
 CHOICE_KINDS = ("select", "radio")
 CONTAINER_KINDS = ("group", "repeat")
 KINDS = (

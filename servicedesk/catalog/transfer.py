@@ -10,7 +10,7 @@ from forms_engine import Problem, SchemaError, compile_form
 
 from .. import json_text
 from ..extensions import db
-from ..models import PRIORITIES, Area, TicketType, User
+from ..models import PRIORITIES, Area, Priority, TicketType, User
 from .builder import KEY_RE
 from .versions import current_version, publish, same_form
 
@@ -81,7 +81,7 @@ def _envelope_problems(doc: dict[str, Any]) -> list[Problem]:
             problems.append(Problem(f"/{name}", f"must be a {kind.__name__}"))
     if not isinstance(doc.get("name"), str) or not doc["name"].strip():
         problems.append(Problem("/name", "is required"))
-    if doc.get("default_priority", "normal") not in PRIORITIES:
+    if doc.get("default_priority", Priority.NORMAL) not in PRIORITIES:
         problems.append(Problem("/default_priority", f"must be one of {', '.join(PRIORITIES)}"))
     if not isinstance(doc.get("schema"), dict):
         problems.append(Problem("/schema", "must be an object"))

@@ -17,8 +17,7 @@ from ..auth.decorators import staff_ticket_required
 from ..catalog import display
 from ..catalog.versions import compiled
 from ..extensions import db
-from ..i18n import PRIORITY_LABELS, STATUS_LABELS
-from ..models import Area, Ticket, User
+from ..models import Area, Priority, Status, Ticket, User
 from ..numbers import row_id
 from ..reports import pdf
 from ..tickets import workflow
@@ -107,8 +106,8 @@ def properties(number: int) -> Page:
     area_id = row_id(request.form.get("area_id", ""))
     area = db.session.get(Area, area_id) if area_id else None
     typed = [
-        (_("Status"), str(STATUS_LABELS.get(status, status))),
-        (_("Priority"), str(PRIORITY_LABELS.get(priority, priority))),
+        (_("Status"), str(Status.label_of(status))),
+        (_("Priority"), str(Priority.label_of(priority))),
         (_("Area"), area.name if area else _("No area")),
     ]
     if stale(ticket):

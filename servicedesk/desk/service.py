@@ -8,7 +8,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..auth.service import invite_user, normalise_email
+from ..auth.service import invite_user
+from ..emails import is_email, normalise_email
 from ..extensions import db
 from ..models import Role, Ticket, TicketType, User
 from ..tickets.service import (
@@ -58,7 +59,7 @@ def file_for_client(
 def _client(actor: User, caller: Caller, errors: dict[str, list[str]]) -> User | None:
     """The registered client with this e-mail (None: a new one), or a problem in errors."""
     email = normalise_email(caller.email)
-    if not email or "@" not in email or len(email) > 254:
+    if not is_email(email):
         errors["requester_email"] = [_("Enter the client's e-mail.")]
         return None
     user = db.session.scalar(select(User).where(User.email == email))

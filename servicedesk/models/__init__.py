@@ -1,17 +1,19 @@
-"""The data model: one module per aggregate."""
+"""The data model: one module per aggregate.
 
+The vocabularies its columns hold (servicedesk/vocabulary.py) are re-exported here, so code
+that reads the models finds them beside them.
+"""
+
+from ..vocabulary import ACTIVE_STATUSES, Channel, Priority, Role, Status
 from .api_tokens import ApiToken
 from .base import utcnow
-from .catalog import PRIORITIES, TicketType, TicketTypeVersion
+from .catalog import TicketType, TicketTypeVersion
 from .exports import Export
 from .outbox import OutboxMessage, OutboxStatus
 from .tickets import (
-    ACTIVE_STATUSES,
     Attachment,
-    Channel,
     Comment,
     Feedback,
-    Status,
     Ticket,
     TicketEvent,
     TicketNumber,
@@ -21,17 +23,19 @@ from .users import (
     AuthToken,
     LoginAttempt,
     LoginSession,
-    Role,
     TokenPurpose,
     User,
     area_members,
 )
 from .views import SavedView
 
+PRIORITIES = Priority.values()
+
 __all__ = [
     "ACTIVE_STATUSES",
     "ApiToken",
     "PRIORITIES",
+    "Priority",
     "Area",
     "Attachment",
     "AuthToken",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,3 +47,9 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 def json_default() -> dict[str, Any]:
     """Return a fresh empty mapping for JSON columns."""
     return {}
+
+
+def one_of(column: str, values: Iterable[str]) -> str:
+    """A CHECK clause limiting a column to these values (a vocabulary's, in its order)."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({listed})"

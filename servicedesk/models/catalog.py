@@ -9,10 +9,9 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
-from .base import JSONType, UTCDateTime, utcnow
+from ..vocabulary import Priority
+from .base import JSONType, UTCDateTime, one_of, utcnow
 from .users import Area, User
-
-PRIORITIES = ("low", "normal", "high", "urgent")
 
 
 class TicketType(Model):
@@ -20,10 +19,7 @@ class TicketType(Model):
 
     __tablename__ = "ticket_types"
     __table_args__ = (
-        CheckConstraint(
-            "default_priority IN ('low', 'normal', 'high', 'urgent')",
-            name="ck_ticket_types_priority",
-        ),
+        CheckConstraint(one_of("default_priority", Priority), name="ck_ticket_types_priority"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,7 +28,7 @@ class TicketType(Model):
     description: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     default_area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
-    default_priority: Mapped[str] = mapped_column(String(10), default="normal")
+    default_priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL)
     color: Mapped[str] = mapped_column(String(7), default="#0d6efd")
     icon: Mapped[str] = mapped_column(String(40), default="")
     # Number of the version new tickets are filed under; versions never change.

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..emails import MAX_LENGTH
 from ..extensions import Model
-from .base import JSONType, UTCDateTime, json_default, utcnow
+from .base import JSONType, UTCDateTime, json_default, one_of, utcnow
 
 
 class OutboxStatus(StrEnum):
@@ -28,16 +29,13 @@ class OutboxMessage(Model):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'queued', 'sending', 'sent', 'failed')",
-            name="ck_outbox_status",
-        ),
+        CheckConstraint(one_of("status", OutboxStatus), name="ck_outbox_status"),
         Index("ix_outbox_status_available", "status", "available_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
-    recipient: Mapped[str] = mapped_column(String(254))
+    recipient: Mapped[str] = mapped_column(String(MAX_LENGTH))
     language: Mapped[str] = mapped_column(String(5), default="es")
     subject: Mapped[str] = mapped_column(String(255))
     body_text: Mapped[str] = mapped_column(Text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -21,39 +20,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
-from .base import JSONType, UTCDateTime, json_default, utcnow
+from ..vocabulary import ACTIVE_STATUSES, Channel, Priority, Status
+from .base import JSONType, UTCDateTime, json_default, one_of, utcnow
 from .catalog import TicketType, TicketTypeVersion
 from .users import Area, User
-
-
-class Status(StrEnum):
-    """A ticket's place in its life: new → open → in progress → waiting → resolved → closed."""
-
-    NEW = "new"
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    WAITING = "waiting"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-
-ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.WAITING)
-
-
-class Channel(StrEnum):
-    """How the request reached the desk."""
-
-    PORTAL = "portal"
-    PHONE = "phone"
-    EMAIL = "email"
-    WALK_IN = "walk_in"
-    API = "api"
-
-
-def _in(column: str, values: tuple[str, ...] | type[StrEnum]) -> str:
-    """Build a CHECK clause that limits a column to known values."""
-    listed = ", ".join(f"'{v}'" for v in values)
-    return f"{column} IN ({listed})"
 
 
 class Ticket(Model):
@@ -61,11 +31,9 @@ class Ticket(Model):
 
     __tablename__ = "tickets"
     __table_args__ = (
-        CheckConstraint(_in("status", Status), name="ck_tickets_status"),
-        CheckConstraint(_in("channel", Channel), name="ck_tickets_channel"),
-        CheckConstraint(
-            _in("priority", ("low", "normal", "high", "urgent")), name="ck_tickets_priority"
-        ),
+        CheckConstraint(one_of("status", Status), name="ck_tickets_status"),
+        CheckConstraint(one_of("channel", Channel), name="ck_tickets_channel"),
+        CheckConstraint(one_of("priority", Priority), name="ck_tickets_priority"),
         # Indexes follow the dashboard's filters and default orderings.
         Index("ix_tickets_status_updated", "status", "updated_at"),
         Index("ix_tickets_assignee_status", "assignee_id", "status", "updated_at"),
@@ -89,7 +57,7 @@ class Ticket(Model):
     description: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=json_default)
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW)
-    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL)
     channel: Mapped[str] = mapped_column(String(10), default=Channel.PORTAL)
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

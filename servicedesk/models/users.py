@@ -22,16 +22,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..emails import MAX_LENGTH
 from ..extensions import Model, db
-from .base import JSONType, UTCDateTime, utcnow
-
-
-class Role(StrEnum):
-    """What a user may do; see docs/architecture.md for the matrix."""
-
-    ADMIN = "admin"
-    COLLABORATOR = "collaborator"
-    CLIENT = "client"
+from ..vocabulary import Role
+from .base import JSONType, UTCDateTime, one_of, utcnow
 
 
 def new_session_token() -> str:
@@ -53,13 +47,13 @@ class User(UserMixin, Model):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'collaborator', 'client')", name="ck_users_role"),
+        CheckConstraint(one_of("role", Role), name="ck_users_role"),
         CheckConstraint("language IN ('es', 'en')", name="ck_users_language"),
         Index("ix_users_role_active", "role", "active"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(MAX_LENGTH), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(40))
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -155,7 +149,7 @@ class AuthToken(Model):
 
     __tablename__ = "auth_tokens"
     __table_args__ = (
-        CheckConstraint("purpose IN ('reset', 'invite')", name="ck_auth_tokens_purpose"),
+        CheckConstraint(one_of("purpose", TokenPurpose), name="ck_auth_tokens_purpose"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -179,7 +173,7 @@ class LoginAttempt(Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(MAX_LENGTH))
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

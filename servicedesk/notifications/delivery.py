@@ -19,13 +19,13 @@ from enum import StrEnum
 
 from flask import current_app
 from flask_mail import Connection, Message
-from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
 from sqlalchemy import and_, or_, select, update
 
+from .. import queues
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, utcnow
+from ..queues import QueueName
 
 MAX_ATTEMPTS = 5
 BATCH = 500
@@ -193,18 +193,11 @@ def job_id(message_id: int) -> str:
     return f"outbox-{message_id}-{uuid.uuid4().hex[:12]}"
 
 
-def _redis() -> Redis:
-    """A Redis client that gives up quickly, so a dead Redis never holds a request."""
-    return Redis.from_url(
-        current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
-    )
-
-
 def relay(ids: Iterable[int]) -> int:
     """Queue messages on rq under a lease; those Redis cannot take stay pending."""
     queued: list[int] = []
     try:
-        queue = Queue(current_app.config["RQ_QUEUE"], connection=_redis())
+        queue = queues.queue(QueueName.MAIL)
         for message_id in ids:
             queue.enqueue(JOB, message_id, job_id=job_id(message_id))
             queued.append(message_id)
@@ -236,7 +229,7 @@ def _jobs_waiting(ids: list[int]) -> set[int]:
     if not ids or not current_app.config.get("REDIS_URL"):
         return set()
     try:
-        queue = Queue(current_app.config["RQ_QUEUE"], connection=_redis())
+        queue = queues.queue(QueueName.MAIL)
         found = [
             *queue.get_job_ids(),
             *queue.intermediate_queue.get_job_ids(),

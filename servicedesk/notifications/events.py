@@ -13,6 +13,7 @@ from ..catalog import display
 from ..extensions import db
 from ..links import public_url
 from ..models import Comment, Role, Status, Ticket, User, area_members
+from ..vocabulary import N_
 from . import outbox
 
 # Kinds a user may mute; closure and resolution of one's own ticket cannot be muted.
@@ -107,7 +108,7 @@ def new_ticket(ticket: Ticket, actor: User) -> None:
         _area_and_admins(ticket),
         ticket,
         actor,
-        _lazy_subject("New ticket", ticket),
+        _lazy_subject(N_("New ticket"), ticket),
         mutable="new_ticket",
         per_language=lambda language: {"rows": display.rows(ticket, language)},
     )
@@ -121,7 +122,7 @@ def assigned(ticket: Ticket, actor: User, previous: User | None) -> None:
         [owner],
         ticket,
         actor,
-        _lazy_subject("Assigned to you", ticket),
+        _lazy_subject(N_("Assigned to you"), ticket),
         mutable="assigned",
     )
     if previous is not None and owner is not None and previous.id != owner.id:
@@ -130,7 +131,7 @@ def assigned(ticket: Ticket, actor: User, previous: User | None) -> None:
             [previous],
             ticket,
             actor,
-            _lazy_subject("Taken over", ticket),
+            _lazy_subject(N_("Taken over"), ticket),
             mutable="assigned",
             owner=owner,
         )
@@ -148,7 +149,7 @@ def replied(ticket: Ticket, comment: Comment, actor: User) -> None:
             recipients,
             ticket,
             actor,
-            _lazy_subject("The client replied", ticket),
+            _lazy_subject(N_("The client replied"), ticket),
             mutable="reply",
             comment=comment,
         )
@@ -159,7 +160,7 @@ def replied(ticket: Ticket, comment: Comment, actor: User) -> None:
             [requester],
             ticket,
             actor,
-            _lazy_subject("New reply", ticket),
+            _lazy_subject(N_("New reply"), ticket),
             mutable="reply",
             comment=comment,
         )
@@ -175,7 +176,7 @@ def status_changed(ticket: Ticket, actor: User, note: str = "") -> None:
             [requester],
             ticket,
             actor,
-            _lazy_subject("Ticket closed", ticket),
+            _lazy_subject(N_("Ticket closed"), ticket),
             note=note,
             feedback_link=feedback,
         )
@@ -185,7 +186,7 @@ def status_changed(ticket: Ticket, actor: User, note: str = "") -> None:
         [requester],
         ticket,
         actor,
-        _lazy_subject("Status changed", ticket),
+        _lazy_subject(N_("Status changed"), ticket),
         mutable=None if ticket.status in ALWAYS else "status",
     )
 
@@ -193,14 +194,3 @@ def status_changed(ticket: Ticket, actor: User, note: str = "") -> None:
 def _lazy_subject(text: str, ticket: Ticket) -> object:
     """A subject translated in each recipient's language when the mail is rendered."""
     return LazyString(lambda: _subject(gettext(text), ticket))
-
-
-def _mark() -> None:
-    """List the subjects for the translation catalogue."""
-    _l("New ticket")
-    _l("Assigned to you")
-    _l("Taken over")
-    _l("The client replied")
-    _l("New reply")
-    _l("Ticket closed")
-    _l("Status changed")

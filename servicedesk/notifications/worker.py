@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.exceptions import StopRequested
 
+from .. import queues
 from ..extensions import db
 from . import delivery
 
@@ -115,7 +116,7 @@ def run(app: Flask, burst: bool = False, chores: Sequence[Chore] = ()) -> None:
     chores run beside the outbox relay, as often (the CLI adds the exports' recovery).
     """
     url = app.config["REDIS_URL"]
-    queues = [app.config["RQ_QUEUE"], app.config["EXPORT_QUEUE"]]  # mail first
+    names = [queues.rq_name(name, app.config) for name in queues.WORKED]  # mail first
     stop = threading.Event()
     if burst:
         _relay_once(app, chores)  # due retries and lost jobs are queued before the drain
@@ -129,7 +130,7 @@ def run(app: Flask, burst: bool = False, chores: Sequence[Chore] = ()) -> None:
             signal.signal(signal.SIGTERM, _exit_on_signal)
             signal.signal(signal.SIGINT, _exit_on_signal)
             try:
-                _work_once(_wait_for_redis(url), queues, burst)
+                _work_once(_wait_for_redis(url), names, burst)
             except StopRequested:
                 return
             if burst:

@@ -18,15 +18,15 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import force_locale
-from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
 from rq.job import Job
 from sqlalchemy import ColumnElement, Update, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import queues
 from ..extensions import db, running_app
 from ..models import Export, User, utcnow
+from ..queues import QueueName
 from .excel import scratch_in
 from .service import excel_to, pdf_to
 
@@ -297,9 +297,9 @@ def _job_id(export_id: int, attempt: int) -> str:
     return f"export-{export_id}-{attempt}"
 
 
-def _enqueue(app: Flask, export_id: int, attempt: int) -> None:
+def _enqueue(export_id: int, attempt: int) -> None:
     """Put one attempt on the export queue (raises RedisError/OSError when Redis is away)."""
-    _queue(app).enqueue(
+    queues.queue(QueueName.EXPORTS).enqueue(
         "servicedesk.jobs.export_job",
         export_id,
         attempt,
@@ -325,18 +325,12 @@ def sweep() -> int:
             Export.status == "pending", Export.heartbeat_at.is_(None)
         )
     ).all()
-    connection = _queue(app).connection
+    connection = queues.connection()
     for export_id, attempt in waiting:
         if not Job.exists(_job_id(export_id, attempt), connection=connection):
-            _enqueue(app, export_id, attempt)
+            _enqueue(export_id, attempt)
             count += 1
     return count
-
-
-def _queue(app: Flask) -> Queue:
-    """The export queue; a short connect timeout, so an unreachable Redis fails fast."""
-    connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
-    return Queue(app.config["EXPORT_QUEUE"], connection=connection)
 
 
 def start(app: Flask, export: Export) -> None:
@@ -348,7 +342,7 @@ def start(app: Flask, export: Export) -> None:
     """
     if app.config.get("REDIS_URL"):
         try:
-            _enqueue(app, export.id, export.attempt)
+            _enqueue(export.id, export.attempt)
             return
         except (RedisError, OSError) as exc:
             app.logger.warning("Redis unavailable, export %s runs in-process: %s", export.id, exc)

@@ -20,6 +20,7 @@ from ..models import (
     PRIORITIES,
     Channel,
     Feedback,
+    Priority,
     Status,
     Ticket,
     User,
@@ -35,7 +36,7 @@ SORTS = {
     "updated": Ticket.updated_at,
     "priority": None,
 }
-PRIORITY_RANK = case({"low": 0, "normal": 1, "high": 2, "urgent": 3}, value=Ticket.priority)
+PRIORITY_RANK = case({p.value: p.rank for p in Priority}, value=Ticket.priority)
 MAX_TEXT = 200
 PAGE_SIZE = 50
 

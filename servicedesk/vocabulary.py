@@ -1,0 +1,98 @@
+"""The app's fixed vocabularies, each in one place: ticket status, priority and channel, role.
+
+Each is a StrEnum whose members carry their label, translated lazily (in the language of
+whoever reads it). The models (values, CHECK constraints), forms, API schemas, reports, mails
+and templates read them from here; nothing else spells a value or a label out. This module
+imports only flask_babel, so every layer, the models included, may import it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Self, cast
+
+from flask_babel import lazy_gettext as _l
+
+
+# gettext's conventional name for a marker; `make i18n-extract` looks for it (-k N_).
+def N_(message: str) -> str:
+    """Mark a message for the catalogue; it is translated where it is shown."""
+    return message
+
+
+class Vocabulary(StrEnum):
+    """A StrEnum whose members are written `NAME = "value", _l("Label")`."""
+
+    _label: Any
+
+    # *args, not (value, label): type checkers read a lookup such as Role("admin") as a call
+    # of __new__, and it passes the value alone.
+    def __new__(cls, *args: Any) -> Self:
+        """Make the member: a str of its value, with its label beside it."""
+        value, label = args
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label
+        return member
+
+    @property
+    def label(self) -> Any:
+        """The translated label, lazy: str() gives it in the current language."""
+        return self._label
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        """Every value, in the order declared."""
+        return tuple(member.value for member in cls)
+
+    @classmethod
+    def label_of(cls, value: str) -> Any:
+        """The label of a stored value; the value itself when it is none of ours."""
+        member = cls._value2member_map_.get(value)
+        return value if member is None else cast(Vocabulary, member).label
+
+
+class Status(Vocabulary):
+    """A ticket's place in its life: new → open → in progress → waiting → resolved → closed."""
+
+    NEW = "new", _l("New")
+    OPEN = "open", _l("Open")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    WAITING = "waiting", _l("Waiting on client")
+    RESOLVED = "resolved", _l("Resolved")
+    CLOSED = "closed", _l("Closed")
+
+
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.WAITING)
+
+
+class Priority(Vocabulary):
+    """How urgent a ticket is, from least to most."""
+
+    LOW = "low", _l("Low")
+    NORMAL = "normal", _l("Normal")
+    HIGH = "high", _l("High")
+    URGENT = "urgent", _l("Urgent")
+
+    @property
+    def rank(self) -> int:
+        """Where the priority stands, 0 for the lowest: sorting by urgency uses it."""
+        return list(Priority).index(self)
+
+
+class Channel(Vocabulary):
+    """How the request reached the desk."""
+
+    PORTAL = "portal", _l("Portal")
+    PHONE = "phone", _l("Phone")
+    EMAIL = "email", _l("E-mail")
+    WALK_IN = "walk_in", _l("In person")
+    API = "api", _l("API")
+
+
+class Role(Vocabulary):
+    """What a user may do; see docs/architecture.md for the matrix."""
+
+    ADMIN = "admin", _l("Administrator")
+    COLLABORATOR = "collaborator", _l("Collaborator")
+    CLIENT = "client", _l("Client")
