@@ -8,11 +8,10 @@ from datetime import datetime
 from babel.dates import format_datetime as babel_format
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from .vocabulary import Channel, Priority, Role, Status
+from .vocabulary import Channel, EventKind, Priority, Role, Status
 
 
 def select_locale() -> str:
@@ -43,21 +42,6 @@ ROLE_CHOICES = [
 ]
 LANGUAGE_CHOICES = [SelectChoice("es", "Español"), SelectChoice("en", "English")]  # as spoken
 
-EVENT_LABELS = {
-    "created": _l("filed the ticket"),
-    "reply": _l("replied"),
-    "note": _l("added an internal note"),
-    "status": _l("changed the status"),
-    "took_ownership": _l("took ownership"),
-    "assigned": _l("assigned the ticket"),
-    "priority": _l("changed the priority"),
-    "area": _l("changed the area"),
-    "fields": _l("edited fields"),
-    "reopened": _l("reopened the ticket"),
-    "feedback": _l("rated the service"),
-    "attached": _l("attached files"),
-}
-
 
 def register_labels(app: Flask) -> None:
     """Give templates the vocabularies, their translated labels and the date formatters."""
@@ -67,7 +51,7 @@ def register_labels(app: Flask) -> None:
         role_label=Role.label_of,
         priority_label=Priority.label_of,
         channel_label=Channel.label_of,
-        event_label=lambda value: EVENT_LABELS.get(value, value),
+        event_label=EventKind.label_of,
         format_datetime=format_datetime,
         format_date=format_date,
     )

@@ -96,3 +96,20 @@ class Role(Vocabulary):
     ADMIN = "admin", _l("Administrator")
     COLLABORATOR = "collaborator", _l("Collaborator")
     CLIENT = "client", _l("Client")
+
+
+class EventKind(Vocabulary):
+    """What a timeline entry records, labelled as "<who> <label>"."""
+
+    CREATED = "created", _l("filed the ticket")
+    REPLY = "reply", _l("replied")
+    NOTE = "note", _l("added an internal note")
+    STATUS = "status", _l("changed the status")
+    TOOK_OWNERSHIP = "took_ownership", _l("took ownership")
+    ASSIGNED = "assigned", _l("assigned the ticket")
+    PRIORITY = "priority", _l("changed the priority")
+    AREA = "area", _l("changed the area")
+    FIELDS = "fields", _l("edited fields")
+    REOPENED = "reopened", _l("reopened the ticket")
+    FEEDBACK = "feedback", _l("rated the service")
+    ATTACHED = "attached", _l("attached files")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import Channel, Priority, Role, Status
+from ..vocabulary import EventKind
 
 
 def ref(name: str) -> dict[str, str]:
@@ -224,6 +225,31 @@ COMPONENTS: dict[str, Any] = {
         }
     ),
     "CommentList": obj({"items": {"type": "array", "items": ref("Comment")}}),
+    "HistoryEntry": obj(
+        {
+            "at": DATE_TIME,
+            "actor": {"type": "string", "description": "Who did it (— for the system)"},
+            "kind": {"enum": list(EventKind.values())},
+            "label": {"type": "string", "description": "What was done, in your language"},
+            "internal": {"type": "boolean"},
+            "changes": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "key": {
+                            "type": "string",
+                            "description": "status, priority, area, assignee, channel, "
+                            "or a custom field's name",
+                        },
+                        "label": {"type": "string"},
+                        "from": {"type": "string"},
+                        "to": {"type": "string"},
+                    }
+                ),
+            },
+        }
+    ),
+    "History": obj({"items": {"type": "array", "items": ref("HistoryEntry")}}),
     "Attachment": obj(
         {
             "id": {"type": "integer"},

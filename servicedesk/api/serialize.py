@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..catalog import display
 from ..models import Attachment, Comment, Feedback, Ticket, TicketType, TicketTypeVersion, User
 from ..tickets import workflow
+from ..tickets.history import Entry
 
 
 def when(value: datetime | None) -> str | None:
@@ -137,4 +138,18 @@ def feedback(found: Feedback) -> dict[str, Any]:
         "closure": found.closure,
         "created_at": when(found.created_at),
         "updated_at": when(found.updated_at),
+    }
+
+
+def history_entry(entry: Entry) -> dict[str, Any]:
+    """A timeline entry with its changes from → to, labelled in the reader's language."""
+    return {
+        "at": when(entry.at),
+        "actor": entry.actor,
+        "kind": entry.kind,
+        "label": entry.label,
+        "internal": entry.internal,
+        "changes": [
+            {"key": c.key, "label": c.label, "from": c.before, "to": c.after} for c in entry.changes
+        ],
     }

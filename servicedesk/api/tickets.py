@@ -29,6 +29,7 @@ from ..numbers import is_row_id, row_id, whole_number
 from ..tickets import workflow
 from ..tickets.attachments import send_attachment, visible_attachment
 from ..tickets.filters import FIRST_DAY, LAST_DAY, parse
+from ..tickets.history import entries
 from ..tickets.listing import listing
 from ..tickets.loading import ticket_or_404
 from ..tickets.service import (
@@ -553,6 +554,22 @@ def comments(number: int) -> Response:
     ticket = ticket_or_404(number)
     found = visible_comments(ticket, current_user)
     return jsonify({"items": [serialize.comment(c) for c in found]})
+
+
+@operation(
+    bp,
+    "GET",
+    "/tickets/<int:number>/history",
+    tag="conversation",
+    summary="The timeline: who changed what, from what to what, and when "
+    "(clients: not the desk's internal entries)",
+    responses={"200": ("The entries, oldest first", ref("History"))},
+)
+def history(number: int) -> Response:
+    """The ticket's timeline as the desk's page shows it."""
+    ticket = ticket_or_404(number)
+    found = entries(ticket, current_user, str(get_locale()))
+    return jsonify({"items": [serialize.history_entry(e) for e in found]})
 
 
 @operation(

@@ -37,6 +37,15 @@ def _text(field: Field, value: Any, locale: str, files: _FileNames) -> str:
     return str(labels.get(value, value))
 
 
+def value_text(field: Field, value: Any, locale: str) -> str:
+    """One answer as people read it (option labels, yes/no), without the file names."""
+    if value is None:
+        return "—"
+    if field.type == "file":
+        return ", ".join(str(ref) for ref in value or [])
+    return _text(field, value, locale, _NoFiles())
+
+
 def _lookup(data: Any, path: str) -> tuple[bool, Any]:
     """Find a value at a pointer without "*" segments."""
     node = data
@@ -108,3 +117,10 @@ class _FileNames:
             )
             self.names = {str(i): name for i, name in db.session.execute(query)}
         return self.names
+
+
+class _NoFiles(_FileNames):
+    """No attachment names, and no query: for values that are never files."""
+
+    def __init__(self) -> None:
+        self.names = {}

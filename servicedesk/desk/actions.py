@@ -21,7 +21,8 @@ from ..models import Area, Priority, Status, Ticket, User
 from ..numbers import row_id
 from ..reports import pdf
 from ..tickets import workflow
-from ..tickets.loading import ticket_or_404, timeline
+from ..tickets.history import entries
+from ..tickets.loading import ticket_or_404
 from ..tickets.service import keep_stored_files
 from ..tickets.visibility import visible_comments
 from ..unit_of_work import commit
@@ -215,12 +216,12 @@ def typed_fields(fields: list[Any], values: dict[str, Any], locale: str) -> Type
 def ticket_pdf(number: int) -> Response:
     """The ticket's full record as PDF: fields, public thread and timeline."""
     ticket = ticket_or_404(number)
-    events = timeline(ticket)
+    history = entries(ticket, current_user, str(get_locale()))
     body = pdf.render(
         "reports/ticket_pdf.html",
         ticket=ticket,
         rows=display.rows(ticket, str(get_locale())),
-        events=events,
+        history=history,
         # The record as its client reads it: the public thread.
         comments=visible_comments(ticket, ticket.requester),
     )

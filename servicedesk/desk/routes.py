@@ -11,7 +11,8 @@ from ..catalog import display
 from ..extensions import db
 from ..models import PRIORITIES, Area, Status
 from ..tickets import workflow
-from ..tickets.loading import ticket_or_404, timeline
+from ..tickets.history import entries
+from ..tickets.loading import ticket_or_404
 from ..tickets.visibility import visible_attachments, visible_comments
 from . import bp
 
@@ -23,7 +24,7 @@ PAGE_SIZE = 50
 def ticket(number: int) -> str:
     """Show a ticket with every field, labelled by its own form version, and its timeline."""
     found = ticket_or_404(number)
-    events = timeline(found)
+    history = entries(found, current_user, str(get_locale()))
     areas = db.session.scalars(
         db.select(Area).where(Area.active.is_(True)).order_by(Area.name)
     ).all()
@@ -31,7 +32,7 @@ def ticket(number: int) -> str:
         "desk/ticket.html",
         ticket=found,
         rows=display.rows(found, str(get_locale())),
-        events=events,
+        history=history,
         attachments=visible_attachments(found, current_user),
         comments=visible_comments(found, current_user),
         statuses=[s.value for s in Status],

@@ -169,7 +169,8 @@ def reply(
     ):
         # The client answered: the ball is back with the desk. A status change, so the
         # version moves and an edit made from the older page is told so.
-        record(ticket, actor, "status", to=Status.IN_PROGRESS, automatic=True)
+        change: dict[str, Any] = {"from": Status.WAITING, "to": Status.IN_PROGRESS}
+        record(ticket, actor, "status", automatic=True, **change)
     record(ticket, actor, "note" if internal else "reply", internal=internal, comment_id=comment.id)
     if notify:
         events.replied(ticket, comment, actor)
@@ -333,12 +334,16 @@ def set_area(actor: User, ticket: Ticket, area: Area | None) -> None:
 def edit_fields(actor: User, ticket: Ticket, data: dict[str, Any]) -> None:
     """Replace the custom field values (already validated against the ticket's version)."""
     _require_staff(actor)
-    changed = sorted(
-        k for k in set(data) | set(ticket.data or {}) if (ticket.data or {}).get(k) != data.get(k)
-    )
-    if changed:
+    before = ticket.data or {}
+    changes = [
+        {"field": k, "from": before.get(k), "to": data.get(k)}
+        for k in sorted(set(data) | set(before))
+        if before.get(k) != data.get(k)
+    ]
+    if changes:
         ticket.data = data
-        record(ticket, actor, "fields", fields=changed)
+        # The values from → to, so the history can say what changed, not only where.
+        record(ticket, actor, "fields", changes=changes)
 
 
 def leave_feedback(actor: User, ticket: Ticket, rating: int, comment: str) -> Feedback:
