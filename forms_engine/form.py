@@ -19,8 +19,9 @@ from markupsafe import Markup
 
 from .compiler import Compiler, canonical_json, compile_re2, emit, pointer, precheck
 from .formats import FORMAT_CHECKER
-from .messages import LOCALES, localized, message, norm_locale, substitute
+from .messages import LOCALES, human_size, localized, message, norm_locale, substitute
 from .model import Field, Node, Problem, SchemaError, encode_scalar, valid_text
+from .render import Renderer
 
 CACHE_SIZE: Final = 256
 MAX_ROWS: Final = 1000
@@ -454,7 +455,7 @@ class CompiledForm:
                         message(
                             "ui.file_size",
                             locale,
-                            {"name": fname, "size": _human(node.file.max_size)},
+                            {"name": fname, "size": human_size(node.file.max_size)},
                         )
                     )
         return errors
@@ -593,11 +594,17 @@ class CompiledForm:
         errors: Mapping[str, list[str]] | None = None,
         locale: str = "es",
         prefix: str = "cf",
+        summary: bool = True,
     ) -> Markup:
-        from .render import Renderer
-
+        """The fields as HTML with values and errors; ``summary``: the errors listed first."""
         data = self.defaults() if values is None else values
-        return Renderer(self, locale, prefix, errors or {}).render(data)
+        return Renderer(self, locale, prefix, errors or {}, summary).render(data)
+
+    def summary_items(
+        self, errors: Mapping[str, list[str]], locale: str = "es", prefix: str = "cf"
+    ) -> list[tuple[str, str, str]]:
+        """The errors as (anchor id or "", label, message), for a page's own summary."""
+        return Renderer(self, locale, prefix, errors).summary_items()
 
     def render_form(
         self,
@@ -655,14 +662,6 @@ def _size_of(obj: Any) -> int | None:
         return size
     except (AttributeError, OSError, ValueError):
         return None
-
-
-def _human(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.0f} MB"
-    if size >= 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size} B"
 
 
 # ------------------------------------------------------------------ cache / entry point

@@ -182,3 +182,12 @@ def localized(text: str | Mapping[str, str] | None, locale: str) -> str | None:
         if isinstance(value, str):
             return value
     return None
+
+
+def human_size(size: int) -> str:
+    """A byte count as people read it (KB, MB)."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.0f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} B"

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .messages import localized
+from .messages import localized, message
 
 Kind = Literal[
     "string", "integer", "number", "boolean", "object", "enum_array", "object_array", "file"
@@ -236,8 +236,6 @@ class Node:
             if json_equal(v, value) and title:
                 return title
         if isinstance(value, bool):
-            from .messages import message
-
             return message("ui.yes" if value else "ui.no", locale)
         return encode_scalar(value)
 

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from markupsafe import Markup, escape
 
-from .messages import localized, message
+from .messages import human_size, localized, message
 from .model import Node, encode_scalar, json_equal
 
-if TYPE_CHECKING:
-    from .form import CompiledForm
+
+class RenderedForm(Protocol):
+    """What the renderer reads of a compiled form (form.py imports this module, not back)."""
+
+    root: Node
+    sections: list[dict[str, Any]]
+
+    def node(self, ptr: str) -> Node | None:
+        """The node at a JSON pointer."""
+
+    def label(self, ptr: str, locale: str = "es") -> str:
+        """A field's label."""
+
+    def prune(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        """The instance without hidden fields."""
+
+    def _prune_obj(self, node: Node, obj: Mapping[str, Any]) -> dict[str, Any]:
+        """One object without its hidden fields."""
+
 
 REQ = ' aria-required="true"'
 
@@ -38,18 +55,24 @@ def _attr(name: str, value: Any) -> str:
 
 class Renderer:
     def __init__(
-        self, form: CompiledForm, locale: str, prefix: str, errors: Mapping[str, list[str]]
+        self,
+        form: RenderedForm,
+        locale: str,
+        prefix: str,
+        errors: Mapping[str, list[str]],
+        summary: bool = True,
     ) -> None:
         self.form = form
         self.locale = locale
         self.prefix = prefix
         self.errors = errors
+        self.summary = summary
         self.out: list[str] = []
 
     # -------------------------------------------------------------- entry
     def render(self, values: Mapping[str, Any]) -> Markup:
         out = self.out
-        if self.errors:
+        if self.errors and self.summary:
             self._summary()
         root = self.form.root
         pruned = self.form.prune(values) if isinstance(values, Mapping) else {}
@@ -76,6 +99,16 @@ class Renderer:
         # every dynamic piece above went through escape()
         return Markup("".join(out))  # noqa: S704
 
+    def summary_items(self) -> list[tuple[str, str, str]]:
+        """Each error as (anchor id, or "" when no field shows it; label; message)."""
+        items = []
+        for ptr, msgs in self.errors.items():
+            known = bool(ptr) and self.form.node(ptr) is not None
+            label = self.form.label(ptr, self.locale) if ptr else ""
+            for msg in msgs:
+                items.append((self._anchor(ptr) if known else "", label or ptr, msg))
+        return items
+
     def _summary(self) -> None:
         out = self.out
         out.append(
@@ -83,18 +116,14 @@ class Renderer:
             f'id="{_e(self.prefix)}-errors"><p class="mb-1">'
             f'{_e(message("ui.summary", self.locale))}</p><ul class="mb-0">'
         )
-        for ptr, msgs in self.errors.items():
-            for msg in msgs:
-                if not ptr or self.form.node(ptr) is None:
-                    prefix = f"{self.form.label(ptr, self.locale)}: " if ptr else ""
-                    out.append(f"<li>{_e(prefix)}{_e(msg)}</li>")
-                    continue
-                target = self._anchor(ptr)
-                label = self.form.label(ptr, self.locale) or ptr
-                out.append(
-                    f'<li><a class="alert-link" href="#{_e(target)}">{_e(label)}</a>: '
-                    f"{_e(msg)}</li>"
-                )
+        for anchor, label, msg in self.summary_items():
+            if not anchor:
+                prefix = f"{label}: " if label else ""
+                out.append(f"<li>{_e(prefix)}{_e(msg)}</li>")
+                continue
+            out.append(
+                f'<li><a class="alert-link" href="#{_e(anchor)}">{_e(label)}</a>: {_e(msg)}</li>'
+            )
         out.append("</ul></div>")
 
     def _anchor(self, ptr: str) -> str:
@@ -123,12 +152,10 @@ class Renderer:
         help_text = node.help(self.locale)
         if node.kind == "file" and node.file is not None:
             accept = ", ".join(node.file.accept) or message("ui.files_any", self.locale)
-            from .form import _human
-
             rules = message(
                 "ui.files_rules",
                 self.locale,
-                {"accept": accept, "size": _human(node.file.max_size)},
+                {"accept": accept, "size": human_size(node.file.max_size)},
             )
             help_text = f"{help_text} {rules}" if help_text else rules
         if help_text:

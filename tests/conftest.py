@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from servicedesk import create_app
@@ -418,3 +418,12 @@ def demo_desk(app: Flask) -> None:
     )
     store_attachment(ticket, maria, FileStorage(io.BytesIO(PNG), "foto.png", "file", "image/png"))
     db.session.commit()
+
+
+@pytest.fixture
+def desk_people(app, soporte):
+    """An English-speaking admin and a Spanish collaborator in the type's area."""
+    area = db.session.scalar(select(Area).where(Area.name == "Mantenimiento"))
+    boss = make_user(Role.ADMIN, "boss@example.org", "Boss", language="en")
+    agent = make_user(Role.COLLABORATOR, "agent@example.org", "Agente", areas=[area])
+    return boss, agent

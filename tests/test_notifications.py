@@ -13,19 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from servicedesk.extensions import db
-from servicedesk.models import Area, OutboxMessage, OutboxStatus, Role, User, utcnow
+from servicedesk.models import Area, OutboxMessage, OutboxStatus, Role, Ticket, User, utcnow
 from servicedesk.notifications import delivery
 from tests.conftest import Mailbox, _Collector, csrf_token, free_port, login, make_user
 from tests.tickets.conftest import file_ticket
-
-
-@pytest.fixture
-def desk_people(app, soporte):
-    """An English-speaking admin and a Spanish collaborator in the type's area."""
-    area = db.session.scalar(select(Area).where(Area.name == "Mantenimiento"))
-    boss = make_user(Role.ADMIN, "boss@example.org", "Boss", language="en")
-    agent = make_user(Role.COLLABORATOR, "agent@example.org", "Agente", areas=[area])
-    return boss, agent
 
 
 def subjects(mailbox: Mailbox, address: str) -> list[str]:
@@ -46,8 +37,6 @@ def desk_action(app, user, number: int, action: str, **data):
     c = app.test_client()
     login(c, user.email)
     token = csrf_token(c.get(f"/tablero/tickets/{number}").get_data(as_text=True))
-    from servicedesk.models import Ticket
-
     version = db.session.scalar(select(Ticket.version).where(Ticket.number == number))
     return c.post(
         f"/tablero/tickets/{number}/{action}",

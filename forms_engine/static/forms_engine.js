@@ -85,7 +85,20 @@
     form.addEventListener("change", function () { refresh(form); });
     form.addEventListener("input", function () { refresh(form); });
     var summary = form.querySelector(".fe-summary");
-    if (summary) summary.focus();
+    if (summary) {
+      summary.focus();
+      // A link of the summary puts the cursor in its field, not only the page at it.
+      var links = summary.querySelectorAll("a[href^='#']");
+      for (var j = 0; j < links.length; j++) {
+        links[j].addEventListener("click", function (ev) {
+          var target = document.getElementById(ev.currentTarget.getAttribute("href").slice(1));
+          if (!target) return;
+          var input = target.matches("input, select, textarea")
+            ? target : target.querySelector("input, select, textarea");
+          if (input) { ev.preventDefault(); input.focus(); input.scrollIntoView({block: "center"}); }
+        });
+      }
+    }
     refresh(form);
   }
 

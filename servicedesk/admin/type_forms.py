@@ -68,7 +68,9 @@ class TicketTypeForm(FlaskForm):
     )
     default_area = SelectField(_l("Default area"), coerce=str, validators=[Optional()])
     default_priority = SelectField(
-        _l("Default priority"), choices=[SelectChoice(p.value, p.label) for p in Priority]
+        _l("Default priority"),
+        choices=[SelectChoice(p.value, p.label) for p in Priority],
+        default=Priority.NORMAL.value,
     )
     color = StringField(
         _l("Colour"),

@@ -149,8 +149,15 @@ def take(number: int) -> Page:
     try:
         workflow.take(current_user, ticket, seen_id)
     except workflow.TakenBySomeoneElse as exc:
-        flash(str(exc.message), "warning")
-        return back(ticket), 409  # type: ignore[return-value]
+        db.session.rollback()
+        # A page, not a redirect: a browser does not follow a redirect answered with 409.
+        return render_template(
+            "desk/conflict.html", ticket=ticket, what="taken", message=str(exc.message), typed=[]
+        ), 409
+    except workflow.NotAllowed as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return back(ticket)
     commit()
     flash(_("You took ownership of this ticket."), "success")
     return back(ticket)

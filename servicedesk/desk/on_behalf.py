@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from ..auth.decorators import staff_required
 from ..catalog.versions import filable_type, filable_types
 from ..models import Channel
-from ..tickets.forms import TicketBaseForm, custom_fields
+from ..tickets.forms import TicketBaseForm, custom_fields, error_summary
 from ..tickets.service import TicketInputError
 from ..unit_of_work import commit
 from . import bp
@@ -61,6 +61,7 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
         ticket_type=ticket_type,
         base=base,
         fields=custom_fields(ticket_type, locale, values, errors),
+        summary=error_summary(ticket_type, errors, locale),
         errors=errors,
         channels=CHANNELS,
         channel=channel,

@@ -166,6 +166,21 @@ def replied(ticket: Ticket, comment: Comment, actor: User) -> None:
         )
 
 
+def reopened(ticket: Ticket, actor: User) -> None:
+    """The client reopened the ticket: tell its owner, or its area when nobody owns it."""
+    if not actor.is_client:
+        return  # the desk reopened it itself
+    owner = db.session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+    _send(
+        "reopened",
+        [owner] if owner else _area_and_admins(ticket),
+        ticket,
+        actor,
+        _lazy_subject(N_("The client reopened the ticket"), ticket),
+        mutable="reply",
+    )
+
+
 def status_changed(ticket: Ticket, actor: User, note: str = "") -> None:
     """The status changed: tell the client (closure carries the feedback link)."""
     requester = db.session.get(User, ticket.requester_id)

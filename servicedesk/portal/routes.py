@@ -16,8 +16,10 @@ from ..auth.decorators import client_required
 from ..catalog.versions import filable_type, filable_types
 from ..extensions import db
 from ..models import Channel, Status, Ticket, TicketType
+from ..numbers import row_id
 from ..tickets import search
-from ..tickets.forms import TicketBaseForm, custom_fields
+from ..tickets.forms import TicketBaseForm, custom_fields, error_summary
+from ..tickets.listing import latest_first
 from ..tickets.loading import ticket_or_404
 from ..tickets.service import TicketInputError, check_new, file_ticket
 from ..tickets.visibility import visible_tickets
@@ -34,12 +36,7 @@ def index() -> str:
     """List the client's own tickets, latest activity first, filtered by status and type."""
     status = request.args.get("status", "")
     type_key = request.args.get("type", "")
-    query = (
-        visible_tickets(current_user)
-        .options(joinedload(Ticket.ticket_type))
-        .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
-        .limit(PAGE_SIZE)
-    )
+    query = visible_tickets(current_user).options(joinedload(Ticket.ticket_type))
     # Filters come from allow-lists; anything else is ignored.
     if status in {s.value for s in Status}:
         query = query.where(Ticket.status == status)
@@ -50,10 +47,11 @@ def index() -> str:
     words = request.args.get("q", "")[:200]
     if words and (found := search.match(words)) is not None:
         query = query.where(found)
-    tickets = db.session.scalars(query).all()
+    tickets, more = latest_first(query, row_id(request.args.get("after", "")), PAGE_SIZE)
     return render_template(
         "portal/index.html",
         tickets=tickets,
+        next_after=tickets[-1].id if more else None,
         types=types,
         q=words,
         statuses=[s.value for s in Status],
@@ -102,6 +100,7 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
         ticket_type=ticket_type,
         base=base,
         fields=custom_fields(ticket_type, locale, values, errors),
+        summary=error_summary(ticket_type, errors, locale),
         errors=errors,
     ), 400 if errors else 200
 

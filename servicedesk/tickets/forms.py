@@ -35,5 +35,37 @@ def custom_fields(
     """The type's current form as HTML, with what was typed and its errors."""
     # Only the custom fields' own errors (keyed by JSON pointer): subject, files and the
     # client are shown by the page beside their own inputs.
-    own = {key: found for key, found in (errors or {}).items() if key.startswith("/") or not key}
-    return form_for(ticket_type)[1].render(values, own, locale)
+    own = _own(errors or {})
+    # The page lists every error once, at the top of the form (error_summary).
+    return form_for(ticket_type)[1].render(values, own, locale, summary=False)
+
+
+# The inputs the pages put around the custom fields, by their id (= the error's key).
+FIXED_INPUTS = {
+    "requester_email": _l("Client's e-mail"),
+    "requester_name": _l("Name, for a new client"),
+    "subject": _l("Subject"),
+    "description": _l("Description"),
+}
+ATTACHMENTS_INPUT = ("attachments", _l("Attach photos or documents"))
+
+
+def error_summary(
+    ticket_type: TicketType, errors: dict[str, list[str]], locale: str
+) -> list[tuple[str, str, str]]:
+    """Every error of a filing in page order, as (input id or "", label, message)."""
+    items = [
+        (key, str(label), message)
+        for key, label in FIXED_INPUTS.items()
+        for message in errors.get(key, [])
+    ]
+    if own := _own(errors):
+        items += form_for(ticket_type)[1].summary_items(own, locale)
+    key, label = ATTACHMENTS_INPUT
+    items += [(key, str(label), message) for message in errors.get(key, [])]
+    return items
+
+
+def _own(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The custom fields' own errors (keyed by JSON pointer)."""
+    return {key: found for key, found in errors.items() if key.startswith("/") or not key}

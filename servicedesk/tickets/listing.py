@@ -185,6 +185,20 @@ class Listing:
     choices: dict[str, Any]
 
 
+def latest_first(query: Select[Ticket], after: int | None, size: int) -> tuple[list[Ticket], bool]:
+    """A page of tickets by last activity, after the ticket ``after`` (keyset); is there more."""
+    if after is not None:
+        # Read through the same query: a cursor names only a ticket this reader may see.
+        seen = db.session.scalar(
+            query.with_only_columns(Ticket.updated_at).where(Ticket.id == after)
+        )
+        if seen is not None:
+            query = query.where(tuple_(Ticket.updated_at, Ticket.id) < tuple_(seen, after))
+    ordered = query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(size + 1)
+    found = list(db.session.scalars(ordered))
+    return found[:size], len(found) > size
+
+
 def filtered(f: Filters, user: User) -> tuple[Select[Ticket], TicketType | None, dict[str, Field]]:
     """The tickets a user may see under these filters, with the chosen type and its fields."""
     ticket_type = (

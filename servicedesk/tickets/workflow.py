@@ -250,6 +250,7 @@ def reopen(actor: User, ticket: Ticket) -> None:
     _set_status(ticket, Status.OPEN)
     change: dict[str, Any] = {"from": previous}
     record(ticket, actor, "reopened", **change)
+    events.reopened(ticket, actor)
 
 
 def take(actor: User, ticket: Ticket, seen_assignee_id: int | None) -> None:
@@ -259,6 +260,8 @@ def take(actor: User, ticket: Ticket, seen_assignee_id: int | None) -> None:
     not the application, decides the race.
     """
     _require_staff(actor)
+    if ticket.status == Status.CLOSED:
+        raise NotAllowed(_l("The ticket is closed; reopen it first."))
     if ticket.assignee_id == actor.id:
         return
     owner_test = (

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import io
 
-from tests.conftest import csrf_token
+import pytest
+from sqlalchemy import select
+
+from servicedesk.extensions import db
+from servicedesk.models import Ticket
+from tests.conftest import csrf_token, login
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -39,3 +44,11 @@ def file_ticket(
 def upload(content: bytes, name: str):
     """Build a file tuple for the test client."""
     return (io.BytesIO(content), name)
+
+
+@pytest.fixture
+def filed(client, app, client_user, soporte) -> Ticket:
+    """A ticket filed by the client through the portal, with a photo."""
+    login(client, client_user.email)
+    file_ticket(client, files=[upload(PNG, "foto.png")])
+    return db.session.scalars(select(Ticket)).one()

@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pypdf
-import pytest
 from sqlalchemy import func, select
 
 from servicedesk.extensions import db
@@ -28,14 +27,6 @@ from servicedesk.models import (
 from servicedesk.tickets.visibility import visible_comments
 from tests.conftest import csrf_token, login, make_user
 from tests.tickets.conftest import PNG, file_ticket, upload
-
-
-@pytest.fixture
-def filed(client, app, client_user, soporte) -> Ticket:
-    """A ticket filed by the client through the portal, with a photo."""
-    login(client, client_user.email)
-    file_ticket(client, files=[upload(PNG, "foto.png")])
-    return db.session.scalars(select(Ticket)).one()
 
 
 def desk_client(app, user):

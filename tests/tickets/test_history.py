@@ -12,7 +12,7 @@ from servicedesk.extensions import db
 from servicedesk.models import Area, Role, Ticket, User
 from tests.api.conftest import issue_token
 from tests.conftest import make_user
-from tests.tickets.test_desk import act, desk_client, filed  # noqa: F401 - the fixture
+from tests.tickets.test_desk import act, desk_client
 
 
 def _work_on(app, ticket: Ticket, admin: User, collaborator: User) -> None:
@@ -68,7 +68,12 @@ def _work_on(app, ticket: Ticket, admin: User, collaborator: User) -> None:
     ],
 )
 def test_the_desk_page_says_what_changed_from_and_to(
-    app, filed, admin, collaborator, language, expected  # noqa: F811
+    app,
+    filed,
+    admin,
+    collaborator,
+    language,
+    expected,
 ):
     _work_on(app, filed, admin, collaborator)
     reader = make_user(Role.ADMIN, f"lector-{language}@example.org", "Lector", language=language)
@@ -79,7 +84,7 @@ def test_the_desk_page_says_what_changed_from_and_to(
     assert "Ada Admin" in timeline  # who
 
 
-def test_the_pdf_record_lists_the_changes(app, filed, admin, collaborator):  # noqa: F811
+def test_the_pdf_record_lists_the_changes(app, filed, admin, collaborator):
     _work_on(app, filed, admin, collaborator)
     response = desk_client(app, admin).get(f"/tablero/tickets/{filed.number}/pdf")
     assert response.status_code == 200
@@ -91,7 +96,11 @@ def test_the_pdf_record_lists_the_changes(app, filed, admin, collaborator):  # n
 
 
 def test_the_api_history_gives_changes_and_hides_internal_entries_from_clients(
-    app, filed, admin, collaborator, client_user  # noqa: F811
+    app,
+    filed,
+    admin,
+    collaborator,
+    client_user,
 ):
     _work_on(app, filed, admin, collaborator)
     desk = app.test_client()
