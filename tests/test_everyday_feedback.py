@@ -127,3 +127,39 @@ def test_the_error_summary_opens_the_form_and_links_each_field(app, soporte, lan
     assert 'href="#subject"' in summary and 'href="#cf-ubicacion"' in summary
     assert page.count("fe-summary") == 1  # once, not again above the custom fields
     assert db.session.scalars(select(TicketEvent)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("language", "lines"),
+    [
+        ("es", ["Estado", "Resuelto", "Prioridad", "Urgente", "Sin área"]),
+        ("en", ["Status", "Resolved", "Priority", "Urgent", "No area"]),
+    ],
+)
+def test_the_edit_conflict_page_shows_labels_not_values(
+    app, client_user, desk_people, language, lines
+):
+    _boss, agent = desk_people
+    _c, number = file_as_client(app, client_user)
+    stale = str(db.session.scalar(select(Ticket.version).where(Ticket.number == number)))
+    desk_action(
+        app, agent, number, "propiedades", status="in_progress", priority="normal", area_id=""
+    )
+    late = make_user(Role.COLLABORATOR, f"l-{language}@example.org", "L", language=language)
+    c = signed_in(app, late)
+    token = csrf_token(c.get(f"/tablero/tickets/{number}").get_data(as_text=True))
+    response = c.post(
+        f"/tablero/tickets/{number}/propiedades",
+        data={
+            "csrf_token": token,
+            "version": stale,
+            "status": "resolved",
+            "priority": "urgent",
+            "area_id": "",
+        },
+    )
+    assert response.status_code == 409
+    typed = response.get_data(as_text=True).split('data-testid="typed"')[1]
+    for line in lines:
+        assert line in typed
+    assert "resolved" not in typed and "urgent" not in typed and "area_id" not in typed
