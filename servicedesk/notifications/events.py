@@ -50,7 +50,7 @@ def _send(
     seen: set[int] = set()
     groups: dict[tuple[str, bool], list[User]] = {}
     for user in users:
-        if user is None or not user.active or user.id in seen:
+        if user is None or not user.active or not user.email or user.id in seen:
             continue
         if actor is not None and user.id == actor.id:
             continue
@@ -112,6 +112,17 @@ def new_ticket(ticket: Ticket, actor: User) -> None:
         mutable="new_ticket",
         per_language=lambda language: {"rows": display.rows(ticket, language)},
     )
+    if actor.id != ticket.requester_id:
+        # Filed by the desk for a client who phoned or came in: they learn it exists and
+        # where to follow it (a client without an e-mail address is simply not written to).
+        _send(
+            "filed_for_you",
+            [db.session.get(User, ticket.requester_id)],
+            ticket,
+            actor,
+            _lazy_subject(N_("A ticket was filed for you"), ticket),
+            per_language=lambda language: {"rows": display.rows(ticket, language)},
+        )
 
 
 def assigned(ticket: Ticket, actor: User, previous: User | None) -> None:

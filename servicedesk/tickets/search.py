@@ -16,7 +16,7 @@ from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session, scoped_session
 
 from ..extensions import db
-from ..models import Comment, Ticket
+from ..models import Comment, Ticket, User
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_WORDS = 8
@@ -41,9 +41,16 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(item)
 
 
-def document(ticket: Ticket, comments: Iterable[str]) -> str:
-    """Build the searchable text: subject, description, custom text and public comments."""
-    parts = [ticket.subject, ticket.description or "", *_strings(ticket.data or {}), *comments]
+def document(ticket: Ticket, comments: Iterable[str], requester: str = "") -> str:
+    """Build the searchable text: the requester's name, subject, description, custom text
+    and public comments (the front desk finds a caller's tickets by their name)."""
+    parts = [
+        requester,
+        ticket.subject,
+        ticket.description or "",
+        *_strings(ticket.data or {}),
+        *comments,
+    ]
     return fold(" ".join(parts))[:MAX_DOCUMENT]
 
 
@@ -71,7 +78,11 @@ def reindex(session: Session | scoped_session[Any], ticket_ids: Iterable[int]) -
     if not ids:
         return
     connection = session.connection()
-    tickets = session.execute(select(Ticket).where(Ticket.id.in_(ids))).scalars().all()
+    tickets = session.execute(
+        select(Ticket, User.name)
+        .join(User, User.id == Ticket.requester_id)
+        .where(Ticket.id.in_(ids))
+    ).all()
     bodies: dict[int, list[str]] = {}
     rows = session.execute(
         select(Comment.ticket_id, Comment.body).where(
@@ -80,8 +91,8 @@ def reindex(session: Session | scoped_session[Any], ticket_ids: Iterable[int]) -
     )
     for ticket_id, body in rows:
         bodies.setdefault(ticket_id, []).append(body)
-    for ticket in tickets:
-        _write(connection, ticket.id, document(ticket, bodies.get(ticket.id, [])))
+    for ticket, name in tickets:
+        _write(connection, ticket.id, document(ticket, bodies.get(ticket.id, []), name))
 
 
 def rebuild_all(batch: int = 2000) -> int:
@@ -125,10 +136,19 @@ def _track_changes(session: Session, _context: Any) -> None:
     if created:
         connection = session.connection()
         for ticket_id, ticket in created.items():
-            _write(connection, ticket_id, document(ticket, public.get(ticket_id, [])))
+            doc = document(ticket, public.get(ticket_id, []), _requester_name(ticket))
+            _write(connection, ticket_id, doc)
     touched -= created.keys()
     if touched:
         reindex(session, touched)
+
+
+def _requester_name(ticket: Ticket) -> str:
+    """The new ticket's requester's name: the object filing set, else one lookup."""
+    requester = ticket.__dict__.get("requester")
+    if requester is not None:
+        return str(requester.name)
+    return db.session.scalar(select(User.name).where(User.id == ticket.requester_id)) or ""
 
 
 def _text_changed(ticket: Ticket) -> bool:

@@ -261,6 +261,8 @@ def create_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
         priority=ticket_type.default_priority,
         channel=new.channel,
         requester_id=requester.id,
+        # The object too: the search index and the notices read its name without a query.
+        requester=requester,
         area_id=ticket_type.default_area_id,
         created_by_id=actor.id,
     )
