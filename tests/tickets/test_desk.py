@@ -359,7 +359,9 @@ def test_on_behalf_creates_and_invites_a_new_client(app, admin, soporte, mailbox
     user = db.session.scalar(select(User).where(User.email == "vecina@example.org"))
     assert user.role == Role.CLIENT
     assert db.session.scalars(select(Ticket)).one().channel == Channel.WALK_IN
-    assert len(mailbox.to("vecina@example.org")) == 1
+    # The invitation to set a password, and the notice of the ticket filed for her.
+    subjects = [str(m["Subject"]) for m in mailbox.to("vecina@example.org")]
+    assert len(subjects) == 2 and "Se registró un ticket para ti" in subjects[1]
 
 
 def test_on_behalf_refuses_staff_as_requester(app, admin, collaborator, soporte):
