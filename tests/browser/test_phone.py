@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from servicedesk import demo
 from servicedesk.extensions import db
-from servicedesk.models import Attachment, Ticket
+from servicedesk.models import Attachment, Comment, Ticket, User
 from tests.conftest import PASSWORD
 from tests.crawl import ROLES, crawl, signed_in
 from tests.tickets.conftest import PNG
@@ -68,9 +68,25 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.wait_for_load_state()
 
 
+def lengthen_a_ticket() -> None:
+    """Give one of María's tickets words no line can hold: a subject, a link, a reply."""
+    ticket = db.session.scalar(
+        select(Ticket)
+        .join(User, User.id == Ticket.requester_id)
+        .where(User.email == ROLES["client"])
+        .order_by(Ticket.number)
+        .limit(1)
+    )
+    ticket.subject = "Filtración-" + "x" * 180
+    ticket.description = "https://example.com/" + "fotos/" * 50
+    db.session.add(Comment(ticket_id=ticket.id, author_id=ticket.requester_id, body="y" * 300))
+    db.session.commit()
+
+
 @pytest.mark.parametrize("role", ["client", "collaborator", "admin"])
 def test_no_page_the_role_reaches_scrolls_sideways(app, demo_desk, browser, live_server, role):
     """Every page the crawler reaches for the role, at 375 px: nothing wider than the screen."""
+    lengthen_a_ticket()
     site = crawl(app, signed_in(app, role))
     assert len(site.html) >= 8
     page = open_page(browser, live_server)
