@@ -98,8 +98,20 @@ def attach(
     held: HeldUpload,
     internal: bool = False,
     comment_id: int | None = None,
-) -> Attachment:
-    """Turn a held file into an attachment of the ticket (its bytes stay where they are)."""
+) -> Attachment | None:
+    """Turn a held file into an attachment of the ticket (its bytes stay where they are).
+
+    The row is taken by deleting it: of two submits of the same form at once (a double
+    click), only the one whose DELETE matched files it; the other gets None.
+    """
+    taken = db.session.execute(
+        delete(HeldUpload)
+        .where(HeldUpload.id == held.id)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
+        return None
+    db.session.expunge(held)
     attachment = Attachment(
         ticket_id=ticket.id,
         uploaded_by_id=actor.id,
@@ -113,7 +125,6 @@ def attach(
         internal=internal,
         comment_id=comment_id,
     )
-    db.session.delete(held)
     db.session.add(attachment)
     db.session.flush()
     return attachment
