@@ -13,7 +13,7 @@ from .extensions import db, running_app
 from .models import Role, User
 from .notifications import delivery, worker
 from .reports import jobs as export_jobs
-from .tickets import search
+from .tickets import held, search
 
 
 def _print_logins() -> None:
@@ -106,8 +106,9 @@ def worker_command(burst: bool) -> None:
     """Run the rq worker for the mail queue, with the outbox relay; it waits out Redis outages."""
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: mail is delivered in-process.")
-    # Beside the outbox relay: exports whose worker died, or whose job a Redis restart lost.
-    worker.run(running_app(), burst=burst, chores=[export_jobs.sweep])
+    # Beside the outbox relay: exports whose worker died, or whose job a Redis restart lost;
+    # files kept from refused forms whose time is up.
+    worker.run(running_app(), burst=burst, chores=[export_jobs.sweep, held.sweep_chore])
 
 
 @click.command("relay")

@@ -182,6 +182,8 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "FEEDBACK_EDIT_HOURS": _int(env, "FEEDBACK_EDIT_HOURS", 24),
         "MAX_ATTACHMENTS": _int(env, "MAX_ATTACHMENTS", 10),
         "ATTACHMENT_MAX_MB": _int(env, "ATTACHMENT_MAX_MB", 10),
+        # Files chosen on a refused form are kept this long for their uploader's next try.
+        "HELD_UPLOAD_MINUTES": _int(env, "HELD_UPLOAD_MINUTES", 60),
         "ATTACHMENT_TYPES": env.get(
             "ATTACHMENT_TYPES", "image/jpeg,image/png,image/gif,image/webp,application/pdf"
         ),

@@ -40,6 +40,13 @@ def path_of(name: str) -> Path:
     return root() / name
 
 
+def thumbnail_path(name: str) -> Path:
+    """Where the thumbnail of a stored picture is kept once made (beside the original)."""
+    path = path_of(name)
+    return path.with_name(f"{path.name}.thumb")
+
+
 def delete(name: str) -> None:
-    """Remove a stored file if it is there."""
+    """Remove a stored file, and its thumbnail, if they are there."""
     path_of(name).unlink(missing_ok=True)
+    thumbnail_path(name).unlink(missing_ok=True)

@@ -27,6 +27,7 @@ from ..tickets.service import keep_stored_files
 from ..tickets.visibility import visible_comments
 from ..unit_of_work import commit
 from . import bp
+from .routes import render_ticket
 
 Page = Response | str | tuple[str, int]
 # What a person typed, as (label, value) lines for the conflict page.
@@ -80,19 +81,18 @@ def reply(number: int) -> Page:
     ticket = ticket_or_404(number)
     internal = request.form.get("internal") == "1"
     body = request.form.get("body", "")
-    files = request.files.getlist("attachments")
+    files, tokens = request.files.getlist("attachments"), request.form.getlist("held")
     try:
-        workflow.reply(current_user, ticket, body, internal, files=files)
-    except workflow.BadUpload as exc:
-        db.session.rollback()
-        for problem in exc.problems:
-            flash(problem, "danger")
-        # The message stays on the page to be copied: nothing was written.
-        return conflict(ticket, "upload", [(_("Message"), body)], 400)
+        workflow.reply(current_user, ticket, body, internal, files=files, held=tokens)
     except workflow.NotAllowed as exc:
         db.session.rollback()
-        flash(str(exc.message), "danger")
-        return back(ticket)
+        # Nothing was written; the message and the files stay on the page for the next try.
+        held = workflow.keep_files(current_user, files, tokens)
+        commit()
+        page = render_ticket(
+            ticket, reply_error=exc.message, reply_text=body, reply_internal=internal, held=held
+        )
+        return page, 400
     commit()
     flash(_("Internal note added.") if internal else _("Reply sent."), "success")
     return back(ticket)

@@ -12,9 +12,9 @@ from werkzeug.wrappers import Response
 
 from ..auth.decorators import staff_required
 from ..catalog.versions import filable_type, filable_types
-from ..models import Channel
+from ..models import Channel, HeldUpload
 from ..tickets.forms import TicketBaseForm, custom_fields, error_summary
-from ..tickets.service import TicketInputError
+from ..tickets.service import TicketInputError, hold_refused
 from ..unit_of_work import commit
 from . import bp
 from .service import Caller, file_for_client
@@ -44,12 +44,15 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
     locale = str(get_locale())
     values: dict[str, Any] | None = None
     errors: dict[str, list[str]] = {}
+    held: list[HeldUpload] = []
     if base.validate_on_submit():
         new = base.submission(request.form, request.files, channel)
         try:
             ticket = file_for_client(current_user, ticket_type, new, caller, locale)
         except TicketInputError as exc:
             values, errors = exc.values, exc.errors
+            held = hold_refused(current_user, new)
+            commit()  # the files stay for the next try
         else:
             # Read before the commit expires the rows (each would be read again).
             number, name = ticket.number, ticket.requester.name
@@ -63,6 +66,7 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
         fields=custom_fields(ticket_type, locale, values, errors),
         summary=error_summary(ticket_type, errors, locale),
         errors=errors,
+        held=held,
         channels=CHANNELS,
         channel=channel,
         requester_email=caller.email,

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..auth.decorators import staff_ticket_required
 from ..catalog import display
 from ..extensions import db
-from ..models import PRIORITIES, Area, Status
+from ..models import PRIORITIES, Area, Status, Ticket
 from ..tickets import workflow
 from ..tickets.history import entries
 from ..tickets.loading import ticket_or_404
@@ -23,7 +23,11 @@ PAGE_SIZE = 50
 @staff_ticket_required
 def ticket(number: int) -> str:
     """Show a ticket with every field, labelled by its own form version, and its timeline."""
-    found = ticket_or_404(number)
+    return render_ticket(ticket_or_404(number))
+
+
+def render_ticket(found: Ticket, **extra: object) -> str:
+    """Render the desk's ticket page; a refused reply adds its message, text and files."""
     history = entries(found, current_user, str(get_locale()))
     areas = db.session.scalars(
         db.select(Area).where(Area.active.is_(True)).order_by(Area.name)
@@ -40,4 +44,5 @@ def ticket(number: int) -> str:
         areas=areas,
         staff=workflow.staff_choices() if current_user.is_admin else [],
         transitions=workflow.TRANSITIONS.get(found.status, set()),
+        **extra,
     )

@@ -38,7 +38,7 @@ def file_for_client(
     values: dict[str, object] = {}
     checked: Checked | None = None
     try:
-        checked = check_new(ticket_type, new, locale)
+        checked = check_new(ticket_type, new, locale, actor)
         values = checked.data
     except TicketInputError as exc:
         errors, values = exc.errors, exc.values

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
+from ..images import thumbnail_size
 from ..vocabulary import ACTIVE_STATUSES, Channel, Priority, Status
 from .base import JSONType, UTCDateTime, json_default, one_of, utcnow
 from .catalog import TicketType, TicketTypeVersion
@@ -134,9 +135,46 @@ class Attachment(Model):
     # Internal attachments belong to internal notes and never reach the client.
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A picture's stored size in pixels (upright), for the thumbnail's width and height on
+    # the page; None for other files and for pictures stored before 0014.
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
 
     ticket: Mapped[Ticket] = relationship()
     uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def thumbnail(self) -> tuple[int, int] | None:
+        """The thumbnail's width and height in pixels, when the picture's own are known."""
+        return thumbnail_size(self.width, self.height) if self.width and self.height else None
+
+
+class HeldUpload(Model):
+    """A file chosen on a form that was refused, kept for its uploader's next try.
+
+    The token is the only way to name it (random, sent back by the form); it belongs to one
+    user and lasts a limited time (tickets/held.py sweeps the expired ones).
+    """
+
+    __tablename__ = "held_uploads"
+    __table_args__ = (Index("ix_held_uploads_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def thumbnail(self) -> tuple[int, int] | None:
+        """The thumbnail's width and height in pixels, when the picture's own are known."""
+        return thumbnail_size(self.width, self.height) if self.width and self.height else None
 
 
 class TicketEvent(Model):

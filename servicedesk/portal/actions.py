@@ -58,14 +58,19 @@ def reply(number: int) -> Response | tuple[str, int]:
     """Reply on an open ticket, with attachments."""
     ticket = ticket_or_404(number)
     body = request.form.get("body", "")
-    return run(
-        ticket,
-        lambda: workflow.reply(
-            current_user, ticket, body, files=request.files.getlist("attachments")
-        ),
-        _("Your reply was sent."),
-        lambda message: (render_ticket(ticket, reply_error=message, reply_text=body), 400),
-    )
+    files, tokens = request.files.getlist("attachments"), request.form.getlist("held")
+    try:
+        workflow.reply(current_user, ticket, body, files=files, held=tokens)
+    except workflow.NotAllowed as exc:
+        db.session.rollback()
+        # Nothing was written; the message and the files stay on the page for the next try.
+        held = workflow.keep_files(current_user, files, tokens)
+        commit()
+        page = render_ticket(ticket, reply_error=exc.message, reply_text=body, held=held)
+        return page, 400
+    commit()
+    flash(_("Your reply was sent."), "success")
+    return back(ticket)
 
 
 @bp.post("/tickets/<int:number>/reabrir")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from flask import Response, abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
-from .. import storage
+from .. import images, storage
 from ..extensions import db
 from ..models import Attachment, Ticket
 from ..numbers import MAX_ID
@@ -113,15 +117,29 @@ def check_upload(upload: Any) -> tuple[str, str]:
     limit = current_app.config["ATTACHMENT_MAX_MB"]
     if _size(upload) > limit * 1024 * 1024:
         raise UploadError(_l("%(name)s is larger than %(mb)d MB.", name=name, mb=limit))
+    if kind in images.DECODED:
+        # Decoded once here, so a damaged photo or a decompression bomb is a message on the
+        # form (never a server error when it is stored).
+        try:
+            images.check(upload.stream)
+        except images.BadImage as exc:
+            raise UploadError(
+                _l(
+                    "%(name)s: this picture cannot be opened; it may be damaged or larger"
+                    " than %(mp)d megapixels.",
+                    name=name,
+                    mp=images.MAX_PIXELS // 1_000_000,
+                )
+            ) from exc
     return name, kind
 
 
-def check_uploads(uploads: list[Any]) -> list[str]:
-    """Return one message per bad file (and one if there are too many)."""
+def check_uploads(uploads: list[Any], held: int = 0) -> list[str]:
+    """Return one message per bad file (and one if there are too many, ``held`` counted)."""
     errors = []
     limit = current_app.config["MAX_ATTACHMENTS"]
     real = [u for u in uploads if getattr(u, "filename", "")]
-    if len(real) > limit:
+    if len(real) + held > limit:
         errors.append(str(_l("Attach at most %(n)d files.", n=limit)))
     for upload in real:
         try:
@@ -137,6 +155,58 @@ def sniff_path(path: Any, kind: str) -> bool:
         head = fh.read(16)
     signature = MAGIC.get(kind)
     return signature is not None and signature.match(head) is not None
+
+
+# ---------------------------------------------------------------- storing
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A checked upload as written in the store: the columns its row records."""
+
+    name: str
+    size: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+
+
+def store_file(stream: IO[bytes], kind: str) -> StoredFile:
+    """Write a checked upload to the store; pictures upright and without EXIF (images.py).
+
+    The size and digest are those of the bytes stored, not of what was sent.
+    """
+    width = height = None
+    if kind in images.REENCODED:
+        cleaned = images.clean(stream, kind)
+        stream, width, height = io.BytesIO(cleaned.data), cleaned.width, cleaned.height
+    elif kind in images.DECODED:
+        width, height = images.check(stream)
+    name, size, digest = storage.save(stream)
+    # Until the commit, the file belongs to a change that may still fail (see below).
+    db.session.info.setdefault(UNCOMMITTED_FILES, []).append(name)
+    return StoredFile(name, size, digest, width, height)
+
+
+UNCOMMITTED_FILES = "uncommitted_files"
+
+
+@event.listens_for(Session, "after_commit")
+def _files_committed(session: Session) -> None:
+    """The rows that name the files are committed: the files stay."""
+    session.info.pop(UNCOMMITTED_FILES, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_uncommitted_files(session: Session, transaction: SessionTransaction) -> None:
+    """A request that failed (rollback, conflict, crash of the view) leaves no file behind."""
+    if transaction.parent is not None:
+        return
+    for name in session.info.pop(UNCOMMITTED_FILES, []):
+        try:
+            storage.delete(name)
+        except OSError:  # the store is gone too: nothing left to clean
+            continue
 
 
 # ---------------------------------------------------------------- access
@@ -171,6 +241,27 @@ def stored_file(attachment: Attachment) -> Path:
         )
         abort(404)
     return path
+
+
+def send_thumbnail(stored_name: str, kind: str) -> Response:
+    """Send a stored picture's thumbnail inline, making it on the first request."""
+    if kind not in THUMBNAIL_TYPES:
+        abort(404)
+    source = storage.path_of(stored_name)
+    target = storage.thumbnail_path(stored_name)
+    if not target.is_file():
+        if not source.is_file() or not sniff_path(source, kind):
+            abort(404)
+        try:
+            images.write_thumbnail(source, target)
+        except images.BadImage:
+            # A picture stored before uploads were decoded, and broken: no thumbnail.
+            abort(404)
+    response = send_file(target, mimetype=images.thumbnail_type(target), max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def send_attachment(attachment: Attachment) -> Response:

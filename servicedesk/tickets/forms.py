@@ -22,7 +22,12 @@ class TicketBaseForm(FlaskForm):
     def submission(self, form_data: Any, files: Any, channel: str) -> NewTicket:
         """The posted ticket as plain values for the filing service."""
         return NewTicket(
-            self.subject.data or "", self.description.data or "", form_data, files, channel
+            self.subject.data or "",
+            self.description.data or "",
+            form_data,
+            files,
+            channel,
+            held=form_data.getlist("held"),
         )
 
 

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, send_file
-from flask_login import login_required
+from flask import Blueprint, Response, abort
+from flask_login import current_user, login_required
 
-from .attachments import (
-    THUMBNAIL_TYPES,
-    send_attachment,
-    sniff_path,
-    stored_file,
-    visible_attachment,
-)
+from . import held
+from .attachments import send_attachment, send_thumbnail, stored_file, visible_attachment
 
 bp = Blueprint("files", __name__, url_prefix="/adjuntos")
 
@@ -26,15 +21,17 @@ def download(attachment_id: int) -> Response:
 @bp.get("/<int:attachment_id>/miniatura")
 @login_required
 def thumbnail(attachment_id: int) -> Response:
-    """Show a verified image inline for the ticket page's thumbnails."""
+    """Show a small copy of a picture inline, for the ticket page (same rule as the file)."""
     attachment = visible_attachment(attachment_id)
-    path = stored_file(attachment)
-    if attachment.content_type not in THUMBNAIL_TYPES or not sniff_path(
-        path, attachment.content_type
-    ):
+    stored_file(attachment)  # a file missing from the store is logged and a 404
+    return send_thumbnail(attachment.stored_name, attachment.content_type)
+
+
+@bp.get("/retenidos/<token>/miniatura")
+@login_required
+def held_thumbnail(token: str) -> Response:
+    """Show the thumbnail of a file kept from a refused form, to the person who chose it."""
+    found = held.owned(current_user, token)
+    if found is None:
         abort(404)
-    response = send_file(path, mimetype=attachment.content_type, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_thumbnail(found.stored_name, found.content_type)

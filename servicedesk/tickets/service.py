@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import Table, case, event, func, select, update
+from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction
 
 from forms_engine import CompiledForm
 
-from .. import storage
 from ..catalog.versions import compiled, current_version
 from ..extensions import db
 from ..models import (
     Attachment,
     Channel,
+    HeldUpload,
     Status,
     Ticket,
     TicketEvent,
@@ -27,7 +28,8 @@ from ..models import (
     User,
 )
 from ..notifications import events
-from .attachments import check_upload, check_uploads
+from . import held as held_files
+from .attachments import check_upload, check_uploads, store_file
 
 
 class TicketInputError(ValueError):
@@ -51,6 +53,8 @@ class NewTicket:
     is validated as sent and then stored as the web form would store the same values.
     ``files`` holds the uploads by part name: ``cf-<field>`` for file fields and
     ``attachments`` for the extra files, the same names on the web and in the API.
+    ``held`` are the tokens of files kept from a refused try of the same form
+    (tickets/held.py), filed as extra files when they are the submitter's own.
     """
 
     subject: str
@@ -59,6 +63,7 @@ class NewTicket:
     files: Any = None
     channel: str = Channel.PORTAL
     as_json: bool = False
+    held: Sequence[str] = ()
 
 
 @dataclass
@@ -71,6 +76,7 @@ class Checked:
     data: dict[str, Any]
     uploads: dict[str, list[Any]]
     attachments: list[Any]
+    held: list[HeldUpload] = dataclass_field(default_factory=list)
 
 
 def form_for(ticket_type: TicketType) -> tuple[TicketTypeVersion, CompiledForm]:
@@ -81,29 +87,42 @@ def form_for(ticket_type: TicketType) -> tuple[TicketTypeVersion, CompiledForm]:
     return version, compiled(version)
 
 
-def check_new(ticket_type: TicketType, new: NewTicket, locale: str) -> Checked:
-    """Validate a submission through its type's current form; raise TicketInputError."""
+def check_new(
+    ticket_type: TicketType, new: NewTicket, locale: str, actor: User | None = None
+) -> Checked:
+    """Validate a submission through its type's current form; raise TicketInputError.
+
+    The actor's held files named by ``new.held`` count among the extra files.
+    """
     version, form = form_for(ticket_type)
     values, errors = _answers(form, new.answers, new.as_json)
     uploads = form.uploads(new.files, values=values)
     errors.update(_problems(form, new, values, uploads, locale))
+    kept = held_files.claim(actor, new.held)
     attachments = [f for f in _getlist(new.files, "attachments") if f.filename]
-    if problems := check_uploads(attachments):
+    if problems := check_uploads(attachments, held=len(kept)):
         errors["attachments"] = problems
     if errors:
         raise TicketInputError(errors, values)
     # The web form's round trip puts JSON answers in the form's order: stored, indexed and
     # mailed exactly as a web submission of the same values.
     data = form.parse(form.to_form_data(values)) if new.as_json else values
-    return Checked(ticket_type, version, new, data, uploads, attachments)
+    return Checked(ticket_type, version, new, data, uploads, attachments, kept)
 
 
 def file_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
     """File a checked submission for its requester, with its files (nothing committed)."""
     ticket = create_ticket(actor, requester, checked)
+    for kept in checked.held:
+        held_files.attach(ticket, actor, kept)
     for upload in checked.attachments:
         store_attachment(ticket, actor, upload)
     return ticket
+
+
+def hold_refused(actor: User, new: NewTicket) -> list[HeldUpload]:
+    """Keep the extra files of a refused submission for the form shown again."""
+    return held_files.keep(actor, _getlist(new.files, "attachments"), new.held)
 
 
 def requester_problem(actor: User, requester: User | None) -> str | None:
@@ -289,41 +308,20 @@ def store_attachment(
 ) -> Attachment:
     """Save a checked upload under a random name and record it on the ticket."""
     filename, kind = check_upload(upload)
-    name, size, digest = storage.save(upload.stream)
-    # Until the commit, the file belongs to a change that may still fail (see below).
-    db.session.info.setdefault(UNCOMMITTED_FILES, []).append(name)
+    stored = store_file(upload.stream, kind)
     attachment = Attachment(
         ticket_id=ticket.id,
         uploaded_by_id=actor.id,
         filename=filename,
-        stored_name=name,
+        stored_name=stored.name,
         content_type=kind,
-        size=size,
-        sha256=digest,
+        size=stored.size,
+        sha256=stored.sha256,
+        width=stored.width,
+        height=stored.height,
         internal=internal,
         comment_id=comment_id,
     )
     db.session.add(attachment)
     db.session.flush()
     return attachment
-
-
-UNCOMMITTED_FILES = "uncommitted_files"
-
-
-@event.listens_for(Session, "after_commit")
-def _files_committed(session: Session) -> None:
-    """The rows that name the files are committed: the files stay."""
-    session.info.pop(UNCOMMITTED_FILES, None)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _drop_uncommitted_files(session: Session, transaction: SessionTransaction) -> None:
-    """A request that failed (rollback, conflict, crash of the view) leaves no file behind."""
-    if transaction.parent is not None:
-        return
-    for name in session.info.pop(UNCOMMITTED_FILES, []):
-        try:
-            storage.delete(name)
-        except OSError:  # the store is gone too: nothing left to clean
-            continue

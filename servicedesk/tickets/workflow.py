@@ -24,6 +24,7 @@ from ..models import (
     Attachment,
     Comment,
     Feedback,
+    HeldUpload,
     Role,
     Status,
     Ticket,
@@ -32,6 +33,7 @@ from ..models import (
     utcnow,
 )
 from ..notifications import events
+from . import held as held_files
 from .attachments import check_uploads
 from .service import store_attachment
 
@@ -118,10 +120,10 @@ def _require_staff(actor: User) -> None:
         raise NotAllowed(_l("Only the desk can do that."))
 
 
-def _chosen(files: Sequence[Any]) -> list[Any]:
+def _chosen(files: Sequence[Any], held: int = 0) -> list[Any]:
     """The uploads actually chosen (a form posts an empty part for no file), checked."""
     chosen = [f for f in files if f.filename]
-    if problems := check_uploads(chosen):
+    if problems := check_uploads(chosen, held):
         raise BadUpload(problems)
     return chosen
 
@@ -142,16 +144,24 @@ def reply(
     internal: bool = False,
     notify: bool = True,
     files: Sequence[Any] = (),
+    held: Sequence[str] = (),
 ) -> Comment:
-    """Add a public reply or (staff only) an internal note, with its files."""
+    """Add a public reply or (staff only) an internal note, with its files.
+
+    ``held`` names files the actor chose on a refused try (tickets/held.py); they are
+    filed with the new ones.
+    """
     body = body.strip()
     if not body:
         raise NotAllowed(_l("Write a message."))
     _may_write(actor, ticket, internal)
-    chosen = _chosen(files)
+    kept = held_files.claim(actor, held)
+    chosen = _chosen(files, len(kept))
     comment = Comment(ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal)
     db.session.add(comment)
     db.session.flush()
+    for row in kept:
+        held_files.attach(ticket, actor, row, internal, comment.id)
     for upload in chosen:
         store_attachment(ticket, actor, upload, internal, comment.id)
     if actor.is_staff and not internal and ticket.first_response_at is None:
@@ -175,6 +185,11 @@ def reply(
     if notify:
         events.replied(ticket, comment, actor)
     return comment
+
+
+def keep_files(actor: User, files: Sequence[Any], held: Sequence[str]) -> list[HeldUpload]:
+    """Keep the files of a refused reply for the form shown again (after the rollback)."""
+    return held_files.keep(actor, files, held)
 
 
 def attach(actor: User, ticket: Ticket, files: Sequence[Any], internal: bool) -> list[Attachment]:
