@@ -110,7 +110,7 @@ def child_floor(url: str, query: str) -> dict[str, Any]:
             # Not timed: the same query, the same conversion to cell values as the export.
             _f, base, _t, fields = selection(admin, query)
             scratch = Workbook(write_only=True).create_sheet("scratch")
-            header = excel.headers(fields, "es")
+            header = excel.headers(fields, "es", "UTC")
             convert = excel.row_converter(scratch, fields, excel.Labels("es"))
             values = [
                 [c.value if isinstance(c, Cell) else c for c in convert(row)]

@@ -11,7 +11,7 @@ from flask import Flask, Response, send_from_directory
 
 from forms_engine import static_path
 
-from . import api, cli, db_setup, errors, i18n, proxies, security
+from . import api, cli, db_setup, errors, i18n, proxies, security, zones
 from . import config as settings
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
@@ -25,6 +25,7 @@ from .portal import bp as portal_bp
 from .reports import bp as reports_bp
 from .tickets import search  # noqa: F401 - registers the index-on-write hook
 from .tickets.routes import bp as files_bp
+from .zones import select_timezone
 
 PACKAGE = Path(__file__).resolve().parent
 # A wheel ships templates/ and migrations/ inside the package (setup.py maps them there); a
@@ -61,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _serve_engine_assets(app)
     i18n.init_app(app)
+    zones.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)
@@ -79,7 +81,10 @@ def _init_extensions(app: Flask) -> None:
     mail.init_app(app)
     bootstrap.init_app(app)
     babel.init_app(
-        app, locale_selector=select_locale, default_translation_directories="translations"
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories="translations",
     )
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import available_timezones
+
+import pytz
 
 WEAK_SECRETS = {"", "dev", "changeme", "change-me", "secret", "please-change-me"}
 MIN_SECRET_LENGTH = 32
@@ -79,6 +82,17 @@ def resolve_base_url(env: dict[str, str]) -> str:
     return value or "http://127.0.0.1:5000"
 
 
+def resolve_timezone(env: dict[str, str]) -> str:
+    """TIMEZONE, an IANA zone name (America/Mexico_City); UTC when unset."""
+    value = env.get("TIMEZONE", "").strip() or "UTC"
+    # Known to zoneinfo (conversions) and to pytz (Flask-Babel's formatting), as zones.ZONES.
+    if value not in pytz.all_timezones_set or value not in available_timezones():
+        raise ConfigError(
+            f"TIMEZONE must be an IANA time zone such as America/Mexico_City, got {value!r}"
+        )
+    return value
+
+
 def _hosts(env: dict[str, str]) -> list[str] | None:
     """TRUSTED_HOSTS as a list (comma-separated; "." starts a subdomain wildcard)."""
     raw = env.get("TRUSTED_HOSTS", "").strip()
@@ -150,7 +164,8 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         # Flask refuses other Host headers with 400 when this is a list.
         "TRUSTED_HOSTS": _hosts(env),
         "BABEL_DEFAULT_LOCALE": "es",
-        "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "UTC"),
+        # The organisation's zone until Administración sets one; each user may choose theirs.
+        "BABEL_DEFAULT_TIMEZONE": resolve_timezone(env),
         "LANGUAGES": ["es", "en"],
         "BOOTSTRAP_SERVE_LOCAL": True,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
@@ -67,6 +68,30 @@ def plain_labels() -> dict[str, dict[str, str]]:
         "priority": {p.value: str(p.label) for p in Priority},
         "channel": {c.value: str(c.label) for c in Channel},
     }
+
+
+# How a date reads per language: Spanish short cuts the year (19/12/26), so it is spelled out.
+DATE_PATTERNS = {"es": "dd/MM/yyyy", "en": "medium"}
+DATE_TIME_PATTERNS = {"es": "dd/MM/yyyy HH:mm", "en": "MMM d, yyyy, h:mm a"}
+
+
+def date_text(value: str, locale: str, with_time: bool = False) -> str:
+    """An ISO date (or a date-time without offset, as typed) as the language writes it.
+
+    2026-12-19 reads 19/12/2026 in Spanish and Dec 19, 2026 in English. A value that is not
+    such a date, or a date-time with an offset, is shown as stored.
+    """
+    try:
+        if not with_time:
+            return babel_format_date(
+                date.fromisoformat(value), DATE_PATTERNS.get(locale, "medium"), locale=locale
+            )
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:  # said in another zone: kept as written
+        return value
+    return babel_format(moment, DATE_TIME_PATTERNS.get(locale, "medium"), locale=locale)
 
 
 def short_datetime_formatter() -> Callable[[datetime], str]:

@@ -1,7 +1,7 @@
 """photos: attachments' size in pixels; files kept from a refused form (held_uploads)
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-01 20:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

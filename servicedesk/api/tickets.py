@@ -65,7 +65,10 @@ DATE = {
     "type": "string",
     "format": "date",
     "pattern": "^(19|2[0-9])[0-9]{2}-",
-    "description": f"A day from {FIRST_DAY} to {LAST_DAY}",
+    "description": (
+        f"A day from {FIRST_DAY} to {LAST_DAY}, whole, in the token owner's time zone"
+        " (their own, else the organisation's)"
+    ),
 }
 LIST_PARAMS = [
     _query(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from forms_engine import CompiledForm, Field
 
 from ..extensions import db
+from ..i18n import date_text
 from ..models import Attachment, Ticket
 from .versions import compiled
 
@@ -34,6 +35,8 @@ def _text(field: Field, value: Any, locale: str, files: _FileNames) -> str:
         return ", ".join(str(labels.get(v, v)) for v in value)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if isinstance(value, str) and field.format in ("date", "date-time"):
+        return date_text(value, locale, with_time=field.format == "date-time")
     return str(labels.get(value, value))
 
 

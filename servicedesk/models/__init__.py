@@ -10,6 +10,7 @@ from .base import utcnow
 from .catalog import TicketType, TicketTypeVersion
 from .exports import Export
 from .outbox import OutboxMessage, OutboxStatus
+from .settings import Setting
 from .tickets import (
     Attachment,
     Comment,
@@ -51,6 +52,7 @@ __all__ = [
     "OutboxStatus",
     "Role",
     "SavedView",
+    "Setting",
     "Status",
     "Ticket",
     "TicketEvent",

@@ -60,6 +60,8 @@ class User(UserMixin, Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.CLIENT)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str] = mapped_column(String(5), default="es")
+    # An IANA zone name (America/Mexico_City); empty: the organisation's zone.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     # Rotated on password change or deactivation: every open session ends at once.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -43,12 +43,13 @@ def _send(
 ) -> None:
     """Queue one message per distinct active recipient, never to the one who acted.
 
-    Recipients who read the same language and open the same link (desk or portal) get the
-    same mail but for their name: each such group is rendered once and written in one
-    INSERT (outbox.enqueue_group), rather than once per recipient.
+    Recipients who read the same language, in the same zone, and open the same link (desk
+    or portal) get the same mail but for their name: each such group is rendered once and
+    written in one INSERT (outbox.enqueue_group), rather than once per recipient. The zone
+    is the user's own setting (None: the organisation's), so nobody's is looked up.
     """
     seen: set[int] = set()
-    groups: dict[tuple[str, bool], list[User]] = {}
+    groups: dict[tuple[str, str | None, bool], list[User]] = {}
     for user in users:
         if user is None or not user.active or not user.email or user.id in seen:
             continue
@@ -57,14 +58,15 @@ def _send(
         if mutable and mutable in (user.muted or []):
             continue
         seen.add(user.id)
-        groups.setdefault((user.language, user.is_client), []).append(user)
-    for (language, _client), members in groups.items():
+        groups.setdefault((user.language, user.timezone, user.is_client), []).append(user)
+    for (language, zone, _client), members in groups.items():
         extra = per_language(language) if per_language else {}
         outbox.enqueue_group(
             kind,
             members,
             language,
             subject=subject,
+            zone=zone,
             ticket=ticket,
             link=ticket_link(ticket, members[0]),
             actor=actor,

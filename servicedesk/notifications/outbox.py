@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db, running_app
 from ..models import OutboxMessage, OutboxStatus, User, utcnow
+from ..zones import force_zone
 from . import courier, delivery
 
 PENDING_KEY = "outbox_new_ids"
@@ -95,10 +96,18 @@ def _bodies(
 
 
 def _rows(
-    kind: str, users: Sequence[User], language: str, subject: Any, context: dict[str, Any]
+    kind: str,
+    users: Sequence[User],
+    language: str,
+    zone: str | None,
+    subject: Any,
+    context: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    """The outbox rows of one message for users of one language, rendered."""
-    with force_locale(language):
+    """The outbox rows of one message for users of one language and zone, rendered.
+
+    zone None is the organisation's, read only if a template shows a time.
+    """
+    with force_locale(language), force_zone(zone):
         subject_text = str(subject)
         bodies = _bodies(kind, users, language, {"subject": subject_text, **context})
     domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "servicedesk"
@@ -173,24 +182,31 @@ def _insert(rows: list[dict[str, Any]]) -> list[int]:
 
 
 def enqueue_group(
-    kind: str, users: Sequence[User], language: str, *, subject: Any, **context: Any
+    kind: str,
+    users: Sequence[User],
+    language: str,
+    *,
+    subject: Any,
+    zone: str | None = None,
+    **context: Any,
 ) -> list[int]:
-    """Render an e-mail pair for users of one language and add one row per user; their ids.
+    """Render an e-mail pair for users of one language and zone; one row per user; their ids.
 
-    The rows go in as one INSERT, not one flush per message.
+    The rows go in as one INSERT, not one flush per message. Times show in `zone` (the
+    users' own; None: the organisation's).
     """
     if not users:
         return []
     # Core, not the ORM's bulk INSERT: the rows need no objects, and the ORM's bookkeeping
     # for 14 rows cost as much as rendering them.
-    ids = _insert(_rows(kind, users, language, subject, context))
+    ids = _insert(_rows(kind, users, language, zone, subject, context))
     db.session.info.setdefault(PENDING_KEY, []).extend(ids)
     return ids
 
 
 def enqueue_template(kind: str, user: User, *, subject: Any, **context: Any) -> OutboxMessage:
-    """Render an e-mail pair in the user's language and add it to the outbox."""
-    [row] = _rows(kind, [user], user.language, subject, context)
+    """Render an e-mail pair in the user's language and zone and add it to the outbox."""
+    [row] = _rows(kind, [user], user.language, user.timezone, subject, context)
     message = OutboxMessage(**row)
     db.session.add(message)
     db.session.flush()

@@ -23,6 +23,7 @@ from ..catalog.versions import compiled
 from ..extensions import db
 from ..i18n import plain_labels
 from ..models import TicketTypeVersion
+from ..zones import local
 from .data import hours
 from .metrics import Report
 
@@ -71,8 +72,16 @@ def text_cell(sheet: WriteOnlyWorksheet, value: str) -> Any:
 
 
 def _naive(value: datetime | None) -> datetime | None:
-    """Excel has no time zones: write UTC wall time (the summary says so)."""
+    """Excel has no time zones: a custom date-time is written as the wall time it reads."""
     return value.replace(tzinfo=None) if value is not None else None
+
+
+def wall_time(zone: str) -> Callable[[datetime | None], datetime | None]:
+    """Naive UTC (as export rows hold it) to the zone's wall time; Excel has no time zones,
+    so the headers and the summary name the zone."""
+    if zone == "UTC":
+        return lambda value: value
+    return lambda value: None if value is None else local(value, zone)
 
 
 class Labels:
@@ -118,8 +127,8 @@ def custom_value(field: Field, value: Any, labels: dict[Any, str]) -> Any:
     return labels.get(value, value)
 
 
-def headers(fields: list[Field], locale: str) -> list[str]:
-    """Column titles: the fixed ones, then one per custom field."""
+def headers(fields: list[Field], locale: str, zone: str) -> list[str]:
+    """Column titles: the fixed ones (the times' with their zone), then one per custom field."""
     fixed = [
         _("Number"),
         _("Type"),
@@ -131,10 +140,10 @@ def headers(fields: list[Field], locale: str) -> list[str]:
         _("Channel"),
         _("Requester"),
         _("Assigned to"),
-        _("Created (UTC)"),
-        _("First response (UTC)"),
-        _("Resolved (UTC)"),
-        _("Closed (UTC)"),
+        _("Created (%(zone)s)", zone=zone),
+        _("First response (%(zone)s)", zone=zone),
+        _("Resolved (%(zone)s)", zone=zone),
+        _("Closed (%(zone)s)", zone=zone),
         _("First response (hours)"),
         _("Resolution (hours)"),
         _("Rating"),
@@ -148,8 +157,30 @@ def _guard(sheet: WriteOnlyWorksheet) -> Callable[[Any], Any]:
     return lambda v: text_cell(sheet, v) if isinstance(v, str) else v
 
 
+# A custom date column reads as the language writes dates (19/12/2026 in Spanish); the cell
+# stays a date. Other languages keep openpyxl's ISO format.
+EXCEL_DATE_FORMATS = {"es": "dd/mm/yyyy"}
+
+
+def _dated(sheet: WriteOnlyWorksheet, locale: str) -> Callable[[str], Any]:
+    """date.fromisoformat, as a cell with the language's date format when it has one."""
+    number_format = EXCEL_DATE_FORMATS.get(locale)
+    if number_format is None:
+        return date.fromisoformat
+
+    def cell(value: str) -> Any:
+        styled = WriteOnlyCell(sheet, value=date.fromisoformat(value))
+        styled.number_format = number_format
+        return styled
+
+    return cell
+
+
 def _custom_converter(
-    field: Field, labels: dict[Any, str], guard: Callable[[Any], Any]
+    field: Field,
+    labels: dict[Any, str],
+    guard: Callable[[Any], Any],
+    dated: Callable[[str], Any] = date.fromisoformat,
 ) -> Callable[[Any], Any]:
     """custom_value() then the formula guard, specialised once per column and form version.
 
@@ -159,7 +190,7 @@ def _custom_converter(
         return lambda value: custom_value(field, value, labels)
     parse: Callable[[str], Any] | None = None
     if field.format == "date":
-        parse = date.fromisoformat
+        parse = dated
     elif field.format == "date-time":
         parse = lambda v: _naive(datetime.fromisoformat(v))  # noqa: E731
     get = labels.get
@@ -184,7 +215,7 @@ def _custom_converter(
 
 
 def row_converter(
-    sheet: WriteOnlyWorksheet, fields: list[Field], labels: Labels
+    sheet: WriteOnlyWorksheet, fields: list[Field], labels: Labels, zone: str = "UTC"
 ) -> Callable[[Any], list[Any]]:
     """A function from one export row (data.export_select's columns) to its cells.
 
@@ -199,6 +230,8 @@ def row_converter(
     channel_label = labels.plain["channel"].get
     guard = _guard(sheet)
     names = [f.name for f in fields]
+    at = wall_time(zone)
+    dated = _dated(sheet, labels.locale)
     per_version: dict[int, list[Callable[[Any], Any]]] = {}
 
     def converters(version_id: int) -> list[Callable[[Any], Any]]:
@@ -206,7 +239,7 @@ def row_converter(
         if found is None:
             of_version = labels.of(version_id)
             found = per_version[version_id] = [
-                _custom_converter(f, of_version.get(f.name, {}), guard) for f in fields
+                _custom_converter(f, of_version.get(f.name, {}), guard, dated) for f in fields
             ]
         return found
 
@@ -245,10 +278,10 @@ def row_converter(
             channel_label(channel, channel),
             safe(requester) if requester.startswith(start) else requester,
             safe(assignee) if assignee.startswith(start) else assignee,
-            created,
-            first,
-            resolved,
-            closed,
+            at(created),
+            at(first),
+            at(resolved),
+            at(closed),
             hours(created, first),
             hours(created, resolved),
             rating,
@@ -272,17 +305,18 @@ def write(
     locale: str,
     progress: Callable[[int], None] = lambda _n: None,
     observe: Callable[[Any], None] | None = None,
+    zone: str = "UTC",
 ) -> int:
     """Write the workbook to a binary stream; return the number of tickets written.
 
     rows are export rows (data.export_rows()); observe(row), if given, sees each one as it is
     written, and summary() is called after the rows, so figures can be gathered while
-    streaming.
+    streaming. Times are written as the wall time of `zone` (the organisation's).
     """
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Tickets"))
-    sheet.append(headers(fields, locale))
-    convert = row_converter(sheet, fields, Labels(locale))
+    sheet.append(headers(fields, locale, zone))
+    convert = row_converter(sheet, fields, Labels(locale), zone)
     append = sheet.append
     written = 0
     for row in rows:
@@ -300,7 +334,7 @@ def write(
     return written
 
 
-def summary_rows(report: Report) -> list[list[Any]]:
+def summary_rows(report: Report, zone: str = "UTC") -> list[list[Any]]:
     """The summary sheet: totals, attention times and satisfaction per group."""
     t = report.total
     lines: list[list[Any]] = [
@@ -312,7 +346,7 @@ def summary_rows(report: Report) -> list[list[Any]]:
         [_("Resolution, 90th percentile (hours)"), t.resolution_p90],
         [_("Average rating"), t.rating_average],
         [_("Rating response rate"), t.response_rate],
-        [_("Times are in UTC.")],
+        [_("Dates and times in %(zone)s time.", zone=zone)],
         [],
         [
             _("Group"),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from operator import itemgetter
 from statistics import median
 from typing import Any
 
+from ..zones import local
 from . import data
 
 
@@ -141,19 +142,35 @@ _REPORTED = itemgetter(
 )
 
 
-def build(rows: Iterable[Any], none_label: str) -> Report:
+def _utc_day(value: datetime) -> date:
+    """The day of a naive UTC time, in UTC."""
+    return value.date()
+
+
+def day_in(zone: str) -> Callable[[datetime], date]:
+    """The day of a naive UTC time as a zone's calendar counts it."""
+    if zone == "UTC":
+        return _utc_day
+    return lambda value: local(value, zone).date()
+
+
+def build(rows: Iterable[Any], none_label: str, zone: str = "UTC") -> Report:
     """Aggregate export rows (data.export_rows()) into the report, in one pass.
 
     The same plain rows as the Excel export: naive UTC dates, no JSON, no object per ticket.
+    Tickets are counted in the weeks of `zone`'s calendar (the reader's).
     """
     report = Report()
+    day = day_in(zone)
     for row in rows:
-        add(report, row, none_label)
+        add(report, row, none_label, day)
     return finish(report)
 
 
-def add(report: Report, row: Any, none_label: str) -> None:
-    """Count one ticket (an export row) into the report."""
+def add(
+    report: Report, row: Any, none_label: str, day: Callable[[datetime], date] = _utc_day
+) -> None:
+    """Count one ticket (an export row) into the report, on the days `day` gives."""
     (
         number,
         type_name,
@@ -186,9 +203,9 @@ def add(report: Report, row: Any, none_label: str) -> None:
         ("status", status),
     ):
         report.counts[dimension][value or none_label] += 1
-    report.opened[created.date()] += 1
+    report.opened[day(created)] += 1
     if closed is not None:
-        report.closed[closed.date()] += 1
+        report.closed[day(closed)] += 1
     if rating is not None:
         report.distribution[rating] += 1
         if comment:

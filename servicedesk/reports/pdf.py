@@ -8,6 +8,8 @@ from typing import Any
 from flask import current_app, render_template
 from xhtml2pdf import pisa
 
+from ..zones import force_zone, organisation_zone
+
 CHUNK = 150  # rows per table: xhtml2pdf's table layout grows quadratically with its size
 
 
@@ -18,8 +20,12 @@ def _link_callback(uri: str, _rel: str) -> str:
 
 
 def render(template: str, **context: Any) -> bytes:
-    """Render a template to PDF bytes."""
-    html = render_template(template, chunk=CHUNK, **context)
+    """Render a template to PDF bytes, its times in the organisation's zone (named as `zone`).
+
+    A PDF is passed around and printed: one zone for all its readers, said on the page.
+    """
+    with force_zone(None):
+        html = render_template(template, chunk=CHUNK, zone=organisation_zone(), **context)
     out = io.BytesIO()
     result = pisa.CreatePDF(html, dest=out, link_callback=_link_callback, encoding="utf-8")
     if result.err:

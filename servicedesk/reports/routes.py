@@ -14,6 +14,7 @@ from ..extensions import db, running_app
 from ..models import Export, utcnow
 from ..tickets.loading import owned_or_404
 from ..unit_of_work import commit
+from ..zones import zone_of
 from . import bp, data, jobs
 from .service import build_report, can_report, excel_to, pdf_to, selection
 
@@ -38,7 +39,7 @@ def index() -> Response | str | tuple[str, int]:
     """The period report: volume, attention times and satisfaction, with charts."""
     _require_reporter()
     f, base, ticket_type, _fields = selection(current_user, _query())
-    report = build_report(base)
+    report = build_report(base, zone_of(current_user))
     return render_template(
         "reports/index.html", report=report, f=f, query=_query(), ticket_type=ticket_type
     )

@@ -17,6 +17,7 @@ from ..catalog.versions import compiled, current_version
 from ..models import Area, Ticket, TicketType, User, utcnow
 from ..tickets.filters import Filters, parse
 from ..tickets.listing import filtered
+from ..zones import organisation_zone
 from . import data, excel, metrics, pdf
 
 PDF_MAX_ROWS = 1000  # tickets listed in the PDF report; its figures count them all
@@ -52,9 +53,9 @@ def _export_fields(ticket_type: TicketType | None) -> list[Field]:
     ]
 
 
-def build_report(base: Select[Any]) -> metrics.Report:
-    """Aggregate the selected tickets."""
-    return metrics.build(data.export_rows(base, custom=False), _("(none)"))
+def build_report(base: Select[Any], zone: str) -> metrics.Report:
+    """Aggregate the selected tickets, by the weeks of a zone (the reader's)."""
+    return metrics.build(data.export_rows(base, custom=False), _("(none)"), zone)
 
 
 def excel_to(
@@ -67,14 +68,16 @@ def excel_to(
     """Write the Excel export of a filtered selection to a stream."""
     _f, base, _t, fields = selection(user, query)
     summary = metrics.Summary(_("(none)"))  # gathered in the same pass as the rows
+    zone = organisation_zone()  # one zone for a file that is passed around
     return excel.write(
         out,
         data.export_rows(base, custom=bool(fields)),
         fields,
-        lambda: excel.summary_rows(summary.report()),
+        lambda: excel.summary_rows(summary.report(), zone),
         locale,
         progress,
         observe=summary.add,
+        zone=zone,
     )
 
 
@@ -88,7 +91,7 @@ def pdf_to(
     """Write the period report of a filtered selection as PDF, with its first tickets listed."""
     f, base, ticket_type, _fields = selection(user, query)
     rows = _counted(data.export_rows(base, custom=False), progress)
-    report = metrics.build(rows, _("(none)"))
+    report = metrics.build(rows, _("(none)"), organisation_zone())  # the PDF's zone
     listing = list(data.rows(base, limit=PDF_MAX_ROWS))
     out.write(
         pdf.render(

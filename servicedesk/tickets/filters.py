@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -27,6 +27,7 @@ from ..models import (
     area_members,
 )
 from ..numbers import row_id
+from ..zones import day_end, day_start, zone_of
 from . import search
 
 VIEWS = ("activos", "mios", "sin_asignar", "mi_area", "historial")
@@ -173,13 +174,17 @@ def view_condition(view: str, user: User) -> Any:
     return active
 
 
-def _day_range(column: Any, start: date | None, end: date | None) -> list[Any]:
-    """Conditions for a whole-day date range on a timestamp column."""
+def _day_range(column: Any, start: date | None, end: date | None, zone: str) -> list[Any]:
+    """Conditions for a range of whole days, as the reader's zone counts them.
+
+    2026-12-01 for a reader in Mexico City starts at 06:00 UTC: a ticket filed at 03:00 UTC
+    that day was filed on the evening of 30 November there.
+    """
     conditions = []
     if start:
-        conditions.append(column >= datetime.combine(start, time.min, UTC))
+        conditions.append(column >= day_start(start, zone))
     if end:
-        conditions.append(column < datetime.combine(end + timedelta(days=1), time.min, UTC))
+        conditions.append(column < day_end(end, zone))
     return conditions
 
 
@@ -204,8 +209,10 @@ def conditions(f: Filters, user: User, type_id: int | None, fields: dict[str, Fi
         result.append(Ticket.requester_id == f.requester_id)
     if f.channel:
         result.append(Ticket.channel == f.channel)
-    result += _day_range(Ticket.created_at, f.created_from, f.created_to)
-    result += _day_range(Ticket.updated_at, f.updated_from, f.updated_to)
+    if f.created_from or f.created_to or f.updated_from or f.updated_to:
+        zone = zone_of(user)  # read only when a date filter needs it
+        result += _day_range(Ticket.created_at, f.created_from, f.created_to, zone)
+        result += _day_range(Ticket.updated_at, f.updated_from, f.updated_to, zone)
     if f.overdue:
         result.append(Ticket.status == Status.WAITING)
     if f.rating is not None:
