@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from ..auth.service import invite_user
 from ..emails import is_email, normalise_email
@@ -21,19 +23,60 @@ from ..tickets.service import (
     requester_problem,
 )
 
+FOUND_AT_MOST = 10
+
 
 @dataclass
 class Caller:
-    """Who the ticket is for, as the desk typed it: an e-mail, and a name for a new client."""
+    """Who the ticket is for, as the desk gave it: a client chosen from the search, or an
+    e-mail (a new one with a name), or for someone with no e-mail a name and a phone."""
 
-    email: str
+    email: str = ""
     name: str = ""
+    phone: str = ""
+    unit: str = ""
+    client_id: int | None = None
+
+
+def find_clients(words: str) -> list[User]:
+    """Active clients whose name, unit, phone or e-mail contains what was typed."""
+    text = words.strip().lower()[:100]
+    if len(text) < 2:
+        return []
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matches = [
+        func.lower(column).like(pattern, escape="\\")
+        for column in (User.name, User.unit, User.email, User.phone)
+    ]
+    if digits := _digits(text):  # "555 12 34" finds 5551234 and 555-1234 alike
+        matches.append(_phone_digits().like(f"%{digits}%"))
+    query = (
+        select(User)
+        .where(User.role == Role.CLIENT, User.active.is_(True), or_(*matches))
+        .order_by(User.name, User.id)
+        .limit(FOUND_AT_MOST)
+    )
+    return list(db.session.scalars(query))
+
+
+def _digits(text: str) -> str:
+    """Only the digits of a phone number (at least four, else nothing)."""
+    digits = re.sub(r"\D", "", text)
+    return digits if len(digits) >= 4 else ""
+
+
+def _phone_digits() -> ColumnElement[str]:
+    """The stored phone without its usual separators, in SQL."""
+    stripped: ColumnElement[Any] = func.coalesce(User.phone, "")
+    for separator in (" ", "-", ".", "(", ")", "+"):
+        stripped = func.replace(stripped, separator, "")
+    return stripped
 
 
 def file_for_client(
     actor: User, ticket_type: TicketType, new: NewTicket, caller: Caller, locale: str
 ) -> Ticket:
-    """File a ticket for a client, inviting a new one only when the ticket is filed."""
+    """File a ticket for a client, registering a new one only when the ticket is filed."""
     errors: dict[str, list[str]] = {}
     values: dict[str, object] = {}
     checked: Checked | None = None
@@ -45,19 +88,52 @@ def file_for_client(
     client = _client(actor, caller, errors)
     if errors or checked is None:
         raise TicketInputError(errors, values)
-    if client is None:
-        client = invite_user(
+    return file_ticket(actor, client or _register(actor, caller), checked)
+
+
+def _register(actor: User, caller: Caller) -> User:
+    """A new client: invited when there is an e-mail, else recorded by name and phone."""
+    if caller.email.strip():
+        user = invite_user(
             actor,
             name=caller.name.strip()[:120],
             email=normalise_email(caller.email),
             role=Role.CLIENT,
             language=current_app.config["BABEL_DEFAULT_LOCALE"],
         ).user
-    return file_ticket(actor, client, checked)
+    else:
+        # Nobody to invite: the desk keeps the caller's name and phone; they never sign in.
+        user = User(
+            name=caller.name.strip()[:120],
+            role=Role.CLIENT,
+            language=current_app.config["BABEL_DEFAULT_LOCALE"],
+            active=True,
+        )
+        db.session.add(user)
+    user.phone = caller.phone.strip()[:40] or None
+    user.unit = caller.unit.strip()[:60] or None
+    db.session.flush()
+    return user
 
 
 def _client(actor: User, caller: Caller, errors: dict[str, list[str]]) -> User | None:
-    """The registered client with this e-mail (None: a new one), or a problem in errors."""
+    """The registered client meant (None: a new one), or a problem in errors."""
+    if caller.client_id is not None:
+        chosen = db.session.get(User, caller.client_id)
+        if problem := requester_problem(actor, chosen):
+            errors["client_id"] = [problem]
+        return chosen
+    if caller.email.strip():
+        return _by_email(actor, caller, errors)
+    if not caller.name.strip() or not _digits(caller.phone):
+        errors["requester_email"] = [
+            _("Choose a client, or give an e-mail, or a name and a phone for someone without one.")
+        ]
+    return None
+
+
+def _by_email(actor: User, caller: Caller, errors: dict[str, list[str]]) -> User | None:
+    """The client with this e-mail (None: a new one, which needs a name)."""
     email = normalise_email(caller.email)
     if not is_email(email):
         errors["requester_email"] = [_("Enter the client's e-mail.")]

@@ -53,9 +53,11 @@ class User(UserMixin, Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(MAX_LENGTH), unique=True)
+    email: Mapped[str | None] = mapped_column(String(MAX_LENGTH), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(40))
+    # Where a resident lives ("Depto 101", "Torre B 3"): how a front desk knows them.
+    unit: Mapped[str | None] = mapped_column(String(60))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=Role.CLIENT)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
