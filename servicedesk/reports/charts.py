@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from babel.dates import format_skeleton
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale, ngettext, pgettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -125,7 +125,7 @@ def bar_chart(
                 escape(fmt(tick)),
                 x=LEFT - 4,
                 y=round(y(tick) + 4, 1),
-                font_size=10,
+                font_size=12,
                 text_anchor="end",
                 fill="#212529",
             )
@@ -161,7 +161,7 @@ def bar_chart(
                     escape(label),
                     x=round(LEFT + slot * (i + 0.5), 1),
                     y=HEIGHT - BOTTOM + 14,
-                    font_size=10,
+                    font_size=12,
                     text_anchor="middle",
                     fill="#212529",
                 )
@@ -224,7 +224,7 @@ def _legend(series: Sequence[Series]) -> str:
     parts, x = [], LEFT
     for s in series:
         parts.append(_empty("rect", x=x, y=10, width=12, height=12, fill=s.color))
-        parts.append(_tag("text", escape(s.name), x=x + 16, y=20, font_size=11, fill="#212529"))
+        parts.append(_tag("text", escape(s.name), x=x + 16, y=20, font_size=13, fill="#212529"))
         x += 28 + 7 * len(s.name)
     return "".join(parts)
 
@@ -272,7 +272,7 @@ def for_report(report: Report) -> dict[str, Chart]:
             [period_label(s, step) for s, *_rest in trend],
             [
                 Series("opened", _("Opened"), BLUE, [o for _s, o, _c, _b in trend]),
-                Series("closed", _("Closed"), GREEN, [c for _s, _o, c, _b in trend]),
+                Series("closed", pgettext("tickets", "Closed"), GREEN, [c for _s, _o, c, _b in trend]),
                 Series("backlog", _("Backlog"), ORANGE, [b for *_r, b in trend], line=True),
             ],
         ),
