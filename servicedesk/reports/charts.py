@@ -272,7 +272,9 @@ def for_report(report: Report) -> dict[str, Chart]:
             [period_label(s, step) for s, *_rest in trend],
             [
                 Series("opened", _("Opened"), BLUE, [o for _s, o, _c, _b in trend]),
-                Series("closed", pgettext("tickets", "Closed"), GREEN, [c for _s, _o, c, _b in trend]),
+                Series(
+                    "closed", pgettext("tickets", "Closed"), GREEN, [c for _s, _o, c, _b in trend]
+                ),
                 Series("backlog", _("Backlog"), ORANGE, [b for *_r, b in trend], line=True),
             ],
         ),
