@@ -496,8 +496,8 @@ def svg_marks(page: str, chart_id: str) -> dict[tuple[str, str], tuple[str, str]
 @pytest.mark.parametrize(
     ("language", "week", "decimal", "rating_title"),
     [
-        ("es", "2 mar", "65,0", "2 mar · Calificación promedio: 4,0 (1 calificación)"),
-        ("en", "Mar 2", "65.0", "Mar 2 · Average rating: 4.0 (1 rating)"),
+        ("es", "2 mar", "65,0", "2 mar · Calificación promedio: 4,0 (calificaciones: 1)"),
+        ("en", "Mar 2", "65.0", "Mar 2 · Average rating: 4.0 (ratings: 1)"),
     ],
 )
 def test_report_page_charts_count_the_known_weeks(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from babel.dates import format_skeleton
-from flask_babel import get_locale, ngettext, pgettext
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -311,9 +311,7 @@ def for_report(report: Report) -> dict[str, Chart]:
                     _("Average rating"),
                     ORANGE,
                     [a for _s, a, _c in satisfaction],
-                    notes=[
-                        ngettext("%(num)d rating", "%(num)d ratings", c) for *_r, c in satisfaction
-                    ],
+                    notes=[_("ratings: %(n)s", n=number(c, 0)) for *_r, c in satisfaction],
                 )
             ],
             fmt=lambda v: number(v, 1),
