@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
@@ -24,6 +26,15 @@ def _print_logins() -> None:
     click.echo("")
 
 
+def _load_demo(progress: Callable[[str], None] = lambda _step: None) -> None:
+    """Load the demo desk and its three months of history, then index them for search."""
+    demo.load(progress=progress)
+    demo.load_history(progress=progress)
+    db.session.commit()
+    search.rebuild_all()
+    progress("search index")
+
+
 @click.command("init")
 @click.option("--demo/--no-demo", "with_demo", default=False, help="Load demo data once.")
 def init_command(with_demo: bool) -> None:
@@ -34,8 +45,7 @@ def init_command(with_demo: bool) -> None:
         if demo.already_loaded():
             click.echo("Users exist already: demo data not loaded again.")
         else:
-            demo.load(progress=lambda step: click.echo(f"  demo {step} ✓"))
-            db.session.commit()
+            _load_demo(progress=lambda step: click.echo(f"  demo {step} ✓"))
         _print_logins()
 
 
@@ -49,8 +59,7 @@ def demo_load() -> None:
     """Load the demo desk into an empty database."""
     if demo.already_loaded():
         raise click.ClickException("The database has users already; demo data not loaded.")
-    demo.load()
-    db.session.commit()
+    _load_demo()
     _print_logins()
 
 

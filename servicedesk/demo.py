@@ -1,18 +1,26 @@
-"""Demo data: a condominium's desk with areas, people, ticket types and tickets in every state."""
+"""Demo data: a condominium's desk with areas, people, ticket types and tickets in every state,
+and three months of history (load_history) so the Tablero, the reports and their charts show
+something real on the first run."""
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+# Pillow comes with reportlab (xhtml2pdf's PDF engine requires both): the demo's photos are
+# drawn with it, each a little different, so no binary file is kept in the repository.
+from PIL import Image, ImageDraw
 from sqlalchemy import func, insert, select
+from werkzeug.datastructures import FileStorage
 
 from .catalog.builder import FieldSpec, to_schema
 from .extensions import db
 from .models import (
     Area,
+    Attachment,
     Channel,
     Comment,
     Feedback,
@@ -26,6 +34,7 @@ from .models import (
     User,
     utcnow,
 )
+from .tickets.service import store_attachment
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for the demo on purpose
 AREAS = ("Seguridad", "Limpieza", "Mantenimiento", "Soporte TI")
@@ -414,3 +423,407 @@ def _synthetic_row(
         "closure_count": 1 if status == Status.CLOSED else 0,
         "version": 1,
     }
+
+
+# ---------------------------------------------------------------- three months of history
+
+HISTORY_TICKETS = 300
+HISTORY_DAYS = 90
+RESIDENTS = [
+    "Ana Torres (Depto. 204)",
+    "Luis Herrera (Depto. 110)",
+    "Patricia Gómez (Depto. 508)",
+    "Roberto Díaz (Depto. 303)",
+    "Carmen Ruiz (Depto. 401)",
+    "Jorge Medina (Depto. 102)",
+    "Elena Castro (Depto. 607)",
+    "Fernando Vargas (Depto. 215)",
+    "Gabriela Ortiz (Depto. 312)",
+    "Héctor Navarro (Depto. 509)",
+]
+PLACES = ["Torre A", "Torre B", "Lobby", "Estacionamiento", "Alberca", "Gimnasio", "Jardín"]
+
+# (type, area, subject, description, fields): what condóminos ask the Mesa de Ayuda for.
+REQUESTS: list[tuple[str, str, str, str, dict[str, Any]]] = [
+    (
+        "soporte",
+        "Mantenimiento",
+        "Fuga de agua bajo el lavabo",
+        "Gotea desde anoche bajo el lavabo del baño principal; ya cerré la llave de paso.",
+        {"categoria": "plomeria", "urgente": True},
+    ),
+    (
+        "soporte",
+        "Mantenimiento",
+        "Apagón parcial en el pasillo",
+        "Las luces del pasillo y del elevador de servicio no encienden desde la tarde.",
+        {"categoria": "electricidad", "urgente": True},
+    ),
+    (
+        "soporte",
+        "Mantenimiento",
+        "El ascensor hace ruido al frenar",
+        "Al llegar a cada piso se escucha un golpe fuerte y tarda en abrir la puerta.",
+        {"categoria": "ascensor", "urgente": False},
+    ),
+    (
+        "soporte",
+        "Mantenimiento",
+        "Humedad en el techo del baño",
+        "Apareció una mancha de humedad que crece después de llover.",
+        {"categoria": "plomeria", "urgente": False},
+    ),
+    (
+        "soporte",
+        "Soporte TI",
+        "Sin internet en el salón de usos múltiples",
+        "El wifi del salón aparece pero no navega; tenemos junta de vecinos el viernes.",
+        {"categoria": "red", "urgente": False},
+    ),
+    (
+        "soporte",
+        "Soporte TI",
+        "La app no me deja agregar petición",
+        "Al pulsar Agregar Petición la pantalla se queda en blanco.",
+        {"categoria": "red", "urgente": False},
+    ),
+    (
+        "soporte",
+        "Seguridad",
+        "Cámara de la entrada sin imagen",
+        "La cámara del acceso vehicular muestra la pantalla en negro desde el lunes.",
+        {"categoria": "otro", "detalle_otro": "Cámara de vigilancia", "urgente": True},
+    ),
+    (
+        "soporte",
+        "Seguridad",
+        "El interfón no suena en mi departamento",
+        "Las visitas llaman desde la caseta pero el interfón no timbra.",
+        {"categoria": "otro", "detalle_otro": "Interfón", "urgente": False},
+    ),
+    (
+        "soporte",
+        "Limpieza",
+        "Basura acumulada en el cuarto de contenedores",
+        "Los contenedores están llenos desde el fin de semana y hay mal olor.",
+        {"categoria": "otro", "detalle_otro": "Recolección", "urgente": False},
+    ),
+    (
+        "soporte",
+        "Limpieza",
+        "Mancha de aceite en el cajón de estacionamiento",
+        "Un vehículo dejó una mancha grande de aceite en mi cajón.",
+        {"categoria": "otro", "detalle_otro": "Limpieza de piso", "urgente": False},
+    ),
+    (
+        "consulta",
+        "Soporte TI",
+        "¿Cómo descargo mi estado de cuenta?",
+        "Necesito el estado de cuenta de los últimos tres meses para mi declaración.",
+        {"tema": "pagos"},
+    ),
+    (
+        "consulta",
+        "Soporte TI",
+        "No recibo los correos de la Mesa de Ayuda",
+        "Levanté una petición y no me llegó el correo de confirmación.",
+        {"tema": "otro"},
+    ),
+    (
+        "consulta",
+        "Seguridad",
+        "¿Puedo registrar visitas frecuentes?",
+        "Mi mamá viene todos los martes; ¿hay forma de dejarla registrada en caseta?",
+        {"tema": "reglamento"},
+    ),
+    (
+        "consulta",
+        "Limpieza",
+        "Horario de limpieza de las áreas comunes",
+        "¿A qué hora limpian el gimnasio y la alberca?",
+        {"tema": "otro"},
+    ),
+    (
+        "consulta",
+        "Soporte TI",
+        "Reservar la terraza para el sábado",
+        "Quisiera reservar la terraza de 16 a 22 h para un cumpleaños.",
+        {"tema": "reservas"},
+    ),
+    (
+        "consulta",
+        "Soporte TI",
+        "Aclaración de un cargo en la cuota",
+        "Aparece un cargo extraordinario que no reconozco en la cuota de este mes.",
+        {"tema": "pagos", "telefono": "55 1234 5678"},
+    ),
+    (
+        "proyecto",
+        "Mantenimiento",
+        "Pintar la fachada de la torre B",
+        "La pintura de la fachada está desprendida; propongo cotizar la obra.",
+        {
+            "presupuesto": 180000,
+            "areas_comunes": ["lobby"],
+            "materiales": [{"material": "Pintura vinílica (cubeta)", "cantidad": 40}],
+        },
+    ),
+    (
+        "proyecto",
+        "Mantenimiento",
+        "Instalar bebederos en el gimnasio",
+        "Varios vecinos piden un bebedero con filtro junto a las caminadoras.",
+        {
+            "presupuesto": 15000,
+            "areas_comunes": ["gimnasio"],
+            "materiales": [{"material": "Bebedero con filtro", "cantidad": 2}],
+        },
+    ),
+    (
+        "proyecto",
+        "Seguridad",
+        "Ampliar las cámaras del estacionamiento",
+        "El nivel -2 no tiene cámaras y ha habido rayones en autos.",
+        {
+            "presupuesto": 42000,
+            "areas_comunes": ["estacionamiento"],
+            "materiales": [{"material": "Cámara IP exterior", "cantidad": 6}],
+        },
+    ),
+]
+ANSWERS = [
+    "Recibido, ya lo estamos revisando.",
+    "Gracias por avisar; un técnico pasará hoy por la tarde.",
+    "Tomamos tu petición; te escribimos en cuanto tengamos el diagnóstico.",
+    "Hola, revisamos el caso con el proveedor y te confirmamos la visita.",
+]
+CLIENT_REPLIES = [
+    "Gracias, estaré en casa después de las 5.",
+    "Sigue pasando, ¿me pueden confirmar la hora?",
+    "Perfecto, quedo atenta.",
+    "Les dejo la llave en caseta.",
+]
+NOTES = [
+    "Nota interna: pedir cotización a dos proveedores.",
+    "Nota interna: el mismo problema se reportó en la torre A.",
+    "Nota interna: revisar garantía antes de comprar la pieza.",
+]
+QUESTIONS = [
+    "¿Nos puedes enviar una foto del problema?",
+    "¿Qué día te queda bien para la visita?",
+]
+DONE = [
+    "Quedó resuelto: cambiamos la pieza dañada. Cualquier cosa nos avisas.",
+    "Listo, ya funciona con normalidad. Gracias por tu paciencia.",
+    "Resuelto. Dejamos el área limpia y revisada.",
+]
+PRAISE = {
+    5: ["Excelente atención, muy rápidos.", "Todo perfecto, gracias."],
+    4: ["Bien, aunque tardaron un poco en venir.", "Buena atención."],
+    3: ["Se resolvió, pero tuve que insistir."],
+    2: ["Tardaron varios días en responder."],
+    1: ["Nadie vino el día acordado."],
+}
+RATINGS, RATING_WEIGHTS = [5, 4, 3, 2, 1], [45, 30, 12, 8, 5]
+# Hours to the first answer: most within the day, a few after a weekend.
+ANSWER_HOURS = [(0.1, 1), (1, 4), (4, 24), (24, 72)]
+ANSWER_WEIGHTS = [35, 35, 20, 10]
+
+
+def load_history(
+    seed: int = 16,
+    tickets: int = HISTORY_TICKETS,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> int:
+    """Add three months of tickets to the demo desk: conversations, notes, photos, closures
+    and ratings, dated over the last HISTORY_DAYS days. Return how many tickets were added."""
+    rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not secrets
+    clients = _residents()
+    staff = list(db.session.scalars(select(User).where(User.role == Role.COLLABORATOR)))
+    areas = {a.name: a for a in db.session.scalars(select(Area))}
+    versions = {v.ticket_type.key: v for v in db.session.scalars(select(TicketTypeVersion))}
+    first = (db.session.scalar(select(func.max(Ticket.number))) or 0) + 1
+    now = utcnow()
+    filed = []
+    for n in range(tickets):
+        key, area, subject, description, fields = rng.choice(REQUESTS)
+        created = _office_hours(now - timedelta(minutes=rng.randrange(HISTORY_DAYS * 24 * 60)), now)
+        ticket = Ticket(
+            number=first + n,
+            ticket_type_id=versions[key].ticket_type_id,
+            type_version=versions[key],
+            subject=subject,
+            description=description,
+            data=_fields(rng, key, fields, created),
+            status=Status.NEW,
+            priority=rng.choice(PRIORITY_CHOICES),
+            channel=rng.choices([Channel.PORTAL, Channel.PHONE, Channel.EMAIL], [7, 2, 1])[0],
+            requester=rng.choice(clients),
+            area=areas[area],
+            created_at=created,
+            updated_at=created,
+        )
+        ticket.events.append(
+            TicketEvent(kind="created", actor=ticket.requester, created_at=created)
+        )
+        agent = next((u for u in staff if ticket.area in u.areas), staff[0])
+        _live(rng, ticket, agent, now)
+        db.session.add(ticket)
+        filed.append(ticket)
+    db.session.flush()
+    progress("history")
+    _photos(rng, [t for t in filed if t.ticket_type_id == versions["soporte"].ticket_type_id])
+    progress("photos")
+    return tickets
+
+
+def _residents() -> list[User]:
+    """The demo's clients plus more condóminos (sharing the demo password's hash)."""
+    clients = list(db.session.scalars(select(User).where(User.role == Role.CLIENT)))
+    password_hash = clients[0].password_hash  # hashing once: scrypt costs ~50 ms a user
+    for n, name in enumerate(RESIDENTS, 1):
+        user = User(name=name, email=f"residente{n}@example.com", role=Role.CLIENT, language="es")
+        user.password_hash = password_hash
+        db.session.add(user)
+        clients.append(user)
+    return clients
+
+
+def _office_hours(moment: datetime, now: datetime) -> datetime:
+    """The same day between 8:00 and 20:00 (people write to the desk when awake), not later
+    than now."""
+    return min(moment.replace(hour=8 + moment.hour % 12), now - timedelta(hours=1))
+
+
+def _fields(
+    rng: random.Random, key: str, fields: dict[str, Any], created: datetime
+) -> dict[str, Any]:
+    """The type's required fields filled in for one ticket."""
+    data = dict(fields)
+    if key == "soporte":
+        data["ubicacion"] = (
+            f"{rng.choice(PLACES)}, depto. {rng.randrange(1, 9)}0{rng.randrange(1, 9)}"
+        )
+    if key == "proyecto":
+        data["fecha_inicio"] = (created + timedelta(days=rng.randrange(20, 90))).date().isoformat()
+    return data
+
+
+def _live(rng: random.Random, ticket: Ticket, agent: User, now: datetime) -> None:
+    """Give a ticket the life its age allows: answered, talked over, resolved, closed, rated."""
+    created = ticket.created_at
+    age_days = (now - created).days
+    # Older tickets are mostly done; the last days' are still being worked on.
+    if age_days > 14:
+        status = rng.choices(STATUSES, [0, 1, 3, 3, 8, 85])[0]
+    elif age_days > 3:
+        status = rng.choices(STATUSES, [5, 10, 20, 10, 20, 35])[0]
+    else:
+        status = rng.choices(STATUSES, [35, 25, 25, 10, 5, 0])[0]
+    if status == Status.NEW:
+        return
+    low, high = rng.choices(ANSWER_HOURS, ANSWER_WEIGHTS)[0]
+    answered = min(created + timedelta(hours=rng.uniform(low, high)), now - timedelta(minutes=5))
+    ticket.assignee = agent
+    ticket.events.append(
+        TicketEvent(kind="took_ownership", actor=agent, internal=True, created_at=answered)
+    )
+    if status == Status.OPEN:
+        ticket.status = status
+        ticket.updated_at = answered
+        return
+    last = _say(ticket, agent, rng.choice(ANSWERS), answered)
+    ticket.first_response_at = answered
+    if rng.random() < 0.4:
+        last = _say(ticket, ticket.requester, rng.choice(CLIENT_REPLIES), _later(rng, last, now))
+    if rng.random() < 0.3:
+        last = _say(ticket, agent, rng.choice(NOTES), _later(rng, last, now), internal=True)
+    if status == Status.WAITING:
+        last = _say(ticket, agent, rng.choice(QUESTIONS), _later(rng, last, now))
+    if status in (Status.RESOLVED, Status.CLOSED):
+        resolved = min(last + timedelta(hours=rng.uniform(1, 96)), now - timedelta(minutes=2))
+        last = _say(ticket, agent, rng.choice(DONE), resolved)
+        ticket.resolved_at = resolved
+        closed = resolved + timedelta(hours=rng.uniform(1, 48))
+        if status == Status.CLOSED and closed < now:
+            _close(rng, ticket, closed)
+            last = closed
+        else:
+            status = Status.RESOLVED
+    ticket.status = status
+    ticket.updated_at = last
+    ticket.events.append(
+        TicketEvent(kind="status", actor=agent, created_at=last, data={"to": str(status)})
+    )
+
+
+def _later(rng: random.Random, after: datetime, now: datetime) -> datetime:
+    """A moment some hours after another, never in the future."""
+    return min(after + timedelta(hours=rng.uniform(0.5, 20)), now - timedelta(minutes=3))
+
+
+def _say(
+    ticket: Ticket, author: User, body: str, when: datetime, internal: bool = False
+) -> datetime:
+    """Add a reply or an internal note to the conversation, with its timeline event."""
+    ticket.comments.append(Comment(author=author, body=body, internal=internal, created_at=when))
+    kind = "note" if internal else "reply"
+    ticket.events.append(TicketEvent(kind=kind, actor=author, internal=internal, created_at=when))
+    return when
+
+
+def _close(rng: random.Random, ticket: Ticket, closed: datetime) -> None:
+    """Close a ticket; three in four closures are rated by the condómino, some with words."""
+    ticket.closed_at = closed
+    ticket.closure_count = 1
+    if rng.random() < 0.75:
+        rating = rng.choices(RATINGS, RATING_WEIGHTS)[0]
+        comment = rng.choice(PRAISE[rating]) if rng.random() < 0.5 else ""
+        rated = closed + timedelta(minutes=rng.randrange(10, 600))
+        db.session.add(
+            Feedback(
+                ticket=ticket,
+                closure=1,
+                author=ticket.requester,
+                rating=rating,
+                comment=comment,
+                created_at=rated,
+                updated_at=rated,
+            )
+        )
+        ticket.events.append(
+            TicketEvent(
+                kind="feedback", actor=ticket.requester, created_at=rated, data={"rating": rating}
+            )
+        )
+
+
+def _photos(rng: random.Random, tickets: list[Ticket], share: float = 0.2) -> None:
+    """Attach a photo to some Soporte tickets, through the app's own upload checks."""
+    for ticket in tickets:
+        if rng.random() >= share:
+            continue
+        upload = FileStorage(io.BytesIO(_photo(rng)), "foto.png", "file", "image/png")
+        attachment: Attachment = store_attachment(ticket, ticket.requester, upload)
+        attachment.created_at = ticket.created_at
+        ticket.events.append(
+            TicketEvent(
+                kind="attached",
+                actor=ticket.requester,
+                created_at=ticket.created_at,
+                data={"files": [attachment.id]},
+            )
+        )
+
+
+def _photo(rng: random.Random) -> bytes:
+    """A small PNG "photo": a wall, a floor and a stain, in colours of its own."""
+    wall = tuple(rng.randrange(150, 235) for _c in range(3))
+    image = Image.new("RGB", (160, 120), wall)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 80, 160, 120), fill=tuple(rng.randrange(60, 140) for _c in range(3)))
+    x, y = rng.randrange(20, 110), rng.randrange(20, 70)
+    draw.ellipse((x, y, x + rng.randrange(15, 40), y + rng.randrange(10, 30)), fill=(90, 70, 50))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()

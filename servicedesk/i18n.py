@@ -8,7 +8,14 @@ from datetime import date, datetime
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_date, format_datetime, get_locale, get_timezone
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+    get_timezone,
+)
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -55,7 +62,22 @@ def register_labels(app: Flask) -> None:
         event_label=EventKind.label_of,
         format_datetime=format_datetime,
         format_date=format_date,
+        number=number,
+        percent=percent,
     )
+
+
+def number(value: float | None, places: int = 1) -> str:
+    """A figure in the reader's language (2,0 and 12.345 in Spanish; 2.0 and 12,345 in
+    English), with a fixed number of decimals; a dash for no figure."""
+    if value is None:
+        return "—"
+    return str(format_decimal(value, "#,##0" + ("." + "0" * places if places else "")))
+
+
+def percent(share: float | None) -> str:
+    """A share (0.667) as a percentage in the reader's language (67 % or 67%)."""
+    return "—" if share is None else str(format_percent(share))
 
 
 def plain_labels() -> dict[str, dict[str, str]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import socket
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import openpyxl
 import pypdf
@@ -176,7 +178,7 @@ def test_collaborators_report_only_when_enabled_and_on_their_areas(
 def test_report_page_figures(app, admin, history):
     page = admin_client(app, admin).get("/informes/").get_data(as_text=True)
     assert 'data-testid="by-collaborator"' in page and "<meter" in page
-    assert "40.0" in page  # resolution median of the one resolved ticket
+    assert "40,0" in page  # resolution median of the one resolved ticket, in Spanish
 
 
 def test_report_figures_from_tickets_with_known_times(app, admin, obras, client_user, collaborator):
@@ -242,7 +244,7 @@ def test_report_and_ticket_pdfs_read_back(app, admin, history):
     response = c.get("/informes/pdf")
     assert response.mimetype == "application/pdf"
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.data)).pages)
-    assert "Informes" in text and "Pintar el lobby" in text and "40.0" in text
+    assert "Informes" in text and "Pintar el lobby" in text and "40,0" in text
     ticket = c.get(f"/tablero/tickets/{history[0].number}/pdf")
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(ticket.data)).pages)
     assert "Pintar el lobby" in text and "Pintura" in text and "Historial" in text
@@ -444,3 +446,130 @@ def test_export_dates_are_utc_wall_time(app, admin, history):
         rows = {r[data.NUMBER]: r for r in data.export_rows(base, custom=False)}
     created = rows[closed.number][data.CREATED]
     assert created.tzinfo is None and created == expected
+
+
+# ---------------------------------------------------------------- charts, formats, layout
+
+
+@pytest.fixture
+def two_weeks(app, obras, client_user, collaborator):
+    """Three tickets filed the week of Monday 2 March 2026 (one closed that week, rated 4) and
+    one filed and closed the week of 13 April (rated 2): weekly buckets, known times."""
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    late = datetime(2026, 4, 13, 9, 0, tzinfo=UTC)
+    for n, (created, first, resolution, rating) in enumerate(
+        [(start, 0.5, 30, 4), (late, 2, 100, 2)]
+    ):
+        ticket = make_ticket(
+            client_user,
+            obras,
+            f"Cerrado {n}",
+            status=Status.CLOSED,
+            assignee_id=collaborator.id,
+            closure_count=1,
+            created_at=created,
+            first_response_at=created + timedelta(hours=first),
+            resolved_at=created + timedelta(hours=resolution),
+            closed_at=created + timedelta(hours=resolution),
+        )
+        db.session.add(
+            Feedback(ticket_id=ticket.id, closure=1, rating=rating, author_id=client_user.id)
+        )
+    for day in (1, 2):
+        make_ticket(client_user, obras, f"Abierto {day}", created_at=start + timedelta(days=day))
+    db.session.commit()
+
+
+def svg_marks(page: str, chart_id: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """(series, period) → (value, title) of every bar and dot of one chart on a page."""
+    svg = re.search(rf'<svg[^>]*id="{chart_id}".*?</svg>', page, re.S)
+    assert svg, f"no {chart_id} on the page"
+    found = {}
+    for attrs, title in re.findall(
+        r"<(?:rect|circle)([^>]*data-series[^>]*)><title>(.*?)</title>", svg.group(0)
+    ):
+        a = {k: html.unescape(v) for k, v in re.findall(r'([\w-]+)="([^"]*)"', attrs)}
+        found[(a["data-series"], a["data-label"])] = (a["data-value"], html.unescape(title))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("language", "week", "decimal", "rating_title"),
+    [
+        ("es", "2 mar", "65,0", "2 mar · Calificación promedio: 4,0 (calificaciones: 1)"),
+        ("en", "Mar 2", "65.0", "Mar 2 · Average rating: 4.0 (ratings: 1)"),
+    ],
+)
+def test_report_page_charts_count_the_known_weeks(
+    app, admin, two_weeks, language, week, decimal, rating_title
+):
+    admin.language = language
+    db.session.commit()
+    page = admin_client(app, admin).get("/informes/").get_data(as_text=True)
+    trend = svg_marks(page, "chart-trend")
+    assert trend[("opened", week)][0] == "3" and trend[("closed", week)][0] == "1"
+    assert trend[("backlog", week)][0] == "2"
+    assert sum(int(v) for (s, _w), (v, _t) in trend.items() if s == "opened") == 4
+    assert len({w for _s, w in trend}) == 7  # every week from 2 March to 13 April, empty ones too
+    spread = svg_marks(page, "chart-spread")
+    assert [spread[("first", label)][0] for label in ("< 1 h", "1–4 h")] == ["1", "1"]
+    assert spread[("resolution", "> 3 d")][0] == "1"
+    satisfaction = svg_marks(page, "chart-satisfaction")
+    assert satisfaction[("rating", week)] == ("4.0", rating_title)
+    for chart in ("chart-trend", "chart-spread", "chart-satisfaction"):
+        assert f'aria-labelledby="{chart}-title {chart}-desc"' in page and 'role="img"' in page
+    assert "style=" not in page.split("<svg", 1)[1]  # the CSP allows no inline style
+    assert decimal in page  # the median resolution, (30 + 100) / 2 hours
+
+
+def test_report_type_filter_is_a_list_of_types(app, admin, history):
+    page = admin_client(app, admin).get("/informes/?type=obras").get_data(as_text=True)
+    assert '<select class="form-select" id="r-type" name="type">' in page
+    assert '<option value="obras" selected>Obras</option>' in page
+
+
+def test_numbers_in_the_readers_language(app, admin, history):
+    """2,0 in Spanish and 2.0 in English: the first response of the closed ticket."""
+    c = admin_client(app, admin)
+    assert "2,0" in c.get("/informes/").get_data(as_text=True)
+    admin.language = "en"
+    db.session.commit()
+    page = c.get("/informes/").get_data(as_text=True)
+    assert "2.0" in page and "2,0" not in page
+
+
+def test_excel_header_frozen_filtered_sized_and_typed(app, admin, history):
+    book = workbook(admin_client(app, admin).get("/informes/excel?type=obras"))
+    sheet = book.worksheets[0]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:W{len(history) + 1}"  # 18 fixed + 5 custom columns
+    assert sheet.column_dimensions["D"].width == 40 and sheet.column_dimensions["W"].width == 18
+    header = [c.value for c in sheet[1]]
+    closed = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == history[0].number)
+    row = dict(zip(header, closed, strict=True))
+    assert row["Primera respuesta (horas)"].number_format == "0.00"
+    assert row["Resolución (horas)"].number_format == "0.00"
+    assert row["Creado (UTC)"].number_format == "yyyy-mm-dd hh:mm" and row["Creado (UTC)"].is_date
+    assert row["Calificación"].number_format == "0" and row["Calificación"].value == 4
+
+
+@pytest.mark.parametrize(
+    ("language", "page_of", "period"),
+    [
+        ("es", "Página {n} de {total}", "2 de marzo de 2026 a 13 de abril de 2026"),
+        ("en", "Page {n} of {total}", "March 2, 2026 to April 13, 2026"),
+    ],
+)
+def test_pdf_pages_are_numbered_and_carry_period_and_filters(
+    app, admin, two_weeks, language, page_of, period
+):
+    admin.language = language
+    db.session.commit()
+    response = admin_client(app, admin).get("/informes/pdf?status=closed&status=new")
+    pages = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.data)).pages]
+    assert len(pages) >= 2  # the three charts alone fill more than one A4 page
+    for n, text in enumerate(pages, 1):
+        flat = " ".join(text.split())
+        assert page_of.format(n=n, total=len(pages)) in flat
+        assert period in flat
+        assert ("Cerrado, Nuevo" if language == "es" else "Closed, New") in flat

@@ -14,6 +14,7 @@ from typing import IO, Any
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet import _writer as sheet_writer
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -26,6 +27,13 @@ from ..models import TicketTypeVersion
 from ..zones import local
 from .data import hours
 from .metrics import Report
+
+# Number formats of the typed columns: hours with two decimals, date-times to the minute
+# (UTC, as the headers say), ratings as whole numbers.
+HOURS_FORMAT, DATE_TIME_FORMAT, WHOLE_FORMAT = "0.00", "yyyy-mm-dd hh:mm", "0"
+# Widths (in characters) of the fixed columns, in headers() order; custom columns get CUSTOM_WIDTH.
+WIDTHS = (9, 16, 10, 40, 14, 11, 16, 11, 24, 24, 17, 17, 17, 17, 12, 12, 9, 40)
+CUSTOM_WIDTH = 18
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (CVE-2019-14749).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -214,6 +222,24 @@ def _custom_converter(
     return convert
 
 
+def _formatted(sheet: WriteOnlyWorksheet, number_format: str) -> Callable[[Any], Any]:
+    """A function giving a value the cell format of its column (None stays an empty cell).
+
+    One cell per column is reused: the write-only sheet writes a row's cells as soon as the
+    row is appended, so the cell is free again for the next row.
+    """
+    cell = WriteOnlyCell(sheet)
+    cell.number_format = number_format
+
+    def formatted(value: Any) -> Any:
+        if value is None:
+            return None
+        cell.value = value
+        return cell
+
+    return formatted
+
+
 def row_converter(
     sheet: WriteOnlyWorksheet, fields: list[Field], labels: Labels, zone: str = "UTC"
 ) -> Callable[[Any], list[Any]]:
@@ -233,6 +259,11 @@ def row_converter(
     at = wall_time(zone)
     dated = _dated(sheet, labels.locale)
     per_version: dict[int, list[Callable[[Any], Any]]] = {}
+    created_at, first_at, resolved_at, closed_at = (
+        _formatted(sheet, DATE_TIME_FORMAT) for _n in range(4)
+    )
+    first_hours, resolution_hours = (_formatted(sheet, HOURS_FORMAT) for _n in range(2))
+    whole = _formatted(sheet, WHOLE_FORMAT)
 
     def converters(version_id: int) -> list[Callable[[Any], Any]]:
         found = per_version.get(version_id)
@@ -278,13 +309,13 @@ def row_converter(
             channel_label(channel, channel),
             safe(requester) if requester.startswith(start) else requester,
             safe(assignee) if assignee.startswith(start) else assignee,
-            at(created),
-            at(first),
-            at(resolved),
-            at(closed),
-            hours(created, first),
-            hours(created, resolved),
-            rating,
+            created_at(at(created)),
+            first_at(at(first)),
+            resolved_at(at(resolved)),
+            closed_at(at(closed)),
+            first_hours(hours(created, first)),
+            resolution_hours(hours(created, resolved)),
+            whole(rating),
             safe(comment) if comment.startswith(start) else comment,
         ]
         if names:
@@ -315,7 +346,12 @@ def write(
     """
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Tickets"))
-    sheet.append(headers(fields, locale, zone))
+    titles = headers(fields, locale, zone)
+    # A write-only sheet writes its view and columns before the first row: set them now.
+    sheet.freeze_panes = "A2"  # the header row stays in view
+    for index, width in enumerate(WIDTHS + (CUSTOM_WIDTH,) * len(fields), 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.append(titles)
     convert = row_converter(sheet, fields, Labels(locale), zone)
     append = sheet.append
     written = 0
@@ -326,7 +362,11 @@ def write(
         written += 1
         if written % 1000 == 0:
             progress(written)
+    # The filter's range is written after the rows, so it can span them all.
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(titles))}{written + 1}"
     figures = book.create_sheet(_("Summary"))
+    figures.column_dimensions["A"].width = 40  # the figures' names
+    figures.column_dimensions["B"].width = 24
     for line in summary():
         figures.append([text_cell(figures, v) if isinstance(v, str) else v for v in line])
     book.save(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -102,26 +103,85 @@ class Report:
     closed: Counter[date] = field(default_factory=Counter)
     distribution: Counter[int] = field(default_factory=Counter)
     comments: list[tuple[int, int, str]] = field(default_factory=list)
+    # Tickets per attention-time bucket (index into HOUR_EDGES, len(HOUR_EDGES) for beyond).
+    first_spread: Counter[int] = field(default_factory=Counter)
+    resolution_spread: Counter[int] = field(default_factory=Counter)
+    # Ratings per day of the closure they rate: their sum and how many.
+    rating_sum: Counter[date] = field(default_factory=Counter)
+    rating_count: Counter[date] = field(default_factory=Counter)
 
     def buckets(self) -> list[tuple[date, int, int, int]]:
         """Opened, closed and backlog per week over the period."""
-        days = sorted(set(self.opened) | set(self.closed))
+        return self.trend(WEEK)
+
+    def step(self) -> str:
+        """The trend's unit: days for up to a month of history, weeks up to half a year,
+        then months (a bar stays wide enough to read at any length)."""
+        days = set(self.opened) | set(self.closed)
         if not days:
-            return []
-        week = lambda d: d - timedelta(days=d.weekday())  # noqa: E731
-        opened: Counter[date] = Counter()
-        closed: Counter[date] = Counter()
-        for d, n in self.opened.items():
-            opened[week(d)] += n
-        for d, n in self.closed.items():
-            closed[week(d)] += n
+            return WEEK
+        span = (max(days) - min(days)).days
+        return DAY if span <= 31 else WEEK if span <= 26 * 7 else MONTH
+
+    def trend(self, step: str | None = None) -> list[tuple[date, int, int, int]]:
+        """Opened, closed and backlog (opened minus closed so far) per day, week or month."""
+        step = step or self.step()
+        opened, closed = regroup(self.opened, step), regroup(self.closed, step)
         result, backlog = [], 0
-        start, end = week(days[0]), week(days[-1])
-        while start <= end:
+        for start in periods(set(opened) | set(closed), step):
             backlog += opened[start] - closed[start]
             result.append((start, opened[start], closed[start], backlog))
-            start += timedelta(days=7)
         return result
+
+    def satisfaction(self, step: str | None = None) -> list[tuple[date, float | None, int]]:
+        """Average rating and how many ratings per day, week or month of closure."""
+        step = step or self.step()
+        total, count = regroup(self.rating_sum, step), regroup(self.rating_count, step)
+        return [
+            (start, round(total[start] / count[start], 2) if count[start] else None, count[start])
+            for start in periods(set(count), step)
+        ]
+
+
+DAY, WEEK, MONTH = "day", "week", "month"
+# Upper bounds (hours) of the attention-time buckets: < 1 h, 1–4 h, 4–24 h, 1–3 days, more.
+HOUR_EDGES = (1.0, 4.0, 24.0, 72.0)
+
+
+def spread_bucket(hours: float) -> int:
+    """The attention-time bucket of a number of hours."""
+    return bisect_right(HOUR_EDGES, hours)
+
+
+def period_start(day: date, step: str) -> date:
+    """The first day of the day's week (Monday) or month, or the day itself."""
+    if step == WEEK:
+        return day - timedelta(days=day.weekday())
+    if step == MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def regroup(per_day: Counter[date], step: str) -> Counter[date]:
+    """Per-day counts summed per period (at most one entry per day: constant per bucket)."""
+    result: Counter[date] = Counter()
+    for day, n in per_day.items():
+        result[period_start(day, step)] += n
+    return result
+
+
+def periods(starts: set[date], step: str) -> list[date]:
+    """Every period from the first to the last with data, empty ones included."""
+    if not starts:
+        return []
+    current, end, result = min(starts), max(starts), []
+    while current <= end:
+        result.append(current)
+        if step == MONTH:
+            current = (current + timedelta(days=32)).replace(day=1)
+        else:
+            current += timedelta(days=7 if step == WEEK else 1)
+    return result
 
 
 # What the report reads from an export row (data.export_rows(), positions in data.py).
@@ -188,6 +248,11 @@ def add(
     ) = _REPORTED(row)
     # The figures once per ticket, not once per group it counts in.
     figures = attention(created, first, resolved, closed, rating)
+    first_hours, resolution_hours = figures[0], figures[1]
+    if first_hours is not None:
+        report.first_spread[spread_bucket(first_hours)] += 1
+    if resolution_hours is not None:
+        report.resolution_spread[spread_bucket(resolution_hours)] += 1
     for times in (
         report.total,
         report.by_collaborator[assignee or none_label],
@@ -208,6 +273,9 @@ def add(
         report.closed[day(closed)] += 1
     if rating is not None:
         report.distribution[rating] += 1
+        rated_on = (closed or created).date()  # a rating answers the closure it follows
+        report.rating_sum[rated_on] += rating
+        report.rating_count[rated_on] += 1
         if comment:
             report.comments.append((number, rating, comment))
             if len(report.comments) > 100:  # keep memory flat on long histories

@@ -14,9 +14,8 @@ from ..extensions import db, running_app
 from ..models import Export, utcnow
 from ..tickets.loading import owned_or_404
 from ..unit_of_work import commit
-from ..zones import zone_of
 from . import bp, data, jobs
-from .service import build_report, can_report, excel_to, pdf_to, selection
+from .service import can_report, excel_to, pdf_to, report_page, selection
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KINDS = {"xlsx": ("tickets", XLSX), "pdf": ("informe", "application/pdf")}  # file name, type
@@ -38,10 +37,8 @@ def _query() -> str:
 def index() -> Response | str | tuple[str, int]:
     """The period report: volume, attention times and satisfaction, with charts."""
     _require_reporter()
-    f, base, ticket_type, _fields = selection(current_user, _query())
-    report = build_report(base, zone_of(current_user))
     return render_template(
-        "reports/index.html", report=report, f=f, query=_query(), ticket_type=ticket_type
+        "reports/index.html", query=_query(), **report_page(current_user, _query())
     )
 
 

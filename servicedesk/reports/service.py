@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from typing import IO, Any
 from urllib.parse import parse_qsl
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from werkzeug.datastructures import MultiDict
 
 from forms_engine import Field
 
 from ..catalog.versions import compiled, current_version
-from ..models import Area, Ticket, TicketType, User, utcnow
+from ..extensions import db
+from ..models import Area, Channel, Priority, Status, Ticket, TicketType, User, utcnow
 from ..tickets.filters import Filters, parse
 from ..tickets.listing import filtered
-from ..zones import organisation_zone
-from . import data, excel, metrics, pdf
+from ..zones import organisation_zone, zone_of
+from . import charts, data, excel, metrics, pdf
 
 PDF_MAX_ROWS = 1000  # tickets listed in the PDF report; its figures count them all
 
@@ -53,8 +55,61 @@ def _export_fields(ticket_type: TicketType | None) -> list[Field]:
     ]
 
 
+def report_types() -> list[tuple[str, str]]:
+    """The ticket types a report may be narrowed to, as (key, name), by name."""
+    rows = db.session.execute(select(TicketType.key, TicketType.name).order_by(TicketType.name))
+    return [(key, name) for key, name in rows]
+
+
+def period_of(f: Filters, report: metrics.Report) -> tuple[date | None, date | None]:
+    """The period reported on: the filter's dates, else the first and last day filed."""
+    days = report.opened.keys()
+    first = f.created_from or (min(days) if days else None)
+    last = f.created_to or (max(days) if days else None)
+    return first, last
+
+
+def described(f: Filters, ticket_type: TicketType | None) -> list[tuple[str, str]]:
+    """The filters in force, as (name, value) in the reader's language, for every PDF page."""
+    found: list[tuple[str, str]] = []
+    if ticket_type is not None:
+        found.append((_("Type"), ticket_type.name))
+    if f.statuses:
+        found.append((_("Status"), ", ".join(str(Status.label_of(s)) for s in f.statuses)))
+    if f.priorities:
+        found.append((_("Priority"), ", ".join(str(Priority.label_of(p)) for p in f.priorities)))
+    if f.area_id is not None and (area := db.session.get(Area, f.area_id)) is not None:
+        found.append((_("Area"), area.name))
+    if f.channel:
+        found.append((_("Channel"), str(Channel.label_of(f.channel))))
+    if f.assignee == "none":
+        found.append((_("Assigned to"), _("Nobody")))
+    elif isinstance(f.assignee, int) and (person := db.session.get(User, f.assignee)):
+        found.append((_("Assigned to"), person.name))
+    if f.rating is not None:
+        found.append((_("Rating"), str(f.rating)))
+    if f.q:
+        found.append((_("Searched for"), f.q))
+    return found
+
+
+def report_page(user: User, query: str) -> dict[str, Any]:
+    """What the report page shows: figures, charts, period, the filters and the types."""
+    f, base, ticket_type, _fields = selection(user, query)
+    report = build_report(base, zone_of(user))
+    return {
+        "report": report,
+        "charts": charts.for_report(report),
+        "spread_labels": charts.spread_labels(),
+        "period": period_of(f, report),
+        "types": report_types(),
+        "f": f,
+        "ticket_type": ticket_type,
+    }
+
+
 def build_report(base: Select[Any], zone: str) -> metrics.Report:
-    """Aggregate the selected tickets, by the weeks of a zone (the reader's)."""
+    """Aggregate the selected tickets, by the days and weeks of a zone (the reader's)."""
     return metrics.build(data.export_rows(base, custom=False), _("(none)"), zone)
 
 
@@ -97,6 +152,9 @@ def pdf_to(
         pdf.render(
             "reports/report_pdf.html",
             report=report,
+            charts=charts.for_report(report),
+            period=period_of(f, report),
+            filters=described(f, ticket_type),
             f=f,
             ticket_type=ticket_type,
             listing=pdf.chunks(listing),
