@@ -188,6 +188,34 @@ def store_file(stream: IO[bytes], kind: str) -> StoredFile:
     return StoredFile(name, size, digest, width, height)
 
 
+def record_attachment(
+    ticket: Ticket,
+    uploaded_by: int,
+    filename: str,
+    kind: str,
+    stored: StoredFile,
+    internal: bool = False,
+    comment_id: int | None = None,
+) -> Attachment:
+    """Record a file already in the store as one of the ticket's attachments (flushed)."""
+    attachment = Attachment(
+        ticket_id=ticket.id,
+        uploaded_by_id=uploaded_by,
+        filename=filename,
+        stored_name=stored.name,
+        content_type=kind,
+        size=stored.size,
+        sha256=stored.sha256,
+        width=stored.width,
+        height=stored.height,
+        internal=internal,
+        comment_id=comment_id,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
 UNCOMMITTED_FILES = "uncommitted_files"
 
 

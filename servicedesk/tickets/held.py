@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from .. import storage
 from ..extensions import db
 from ..models import Attachment, HeldUpload, Ticket, User, utcnow
-from .attachments import UploadError, check_upload, store_file
+from .attachments import StoredFile, UploadError, check_upload, record_attachment, store_file
 
 TOKEN_BYTES = 24
 # At most this many tokens are looked up from one form (the rest are ignored).
@@ -112,22 +112,10 @@ def attach(
     if taken.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
         return None
     db.session.expunge(held)
-    attachment = Attachment(
-        ticket_id=ticket.id,
-        uploaded_by_id=actor.id,
-        filename=held.filename,
-        stored_name=held.stored_name,
-        content_type=held.content_type,
-        size=held.size,
-        sha256=held.sha256,
-        width=held.width,
-        height=held.height,
-        internal=internal,
-        comment_id=comment_id,
+    stored = StoredFile(held.stored_name, held.size, held.sha256, held.width, held.height)
+    return record_attachment(
+        ticket, actor.id, held.filename, held.content_type, stored, internal, comment_id
     )
-    db.session.add(attachment)
-    db.session.flush()
-    return attachment
 
 
 def sweep() -> int:

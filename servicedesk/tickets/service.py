@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..notifications import events
 from . import held as held_files
-from .attachments import check_upload, check_uploads, store_file
+from .attachments import check_upload, check_uploads, record_attachment, store_file
 
 
 class TicketInputError(ValueError):
@@ -309,19 +309,4 @@ def store_attachment(
     """Save a checked upload under a random name and record it on the ticket."""
     filename, kind = check_upload(upload)
     stored = store_file(upload.stream, kind)
-    attachment = Attachment(
-        ticket_id=ticket.id,
-        uploaded_by_id=actor.id,
-        filename=filename,
-        stored_name=stored.name,
-        content_type=kind,
-        size=stored.size,
-        sha256=stored.sha256,
-        width=stored.width,
-        height=stored.height,
-        internal=internal,
-        comment_id=comment_id,
-    )
-    db.session.add(attachment)
-    db.session.flush()
-    return attachment
+    return record_attachment(ticket, actor.id, filename, kind, stored, internal, comment_id)
