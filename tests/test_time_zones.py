@@ -224,8 +224,8 @@ def test_report_periods_are_local_days(app, filed):
     page = c.get("/informes/?created_from=2026-12-01").get_data(as_text=True)
     assert "Fuga nocturna" not in page and "30/11" not in page
     page = c.get("/informes/?created_from=2026-11-30&created_to=2026-11-30").get_data(as_text=True)
-    # The week row of the report: the Monday of the week of 30 November (local), not 1 December.
-    assert "30/11/26" in page
+    # The report's rows (per day over so short a period): 30 November (local), not 1 December.
+    assert "30 nov 2026" in page and "1 dic 2026" not in page
 
 
 # ---------------------------------------------------------------- exports

@@ -24,9 +24,11 @@ MATRIX = [
     ("PATCH", "/tickets/{n}", {"priority": "high"}, (401, 403, 404, 200, 200)),
     ("POST", "/tickets/{n}/status", {"status": "open"}, (401, 403, 404, 200, 200)),
     ("POST", "/tickets/{n}/reopen", None, (401, 200, 404, 200, 200)),
-    ("POST", "/tickets/{n}/take", None, (401, 403, 404, 200, 200)),
+    # A closed ticket is not taken (reopen first), as on the Tablero.
+    ("POST", "/tickets/{n}/take", None, (401, 403, 404, 409, 409)),
     ("POST", "/tickets/{n}/assign", {"assignee_id": None}, (401, 403, 404, 403, 200)),
     ("GET", "/tickets/{n}/comments", None, (401, 200, 404, 200, 200)),
+    ("GET", "/tickets/{n}/history", None, (401, 200, 404, 200, 200)),
     # A closed ticket takes no client reply (reopen first), as on the portal.
     ("POST", "/tickets/{n}/comments", {"body": "hola"}, (401, 409, 404, 201, 201)),
     ("GET", "/tickets/{n}/attachments", None, (401, 200, 404, 200, 200)),
