@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from servicedesk.extensions import db
@@ -11,7 +12,15 @@ from tests.tickets.conftest import file_ticket
 from tests.tickets.test_desk import desk_client
 
 
-def test_the_client_is_told_a_ticket_was_filed_for_them(app, admin, client_user, soporte, mailbox):
+@pytest.mark.parametrize(
+    ("language", "subject"),
+    [("es", "Se registró un ticket para ti"), ("en", "A ticket was filed for you")],
+)
+def test_the_client_is_told_a_ticket_was_filed_for_them(
+    app, admin, client_user, soporte, mailbox, language, subject
+):
+    client_user.language = language  # the mail is in the client's language
+    db.session.commit()
     desk = desk_client(app, admin)
     response = file_ticket(
         desk, {"requester_email": client_user.email, "channel": "phone"}, path="/tablero/nueva/"
@@ -19,7 +28,7 @@ def test_the_client_is_told_a_ticket_was_filed_for_them(app, admin, client_user,
     assert response.status_code == 302
     number = db.session.scalars(select(Ticket.number)).one()
     [told] = mailbox.to(client_user.email)
-    assert str(told["Subject"]).startswith(f"[#{number}] Se registró un ticket para ti")
+    assert str(told["Subject"]).startswith(f"[#{number}] {subject}")
     text = Mailbox.text_of(told)
     assert "Ada Admin" in text and f"/mesa-de-ayuda/tickets/{number}" in text
 
@@ -104,12 +113,17 @@ def test_a_caller_without_email_is_registered_by_name_and_phone(app, admin, sopo
     assert "Fuga de agua" in desk.get("/tablero/?view=historial&q=aurelio").get_data(as_text=True)
 
 
-def test_no_client_at_all_is_a_clear_error_and_nothing_is_created(app, admin, soporte):
-    desk = desk_client(app, admin)
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("es", "o un nombre y un teléfono"), ("en", "or a name and a phone")],
+)
+def test_no_client_at_all_is_a_clear_error_and_nothing_is_created(app, soporte, language, message):
+    clerk = make_user(Role.COLLABORATOR, f"front-{language}@example.org", "F", language=language)
+    desk = desk_client(app, clerk)
     response = file_ticket(
         desk, {"requester_name": "Sin Teléfono", "channel": "phone"}, path="/tablero/nueva/"
     )
     assert response.status_code == 400
-    assert "un nombre y un teléfono" in response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.name == "Sin Teléfono")) is None
     assert db.session.scalars(select(Ticket)).all() == []
