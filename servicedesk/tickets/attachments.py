@@ -170,6 +170,16 @@ class StoredFile:
     width: int | None = None
     height: int | None = None
 
+    def columns(self) -> dict[str, Any]:
+        """The columns an attachment or a held upload records of it."""
+        return {
+            "stored_name": self.name,
+            "size": self.size,
+            "sha256": self.sha256,
+            "width": self.width,
+            "height": self.height,
+        }
+
 
 def store_file(stream: IO[bytes], kind: str) -> StoredFile:
     """Write a checked upload to the store; pictures upright and without EXIF (images.py).
@@ -202,14 +212,10 @@ def record_attachment(
         ticket_id=ticket.id,
         uploaded_by_id=uploaded_by,
         filename=filename,
-        stored_name=stored.name,
         content_type=kind,
-        size=stored.size,
-        sha256=stored.sha256,
-        width=stored.width,
-        height=stored.height,
         internal=internal,
         comment_id=comment_id,
+        **stored.columns(),
     )
     db.session.add(attachment)
     db.session.flush()

@@ -74,12 +74,8 @@ def hold(user: User, uploads: Sequence[Any]) -> list[HeldUpload]:
             token=secrets.token_urlsafe(TOKEN_BYTES),
             user_id=user.id,
             filename=filename,
-            stored_name=stored.name,
             content_type=kind,
-            size=stored.size,
-            sha256=stored.sha256,
-            width=stored.width,
-            height=stored.height,
+            **stored.columns(),
         )
         db.session.add(row)
         kept.append(row)
