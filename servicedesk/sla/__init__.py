@@ -1,0 +1,1 @@
+"""Service levels: business calendars, policies, due times and their escalation."""
