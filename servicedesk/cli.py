@@ -13,7 +13,7 @@ from . import demo
 from .emails import is_email, normalise_email
 from .extensions import db, running_app
 from .models import Role, User
-from .notifications import delivery, worker
+from .notifications import fanout, worker
 from .reports import jobs as export_jobs
 from .tickets import held, search
 
@@ -123,7 +123,7 @@ def worker_command(burst: bool) -> None:
 @click.command("relay")
 def relay_command() -> None:
     """Run the outbox relay once (the worker runs it by itself every MAIL_RELAY_SECONDS)."""
-    done = delivery.relay_pass()
+    done = fanout.relay_pass()
     if current_app.config.get("REDIS_URL"):
         click.echo(f"{done} message(s) queued.")
     else:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from flask import Flask, has_app_context
 
 from . import create_app
-from .notifications.delivery import deliver
+from .notifications import delivery, fanout
 from .reports.jobs import run_export
 
 _app: Flask | None = None
@@ -39,7 +39,16 @@ def deliver_job(message_id: int) -> bool:
     relay queues it once it is due, so the outbox alone decides when mail is retried.
     """
     with app_context():
-        return deliver(message_id)
+        return delivery.deliver(message_id)
+
+
+def notice_job(notice_id: int) -> int:
+    """Write a notice's messages (once, whoever else expands it) and queue them; how many."""
+    with app_context():
+        ids = fanout.expand(notice_id)
+        # Those Redis cannot take now stay pending: the relay queues them.
+        delivery.relay(ids)
+        return len(ids)
 
 
 def export_job(export_id: int, attempt: int | None = None) -> None:

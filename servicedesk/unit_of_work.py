@@ -6,13 +6,13 @@ from flask import g, has_request_context
 
 from .db_setup import REQUEST_COMMITTED
 from .extensions import db
-from .notifications import outbox
+from .notifications import dispatch
 
 
 def commit() -> None:
-    """Commit the session and dispatch the outbox rows written in it."""
+    """Commit the session and hand over the outbox rows and notices written in it."""
     db.session.commit()
     if has_request_context():
         # What follows is hand-off work, not the request's change (see db_setup._begin).
         setattr(g, REQUEST_COMMITTED, True)
-    outbox.dispatch_committed()
+    dispatch.dispatch_committed()

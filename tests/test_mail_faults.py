@@ -24,8 +24,8 @@ from sqlalchemy import select
 
 from servicedesk import create_app
 from servicedesk.extensions import db
-from servicedesk.models import OutboxMessage, OutboxStatus, Role, User
-from servicedesk.notifications import courier, delivery
+from servicedesk.models import Notice, NoticeStatus, OutboxMessage, OutboxStatus, Role, User
+from servicedesk.notifications import courier, delivery, fanout
 from tests.conftest import (
     IsolatedClient,
     _Collector,
@@ -324,10 +324,15 @@ def test_redis_killed_and_restarted_midway_loses_no_mail(
     suspend(Redis.from_url(on_redis.url))
     statuses = [filer(f"Antes {n}") for n in range(40)]
     db.session.rollback()
+    # Each filing's mail waits in Redis only: its notice's job, or (once the relay wrote
+    # the mail of a notice whose lease ran out) its message's job.
+    notices = db.session.scalar(
+        select(db.func.count()).where(Notice.status == NoticeStatus.PENDING)
+    )
     queued = db.session.scalar(
         select(db.func.count()).where(OutboxMessage.status == OutboxStatus.QUEUED)
     )
-    assert queued >= 35  # their jobs are in Redis only
+    assert notices + queued >= 35
     on_redis.kill()
     statuses += [filer(f"Sin Redis {n}") for n in range(30)]
     on_redis.start()
@@ -427,6 +432,7 @@ def test_two_deliveries_of_one_row_send_it_once(app, filer, mailbox):
             assert filer(f"Carrera {n}") == 302
     finally:
         app.config["REDIS_URL"] = ""
+    fanout.expand_pending()  # the relay writes the notices' mail (one message each)
     ids = list(db.session.scalars(select(OutboxMessage.id)))
     assert len(ids) == 5 and mailbox.messages == []
     results: list[bool] = []
@@ -447,6 +453,40 @@ def test_two_deliveries_of_one_row_send_it_once(app, filer, mailbox):
     assert sorted(results) == [False] * 5 + [True] * 5
     assert_exactly_once(mailbox.messages, 5)
     assert set(db.session.scalars(select(OutboxMessage.attempts))) == {1}
+
+
+def test_two_expansions_of_one_notice_write_its_mail_once(app, filer, boss, mailbox):
+    """The worker's job and the relay (or a duplicate job) expand the same notice at once."""
+    make_user(Role.ADMIN, "second@example.org", "Second")  # two recipients per notice
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # Redis down: notices wait
+    try:
+        for n in range(4):
+            assert filer(f"Aviso {n}") == 302
+    finally:
+        app.config["REDIS_URL"] = ""
+    notices = list(db.session.scalars(select(Notice.id)))
+    assert len(notices) == 4 and outbox_ids() == []
+    written: list[list[int]] = []
+
+    def expand(notice_id: int, barrier: threading.Barrier) -> None:
+        with app.app_context():
+            barrier.wait(timeout=10)
+            written.append(fanout.expand(notice_id))
+            db.session.remove()
+
+    for notice_id in notices:
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=expand, args=(notice_id, barrier)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    # Per notice one expansion wrote both administrators' mail, the other nothing.
+    assert sorted(len(ids) for ids in written) == [0] * 4 + [2] * 4
+    assert len(outbox_ids()) == 8
+    assert set(db.session.scalars(select(Notice.status))) == {NoticeStatus.DONE}
+    assert fanout.relay_pass() == 8  # no Redis: delivered here, each once
+    assert_exactly_once(mailbox.messages, 8)
 
 
 @pytest.fixture

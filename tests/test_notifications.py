@@ -13,8 +13,18 @@ import pytest
 from sqlalchemy import select
 
 from servicedesk.extensions import db
-from servicedesk.models import Area, OutboxMessage, OutboxStatus, Role, Ticket, User, utcnow
-from servicedesk.notifications import delivery
+from servicedesk.models import (
+    Area,
+    Notice,
+    NoticeStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    Ticket,
+    User,
+    utcnow,
+)
+from servicedesk.notifications import courier, delivery, fanout
 from tests.conftest import Mailbox, _Collector, csrf_token, free_port, login, make_user
 from tests.tickets.conftest import file_ticket
 
@@ -58,6 +68,64 @@ def test_new_ticket_goes_to_admins_and_the_area_in_their_language(
     html = spanish.get_body(("html",)).get_content()
     assert "&lt;b&gt;grande&lt;/b&gt;" in html and "<b>grande</b>" not in html
     assert mailbox.to(client_user.email) == []  # the author is not told of their own ticket
+
+
+def test_a_filing_writes_one_notice_and_the_area_mail_after_its_commit(
+    app, client_user, mailbox, desk_people
+):
+    boss, agent = desk_people
+    c = app.test_client()
+    login(c, client_user.email)
+    c.wait_for_mail = False  # look before the courier has written the mail
+    parked: list[tuple[list[int], list[int]]] = []
+    real = courier.for_app(app)
+    original = real.submit
+    real.submit = lambda ids, notices=(): parked.append((list(ids), list(notices)))  # type: ignore[method-assign]
+    try:
+        assert file_ticket(c, {"subject": "Sin prisa"}).status_code == 302
+    finally:
+        real.submit = original  # type: ignore[method-assign]
+    # The request committed the ticket and one notice; no message is written yet.
+    [(messages, [notice_id])] = parked
+    assert messages == [] and db.session.scalars(select(OutboxMessage)).all() == []
+    assert db.session.get(Notice, notice_id).status == NoticeStatus.PENDING
+    real.submit([], [notice_id])
+    assert courier.wait_idle(app, 30)
+    db.session.expire_all()
+    assert db.session.get(Notice, notice_id).status == NoticeStatus.DONE
+    assert len(mailbox.to(boss.email)) == 1 and len(mailbox.to(agent.email)) == 1
+
+
+def test_broken_mail_templates_keep_the_ticket_and_the_relay_writes_its_mail_later(
+    app, client_user, mailbox, desk_people, monkeypatch
+):
+    boss, agent = desk_people
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("a template of the new-ticket mail is broken")
+
+    monkeypatch.setitem(fanout.EXPANDERS, "new_ticket", broken)
+    _c, number = file_as_client(app, client_user)
+    # The filing stands; its notice counts the failure and waits for its backoff.
+    ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
+    notice = db.session.scalars(select(Notice)).one()
+    assert (notice.ticket_id, notice.status, notice.attempts) == (
+        ticket.id,
+        NoticeStatus.PENDING,
+        1,
+    )
+    assert "template of the new-ticket mail is broken" in notice.last_error
+    assert mailbox.messages == []
+    monkeypatch.undo()  # the templates are fixed
+    db.session.execute(db.update(Notice).values(available_at=utcnow()))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["relay"])
+    assert result.exit_code == 0, result.output
+    assert "2 message(s) delivered" in result.output
+    db.session.expire_all()
+    assert db.session.get(Notice, notice.id).status == NoticeStatus.DONE
+    assert len(mailbox.to(boss.email)) == 1 and len(mailbox.to(agent.email)) == 1
+    assert app.test_cli_runner().invoke(args=["relay"]).output.startswith("0 message(s)")
 
 
 def test_take_assign_reply_note_status_and_closure(app, client_user, mailbox, desk_people):
@@ -218,13 +286,16 @@ def test_redis_outage_delays_mail_but_loses_none(app, client_user, mailbox, desk
         for n in range(50):  # Redis is down for every one of these requests
             response = file_ticket(c, {"subject": f"Ticket {n}"})
             assert response.status_code == 302
-        rows = db.session.scalars(select(OutboxMessage)).all()
-        assert len(rows) == 100 and {r.status for r in rows} == {OutboxStatus.PENDING}
+        # Each filing left one notice for its mail, which no worker could be told of.
+        notices = db.session.scalars(select(Notice)).all()
+        assert len(notices) == 50 and {n.status for n in notices} == {NoticeStatus.PENDING}
+        assert db.session.scalars(select(OutboxMessage)).all() == []
         assert mailbox.messages == []
         proc = start()
         try:
-            assert delivery.relay(delivery.pending_ids()) == 100
-            assert delivery.relay(delivery.pending_ids()) == 0  # nothing queued twice
+            # The relay writes the notices' mail and queues it, and nothing twice.
+            assert fanout.relay_pass() == 100
+            assert fanout.relay_pass() == 0
             SimpleWorker([app.config["RQ_QUEUE"]], connection=Redis(port=port)).work(burst=True)
         finally:
             proc.terminate()

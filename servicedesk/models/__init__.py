@@ -9,7 +9,7 @@ from .api_tokens import ApiToken
 from .base import utcnow
 from .catalog import TicketType, TicketTypeVersion
 from .exports import Export
-from .outbox import OutboxMessage, OutboxStatus
+from .outbox import Notice, NoticeStatus, OutboxMessage, OutboxStatus
 from .settings import Setting
 from .tickets import (
     Attachment,
@@ -48,6 +48,8 @@ __all__ = [
     "HeldUpload",
     "LoginAttempt",
     "LoginSession",
+    "Notice",
+    "NoticeStatus",
     "OutboxMessage",
     "OutboxStatus",
     "Role",

@@ -1,10 +1,11 @@
 """Mail without Redis: one background thread per process delivers after the response.
 
-A request only hands the committed ids over, so filing a ticket never waits for the mail
-server. The same thread runs the relay every MAIL_RELAY_SECONDS: rows that failed, or whose
-delivery died with a process, are retried once due. It works the same under the flask
-development server and gunicorn (sync or threaded workers): each process starts its own
-courier on first use, after any fork.
+A request only hands the committed ids over (messages to send, notices to expand into
+messages), so filing a ticket never waits for the rendering of its mail nor the mail
+server. The same thread runs the relay every MAIL_RELAY_SECONDS: overdue notices are
+expanded, and rows that failed, or whose delivery died with a process, are retried once due.
+It works the same under the flask development server and gunicorn (sync or threaded
+workers): each process starts its own courier on first use, after any fork.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 from flask import Flask
 
 from ..extensions import db, running_app
-from . import delivery
+from . import delivery, fanout
 
 EXTENSION = "outbox_courier"
 # At interpreter exit, mail handed over but not attempted yet gets this long to go out.
@@ -33,46 +34,53 @@ class Courier:
         self.app = app
         self.pid = os.getpid()
         self._ids: list[int] = []
+        self._notices: list[int] = []
         self._busy = False
         self._relay_at = 0.0  # monotonic time of the next relay run
         self._changed = threading.Condition()
         threading.Thread(target=self._run, name="outbox-courier", daemon=True).start()
 
-    def submit(self, ids: Iterable[int]) -> None:
-        """Hand committed outbox ids over for delivery."""
+    def submit(self, ids: Iterable[int], notices: Iterable[int] = ()) -> None:
+        """Hand committed outbox ids over for delivery, and notices for expansion."""
         with self._changed:
             self._ids.extend(ids)
+            self._notices.extend(notices)
             self._changed.notify_all()
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until every submitted id has had its attempt; False on timeout."""
         with self._changed:
-            return self._changed.wait_for(lambda: not self._ids and not self._busy, timeout)
+            return self._changed.wait_for(self._idle, timeout)
 
-    def _take(self) -> tuple[list[int], bool]:
-        """Wait for ids or the next relay run; return the ids and whether the relay is due."""
+    def _idle(self) -> bool:
+        """Nothing handed over waits, and no delivery runs (call with the lock held)."""
+        return not self._ids and not self._notices and not self._busy
+
+    def _take(self) -> tuple[list[int], list[int], bool]:
+        """Wait for work or the next relay run: the ids, the notices, whether the relay is due."""
         with self._changed:
             while True:
                 every = float(self.app.config.get("MAIL_RELAY_SECONDS") or 0)
                 now = time.monotonic()
                 relay_due = every > 0 and now >= self._relay_at
-                if self._ids or relay_due:
+                if self._ids or self._notices or relay_due:
                     break
                 self._changed.wait(self._relay_at - now if every > 0 else None)
             if relay_due:
                 self._relay_at = now + every
             ids, self._ids = self._ids, []
+            notices, self._notices = self._notices, []
             self._busy = True
-            return ids, relay_due
+            return ids, notices, relay_due
 
     def _run(self) -> None:
         """Deliver forever; an error is logged and the thread goes on."""
         while True:
-            ids, relay_due = self._take()
+            ids, notices, relay_due = self._take()
             try:
                 with self.app.app_context():
                     try:
-                        self._deliver(ids, relay_due)
+                        self._deliver(ids, notices, relay_due)
                     finally:
                         db.session.remove()
             except Exception:  # noqa: BLE001 - a database hiccup must not stop mail for good
@@ -83,13 +91,15 @@ class Courier:
                     self._changed.notify_all()
 
     @staticmethod
-    def _deliver(ids: list[int], relay_due: bool) -> None:
-        """Attempt the handed-over ids, then run the relay when it is due."""
+    def _deliver(ids: list[int], notices: list[int], relay_due: bool) -> None:
+        """Expand the notices, attempt their messages and the handed-over ids, then the relay."""
+        for notice_id in notices:
+            ids.extend(fanout.expand(notice_id))
         for message_id in ids:
             if delivery.attempt(message_id) is delivery.Outcome.DOWN:
                 return  # the rest stay pending for the relay rather than each time out
         if relay_due:
-            delivery.relay_pass()
+            fanout.relay_pass()
 
 
 def for_app(app: Flask) -> Courier:

@@ -103,8 +103,8 @@ def _area_and_admins(ticket: Ticket) -> list[User]:
     return list(db.session.scalars(_AREA_AND_ADMINS, {"area_id": ticket.area_id}))
 
 
-def new_ticket(ticket: Ticket, actor: User) -> None:
-    """A ticket was filed: tell the administrators and the type's area."""
+def new_ticket(ticket: Ticket, actor: User | None) -> None:
+    """A ticket was filed: tell the administrators and the type's area (notices expand it)."""
     _send(
         "new_ticket",
         _area_and_admins(ticket),
@@ -114,7 +114,7 @@ def new_ticket(ticket: Ticket, actor: User) -> None:
         mutable="new_ticket",
         per_language=lambda language: {"rows": display.rows(ticket, language)},
     )
-    if actor.id != ticket.requester_id:
+    if ticket.created_by_id != ticket.requester_id:
         # Filed by the desk for a client who phoned or came in: they learn it exists and
         # where to follow it (a client without an e-mail address is simply not written to).
         _send(

@@ -23,10 +23,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from ..extensions import db, running_app
+from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, User, utcnow
 from ..zones import force_zone
-from . import courier, delivery
 
 PENDING_KEY = "outbox_new_ids"
 
@@ -232,15 +231,3 @@ def requeue_failed(condition: ColumnElement[bool]) -> int:
 def _forget_rolled_back(session: Session) -> None:
     """A rolled-back change sends nothing."""
     session.info.pop(PENDING_KEY, None)
-
-
-def dispatch_committed() -> None:
-    """Hand the messages committed just now to rq, or to this process's courier thread."""
-    ids = db.session.info.pop(PENDING_KEY, [])
-    if not ids:
-        return
-    if current_app.config.get("REDIS_URL"):
-        delivery.relay(ids)
-    else:
-        # After the response, not during it: a dead mail server must not hold the request.
-        courier.for_app(running_app()).submit(ids)

@@ -24,7 +24,7 @@ from rq.exceptions import StopRequested
 
 from .. import queues
 from ..extensions import db
-from . import delivery
+from . import fanout
 
 log = logging.getLogger("servicedesk.worker")
 # Longest pause between two pings while Redis is away.
@@ -61,7 +61,7 @@ Chore = Callable[[], object]
 def _relay_once(app: Flask, chores: Sequence[Chore] = ()) -> None:
     """One relay run (and the caller's chores) in an app context; failures are logged."""
     with app.app_context():
-        for chore in (delivery.relay_pass, *chores):
+        for chore in (fanout.relay_pass, *chores):
             try:
                 chore()
             except Exception:  # noqa: BLE001 - a database outage must not end the relay

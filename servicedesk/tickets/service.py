@@ -27,7 +27,7 @@ from ..models import (
     TicketTypeVersion,
     User,
 )
-from ..notifications import events
+from ..notifications import fanout
 from . import held as held_files
 from .attachments import check_upload, check_uploads, record_attachment, store_file
 
@@ -299,7 +299,8 @@ def create_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
         )
     )
     db.session.flush()
-    events.new_ticket(ticket, actor)
+    # The area's e-mails are written after the commit, not in the filing (notifications.fanout).
+    fanout.announce("new_ticket", ticket, actor)
     return ticket
 
 

@@ -339,7 +339,7 @@ def test_simultaneous_filings_get_consecutive_numbers(app, live_server, soporte,
 
 
 def test_a_rolled_back_filing_gives_its_number_back(app, soporte, client_user, monkeypatch):
-    from servicedesk.notifications import events
+    from servicedesk.notifications import fanout
 
     client = app.test_client()
     login(client, client_user.email)
@@ -348,9 +348,9 @@ def test_a_rolled_back_filing_gives_its_number_back(app, soporte, client_user, m
     assert file_ticket(client).status_code == 302
 
     def fail(*_args: object) -> None:
-        raise RuntimeError("the mail templates are broken")
+        raise RuntimeError("the notices table is unwritable")
 
-    monkeypatch.setattr(events, "new_ticket", fail)
+    monkeypatch.setattr(fanout, "announce", fail)
     client.application.config["PROPAGATE_EXCEPTIONS"] = False
     assert file_ticket(client).status_code == 500
     monkeypatch.undo()
