@@ -76,7 +76,9 @@ def test_the_tablero_reads_the_page_languages_dates_and_iso(
 ):
     collaborator.language = language
     inside = make_ticket(client_user, soporte, "El día 19", created_at=FILED)
-    make_ticket(client_user, soporte, "El día 18", created_at=datetime(2026, 12, 18, 15, tzinfo=UTC))
+    make_ticket(
+        client_user, soporte, "El día 18", created_at=datetime(2026, 12, 18, 15, tzinfo=UTC)
+    )
     web = signed_in(app, collaborator)
     page = web.get(f"/tablero/?view=historial&created_from={typed}&created_to={typed}")
     html = page.get_data(as_text=True)
@@ -88,7 +90,7 @@ def test_the_tablero_reads_the_page_languages_dates_and_iso(
     assert 'aria-describedby="f-created_from-format"' in tag
     pattern = "dd/mm/aaaa" if language == "es" else "mm/dd/yyyy"
     assert f'placeholder="{pattern}"' in tag
-    assert f'id="f-created_from-format"><span class="visually-hidden">' in html
+    assert 'id="f-created_from-format"><span class="visually-hidden">' in html
     # The links the page hands on (exports, reports) carry ISO, read the same in any language.
     assert "created_from=2026-12-19" in html
 
@@ -130,6 +132,24 @@ def test_the_report_period_reads_the_page_languages_dates(app, admin, client_use
     assert bad.status_code == 400
     assert value_of(bad.get_data(as_text=True), "r-from") == "hoy"
     assert "escribe la fecha como dd/mm/aaaa" in bad.get_data(as_text=True)
+
+
+def test_a_custom_date_range_on_the_tablero_reads_the_page_language(
+    app, admin, client_user, reserva
+):
+    inside = make_ticket(client_user, reserva, "Del 19", data={"dia": "2026-12-19"})
+    make_ticket(client_user, reserva, "Del 18", data={"dia": "2026-12-18"})
+    web = signed_in(app, admin)
+    page = web.get("/tablero/?view=historial&type=reserva&cf.dia.min=19/12/2026")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert re.findall(r'data-ticket-row="(\d+)"', html) == [str(inside.number)]
+    assert value_of(html, "cf-dia-min") == "19/12/2026"
+    # the export link carries ISO, which the export (ISO only) reads
+    assert "cf.dia.min=2026-12-19" in html
+    excel = web.get("/informes/excel?type=reserva&cf.dia.min=2026-12-19")
+    excel.close()
+    assert excel.status_code == 200
 
 
 # ---------------------------------------------------------------- custom date fields
@@ -232,9 +252,7 @@ def test_a_stored_date_time_reads_in_each_readers_zone(app, client_user, reserva
         ("en", "Give the date and time with its UTC offset"),
     ],
 )
-def test_the_api_refuses_a_date_time_without_offset(
-    app, client_user, reserva, language, detail
-):
+def test_the_api_refuses_a_date_time_without_offset(app, client_user, reserva, language, detail):
     client_user.language = language
     db.session.commit()
     api = app.test_client()
@@ -261,9 +279,7 @@ def test_the_api_refuses_a_date_time_without_offset(
 # ---------------------------------------------------------------- the migration
 
 
-def test_the_migration_gives_stored_date_times_the_organisations_offset(
-    app, client_user, reserva
-):
+def test_the_migration_gives_stored_date_times_the_organisations_offset(app, client_user, reserva):
     directory = app.extensions["migrate"].directory
     downgrade(directory=directory, revision="0015")
     try:

@@ -203,6 +203,9 @@ def iso_query(args: MultiDict[str, str], f: Filters) -> str:
         day = getattr(f, key) if key in DATE_FILTERS else None
         if key in DATE_FILTERS and day is None:
             continue  # empty, or a date that could not be read: left out
+        if key.startswith("cf.") and key.endswith((".min", ".max")) and "/" in value:
+            # a custom date range as the page wrote it (numbers, the other ranges, have no /)
+            day = read_date(value, f.locale)
         pairs.append((key, day.isoformat() if day is not None else value))
     return urlencode(pairs)
 
