@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .dates import date_pattern, date_text, local_input, read_date, typed_date, with_zone
 from .form import CompiledForm, clear_cache, compile_form
 from .messages import MESSAGES, message
 from .model import Field, Problem, SchemaError
@@ -29,6 +30,12 @@ __all__ = [
     "SchemaError",
     "clear_cache",
     "compile_form",
+    "date_pattern",
+    "date_text",
+    "local_input",
+    "read_date",
+    "typed_date",
+    "with_zone",
     "message",
     "static_path",
 ]

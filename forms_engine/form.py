@@ -18,6 +18,7 @@ from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
 from markupsafe import Markup
 
 from .compiler import Compiler, canonical_json, compile_re2, emit, pointer, precheck
+from .dates import read_date, with_zone
 from .formats import FORMAT_CHECKER
 from .messages import LOCALES, human_size, localized, message, norm_locale, substitute
 from .model import Field, Node, Problem, SchemaError, encode_scalar, valid_text
@@ -31,6 +32,8 @@ INDEX: Final = "__INDEX__"
 TRUE_WORDS: Final = frozenset({"true", "on", "1", "yes", "si", "sí"})
 FALSE_WORDS: Final = frozenset({"false", "off", "0", "no"})
 _NUM_CHARS: Final = frozenset("0123456789.eE+-")
+#: Messages said otherwise to a person typing in a form than to a JSON client.
+TYPED_KEYS: Final = frozenset({"format.date", "format.date-time"})
 #: The problem added when the compiler fails in a way no check anticipated (never expected:
 #: the fuzz tests assert it never appears).
 UNANTICIPATED: Final = "the schema has an unsupported structure"
@@ -153,6 +156,21 @@ def _convert(node: Node, text: str, item_type: str | None = None) -> Any:
     if typ == "boolean":
         return _parse_bool(text)
     return text
+
+
+#: How a form's text is read: the language of its dates, the zone of its date-times.
+_Reading = tuple[str | None, str | None]
+
+
+def _text(node: Node, text: str, reading: _Reading) -> Any:
+    """One scalar input's value: typed numbers, booleans, ISO dates, zoned date-times."""
+    if node.kind == "string" and node.fmt in ("date", "date-time"):
+        locale, zone = reading
+        if node.fmt == "date-time":
+            return with_zone(text, zone)
+        day = read_date(text, locale)
+        return day.isoformat() if day is not None else text
+    return _convert(node, text)
 
 
 def _limit(value: Any) -> str:
@@ -307,25 +325,38 @@ class CompiledForm:
         return out
 
     # -------------------------------------------------------------- parse
-    def parse(self, formdata: Any, files: Any = None, prefix: str = "cf") -> dict[str, Any]:
+    def parse(
+        self,
+        formdata: Any,
+        files: Any = None,
+        prefix: str = "cf",
+        *,
+        locale: str | None = None,
+        zone: str | None = None,
+    ) -> dict[str, Any]:
         """Rebuild a typed instance from form data (empty inputs absent; hidden fields gone).
 
         ``files`` is accepted for symmetry and not used: uploads are read with
         :meth:`uploads` and their stored references added by the application.
+        With ``locale``, dates typed in the language's pattern (``19/12/2026``) are stored
+        ISO; with ``zone`` (an IANA name), ``datetime-local`` values get that zone's offset.
+        Text that is no date is kept as typed (validation then says so).
         """
         get, keys = _getter(formdata)
-        data = self._parse_obj(self.root, get, keys, f"{prefix}-")
+        data = self._parse_obj(self.root, get, keys, f"{prefix}-", (locale, zone))
         return self.prune(data)
 
-    def _parse_obj(self, node: Node, get: Any, keys: list[str], base: str) -> dict[str, Any]:  # noqa: C901 - a branch per schema keyword
+    def _parse_obj(  # noqa: C901 - a branch per schema keyword
+        self, node: Node, get: Any, keys: list[str], base: str, reading: _Reading
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for child in node.children:
             name = base + child.name
             kind = child.kind
             if kind == "object":
-                out[child.name] = self._parse_obj(child, get, keys, name + ".")
+                out[child.name] = self._parse_obj(child, get, keys, name + ".", reading)
             elif kind == "object_array":
-                rows = self._parse_rows(child, get, keys, name + ".")
+                rows = self._parse_rows(child, get, keys, name + ".", reading)
                 if rows:
                     out[child.name] = rows
             elif kind == "enum_array":
@@ -345,11 +376,13 @@ class CompiledForm:
             else:
                 for v in get(name):
                     if v != "":
-                        out[child.name] = _convert(child, v)
+                        out[child.name] = _text(child, v, reading)
                         break
         return out
 
-    def _parse_rows(self, node: Node, get: Any, keys: list[str], base: str) -> list[dict[str, Any]]:
+    def _parse_rows(
+        self, node: Node, get: Any, keys: list[str], base: str, reading: _Reading
+    ) -> list[dict[str, Any]]:
         indices: dict[int, list[str]] = {}
         for key in keys:
             if key.startswith(base):
@@ -369,7 +402,7 @@ class CompiledForm:
                 for v in get(key)
             )
             if marked or content:
-                rows.append(self._parse_obj(node, get, keys, rbase))
+                rows.append(self._parse_obj(node, get, keys, rbase, reading))
         return rows
 
     # -------------------------------------------------------------- to_form_data
@@ -475,14 +508,22 @@ class CompiledForm:
         return True
 
     # -------------------------------------------------------------- validate
-    def validate(self, instance: Any, locale: str = "es") -> dict[str, list[str]]:
-        """Errors keyed by the pointer of the field to fix ("" = form level); {} when valid."""
+    def validate(
+        self, instance: Any, locale: str = "es", *, typed: bool = False
+    ) -> dict[str, list[str]]:
+        """Errors keyed by the pointer of the field to fix ("" = form level); {} when valid.
+
+        ``typed``: the instance comes from :meth:`parse` (a person's form), so a bad date
+        is explained in the form's pattern (dd/mm/aaaa), not as the ISO text JSON needs.
+        """
         if not isinstance(instance, Mapping):
             return {"": [message("not_object", locale)]}
         data = self.prune(instance)
         errors: dict[str, list[str]] = {}
         for err in self._validator.iter_errors(data):
             for ptr, key, params in self._map_error(err):
+                if typed and key in TYPED_KEYS:
+                    key += ".typed"
                 text = self._message(ptr, key, params, locale)
                 bucket = errors.setdefault(ptr, [])
                 if text not in bucket:
@@ -595,10 +636,15 @@ class CompiledForm:
         locale: str = "es",
         prefix: str = "cf",
         summary: bool = True,
+        *,
+        zone: str | None = None,
     ) -> Markup:
-        """The fields as HTML with values and errors; ``summary``: the errors listed first."""
+        """The fields as HTML with values and errors; ``summary``: the errors listed first.
+
+        Dates show in the language's pattern; with ``zone``, date-times in that zone.
+        """
         data = self.defaults() if values is None else values
-        return Renderer(self, locale, prefix, errors or {}, summary).render(data)
+        return Renderer(self, locale, prefix, errors or {}, summary, zone).render(data)
 
     def summary_items(
         self, errors: Mapping[str, list[str]], locale: str = "es", prefix: str = "cf"
@@ -616,6 +662,7 @@ class CompiledForm:
         hidden: Mapping[str, str] | None = None,
         submit_label: str | None = None,
         prefix: str = "cf",
+        zone: str | None = None,
     ) -> Markup:
         parts = [
             Markup(
@@ -625,7 +672,7 @@ class CompiledForm:
         ]
         for name, value in (hidden or {}).items():
             parts.append(Markup('<input type="hidden" name="{}" value="{}">').format(name, value))
-        parts.append(self.render(values, errors, locale, prefix))
+        parts.append(self.render(values, errors, locale, prefix, zone=zone))
         label = submit_label or message("ui.submit", locale)
         parts.append(
             Markup('<button type="submit" class="btn btn-primary">{}</button></form>').format(label)

@@ -93,11 +93,23 @@ def is_time(value: str) -> bool:
     return frac[0] == "." and len(frac) > 1 and len(frac) <= 10 and _all_in(frac[1:], _DIGITS)
 
 
-def is_date_time(value: str) -> bool:
-    """``YYYY-MM-DDTHH:MM[:SS[.fraction]]`` with an optional offset (``datetime-local``)."""
+def is_date_time(value: str, offset: bool = True) -> bool:
+    """``YYYY-MM-DDTHH:MM[:SS[.fraction]]`` and an offset (``Z`` or ``±HH:MM``).
+
+    The offset is required (RFC 3339): without it a value means a different instant to
+    each reader. ``offset=False`` also accepts a ``datetime-local`` value, which forms read
+    in the submitter's zone (``dates.with_zone``) before validating.
+    """
     if len(value) < 16 or len(value) > 40 or value[10] not in "Tt ":
         return False
+    if offset and not _has_offset(value[16:]):
+        return False
     return is_date(value[:10]) and is_time(value[11:])
+
+
+def _has_offset(tail: str) -> bool:
+    """Whether the part of a date-time after its minutes ends with ``Z`` or ``±HH:MM``."""
+    return tail.endswith(("Z", "z")) or (len(tail) >= 6 and tail[-6] in "+-")
 
 
 def is_uri(value: str) -> bool:

@@ -42,7 +42,12 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "additionalProperties": "Este campo no está permitido.",
         "format.email": "Introduce una dirección de correo válida.",
         "format.date": "Introduce una fecha válida (AAAA-MM-DD).",
-        "format.date-time": "Introduce una fecha y hora válidas (AAAA-MM-DDTHH:MM).",
+        "format.date-time": (
+            "Indica la fecha y la hora con su desfase horario, "
+            "por ejemplo 2026-03-01T10:00:00-03:00."
+        ),
+        "format.date.typed": "Escribe la fecha como dd/mm/aaaa, por ejemplo 19/12/2026.",
+        "format.date-time.typed": "Elige una fecha y una hora válidas.",
         "format.time": "Introduce una hora válida (HH:MM).",
         "format.uri": "Introduce una dirección válida, por ejemplo https://ejemplo.org.",
         "format.uuid": "Introduce un identificador UUID válido.",
@@ -63,6 +68,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "ui.files_rules": "Tipos aceptados: {accept}. Tamaño máximo: {size}.",
         "ui.files_any": "Cualquier tipo",
         "ui.submit": "Enviar",
+        "ui.date_pattern": "dd/mm/aaaa",
+        "ui.date_hint": "Formato dd/mm/aaaa, por ejemplo 19/12/2026.",
         "ui.file_type": "Tipo de archivo no admitido: {name}.",
         "ui.file_size": "El archivo {name} supera el tamaño máximo ({size}).",
     },
@@ -94,7 +101,11 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "additionalProperties": "This field is not allowed.",
         "format.email": "Enter a valid email address.",
         "format.date": "Enter a valid date (YYYY-MM-DD).",
-        "format.date-time": "Enter a valid date and time (YYYY-MM-DDTHH:MM).",
+        "format.date-time": (
+            "Give the date and time with its UTC offset, for example 2026-03-01T10:00:00-03:00."
+        ),
+        "format.date.typed": "Write the date as mm/dd/yyyy, for example 12/19/2026.",
+        "format.date-time.typed": "Choose a valid date and time.",
         "format.time": "Enter a valid time (HH:MM).",
         "format.uri": "Enter a valid address, for example https://example.org.",
         "format.uuid": "Enter a valid UUID.",
@@ -114,6 +125,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "ui.files_rules": "Accepted types: {accept}. Maximum size: {size}.",
         "ui.files_any": "Any type",
         "ui.submit": "Submit",
+        "ui.date_pattern": "mm/dd/yyyy",
+        "ui.date_hint": "Format mm/dd/yyyy, for example 12/19/2026.",
         "ui.file_type": "File type not accepted: {name}.",
         "ui.file_size": "The file {name} is larger than the maximum size ({size}).",
     },

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from markupsafe import Markup, escape
 
+from .dates import date_pattern, local_input, typed_date
 from .messages import human_size, localized, message
 from .model import Node, encode_scalar, json_equal
 
@@ -45,6 +46,11 @@ INPUT_TYPES = {
 }
 
 
+def _local_date(node: Node) -> bool:
+    """A date typed in a text input in the page language's pattern (``_input`` renders it)."""
+    return node.kind == "string" and node.fmt == "date" and node.widget in ("date", "text")
+
+
 def _e(value: Any) -> str:
     return str(escape(value))
 
@@ -61,9 +67,11 @@ class Renderer:
         prefix: str,
         errors: Mapping[str, list[str]],
         summary: bool = True,
+        zone: str | None = None,
     ) -> None:
         self.form = form
         self.locale = locale
+        self.zone = zone
         self.prefix = prefix
         self.errors = errors
         self.summary = summary
@@ -161,6 +169,10 @@ class Renderer:
         if help_text:
             ids.append(f"{fid}-help")
             pieces.append(f'<div class="form-text" id="{_e(fid)}-help">{_e(help_text)}</div>')
+        if _local_date(node):
+            ids.append(f"{fid}-format")
+            hint = message("ui.date_hint", self.locale)
+            pieces.append(f'<div class="form-text" id="{_e(fid)}-format">{_e(hint)}</div>')
         errs = self.errors.get(ptr)
         if errs:
             ids.append(f"{fid}-error")
@@ -234,6 +246,8 @@ class Renderer:
 
     def _placeholder(self, node: Node) -> str:
         text = localized(node.ui.get("placeholder"), self.locale)
+        if not text and _local_date(node):
+            text = date_pattern(self.locale)
         if not text:
             examples = node.schema.get("examples")
             if isinstance(examples, list) and examples and not isinstance(examples[0], dict | list):
@@ -252,10 +266,28 @@ class Renderer:
         described, invalid, pieces = self._help_err(node, fid, ptr)
         itype = INPUT_TYPES.get(node.widget, "text")
         text = "" if value is None or isinstance(value, dict | list) else encode_scalar(value)
+        if itype == "datetime-local" and text:
+            text = local_input(text, self.zone)  # the reader's wall time, when given a zone
         if itype == "datetime-local" and text and (len(text) > 19 or text.endswith(("Z", "z"))):
             itype = "text"  # a value with an offset would be blanked by datetime-local
+        itype, text, extra = self._typed(node, itype, text)
+        cls = "form-control is-invalid" if invalid else "form-control"
+        self.out.append(
+            f'<label class="form-label" for="{_e(fid)}">{self._label_text(node)}</label>'
+            f'<input type="{itype}" class="{cls}"{self._common(node, fid, name)}'
+            f"{_attr('value', text) if text else ''}{self._placeholder(node)}{extra}"
+            f"{described}{invalid}>"
+        )
+        self.out.extend(pieces)
+
+    def _typed(self, node: Node, itype: str, text: str) -> tuple[str, str, str]:
+        """The input type, the value shown and the extra attributes, by the field's kind."""
         s = node.schema
         extra = ""
+        if _local_date(node):
+            # A native date input speaks the browser's language, not the page's: a text
+            # input in the page's pattern (19/12/2026), read back by dates.read_date.
+            return "text", typed_date(text, self.locale), ' inputmode="numeric" autocomplete="off"'
         if node.kind == "string":
             if isinstance(s.get("maxLength"), int):
                 extra += _attr("maxlength", s["maxLength"])
@@ -276,15 +308,7 @@ class Renderer:
                 itype = "text"  # fractions or an offset: <input type=time> would blank it
             elif len(text) > 5:
                 extra += ' step="1"'
-
-        cls = "form-control is-invalid" if invalid else "form-control"
-        self.out.append(
-            f'<label class="form-label" for="{_e(fid)}">{self._label_text(node)}</label>'
-            f'<input type="{itype}" class="{cls}"{self._common(node, fid, name)}'
-            f"{_attr('value', text) if text else ''}{self._placeholder(node)}{extra}"
-            f"{described}{invalid}>"
-        )
-        self.out.extend(pieces)
+        return itype, text, extra
 
     def _textarea(self, node: Node, fid: str, ptr: str, name: str, value: Any) -> None:
         described, invalid, pieces = self._help_err(node, fid, ptr)

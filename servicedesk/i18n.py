@@ -19,6 +19,9 @@ from flask_babel import (
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from forms_engine import date_pattern as engine_date_pattern
+from forms_engine import typed_date
+
 from .vocabulary import Channel, EventKind, Priority, Role, Status
 
 
@@ -64,7 +67,14 @@ def register_labels(app: Flask) -> None:
         format_date=format_date,
         number=number,
         percent=percent,
+        date_pattern=date_pattern,
+        typed_date=typed_date,
     )
+
+
+def date_pattern() -> str:
+    """How dates are typed in the reader's language: dd/mm/aaaa, mm/dd/yyyy."""
+    return engine_date_pattern(str(get_locale()))
 
 
 def number(value: float | None, places: int = 1) -> str:
@@ -98,10 +108,12 @@ DATE_TIME_PATTERNS = {"es": "dd/MM/yyyy HH:mm", "en": "MMM d, yyyy, h:mm a"}
 
 
 def date_text(value: str, locale: str, with_time: bool = False) -> str:
-    """An ISO date (or a date-time without offset, as typed) as the language writes it.
+    """An ISO date or RFC 3339 date-time as the language writes it, in the reader's zone.
 
-    2026-12-19 reads 19/12/2026 in Spanish and Dec 19, 2026 in English. A value that is not
-    such a date, or a date-time with an offset, is shown as stored.
+    2026-12-19 reads 19/12/2026 in Spanish and Dec 19, 2026 in English; a date-time with an
+    offset is shown in the zone being rendered for (the page's reader, a mail's recipient,
+    the organisation's for exports). One without offset (stored before offsets were
+    required, and not migrated) is shown as the wall time it says. Anything else as stored.
     """
     try:
         if not with_time:
@@ -111,9 +123,10 @@ def date_text(value: str, locale: str, with_time: bool = False) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
-    if moment.tzinfo is not None:  # said in another zone: kept as written
-        return value
-    return babel_format(moment, DATE_TIME_PATTERNS.get(locale, "medium"), locale=locale)
+    pattern = DATE_TIME_PATTERNS.get(locale, "medium")
+    if moment.tzinfo is None:
+        return babel_format(moment, pattern, locale=locale)
+    return babel_format(moment, pattern, tzinfo=get_timezone(), locale=locale)
 
 
 def short_datetime_formatter() -> Callable[[datetime], str]:

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Area, Priority, Ticket, TicketType, TicketTypeVersion
 from ..numbers import row_id
 from ..unit_of_work import commit
+from ..zones import zone_of
 from . import bp
 from .type_forms import (
     CHANGE_LABELS,
@@ -358,13 +359,14 @@ def preview_submit(type_id: int) -> Page:
     except SchemaError:
         abort(400)
     locale = str(get_locale())
-    values = form.parse(request.form, request.files, prefix="pv")
-    errors = form.validate(values, locale)
+    zone = zone_of(current_user)  # date-times read and shown in the administrator's zone
+    values = form.parse(request.form, request.files, prefix="pv", locale=locale, zone=zone)
+    errors = form.validate(values, locale, typed=True)
     return render_template(
         "admin/preview.html",
         ticket_type=ticket_type,
         errors=errors,
-        fields=form.render(values, errors, locale, prefix="pv"),
+        fields=form.render(values, errors, locale, prefix="pv", zone=zone),
         parsed=json.dumps(form.prune(values), indent=2, ensure_ascii=False),
         schema_json=json.dumps(schema),
         ui_json=json.dumps(ui),

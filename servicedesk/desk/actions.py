@@ -26,6 +26,7 @@ from ..tickets.loading import ticket_or_404
 from ..tickets.service import keep_stored_files
 from ..tickets.visibility import visible_comments
 from ..unit_of_work import commit
+from ..zones import zone_of
 from . import bp
 from .routes import render_ticket
 
@@ -191,11 +192,14 @@ def edit_fields(number: int) -> Page:
     values, errors = ticket.data, {}
     if request.method == "POST":
         # Files stay as they were: this page edits answers, not attachments.
-        values = keep_stored_files(form, ticket.data, form.parse(request.form))
+        zone = zone_of(current_user)  # the editor's wall time, for date-time fields
+        values = keep_stored_files(
+            form, ticket.data, form.parse(request.form, locale=locale, zone=zone)
+        )
         typed = typed_fields(form.describe(), values, locale)
         if stale(ticket):
             return conflict(ticket, "fields", typed)
-        errors = form.validate(values, locale)
+        errors = form.validate(values, locale, typed=True)
         if not errors:
             return run(
                 ticket,
@@ -204,7 +208,9 @@ def edit_fields(number: int) -> Page:
                 edit=("fields", typed),
             )
     return render_template(
-        "desk/edit_fields.html", ticket=ticket, fields=form.render(values, errors, locale)
+        "desk/edit_fields.html",
+        ticket=ticket,
+        fields=form.render(values, errors, locale, zone=zone_of(current_user)),
     ), 400 if errors else 200
 
 

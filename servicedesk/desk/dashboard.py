@@ -17,7 +17,7 @@ from ..auth.decorators import admin_required, staff_required
 from ..extensions import db
 from ..i18n import plain_labels, short_datetime_formatter
 from ..models import ACTIVE_STATUSES, Area, Role, SavedView, Ticket, User
-from ..tickets.filters import VIEWS, parse
+from ..tickets.filters import DATE_FILTERS, VIEWS, iso_query, parse
 from ..tickets.listing import listing, view_counts
 from ..tickets.loading import owned_or_404
 from ..unit_of_work import commit
@@ -45,10 +45,13 @@ def dashboard() -> Response | str | tuple[str, int]:
         default = _default_query(current_user)
         if default:
             return redirect(url_for("desk.dashboard") + "?" + default)
-    # A FilterError (bad date, array, oversize value…) becomes a 400 page (errors.py).
-    f = parse(request.args)
+    # A date it cannot read is shown again at its input, as typed, with the reason (400);
+    # any other FilterError (array, oversize value…) becomes a 400 page (errors.py).
+    locale = str(get_locale())
+    problems: dict[str, str] = {}
+    f = parse(request.args, locale, problems)
     found = listing(f, current_user)
-    return render_template(
+    page = render_template(
         "desk/dashboard.html",
         page=found.page,
         f=f,
@@ -61,15 +64,18 @@ def dashboard() -> Response | str | tuple[str, int]:
         ticket_type=found.ticket_type,
         link=_link,
         ticket_prefix=url_for("desk.ticket", number=0)[:-1],
-        locale=str(get_locale()),
+        locale=locale,
+        date_filters=DATE_FILTERS,
+        date_problems=problems,
         **found.choices,
         saved=db.session.execute(
             select(SavedView.id, SavedView.name, SavedView.query, SavedView.is_default)
             .where(SavedView.user_id == current_user.id)
             .order_by(SavedView.name)
         ).all(),
-        query_string=request.query_string.decode()[:2000],
+        query_string=iso_query(request.args, f)[:2000],
     )
+    return (page, 400) if problems else page
 
 
 def _default_query(user: User) -> str:
@@ -92,7 +98,10 @@ def save_view() -> Response | tuple[str, int]:
     if not name:
         flash(_("Give the view a name."), "danger")
         return redirect(url_for("desk.dashboard") + ("?" + query if query else ""))
-    parse(_args(query))  # refuse to save filters that could not be shown
+    args = _args(query)
+    # Refuse to save filters that could not be shown; keep their dates ISO, which reads the
+    # same whatever language the view is opened in later.
+    query = iso_query(args, parse(args, str(get_locale())))[:2000]
     existing = db.session.scalar(
         select(SavedView).where(SavedView.user_id == current_user.id, SavedView.name == name)
     )

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -79,9 +80,15 @@ def text_cell(sheet: WriteOnlyWorksheet, value: str) -> Any:
     return value
 
 
-def _naive(value: datetime | None) -> datetime | None:
-    """Excel has no time zones: a custom date-time is written as the wall time it reads."""
-    return value.replace(tzinfo=None) if value is not None else None
+def _naive(value: datetime | None, zone: str = "UTC") -> datetime | None:
+    """Excel has no time zones: a custom date-time is written as the wall time of the
+    export's zone (the organisation's, named in the headers); one stored without an offset
+    as the wall time it says."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(ZoneInfo(zone))
+    return value.replace(tzinfo=None)
 
 
 def wall_time(zone: str) -> Callable[[datetime | None], datetime | None]:
@@ -112,7 +119,7 @@ class Labels:
         return self.cache[version_id]
 
 
-def custom_value(field: Field, value: Any, labels: dict[Any, str]) -> Any:
+def custom_value(field: Field, value: Any, labels: dict[Any, str], zone: str = "UTC") -> Any:
     """A custom value as a typed cell value: dates as dates, numbers as numbers, labels."""
     if value is None:
         return None
@@ -127,7 +134,7 @@ def custom_value(field: Field, value: Any, labels: dict[Any, str]) -> Any:
             return value
     if field.format == "date-time" and isinstance(value, str):
         try:
-            return _naive(datetime.fromisoformat(value))
+            return _naive(datetime.fromisoformat(value), zone)
         except ValueError:
             return value
     if isinstance(value, bool | int | float):
@@ -189,18 +196,19 @@ def _custom_converter(
     labels: dict[Any, str],
     guard: Callable[[Any], Any],
     dated: Callable[[str], Any] = date.fromisoformat,
+    zone: str = "UTC",
 ) -> Callable[[Any], Any]:
     """custom_value() then the formula guard, specialised once per column and form version.
 
     Called with non-None values only (a missing value is an empty cell).
     """
     if field.type == "file":
-        return lambda value: custom_value(field, value, labels)
+        return lambda value: custom_value(field, value, labels, zone)
     parse: Callable[[str], Any] | None = None
     if field.format == "date":
         parse = dated
     elif field.format == "date-time":
-        parse = lambda v: _naive(datetime.fromisoformat(v))  # noqa: E731
+        parse = lambda v: _naive(datetime.fromisoformat(v), zone)  # noqa: E731
     get = labels.get
 
     # Cases in custom_value()'s order: a list (any field type), a date or date-time string,
@@ -270,7 +278,7 @@ def row_converter(
         if found is None:
             of_version = labels.of(version_id)
             found = per_version[version_id] = [
-                _custom_converter(f, of_version.get(f.name, {}), guard, dated) for f in fields
+                _custom_converter(f, of_version.get(f.name, {}), guard, dated, zone) for f in fields
             ]
         return found
 

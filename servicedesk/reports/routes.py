@@ -37,9 +37,9 @@ def _query() -> str:
 def index() -> Response | str | tuple[str, int]:
     """The period report: volume, attention times and satisfaction, with charts."""
     _require_reporter()
-    return render_template(
-        "reports/index.html", query=_query(), **report_page(current_user, _query())
-    )
+    shown = report_page(current_user, _query(), str(get_locale()))
+    page = render_template("reports/index.html", **shown)
+    return (page, 400) if shown["date_problems"] else page
 
 
 def _large(kind: str) -> str | None:

@@ -17,7 +17,7 @@ from forms_engine import Field
 from ..catalog.versions import compiled, current_version
 from ..extensions import db
 from ..models import Area, Channel, Priority, Status, Ticket, TicketType, User, utcnow
-from ..tickets.filters import Filters, parse
+from ..tickets.filters import Filters, iso_query, parse
 from ..tickets.listing import filtered
 from ..zones import organisation_zone, zone_of
 from . import charts, data, excel, metrics, pdf
@@ -31,12 +31,15 @@ def can_report(user: User) -> bool:
 
 
 def selection(
-    user: User, query: str
+    user: User, query: str, locale: str | None = None, problems: dict[str, str] | None = None
 ) -> tuple[Filters, Select[Any], TicketType | None, list[Field]]:
-    """Parse the filters (history view) and build the visible, filtered ticket query."""
+    """Parse the filters (history view) and build the visible, filtered ticket query.
+
+    ``locale`` and ``problems`` as in filters.parse: the report page's own form.
+    """
     args = MultiDict(parse_qsl(query, keep_blank_values=False))
     args.setdefault("view", "historial")
-    f = parse(args)
+    f = parse(args, locale, problems)
     base, ticket_type, _fields = filtered(f, user)
     if not user.is_admin:  # collaborators report on their own areas only
         base = base.where(Ticket.area_id.in_([a.id for a in user.areas]))
@@ -93,11 +96,19 @@ def described(f: Filters, ticket_type: TicketType | None) -> list[tuple[str, str
     return found
 
 
-def report_page(user: User, query: str) -> dict[str, Any]:
-    """What the report page shows: figures, charts, period, the filters and the types."""
-    f, base, ticket_type, _fields = selection(user, query)
+def report_page(user: User, query: str, locale: str) -> dict[str, Any]:
+    """What the report page shows: figures, charts, period, the filters and the types.
+
+    A date its form sent that cannot be read is left out and explained at its input
+    (``date_problems``); the links to the exports carry the dates ISO (``query``).
+    """
+    problems: dict[str, str] = {}
+    f, base, ticket_type, _fields = selection(user, query, locale, problems)
     report = build_report(base, zone_of(user))
     return {
+        "date_problems": problems,
+        "query": iso_query(MultiDict(parse_qsl(query, keep_blank_values=False)), f)[:2000],
+        "locale": locale,
         "report": report,
         "charts": charts.for_report(report),
         "spread_labels": charts.spread_labels(),

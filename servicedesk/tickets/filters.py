@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, cast, false, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from werkzeug.datastructures import MultiDict
 
-from forms_engine import Field
+from forms_engine import Field, date_pattern, date_text, read_date
 
 from ..errors import BadInput
 from ..extensions import db
@@ -70,6 +71,13 @@ class Filters:
     after: str = ""
     before: str = ""
     last: bool = False
+    typed: dict[str, str] = field(default_factory=dict)  # the date filters as typed
+    locale: str | None = None  # the language dates may be written in (None: ISO only)
+
+    def shown(self, name: str, locale: str) -> str:
+        """A date filter as its input shows it: the page's pattern, or what was typed."""
+        day = getattr(self, name, None) if name in DATE_FILTERS else None
+        return date_text(day, locale) if day is not None else self.typed.get(name, "")
 
 
 def _id(raw: str, name: str) -> int:
@@ -92,21 +100,40 @@ def _cursor(raw: str, name: str) -> str:
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
-def _date(raw: str, name: str) -> date | None:
-    """Parse an ISO date (YYYY-MM-DD) within FIRST_DAY..LAST_DAY."""
+# The date filters of the Tablero and the reports, with the label their inputs show.
+DATE_FILTERS = {
+    "created_from": _l("Created from"),
+    "created_to": _l("Created until"),
+    "updated_from": _l("Updated from"),
+    "updated_to": _l("Updated until"),
+}
+
+
+def _date(raw: str, name: str, locale: str | None = None) -> date | None:
+    """Parse a date within FIRST_DAY..LAST_DAY: ISO (links, the API), or with ``locale``
+    as that language writes it (19/12/2026 in Spanish, 12/19/2026 in English)."""
     if not raw:
         return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError as exc:
-        raise FilterError(_l("%(name)s must be a date like 2026-01-31.", name=name)) from exc
+    day = read_date(raw, locale)
+    if day is None:
+        label = DATE_FILTERS.get(name, name)
+        if locale is None:
+            raise FilterError(_l("%(name)s must be a date like 2026-01-31.", name=label))
+        raise FilterError(
+            _l(
+                "%(name)s: write the date as %(pattern)s, for example %(example)s.",
+                name=label,
+                pattern=date_pattern(locale),
+                example=date_text(date(2026, 12, 19), locale),
+            )
+        )
     if not FIRST_DAY <= day <= LAST_DAY:
         raise FilterError(
             _l(
                 "%(name)s must be a date between %(first)s and %(last)s.",
-                name=name,
-                first=FIRST_DAY.isoformat(),
-                last=LAST_DAY.isoformat(),
+                name=DATE_FILTERS.get(name, name),
+                first=date_text(FIRST_DAY, locale) if locale else FIRST_DAY.isoformat(),
+                last=date_text(LAST_DAY, locale) if locale else LAST_DAY.isoformat(),
             )
         )
     return day
@@ -122,11 +149,20 @@ def _one(args: MultiDict[str, str], name: str) -> str:
     return value
 
 
-def parse(args: MultiDict[str, str]) -> Filters:
-    """Build Filters from query arguments, refusing anything outside the allow-lists."""
+def parse(
+    args: MultiDict[str, str],
+    locale: str | None = None,
+    problems: dict[str, str] | None = None,
+) -> Filters:
+    """Build Filters from query arguments, refusing anything outside the allow-lists.
+
+    With ``locale`` (a page), dates may also be written as the language writes them. With
+    ``problems`` (a page that shows its form again), a date it cannot read is noted there
+    by its name, kept as typed in ``Filters.typed`` and left out, instead of refusing all.
+    """
     if any(key.endswith("[]") for key in args):
         raise FilterError(_l("Filters take plain values."))
-    f = Filters()
+    f = Filters(locale=locale)
     view = _one(args, "view") or "activos"
     f.view = view if view in VIEWS else "activos"
     f.statuses = [s for s in args.getlist("status") if s in {x.value for x in Status}]
@@ -134,8 +170,15 @@ def parse(args: MultiDict[str, str]) -> Filters:
     f.type_key = _one(args, "type")
     f.channel = c if (c := _one(args, "channel")) in {x.value for x in Channel} else ""
     _people_and_places(args, f)
-    for name in ("created_from", "created_to", "updated_from", "updated_to"):
-        setattr(f, name, _date(_one(args, name), name))
+    for name in DATE_FILTERS:
+        raw = _one(args, name)
+        f.typed[name] = raw
+        try:
+            setattr(f, name, _date(raw, name, locale))
+        except FilterError as exc:
+            if problems is None:
+                raise
+            problems[name] = str(exc)
     f.overdue = _one(args, "overdue") == "1"
     rating = _one(args, "rating")
     f.rating = int(rating) if rating in {"1", "2", "3", "4", "5"} else None
@@ -146,6 +189,25 @@ def parse(args: MultiDict[str, str]) -> Filters:
     f.after, f.before = (_cursor(_one(args, key), key) for key in ("after", "before"))
     f.last = _one(args, "last") == "1"
     return f
+
+
+def iso_query(args: MultiDict[str, str], f: Filters) -> str:
+    """The query string of these filters with their dates written ISO.
+
+    A page's form sends dates as its language writes them (created_from=19/12/2026); the
+    links it hands on (exports, reports, saved views) carry ISO, which reads the same in
+    every language and in background jobs.
+    """
+    pairs = []
+    for key, value in args.items(multi=True):
+        day = getattr(f, key) if key in DATE_FILTERS else None
+        if key in DATE_FILTERS and day is None:
+            continue  # empty, or a date that could not be read: left out
+        if key.startswith("cf.") and key.endswith((".min", ".max")) and "/" in value:
+            # a custom date range as the page wrote it (numbers, the other ranges, have no /)
+            day = read_date(value, f.locale)
+        pairs.append((key, day.isoformat() if day is not None else value))
+    return urlencode(pairs)
 
 
 def _people_and_places(args: MultiDict[str, str], f: Filters) -> None:
@@ -219,11 +281,13 @@ def conditions(f: Filters, user: User, type_id: int | None, fields: dict[str, Fi
         result.append(Ticket.id.in_(select(Feedback.ticket_id).where(Feedback.rating == f.rating)))
     if f.q and (found := search.match(f.q)) is not None:
         result.append(found)
-    result += custom_conditions(f.custom, fields)
+    result += custom_conditions(f.custom, fields, f.locale)
     return result
 
 
-def custom_conditions(custom: dict[str, str], fields: dict[str, Field]) -> list[Any]:
+def custom_conditions(
+    custom: dict[str, str], fields: dict[str, Field], locale: str | None = None
+) -> list[Any]:
     """Typed conditions on custom fields of the chosen type (unknown names are ignored)."""
     result = []
     for key, raw in custom.items():
@@ -231,7 +295,7 @@ def custom_conditions(custom: dict[str, str], fields: dict[str, Field]) -> list[
         described = fields.get(name)
         if described is None or bound not in ("", "min", "max"):
             continue
-        result.append(_custom_condition(described, Ticket.data[name], raw, bound))
+        result.append(_custom_condition(described, Ticket.data[name], raw, bound, locale))
     return result
 
 
@@ -246,7 +310,9 @@ def _equals(name: str, value: Any, column: Any) -> Any:
     return column.as_string() == value
 
 
-def _custom_condition(described: Field, column: Any, raw: str, bound: str) -> Any:
+def _custom_condition(
+    described: Field, column: Any, raw: str, bound: str, locale: str | None
+) -> Any:
     """One custom-field condition: equality, range or contains, by the field's type."""
     if described.type == "boolean":
         return _equals(described.name, raw == "true", column)
@@ -263,7 +329,7 @@ def _custom_condition(described: Field, column: Any, raw: str, bound: str) -> An
         value = column.as_float()
         return value >= number if bound == "min" else value <= number
     if described.format == "date" or bound:
-        day = _date(raw, described.name)
+        day = _date(raw, described.name, locale)
         if day is None:  # custom filters with an empty value never get here
             raise FilterError(_l("%(name)s must be a date like 2026-01-31.", name=described.name))
         value = column.as_string()

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from wtforms import StringField, TextAreaField
 
 from ..models import TicketType
+from ..zones import select_timezone
 from .service import NewTicket, form_for
 
 
@@ -41,8 +42,10 @@ def custom_fields(
     # Only the custom fields' own errors (keyed by JSON pointer): subject, files and the
     # client are shown by the page beside their own inputs.
     own = _own(errors or {})
-    # The page lists every error once, at the top of the form (error_summary).
-    return form_for(ticket_type)[1].render(values, own, locale, summary=False)
+    # The page lists every error once, at the top of the form (error_summary). Date-times
+    # show in the zone the page shows every time in (the reader's).
+    form = form_for(ticket_type)[1]
+    return form.render(values, own, locale, summary=False, zone=select_timezone())
 
 
 # The inputs the pages put around the custom fields, by their id (= the error's key).

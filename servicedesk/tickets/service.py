@@ -28,6 +28,7 @@ from ..models import (
     User,
 )
 from ..notifications import fanout
+from ..zones import organisation_zone, zone_of
 from . import held as held_files
 from .attachments import check_upload, check_uploads, record_attachment, store_file
 
@@ -95,7 +96,10 @@ def check_new(
     The actor's held files named by ``new.held`` count among the extra files.
     """
     version, form = form_for(ticket_type)
-    values, errors = _answers(form, new.answers, new.as_json)
+    # A web form's dates are read in the page's language and its date-times in the zone of
+    # whoever typed them (the desk's, when it files for a client); JSON needs ISO and offsets.
+    zone = zone_of(actor) if actor is not None else organisation_zone()
+    values, errors = _answers(form, new.answers, new.as_json, locale, zone)
     uploads = form.uploads(new.files, values=values)
     errors.update(_problems(form, new, values, uploads, locale))
     kept = held_files.claim(actor, new.held)
@@ -140,11 +144,11 @@ def requester_problem(actor: User, requester: User | None) -> str | None:
 
 
 def _answers(
-    form: CompiledForm, answers: Any, as_json: bool
+    form: CompiledForm, answers: Any, as_json: bool, locale: str, zone: str
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The custom-field values as understood, and a problem with their shape."""
     if not as_json:
-        return form.parse(answers), {}
+        return form.parse(answers, locale=locale, zone=zone), {}
     if not isinstance(answers, dict):
         return {}, {"data": [_("data must be an object of custom fields.")]}
     # Files come only as uploads: references typed into a file field are not taken.
@@ -172,7 +176,8 @@ def _problems(
     if len(new.description) > 20000:
         errors["description"] = [_("Use at most 20000 characters.")]
     # Uploaded files stand in as placeholders so required/maxItems are checked too.
-    errors.update(form.validate(_with_placeholders(values, uploads), locale))
+    typed = not new.as_json  # a person's form: bad dates are explained in its pattern
+    errors.update(form.validate(_with_placeholders(values, uploads), locale, typed=typed))
     errors.update(form.file_errors(new.files, locale=locale, values=values))
     for pointer, files in uploads.items():
         if problems := check_uploads(files):

@@ -144,7 +144,7 @@ INVALID: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
         {"when": "2024-02-01 25:00"},
         "/when",
         None,
-        "Enter a valid date and time (YYYY-MM-DDTHH:MM).",
+        "Give the date and time with its UTC offset, for example 2026-03-01T10:00:00-03:00.",
     ),
     ("formats", {"at": "7pm"}, "/at", "Introduce una hora válida (HH:MM).", None),
     (
@@ -232,8 +232,9 @@ def test_unknown_locale_falls_back_to_spanish() -> None:
         ("date", ["2024-02-29", "1999-12-31"], ["2023-02-29", "2024-1-01", "24-01-01", "hoy"]),
         (
             "date-time",
-            ["2024-01-01T10:00", "2024-01-01T10:00:05.5+02:00", "2024-01-01T10:00Z"],
-            ["2024-01-01", "2024-01-01T24:00", "2024-01-01T10:00+2"],
+            ["2024-01-01T10:00:05.5+02:00", "2024-01-01T10:00Z", "2024-01-01T10:00:00-03:00"],
+            # an offset is required: 10:00 without one is a different instant to each reader
+            ["2024-01-01", "2024-01-01T24:00", "2024-01-01T10:00+2", "2024-01-01T10:00"],
         ),
         ("time", ["10:00", "23:59:59", "10:00:00Z"], ["24:00", "1:00", "10:60", "10"]),
         (
