@@ -595,10 +595,15 @@ class CompiledForm:
         locale: str = "es",
         prefix: str = "cf",
         summary: bool = True,
+        file_labels: Mapping[str, str] | None = None,
     ) -> Markup:
-        """The fields as HTML with values and errors; ``summary``: the errors listed first."""
+        """The fields as HTML with values and errors; ``summary``: the errors listed first.
+
+        ``file_labels`` names a file field's references (default: the reference itself);
+        a ``Markup`` label is put in as it is, plain text is escaped.
+        """
         data = self.defaults() if values is None else values
-        return Renderer(self, locale, prefix, errors or {}, summary).render(data)
+        return Renderer(self, locale, prefix, errors or {}, summary, file_labels).render(data)
 
     def summary_items(
         self, errors: Mapping[str, list[str]], locale: str = "es", prefix: str = "cf"

@@ -61,12 +61,14 @@ class Renderer:
         prefix: str,
         errors: Mapping[str, list[str]],
         summary: bool = True,
+        file_labels: Mapping[str, str] | None = None,
     ) -> None:
         self.form = form
         self.locale = locale
         self.prefix = prefix
         self.errors = errors
         self.summary = summary
+        self.file_labels = file_labels or {}
         self.out: list[str] = []
 
     # -------------------------------------------------------------- entry
@@ -442,10 +444,11 @@ class Renderer:
             )
             for i, ref in enumerate(refs):
                 rid = f"{fid}-ref{i}"
+                label = _e(self.file_labels.get(str(ref), ref))
                 self.out.append(
                     f'<div class="form-check"><input class="form-check-input" type="checkbox" '
                     f'id="{_e(rid)}" name="{_e(name)}" value="{_e(ref)}" checked>'
-                    f'<label class="form-check-label" for="{_e(rid)}">{_e(ref)}</label></div>'
+                    f'<label class="form-check-label" for="{_e(rid)}">{label}</label></div>'
                 )
             self.out.append("</div>")
         multiple = " multiple" if (node.max_items or 2) > 1 else ""
