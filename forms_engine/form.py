@@ -638,13 +638,17 @@ class CompiledForm:
         summary: bool = True,
         *,
         zone: str | None = None,
+        file_labels: Mapping[str, str] | None = None,
     ) -> Markup:
         """The fields as HTML with values and errors; ``summary``: the errors listed first.
 
         Dates show in the language's pattern; with ``zone``, date-times in that zone.
+        ``file_labels`` names a file field's references (default: the reference itself);
+        a ``Markup`` label is put in as it is, plain text is escaped.
         """
         data = self.defaults() if values is None else values
-        return Renderer(self, locale, prefix, errors or {}, summary, zone).render(data)
+        renderer = Renderer(self, locale, prefix, errors or {}, summary, zone, file_labels)
+        return renderer.render(data)
 
     def summary_items(
         self, errors: Mapping[str, list[str]], locale: str = "es", prefix: str = "cf"

@@ -68,6 +68,7 @@ class Renderer:
         errors: Mapping[str, list[str]],
         summary: bool = True,
         zone: str | None = None,
+        file_labels: Mapping[str, str] | None = None,
     ) -> None:
         self.form = form
         self.locale = locale
@@ -75,6 +76,7 @@ class Renderer:
         self.prefix = prefix
         self.errors = errors
         self.summary = summary
+        self.file_labels = file_labels or {}
         self.out: list[str] = []
 
     # -------------------------------------------------------------- entry
@@ -466,10 +468,11 @@ class Renderer:
             )
             for i, ref in enumerate(refs):
                 rid = f"{fid}-ref{i}"
+                label = _e(self.file_labels.get(str(ref), ref))
                 self.out.append(
                     f'<div class="form-check"><input class="form-check-input" type="checkbox" '
                     f'id="{_e(rid)}" name="{_e(name)}" value="{_e(ref)}" checked>'
-                    f'<label class="form-check-label" for="{_e(rid)}">{_e(ref)}</label></div>'
+                    f'<label class="form-check-label" for="{_e(rid)}">{label}</label></div>'
                 )
             self.out.append("</div>")
         multiple = " multiple" if (node.max_items or 2) > 1 else ""

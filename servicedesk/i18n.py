@@ -65,6 +65,7 @@ def register_labels(app: Flask) -> None:
         event_label=EventKind.label_of,
         format_datetime=format_datetime,
         format_date=format_date,
+        zoned_datetime=zoned_datetime,
         number=number,
         percent=percent,
         date_pattern=date_pattern,
@@ -127,6 +128,17 @@ def date_text(value: str, locale: str, with_time: bool = False) -> str:
     if moment.tzinfo is None:
         return babel_format(moment, pattern, locale=locale)
     return babel_format(moment, pattern, tzinfo=get_timezone(), locale=locale)
+
+
+def zoned_datetime(value: datetime) -> str:
+    """A stored time in full in the reader's zone, naming it: 19/12/2026 14:05 (Europe/Madrid).
+
+    For mail: a message is read away from the desk, maybe after its reader has moved, so
+    the zone is said rather than assumed.
+    """
+    locale, zone = get_locale(), get_timezone()
+    pattern = DATE_TIME_PATTERNS.get(str(locale), "medium")
+    return f"{babel_format(value, pattern, tzinfo=zone, locale=locale)} ({zone})"
 
 
 def short_datetime_formatter() -> Callable[[datetime], str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pypdf
@@ -14,9 +15,20 @@ from sqlalchemy import select
 from servicedesk import create_app
 from servicedesk.config import ConfigError
 from servicedesk.extensions import db
-from servicedesk.models import ApiToken, Area, Role, Setting, TicketEvent, User
+from servicedesk.models import (
+    ApiToken,
+    Area,
+    Comment,
+    OutboxMessage,
+    Role,
+    Setting,
+    Ticket,
+    TicketEvent,
+    User,
+)
 from tests.conftest import csrf_token, login, make_user
 from tests.factories import make_ticket
+from tests.tickets.conftest import file_ticket
 
 # 03:00 UTC on 1 December is 21:00 on 30 November in Mexico City, 04:00 on 1 December in Madrid.
 FILED = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
@@ -311,3 +323,83 @@ def test_new_ticket_mail_shows_the_custom_date_in_the_recipient_language(
     spanish = mailbox.text_of(mailbox.to("correo-es@example.org")[0])
     english = mailbox.text_of(mailbox.to("correo-en@example.org")[0])
     assert "19/12/2026" in spanish and "Dec 19, 2026" in english
+
+
+# ---------------------------------------------------------------- mail
+
+
+def mailed(moment: datetime, zone: str, language: str) -> str:
+    """A time as a mail says it: the reader's wall time, in full, and the zone's name."""
+    wall = moment.astimezone(ZoneInfo(zone))
+    if language == "es":
+        return f"{wall:%d/%m/%Y %H:%M} ({zone})"
+    return f"{wall:%b} {wall.day}, {wall.year}, {wall.hour % 12 or 12}:{wall:%M} {wall:%p} ({zone})"
+
+
+def bodies_to(address: str, kind: str) -> list[tuple[str, str]]:
+    """The text and HTML of the outbox messages of one kind to one address."""
+    rows = db.session.execute(
+        select(OutboxMessage.body_text, OutboxMessage.body_html).where(
+            OutboxMessage.recipient == address, OutboxMessage.kind == kind
+        )
+    ).all()
+    return [(row.body_text, row.body_html) for row in rows]
+
+
+def test_mail_says_the_filing_time_in_each_readers_zone_and_language(app, soporte, client_user):
+    db.session.add(Setting(key="timezone", value="America/Bogota"))
+    db.session.commit()
+    readers = [
+        # Two in one group (language and zone): one render, each with their own name.
+        colleague("maria@example.org", "America/Mexico_City", "es"),
+        colleague("mario@example.org", "America/Mexico_City", "es"),
+        colleague("pilar@example.org", "Europe/Madrid", "es"),
+        colleague("mary@example.org", "America/Mexico_City", "en"),
+        colleague("peter@example.org", "Europe/Madrid", "en"),
+        colleague("desk@example.org", None, "es"),  # the organisation's zone
+    ]
+    answer = file_ticket(signed_in(app, client_user), {"subject": "Fuga"})
+    assert answer.status_code == 302
+    db.session.rollback()
+    ticket = db.session.scalars(select(Ticket)).one()
+    said = {"es": "Registrado el", "en": "Filed on"}
+    for reader in readers:
+        zone = reader.timezone or "America/Bogota"
+        [(text, html)] = bodies_to(reader.email, "new_ticket")
+        when = mailed(ticket.created_at, zone, reader.language)
+        assert f"{said[reader.language]} {when}." in text, (reader.email, text)
+        assert f"{said[reader.language]} {when}." in html
+        assert reader.name in text
+    # The same instant, read seven (or six) hours apart.
+    assert mailed(ticket.created_at, "America/Mexico_City", "es") != mailed(
+        ticket.created_at, "Europe/Madrid", "es"
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "wrote", "closed"),
+    [
+        ("es", "escribió el", "Cerrado el"),
+        ("en", "wrote on", "Closed on"),
+    ],
+)
+def test_the_client_reads_the_reply_and_closure_times_in_their_zone(
+    app, filed, client_user, collaborator, language, wrote, closed
+):
+    client_user.timezone, client_user.language = "Europe/Madrid", language
+    db.session.commit()
+    desk = signed_in(app, collaborator)
+    page = f"/tablero/tickets/{filed.number}"
+    assert post(desk, page, f"{page}/responder", {"body": "Vamos mañana"}).status_code == 302
+    version = db.session.scalar(select(Ticket.version).where(Ticket.id == filed.id))
+    closing = {"resolution": "Listo", "version": str(version)}
+    assert post(desk, page, f"{page}/cerrar", closing).status_code == 302
+    db.session.rollback()
+    ticket = db.session.get(Ticket, filed.id)
+    comment = db.session.scalars(select(Comment).where(Comment.ticket_id == ticket.id)).first()
+    [(reply_text, reply_html)] = bodies_to(client_user.email, "reply")
+    when = mailed(comment.created_at, "Europe/Madrid", language)
+    assert f"{wrote} {when}:" in reply_text and f"{wrote} {when}:" in reply_html
+    [(closed_text, closed_html)] = bodies_to(client_user.email, "closed")
+    when = mailed(ticket.closed_at, "Europe/Madrid", language)
+    assert f"{closed} {when}." in closed_text and f"{closed} {when}." in closed_html

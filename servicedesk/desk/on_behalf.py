@@ -13,10 +13,10 @@ from werkzeug.wrappers import Response
 from ..auth.decorators import staff_required
 from ..catalog.versions import filable_type, filable_types
 from ..extensions import db
-from ..models import Channel, HeldUpload, User
+from ..models import Channel, User
 from ..numbers import row_id
 from ..tickets.forms import TicketBaseForm, custom_fields, error_summary
-from ..tickets.service import TicketInputError, hold_refused
+from ..tickets.service import Kept, TicketInputError, hold_refused
 from ..unit_of_work import commit
 from . import bp
 from .service import Caller, file_for_client, find_clients
@@ -81,14 +81,14 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
     locale = str(get_locale())
     values: dict[str, Any] | None = None
     errors: dict[str, list[str]] = {}
-    held: list[HeldUpload] = []
+    kept = Kept([], {})
     if base.validate_on_submit():
         new = base.submission(request.form, request.files, channel)
         try:
             ticket = file_for_client(current_user, ticket_type, new, caller, locale)
         except TicketInputError as exc:
             values, errors = exc.values, exc.errors
-            held = hold_refused(current_user, new)
+            kept = hold_refused(current_user, ticket_type, new, locale)
             commit()  # the files stay for the next try
         else:
             # Read before the commit expires the rows (each would be read again).
@@ -100,10 +100,10 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
         "desk/new_ticket.html",
         ticket_type=ticket_type,
         base=base,
-        fields=custom_fields(ticket_type, locale, values, errors),
+        fields=custom_fields(ticket_type, locale, values, errors, kept.fields),
         summary=error_summary(ticket_type, errors, locale),
         errors=errors,
-        held=held,
+        held=kept.attachments,
         channels=CHANNELS,
         channel=channel,
         caller=caller,

@@ -15,13 +15,13 @@ from werkzeug.wrappers import Response
 from ..auth.decorators import client_required
 from ..catalog.versions import filable_type, filable_types
 from ..extensions import db
-from ..models import Channel, HeldUpload, Status, Ticket, TicketType
+from ..models import Channel, Status, Ticket, TicketType
 from ..numbers import row_id
 from ..tickets import search
 from ..tickets.forms import TicketBaseForm, custom_fields, error_summary
 from ..tickets.listing import latest_first
 from ..tickets.loading import ticket_or_404
-from ..tickets.service import TicketInputError, check_new, file_ticket, hold_refused
+from ..tickets.service import Kept, TicketInputError, check_new, file_ticket, hold_refused
 from ..tickets.visibility import visible_tickets
 from ..unit_of_work import commit
 from . import bp
@@ -84,14 +84,14 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
     locale = str(get_locale())
     values: dict[str, Any] | None = None
     errors: dict[str, list[str]] = {}
-    held: list[HeldUpload] = []
+    kept = Kept([], {})
     if base.validate_on_submit():
         new = base.submission(request.form, request.files, Channel.PORTAL)
         try:
             checked = check_new(ticket_type, new, locale, current_user)
         except TicketInputError as exc:
             values, errors = exc.values, exc.errors
-            held = hold_refused(current_user, new)
+            kept = hold_refused(current_user, ticket_type, new, locale)
             commit()  # the files stay for the next try
         else:
             number = file_ticket(current_user, current_user, checked).number
@@ -102,10 +102,10 @@ def new_ticket(key: str) -> Response | str | tuple[str, int]:
         "portal/new_ticket.html",
         ticket_type=ticket_type,
         base=base,
-        fields=custom_fields(ticket_type, locale, values, errors),
+        fields=custom_fields(ticket_type, locale, values, errors, kept.fields),
         summary=error_summary(ticket_type, errors, locale),
         errors=errors,
-        held=held,
+        held=kept.attachments,
     ), 400 if errors else 200
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from flask import get_template_attribute
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import StringField, TextAreaField
 
-from ..models import TicketType
+from ..models import HeldUpload, TicketType
 from ..zones import select_timezone
 from .service import NewTicket, form_for
 
@@ -37,15 +39,27 @@ def custom_fields(
     locale: str,
     values: dict[str, Any] | None = None,
     errors: dict[str, list[str]] | None = None,
+    held: Mapping[str, list[HeldUpload]] | None = None,
 ) -> Markup:
-    """The type's current form as HTML, with what was typed and its errors."""
+    """The type's current form as HTML, with what was typed and its errors.
+
+    ``held``: each file field's files kept from this refused try, shown ticked in the field
+    (their tokens are its values) with their thumbnails and names.
+    """
     # Only the custom fields' own errors (keyed by JSON pointer): subject, files and the
     # client are shown by the page beside their own inputs.
     own = _own(errors or {})
+    labels: dict[str, str] = {}
+    if held:
+        values = {**(values or {}), **{k: [h.token for h in rows] for k, rows in held.items()}}
+        label = get_template_attribute("_macros/thread.html", "held_label")
+        labels = {h.token: label(h) for rows in held.values() for h in rows}
     # The page lists every error once, at the top of the form (error_summary). Date-times
     # show in the zone the page shows every time in (the reader's).
     form = form_for(ticket_type)[1]
-    return form.render(values, own, locale, summary=False, zone=select_timezone())
+    return form.render(
+        values, own, locale, summary=False, zone=select_timezone(), file_labels=labels
+    )
 
 
 # The inputs the pages put around the custom fields, by their id (= the error's key).

@@ -2,9 +2,10 @@
 
 When "Agregar petición" or a reply is refused (a required field empty, no message), the
 files that passed the upload rules are stored as ``held_uploads`` rows for the person who
-chose them, and the form shown again carries their random tokens. The next submit names
-those tokens; only their uploader can claim them, for ``HELD_UPLOAD_MINUTES``; each becomes
-an attachment without its bytes being copied. Expired rows and their files are swept at
+chose them, and the form shown again carries their random tokens (the extra files' under
+``held``, a custom file field's as that field's values). The next submit names those
+tokens; only their uploader can claim them, for ``HELD_UPLOAD_MINUTES``; each becomes an
+attachment without its bytes being copied. Expired rows and their files are swept at
 every new hold and by ``flask worker``'s chores.
 """
 

@@ -55,7 +55,9 @@ class NewTicket:
     ``files`` holds the uploads by part name: ``cf-<field>`` for file fields and
     ``attachments`` for the extra files, the same names on the web and in the API.
     ``held`` are the tokens of files kept from a refused try of the same form
-    (tickets/held.py), filed as extra files when they are the submitter's own.
+    (tickets/held.py), filed as extra files when they are the submitter's own. On the web
+    form a file field's own values are such tokens too (its ticked "already attached"
+    files); references are never taken from a form or a body.
     """
 
     subject: str
@@ -78,6 +80,41 @@ class Checked:
     uploads: dict[str, list[Any]]
     attachments: list[Any]
     held: list[HeldUpload] = dataclass_field(default_factory=list)
+    # Held files filed into a file field, by its pointer.
+    held_fields: dict[str, list[HeldUpload]] = dataclass_field(default_factory=dict)
+
+
+@dataclass
+class Kept:
+    """The files of a refused submission, held for the form shown again.
+
+    ``attachments``: the extra files; ``fields``: each file field's, by the field's name.
+    """
+
+    attachments: list[HeldUpload]
+    fields: dict[str, list[HeldUpload]]
+
+
+@dataclass(frozen=True)
+class _HeldPart:
+    """A held file as the forms engine reads an upload: its name, type and size."""
+
+    row: HeldUpload
+
+    @property
+    def filename(self) -> str:
+        """The file's name, as the upload was named."""
+        return self.row.filename
+
+    @property
+    def mimetype(self) -> str:
+        """The type the upload rules chose for the file."""
+        return self.row.content_type
+
+    @property
+    def content_length(self) -> int:
+        """The size of the stored file."""
+        return self.row.size
 
 
 def form_for(ticket_type: TicketType) -> tuple[TicketTypeVersion, CompiledForm]:
@@ -100,8 +137,19 @@ def check_new(
     # whoever typed them (the desk's, when it files for a client); JSON needs ISO and offsets.
     zone = zone_of(actor) if actor is not None else organisation_zone()
     values, errors = _answers(form, new.answers, new.as_json, locale, zone)
+    tokens = _field_tokens(form, values)
+    values = keep_stored_files(form, None, values)
     uploads = form.uploads(new.files, values=values)
-    errors.update(_problems(form, new, values, uploads, locale))
+    # The file fields' held files pass through the engine as uploads would: only those of
+    # fields shown, checked against each field's types and size.
+    claimed = {
+        f"cf-{name}": [_HeldPart(row) for row in held_files.claim(actor, wanted)]
+        for name, wanted in tokens.items()
+    }
+    held_parts = form.uploads(claimed, values=values)
+    errors.update(_problems(form, new, values, uploads, held_parts, locale))
+    for pointer, problems in form.file_errors(claimed, locale=locale, values=values).items():
+        errors.setdefault(pointer, []).extend(problems)
     kept = held_files.claim(actor, new.held)
     attachments = [f for f in _getlist(new.files, "attachments") if f.filename]
     if problems := check_uploads(attachments, held=len(kept)):
@@ -111,7 +159,8 @@ def check_new(
     # The web form's round trip puts JSON answers in the form's order: stored, indexed and
     # mailed exactly as a web submission of the same values.
     data = form.parse(form.to_form_data(values)) if new.as_json else values
-    return Checked(ticket_type, version, new, data, uploads, attachments, kept)
+    held_fields = {ptr: [part.row for part in parts] for ptr, parts in held_parts.items()}
+    return Checked(ticket_type, version, new, data, uploads, attachments, kept, held_fields)
 
 
 def file_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
@@ -124,9 +173,32 @@ def file_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
     return ticket
 
 
-def hold_refused(actor: User, new: NewTicket) -> list[HeldUpload]:
-    """Keep the extra files of a refused submission for the form shown again."""
-    return held_files.keep(actor, _getlist(new.files, "attachments"), new.held)
+def hold_refused(actor: User, ticket_type: TicketType, new: NewTicket, locale: str) -> Kept:
+    """Keep the files of a refused submission for the form shown again, part by part.
+
+    A file field keeps the files still held for it and the new ones that pass its own rules
+    (types, size) as well as the upload rules; a field the answers hide keeps none.
+    """
+    extra = held_files.keep(actor, _getlist(new.files, "attachments"), new.held)
+    if new.as_json:
+        return Kept(extra, {})
+    form = form_for(ticket_type)[1]
+    values = form.parse(new.answers, locale=locale, zone=zone_of(actor))
+    tokens = _field_tokens(form, values)
+    values = keep_stored_files(form, None, values)
+    fields: dict[str, list[HeldUpload]] = {}
+    for name in _file_fields(form):
+        part = f"cf-{name}"
+        if not form.uploads({part: [_Shown()]}, values=values):
+            continue
+        fitting = [
+            upload
+            for upload in _getlist(new.files, part)
+            if upload.filename and not form.file_errors({part: [upload]}, locale=locale)
+        ]
+        if found := held_files.keep(actor, fitting, tokens.get(name, [])):
+            fields[name] = found
+    return Kept(extra, fields)
 
 
 def requester_problem(actor: User, requester: User | None) -> str | None:
@@ -160,14 +232,35 @@ def _getlist(files: Any, name: str) -> list[Any]:
     return list(files.getlist(name)) if files is not None else []
 
 
+def _file_fields(form: CompiledForm) -> list[str]:
+    """The names of the file fields a form uploads to (those at the top level)."""
+    return [f.name for f in form.describe() if f.type == "file" and f.path.count("/") == 1]
+
+
+def _field_tokens(form: CompiledForm, values: dict[str, Any]) -> dict[str, list[str]]:
+    """The held-file tokens a web form's file fields carry, by field name."""
+    return {
+        name: [str(token) for token in values[name]]
+        for name in _file_fields(form)
+        if isinstance(values.get(name), list)
+    }
+
+
+class _Shown:
+    """A stand-in upload, to ask the engine whether a file field is shown."""
+
+    filename = "?"
+
+
 def _problems(
     form: CompiledForm,
     new: NewTicket,
     values: dict[str, Any],
     uploads: dict[str, list[Any]],
+    held: dict[str, list[Any]],
     locale: str,
 ) -> dict[str, list[str]]:
-    """Subject, description, custom fields and uploads checked, by field."""
+    """Subject, description, custom fields and uploads (``held`` counted) checked, by field."""
     errors: dict[str, list[str]] = {}
     if not new.subject.strip():
         errors["subject"] = [_("Write a subject.")]
@@ -176,22 +269,24 @@ def _problems(
     if len(new.description) > 20000:
         errors["description"] = [_("Use at most 20000 characters.")]
     # Uploaded files stand in as placeholders so required/maxItems are checked too.
+    counts = {ptr: len(uploads.get(ptr, [])) + len(held.get(ptr, [])) for ptr in {*uploads, *held}}
     typed = not new.as_json  # a person's form: bad dates are explained in its pattern
-    errors.update(form.validate(_with_placeholders(values, uploads), locale, typed=typed))
-    errors.update(form.file_errors(new.files, locale=locale, values=values))
+    errors.update(form.validate(_with_placeholders(values, counts), locale, typed=typed))
+    for pointer, problems in form.file_errors(new.files, locale=locale, values=values).items():
+        errors.setdefault(pointer, []).extend(problems)
     for pointer, files in uploads.items():
-        if problems := check_uploads(files):
+        if problems := check_uploads(files, held=len(held.get(pointer, []))):
             errors.setdefault(pointer, []).extend(problems)
     return errors
 
 
-def _with_placeholders(data: dict[str, Any], uploads: dict[str, list[Any]]) -> dict[str, Any]:
-    """Put one placeholder reference per uploaded file into a copy of the data."""
+def _with_placeholders(data: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    """Put one placeholder reference per file (uploaded or held) into a copy of the data."""
     result = dict(data)
-    for pointer, files in uploads.items():
+    for pointer, count in counts.items():
         key = pointer.strip("/")
         if "/" not in key:
-            result[key] = [f"upload-{i}" for i in range(len(files))]
+            result[key] = [f"upload-{i}" for i in range(count)]
     return result
 
 
@@ -292,8 +387,12 @@ def create_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
     )
     _insert_with_number(ticket)
     data = dict(checked.data)
-    for pointer, files in checked.uploads.items():
-        data[pointer.strip("/")] = [str(store_attachment(ticket, actor, f).id) for f in files]
+    for pointer in {*checked.held_fields, *checked.uploads}:
+        # A held file another submit of the same form filed already is not filed twice.
+        taken = [held_files.attach(ticket, actor, h) for h in checked.held_fields.get(pointer, [])]
+        stored = [store_attachment(ticket, actor, f) for f in checked.uploads.get(pointer, [])]
+        if ids := [str(a.id) for a in (*taken, *stored) if a is not None]:
+            data[pointer.strip("/")] = ids
     ticket.data = data
     db.session.add(
         TicketEvent(

@@ -72,3 +72,34 @@ def test_refused_form_keeps_photos_shown_upright_without_gps(
     picture = Image.open(io.BytesIO(served.body()))
     assert picture.width < picture.height
     assert not picture.getexif().get_ifd(GPS_IFD)
+
+
+def test_a_refused_form_keeps_the_photo_of_a_file_field(page, tmp_path, client_user, soporte):
+    photo = tmp_path / "grieta.jpg"
+    photo.write_bytes(phone_photo(800, 600))
+    sign_in(page, client_user.email)
+    page.goto("/mesa-de-ayuda/nueva/soporte")
+    page.fill("#subject", "Grieta en el muro")
+    page.select_option("[name=cf-categoria]", "agua")  # the required Ubicación stays empty
+    page.set_input_files("#cf-fotos", str(photo))
+    page.locator("form.fe-form button[type=submit]").click()
+    page.wait_for_load_state()
+
+    # Shown ticked inside its own field, with its thumbnail; the field's input is empty.
+    field = page.locator("#cf-fotos-field")
+    assert field.locator("input[type=checkbox][name=cf-fotos]:checked").count() == 1
+    assert "grieta.jpg" in field.inner_text()
+    thumb = field.locator("img.attachment-thumb[alt='grieta.jpg']")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
+    )
+    assert page.get_by_test_id("held-files").count() == 0
+    page.fill("[name=cf-ubicacion]", "Depto 9")
+    page.locator("form.fe-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/mesa-de-ayuda/tickets/\d+"))
+
+    number = int(page.url.rsplit("/", 1)[1])
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    attachment = db.session.scalars(select(Attachment)).one()
+    assert (attachment.ticket_id, attachment.filename) == (ticket.id, "grieta.jpg")
+    assert ticket.data["fotos"] == [str(attachment.id)]

@@ -20,7 +20,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from servicedesk.extensions import db
-from servicedesk.models import Area, Attachment, Comment, Role, Status, Ticket
+from servicedesk.models import Area, Attachment, Comment, HeldUpload, Role, Status, Ticket
+from servicedesk.tickets import held
 from tests.api.conftest import issue_token
 from tests.conftest import PASSWORD, csrf_token, login, make_user
 from tests.factories import make_ticket, make_type
@@ -357,3 +358,73 @@ def test_a_rolled_back_filing_gives_its_number_back(app, soporte, client_user, m
     assert file_ticket(client).status_code == 302
     db.session.rollback()
     assert db.session.scalars(select(Ticket.number).order_by(Ticket.number)).all() == [1, 2]
+
+
+@pytest.mark.parametrize("part", ["held", "cf-fotos"])
+def test_a_double_submit_of_a_held_file_attaches_it_once(
+    app, live_server, soporte, client_user, monkeypatch, part
+):
+    """A double click on the second submit: both filings go through, the file is filed once.
+
+    Both requests are held after claiming the file until the other has claimed it too, so
+    each goes on to take the same row; only the conditional DELETE decides. SQLite queues
+    writing requests at BEGIN IMMEDIATE, so there the second cannot claim before the first
+    commits: the wait times out and the two run one after the other.
+    """
+    url = f"{live_server}/mesa-de-ayuda/nueva/soporte"
+    sessions = [web_session(live_server, client_user.email) for _ in range(2)]
+    form = {"subject": "Fuga", "cf-ubicacion": "Depto 3", "cf-categoria": "agua"}
+    chosen = "attachments" if part == "held" else part
+    photo = {chosen: ("foto.png", PNG, "image/png")}
+    refused = sessions[0].post(
+        url,
+        data={**form, "subject": "", "csrf_token": page_token(sessions[0], url)[0]},
+        files=photo,
+        timeout=60,
+    )
+    assert refused.status_code == 400
+    [token] = re.findall(rf'name="{part}" value="([^"]+)" (?:id="[^"]+" )?checked', refused.text)
+    submits = [{**form, part: token, "csrf_token": page_token(s, url)[0]} for s in sessions]
+
+    meet = threading.Barrier(2, timeout=3)
+    met: list[bool] = []
+    real_claim = held.claim
+
+    def claim_then_wait(user, tokens):
+        found = real_claim(user, tokens)
+        if found:
+            try:
+                meet.wait()
+                met.append(True)
+            except threading.BrokenBarrierError:
+                met.append(False)
+        return found
+
+    monkeypatch.setattr(held, "claim", claim_then_wait)
+    start = threading.Barrier(2)
+    codes: list[int] = []
+
+    def submit(session: requests.Session, data: dict[str, str]) -> None:
+        start.wait(timeout=30)
+        codes.append(session.post(url, data=data, timeout=60, allow_redirects=False).status_code)
+
+    threads = [
+        threading.Thread(target=submit, args=pair) for pair in zip(sessions, submits, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert codes == [302, 302]  # no 5xx: each filing goes through
+    if db.engine.dialect.name == "postgresql":
+        assert met == [True, True]  # both had claimed the row before either took it
+    db.session.rollback()
+    [attachment] = db.session.scalars(select(Attachment)).all()
+    assert attachment.filename == "foto.png"
+    assert db.session.scalars(select(HeldUpload)).all() == []
+    filed = db.session.scalars(select(Ticket).order_by(Ticket.id)).all()
+    assert len(filed) == 2 and attachment.ticket_id in {t.id for t in filed}
+    if part == "cf-fotos":
+        fields = sorted((t.data.get("fotos") for t in filed), key=bool)
+        assert fields == [None, [str(attachment.id)]]
