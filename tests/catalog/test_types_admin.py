@@ -17,13 +17,6 @@ from tests.forms_engine.hostile import HOSTILE_SCHEMAS
 XSS = '<script>alert("x")</script>'
 
 
-@pytest.fixture
-def admin_client(client, admin):
-    """A test client signed in as the administrator."""
-    login(client, admin.email)
-    return client
-
-
 def builder_data(fields: list[dict], action: str = "refresh", **extra) -> dict:
     """Encode builder fields as the page posts them."""
     data = {"count": str(len(fields)), "action": action, **extra}
