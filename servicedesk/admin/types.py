@@ -167,7 +167,11 @@ def _render_builder(
             schema, ui = builder.to_schema(specs, ticket_type.name)
             preview = compile_form(schema, ui).render(locale=str(get_locale()), prefix="pv")
             schema_json, ui_json = json.dumps(schema), json.dumps(ui)
-            unpublished = not versions.same_form(versions.current_version(ticket_type), schema, ui)
+            # A GET shows the current version itself (even if the builder would write it
+            # differently, e.g. an imported form): only a posted field list can differ.
+            unpublished = unpublished and not versions.same_form(
+                versions.current_version(ticket_type), schema, ui
+            )
         except builder.BuilderError as exc:
             errors = exc.errors
         except SchemaError as exc:
