@@ -4,6 +4,7 @@ whole numbers as typed, texts in two languages, and a new type kept a draft unti
 
 from __future__ import annotations
 
+import json
 import re
 
 from sqlalchemy import select
@@ -291,3 +292,15 @@ def test_the_builder_warns_before_leaving_unpublished_changes(admin_client):
     assert 'data-unpublished="0"' in same.get_data(as_text=True)
     changed = builder(admin_client, ticket_type, [FIELDS[0]])
     assert 'data-unpublished="1"' in changed.get_data(as_text=True)
+
+
+def test_a_draft_exports_and_imports_as_a_draft(admin_client):
+    ticket_type = new_type(admin_client)
+    exported = admin_client.get(f"/administracion/tipos/{ticket_type.id}/exportar").json
+    assert exported["version"] == 0 and exported["schema"] == {}
+    db.session.delete(db.session.get(TicketType, ticket_type.id))
+    db.session.commit()
+    imported = post(admin_client, "/administracion/tipos/importar", {"text": json.dumps(exported)})
+    assert imported.status_code == 302, imported.get_data(as_text=True)[-2000:]
+    again = db.session.scalar(select(TicketType).where(TicketType.key == "mudanza"))
+    assert again.current_version == 0 and again.description == "Avisos de mudanza"
