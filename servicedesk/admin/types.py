@@ -159,13 +159,20 @@ def _render_builder(
     status: int = 200,
 ) -> tuple[str, int]:
     """Render the builder with a live preview of the form it describes."""
-    preview, schema_json, ui_json, problems = None, "", "", []
+    preview, other_preview, schema_json, ui_json, problems = None, None, "", "", []
     errors = {**builder.check(specs), **errors}
     unpublished = request.method == "POST"
+    locale = str(get_locale())
+    other = (
+        builder.OTHER_LANGUAGE if locale == builder.DEFAULT_LANGUAGE else builder.DEFAULT_LANGUAGE
+    )
     if not errors:
         try:
             schema, ui = builder.to_schema(specs, ticket_type.name)
-            preview = compile_form(schema, ui).render(locale=str(get_locale()), prefix="pv")
+            form = compile_form(schema, ui)
+            preview = form.render(locale=locale, prefix="pv")
+            if builder.translated(specs):
+                other_preview = form.render(locale=other, prefix="px")
             schema_json, ui_json = json.dumps(schema), json.dumps(ui)
             # A GET shows the current version itself (even if the builder would write it
             # differently, e.g. an imported form): only a posted field list can differ.
@@ -194,6 +201,8 @@ def _render_builder(
         # After a parse error, show exactly what was typed (e.g. "many" in a number box).
         raw=request.form if errors and request.method == "POST" else {},
         preview=preview,
+        other_preview=other_preview,
+        other_language=other,
         schema_json=schema_json,
         ui_json=ui_json,
         problems=problems,

@@ -146,6 +146,11 @@ def applicable(spec: FieldSpec) -> FieldSpec:
     return spec
 
 
+def translated(specs: list[FieldSpec]) -> bool:
+    """Tell whether any field has a text in the other language."""
+    return any(s.label_en or s.help_en or s.placeholder_en or s.options_en for s in specs)
+
+
 def prepare(specs: list[FieldSpec]) -> list[FieldSpec]:
     """The posted fields as the builder keeps them: only their kind's properties, keyed."""
     return fill_keys([applicable(spec) for spec in specs])

@@ -166,6 +166,8 @@ def test_bilingual_type_filed_in_english_and_read_in_spanish(
     admin_page.click("button[name=action][value=refresh]")
     assert admin_page.input_value("#f-1-key") == "personas"
     assert admin_page.input_value("#f-1-maximum") == "50"  # not 50.0
+    english_preview = admin_page.get_by_test_id("other-preview").inner_text()
+    assert "Common area" in english_preview and "People" in english_preview
     admin_page.select_option("#f-1-kind", "text")
     assert not admin_page.locator("#f-1-minimum").is_visible()
     assert admin_page.locator("#f-1-max_length").is_visible()

@@ -197,6 +197,8 @@ def test_texts_in_both_languages_reach_each_reader(app, admin_client, collaborat
         as_text=True
     )
     assert 'value="Common area"' in page and "alberca | Pool" in page
+    other = page.split('data-testid="other-preview"')[1]  # the preview in English too
+    assert "Common area" in other and "Party room" in other and "Área común" not in other
 
     english = make_user(Role.CLIENT, "resident@example.org", "Rita Resident", language="en")
     english_admin = make_user(Role.ADMIN, "boss@example.org", "Bob Boss", language="en")
@@ -286,6 +288,7 @@ def test_the_builder_warns_before_leaving_unpublished_changes(admin_client):
     ticket_type = new_type(admin_client)
     draft = admin_client.get(f"/administracion/tipos/{ticket_type.id}/formulario")
     assert 'data-unpublished="1"' in draft.get_data(as_text=True)  # nothing published yet
+    assert 'data-testid="other-preview"' not in draft.get_data(as_text=True)  # no English
     assert "builder.js" in draft.get_data(as_text=True)
     publish_fields(admin_client, ticket_type, FIELDS)
     same = admin_client.get(f"/administracion/tipos/{ticket_type.id}/formulario")
