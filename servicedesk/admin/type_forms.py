@@ -110,9 +110,29 @@ def _options(raw: str) -> list[tuple[str, str]]:
     return options
 
 
+def _options_en(raw: str, options: list[tuple[str, str]]) -> dict[str, str]:
+    """Read the options' English labels: "value | Label" lines, or plain labels in order."""
+    values = [v for v, _t in options]
+    labels: dict[str, str] = {}
+    lines = [line for line in raw.splitlines() if line.strip()]
+    for position, line in enumerate(lines):
+        value, sep, label = line.partition("|")
+        if not sep:
+            value, label = (values[position] if position < len(values) else ""), value
+        if value.strip() in values and label.strip():
+            labels[value.strip()] = label.strip()[:200]
+    return labels
+
+
 def options_text(options: list[tuple[str, str]]) -> str:
     """Write options back as the builder's text."""
     return "\n".join(f"{v} | {t}" for v, t in options)
+
+
+def options_en_text(spec: FieldSpec) -> str:
+    """Write the options' English labels back as the builder's text."""
+    english = spec.options_en
+    return "\n".join(f"{v} | {english[v]}" for v, _t in spec.options if v in english)
 
 
 def parse_fields(form: MultiDict[str, str]) -> tuple[list[FieldSpec], dict[str, list[str]]]:
@@ -125,19 +145,23 @@ def parse_fields(form: MultiDict[str, str]) -> tuple[list[FieldSpec], dict[str, 
     specs = []
     for i in range(count):
         get = lambda attr, i=i: form.get(f"f-{i}-{attr}", "")  # noqa: E731
+        kind = get("kind") or "text"
+        applies = FieldSpec(kind=kind).applies
+        # A property hidden for this kind is ignored, even when it holds something unreadable.
         numbers = {
-            a: _float(get(a), i, a, errors)
+            a: _float(get(a), i, a, errors) if applies(a) else None
             for a in ("minimum", "maximum", "max_length", "max_items", "max_size_mb")
         }
+        options = _options(get("options"))
         specs.append(
             FieldSpec(
                 key=get("key").strip(),
                 label=get("label").strip()[:200],
-                kind=get("kind") or "text",
+                kind=kind,
                 required=bool(get("required")),
                 help=get("help").strip()[:500],
                 placeholder=get("placeholder").strip()[:200],
-                options=_options(get("options")),
+                options=options,
                 minimum=numbers["minimum"],
                 maximum=numbers["maximum"],
                 pattern=get("pattern").strip()[:512],
@@ -149,6 +173,11 @@ def parse_fields(form: MultiDict[str, str]) -> tuple[list[FieldSpec], dict[str, 
                 max_items=_whole(numbers["max_items"]),
                 accept=[a.strip() for a in get("accept").split(",") if a.strip()],
                 max_size_mb=numbers["max_size_mb"],
+                label_en=get("label_en").strip()[:200],
+                help_en=get("help_en").strip()[:500],
+                placeholder_en=get("placeholder_en").strip()[:200],
+                options_en=_options_en(get("options_en"), options),
+                auto_key=get("auto_key").strip(),
             )
         )
     return specs, errors
@@ -164,7 +193,7 @@ def apply_action(specs: list[FieldSpec], action: str) -> list[FieldSpec]:
     verb, _sep, arg = action.partition(":")
     if verb == "add":
         kind = arg or "text"
-        return [*specs, FieldSpec(key=f"campo_{len(specs) + 1}", label="", kind=kind)]
+        return [*specs, FieldSpec(key="", label="", kind=kind)]  # keyed by builder.prepare
     index = whole_number(arg, len(specs) - 1, minimum=0)
     if index is None:
         return specs

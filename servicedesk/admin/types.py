@@ -29,6 +29,7 @@ from .type_forms import (
     TicketTypeForm,
     apply_action,
     field_errors,
+    options_en_text,
     options_text,
     parse_fields,
 )
@@ -99,7 +100,7 @@ def _save_meta(form: TicketTypeForm, ticket_type: TicketType) -> str | None:
 @bp.route("/tipos/nuevo", methods=["GET", "POST"])
 @admin_required
 def new_type() -> Page:
-    """Create a ticket type with an empty first form, then open the builder."""
+    """Create a ticket type as a draft (no published form), then open the builder."""
     form = TicketTypeForm()
     area_choices(form)
     if form.validate_on_submit():
@@ -107,9 +108,8 @@ def new_type() -> Page:
         error = _save_meta(form, ticket_type)
         if error is None:
             db.session.add(ticket_type)
-            versions.publish(ticket_type, dict(versions.EMPTY_SCHEMA), {}, current_user)
             commit()
-            flash(_("Ticket type created. Now design its form."), "success")
+            flash(_("Ticket type created as a draft. Design its form and publish it."), "success")
             return redirect(url_for("admin.form_builder", type_id=ticket_type.id))
         form.key.errors = [error]
     status = 400 if request.method == "POST" else 200
@@ -160,13 +160,26 @@ def _render_builder(
     status: int = 200,
 ) -> tuple[str, int]:
     """Render the builder with a live preview of the form it describes."""
-    preview, schema_json, ui_json, problems = None, "", "", []
+    preview, other_preview, schema_json, ui_json, problems = None, None, "", "", []
     errors = {**builder.check(specs), **errors}
+    unpublished = request.method == "POST"
+    locale = str(get_locale())
+    other = (
+        builder.OTHER_LANGUAGE if locale == builder.DEFAULT_LANGUAGE else builder.DEFAULT_LANGUAGE
+    )
     if not errors:
         try:
             schema, ui = builder.to_schema(specs, ticket_type.name)
-            preview = compile_form(schema, ui).render(locale=str(get_locale()), prefix="pv")
+            form = compile_form(schema, ui)
+            preview = form.render(locale=locale, prefix="pv")
+            if builder.translated(specs):
+                other_preview = form.render(locale=other, prefix="px")
             schema_json, ui_json = json.dumps(schema), json.dumps(ui)
+            # A GET shows the current version itself (even if the builder would write it
+            # differently, e.g. an imported form): only a posted field list can differ.
+            unpublished = unpublished and not versions.same_form(
+                versions.current_version(ticket_type), schema, ui
+            )
         except builder.BuilderError as exc:
             errors = exc.errors
         except SchemaError as exc:
@@ -179,14 +192,22 @@ def _render_builder(
         errors=errors,
         field_errors=field_errors,
         options_text=options_text,
+        options_en_text=options_en_text,
+        number_text=builder.number_text,
         kinds=builder.KINDS,
         kind_label=lambda kind: KIND_LABELS.get(kind, kind),
+        kind_properties=json.dumps(builder.PROPERTIES),
+        key_fallback=builder.KEY_FALLBACK,
+        key_max=builder.KEY_MAX,
         # After a parse error, show exactly what was typed (e.g. "many" in a number box).
         raw=request.form if errors and request.method == "POST" else {},
         preview=preview,
+        other_preview=other_preview,
+        other_language=other,
         schema_json=schema_json,
         ui_json=ui_json,
         problems=problems,
+        unpublished=unpublished or ticket_type.current_version == 0,
     ), status
 
 
@@ -198,6 +219,7 @@ def form_builder(type_id: int) -> Page:
     if request.method == "GET" or request.form.get("action") == "load":
         return _load_builder(ticket_type)
     specs, errors = parse_fields(request.form)
+    specs = builder.prepare(specs)
     action = request.form.get("action", "")
     if action == "add":
         kind = request.form.get("new_kind", "text")
@@ -210,7 +232,7 @@ def form_builder(type_id: int) -> Page:
         return _review(ticket_type, schema, ui, back="builder")
     if errors:  # fix the typing first; buttons would shift what the messages point at
         return _render_builder(ticket_type, specs, errors)
-    return _render_builder(ticket_type, apply_action(specs, action), errors)
+    return _render_builder(ticket_type, builder.prepare(apply_action(specs, action)), errors)
 
 
 def _load_builder(ticket_type: TicketType) -> Page:

@@ -6,7 +6,7 @@ from flask import Response, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..catalog.versions import current_version
+from ..catalog.versions import current_version, filable_types
 from ..extensions import db
 from ..models import TicketType, TicketTypeVersion
 from . import bp, serialize
@@ -62,15 +62,16 @@ def me() -> Response:
     bp,
     "GET",
     "/ticket-types",
-    summary="Active ticket types with their current form",
+    summary="Ticket types that take new tickets, with their current form",
     tag="ticket types",
     responses={"200": ("The types", ref("TicketTypeList"))},
 )
 def ticket_types() -> Response:
-    """List the active types, each with its current version's schema and UI hints."""
-    types = db.session.scalars(
-        select(TicketType).where(TicketType.active.is_(True)).order_by(TicketType.name)
-    ).all()
+    """List the types tickets can be filed under, each with its current schema and UI hints.
+
+    Drafts (no published form yet) are left out, as on the portal's "Agregar petición".
+    """
+    types = filable_types()
     current = {
         v.ticket_type_id: v
         for v in db.session.scalars(
@@ -85,9 +86,11 @@ def ticket_types() -> Response:
 
 
 def type_or_404(key: str) -> TicketType:
-    """A type clients may use (active), or any type for the desk; else 404."""
+    """A type clients may use (active and published), or any type for the desk; else 404."""
     found = db.session.scalar(select(TicketType).where(TicketType.key == key))
-    if found is None or (not found.active and not current_user.is_staff):
+    if found is None or (
+        not current_user.is_staff and (not found.active or found.current_version < 1)
+    ):
         raise ApiError(404)
     return found
 

@@ -8,6 +8,7 @@ Y" conditions on top-level fields. Schemas outside that shape are edited as raw 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -48,6 +49,39 @@ KINDS = (
     "repeat",
 )
 DEFAULT_ACCEPT = ["image/*", "application/pdf"]
+# The language of the schema's own titles, descriptions and option titles; the other
+# languages' texts live in the UI hints (docs/forms.md, "Labels in several languages").
+DEFAULT_LANGUAGE = "es"
+OTHER_LANGUAGE = "en"
+KEY_MAX = 40
+KEY_FALLBACK = "campo"
+
+# Which of a card's properties apply to each kind; the others are hidden in the builder and
+# ignored when posted (a checkbox has no maximum length, a date no options).
+COMMON_PROPERTIES = ("label", "label_en", "key", "kind", "help", "help_en", "required")
+_TEXTUAL = ("placeholder", "placeholder_en", "default")
+PROPERTIES: dict[str, tuple[str, ...]] = {
+    "text": (*_TEXTUAL, "max_length", "pattern"),
+    "textarea": (*_TEXTUAL, "max_length", "pattern"),
+    "integer": (*_TEXTUAL, "minimum", "maximum"),
+    "number": (*_TEXTUAL, "minimum", "maximum"),
+    "date": ("default",),
+    "datetime": ("default",),
+    "time": ("default",),
+    "email": (*_TEXTUAL, "max_length"),
+    "phone": (*_TEXTUAL, "max_length"),
+    "url": (*_TEXTUAL, "max_length"),
+    "select": ("default", "options", "options_en"),
+    "radio": ("default", "options", "options_en"),
+    "checkboxes": ("options", "options_en", "max_items"),
+    "boolean": ("default",),
+    "file": ("max_items", "accept", "max_size_mb"),
+    "group": (),
+    "repeat": ("max_items",),
+}
+SPECIFIC_PROPERTIES = tuple(dict.fromkeys(p for props in PROPERTIES.values() for p in props))
+# Placement applies to every field: a group for fields that are not groups, a condition.
+PLACEMENT = ("parent", "show_when", "show_value")
 
 
 class BuilderError(ValueError):
@@ -84,10 +118,89 @@ class FieldSpec:
     max_items: int | None = None
     accept: list[str] = field(default_factory=list)
     max_size_mb: float | None = None
+    label_en: str = ""
+    help_en: str = ""
+    placeholder_en: str = ""
+    options_en: dict[str, str] = field(default_factory=dict)
+    # The key the builder derived from the label and has not been edited by hand: a new
+    # field's key follows its label until the administrator types one (empty: fixed).
+    auto_key: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the spec as plain data (for hidden form state and tests)."""
         return asdict(self)
+
+    def applies(self, prop: str) -> bool:
+        """Tell whether a property belongs on this kind's card."""
+        return (
+            prop in COMMON_PROPERTIES or prop in PLACEMENT or prop in PROPERTIES.get(self.kind, ())
+        )
+
+
+def applicable(spec: FieldSpec) -> FieldSpec:
+    """Drop the properties that do not apply to the field's kind (hidden ones, posted anyway)."""
+    blank = FieldSpec()
+    for name in SPECIFIC_PROPERTIES:
+        if not spec.applies(name):
+            setattr(spec, name, getattr(blank, name))
+    return spec
+
+
+def translated(specs: list[FieldSpec]) -> bool:
+    """Tell whether any field has a text in the other language."""
+    return any(s.label_en or s.help_en or s.placeholder_en or s.options_en for s in specs)
+
+
+def prepare(specs: list[FieldSpec]) -> list[FieldSpec]:
+    """The posted fields as the builder keeps them: only their kind's properties, keyed."""
+    return fill_keys([applicable(spec) for spec in specs])
+
+
+# ---------------------------------------------------------------- machine keys
+
+
+def slug(label: str) -> str:
+    """A machine key from a label: "Área común" -> "area_comun" (ASCII, lowercase, _)."""
+    decomposed = unicodedata.normalize("NFKD", label)
+    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    ascii_text = ascii_text.lower().replace("ß", "ss").replace("æ", "ae").replace("ø", "o")
+    key = re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")
+    if not key:
+        return KEY_FALLBACK
+    if not key[0].isalpha():
+        key = f"{KEY_FALLBACK}_{key}"
+    return key[:KEY_MAX].rstrip("_")
+
+
+def unique_key(base: str, taken: set[str]) -> str:
+    """The first of base, base_2, base_3… that no other field uses (within 40 characters)."""
+    if base not in taken:
+        return base
+    n = 2
+    while True:
+        suffix = f"_{n}"
+        candidate = base[: KEY_MAX - len(suffix)].rstrip("_") + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1
+
+
+def fill_keys(specs: list[FieldSpec]) -> list[FieldSpec]:
+    """Give every field left without a key (or still on its derived key) one from its label.
+
+    A key typed by hand is kept as typed (check() reports a clash); a derived key follows
+    its label and is made unique within the form with _2, _3….
+    """
+    derived = [not s.key or (s.auto_key and s.key == s.auto_key) for s in specs]
+    taken = {s.key for s, auto in zip(specs, derived, strict=True) if not auto}
+    for spec, auto in zip(specs, derived, strict=True):
+        if auto:
+            spec.key = unique_key(slug(spec.label or spec.label_en), taken)
+            spec.auto_key = spec.key
+            taken.add(spec.key)
+        else:
+            spec.auto_key = ""
+    return specs
 
 
 # ---------------------------------------------------------------- fields -> schema
@@ -100,6 +213,17 @@ def _number(value: float | None, integer: bool) -> int | float | None:
     return int(value) if integer or float(value).is_integer() else float(value)
 
 
+def number_text(value: float | None) -> str:
+    """A number as the builder shows it: whole numbers without ".0" (5, not 5.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
 def _scalar_default(spec: FieldSpec, schema: dict[str, Any]) -> None:
     """Add a typed default when the administrator gave one."""
     if spec.default == "":
@@ -108,7 +232,7 @@ def _scalar_default(spec: FieldSpec, schema: dict[str, Any]) -> None:
     if kind == "integer":
         schema["default"] = int(spec.default)
     elif kind == "number":
-        schema["default"] = float(spec.default)
+        schema["default"] = _number(float(spec.default), False)
     elif kind == "boolean":
         schema["default"] = spec.default.lower() in {"true", "1", "yes", "sí", "si"}
     elif kind != "checkboxes":
@@ -160,8 +284,20 @@ def _leaf_schema(spec: FieldSpec) -> dict[str, Any]:  # noqa: C901 - a branch pe
     return schema
 
 
+def _in_languages(default: str, other: str) -> str | dict[str, str]:
+    """A UI text in both languages: the default language's, then the other's when given."""
+    texts = {DEFAULT_LANGUAGE: default} if default else {}
+    if other:
+        texts[OTHER_LANGUAGE] = other
+    return texts if other else default
+
+
 def _ui_hints(spec: FieldSpec) -> dict[str, Any]:
-    """Build the UI hints of one field."""
+    """Build the UI hints of one field: widget, placeholder and the texts in other languages.
+
+    The default language's label and help are the schema's title and description; a field
+    with English texts repeats them in a locale map, which the engine reads first.
+    """
     hints: dict[str, Any] = {}
     widget = {
         "textarea": "textarea",
@@ -171,10 +307,25 @@ def _ui_hints(spec: FieldSpec) -> dict[str, Any]:
     }.get(spec.kind)
     if widget:
         hints["widget"] = widget
-    if spec.placeholder:
-        hints["placeholder"] = spec.placeholder
-    if spec.kind == "checkboxes" and any(t and t != v for v, t in spec.options):
-        hints["options"] = {v: t or v for v, t in spec.options}
+    if spec.label_en:
+        hints["label"] = {DEFAULT_LANGUAGE: spec.label or spec.key, OTHER_LANGUAGE: spec.label_en}
+    if spec.help_en:
+        hints["help"] = _in_languages(spec.help, spec.help_en)
+    if spec.placeholder or spec.placeholder_en:
+        hints["placeholder"] = _in_languages(spec.placeholder, spec.placeholder_en)
+    options: dict[str, Any] = {}
+    for value, label in spec.options:
+        english = spec.options_en.get(value, "")
+        if english:
+            options[value] = {DEFAULT_LANGUAGE: label or value, OTHER_LANGUAGE: english}
+        elif spec.kind == "checkboxes" and label and label != value:
+            options[value] = label  # an enum has no titles: its labels live here
+        elif spec.kind == "checkboxes":
+            options[value] = value
+    if any(isinstance(v, dict) for v in options.values()) or (
+        spec.kind == "checkboxes" and any(t and t != v for v, t in spec.options)
+    ):
+        hints["options"] = options
     return hints
 
 
@@ -240,14 +391,25 @@ def _check_condition(i: int, spec: FieldSpec, keys: dict[str, FieldSpec], add: A
 
 
 def _check_default(i: int, spec: FieldSpec, add: Any) -> None:
-    """Check a default parses as the field's type."""
+    """Check a default parses as the field's type, and a whole number's limits are whole."""
 
+    if spec.kind == "integer":
+        for attr in ("minimum", "maximum"):
+            value = getattr(spec, attr)
+            if value is not None and not float(value).is_integer():
+                add(i, attr, _("Enter a whole number."))
     if spec.default == "" or spec.kind not in ("integer", "number"):
         return
     try:
         int(spec.default) if spec.kind == "integer" else float(spec.default)
     except ValueError:
-        add(i, "default", _("The default must be a number."))
+        add(
+            i,
+            "default",
+            _("Enter a whole number.")
+            if spec.kind == "integer"
+            else _("The default must be a number."),
+        )
 
 
 def to_schema(fields: list[FieldSpec], title: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
@@ -425,13 +587,25 @@ def _kind_of(sub: dict[str, Any], hint: dict[str, Any]) -> str:
     raise NotBuildable(str(kind))
 
 
+def _default_text(text: Any) -> str:
+    """The default language's text of a plain or per-language UI text."""
+    if isinstance(text, dict):
+        return str(text.get(DEFAULT_LANGUAGE, ""))
+    return str(text) if isinstance(text, str) else ""
+
+
+def _other_text(text: Any) -> str:
+    """The other language's text of a per-language UI text ("" when there is none)."""
+    return str(text.get(OTHER_LANGUAGE, "")) if isinstance(text, dict) else ""
+
+
 def _options(sub: dict[str, Any], hint: dict[str, Any]) -> list[tuple[str, str]]:
     """Read a choice field's options with their labels."""
     labels = hint.get("options", {})
     if "oneOf" in sub:
         return [(str(o["const"]), str(o.get("title", o["const"]))) for o in sub["oneOf"]]
     values = sub.get("enum") or sub.get("items", {}).get("enum", [])
-    return [(str(v), str(labels.get(str(v), v))) for v in values]
+    return [(str(v), _default_text(labels.get(str(v))) or str(v)) for v in values]
 
 
 def _spec_from(key: str, sub: dict[str, Any], required: bool, hint: dict[str, Any]) -> FieldSpec:
@@ -444,16 +618,23 @@ def _spec_from(key: str, sub: dict[str, Any], required: bool, hint: dict[str, An
         kind=kind,
         required=required,
         help=str(sub.get("description", "")),
-        placeholder=str(hint.get("placeholder", "")),
+        placeholder=_default_text(hint.get("placeholder")),
         minimum=sub.get("minimum"),
         maximum=sub.get("maximum"),
         max_length=sub.get("maxLength") if kind in TEXT_LIMITS else None,
         pattern=str(sub.get("pattern", "")),
-        default=str(default).lower() if isinstance(default, bool) else str(default),
+        default=number_text(default) if isinstance(default, int | float) else str(default),
         max_items=sub.get("maxItems") if kind in ("checkboxes", "file", "repeat") else None,
+        label_en=_other_text(hint.get("label")),
+        help_en=_other_text(hint.get("help")),
+        placeholder_en=_other_text(hint.get("placeholder")),
     )
     if kind in (*CHOICE_KINDS, "checkboxes"):
         spec.options = _options(sub, hint)
+        labels = hint.get("options", {})
+        spec.options_en = {
+            v: _other_text(labels.get(v)) for v, _t in spec.options if _other_text(labels.get(v))
+        }
     if kind == "file":
         spec.accept = list(sub["x-file"].get("accept", []))
         spec.max_size_mb = round(sub["x-file"].get("maxSize", 0) / (1024 * 1024), 2)

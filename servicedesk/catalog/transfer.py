@@ -91,10 +91,15 @@ def _envelope_problems(doc: dict[str, Any]) -> list[Problem]:
 
 
 def import_type(doc: dict[str, Any], author: User | None) -> tuple[TicketType, bool]:
-    """Create or update a type from a checked document; return it and whether it is new."""
+    """Create or update a type from a checked document; return it and whether it is new.
+
+    A document without a form (`"schema": {}`, what a draft exports) brings the metadata
+    only: a new type stays a draft, an existing one keeps its versions.
+    """
     schema, ui = doc["schema"], doc.get("ui") or {}
     try:
-        compile_form(schema, ui or None)
+        if schema or ui:
+            compile_form(schema, ui or None)
     except SchemaError as exc:
         raise ImportError_(
             [
@@ -119,6 +124,6 @@ def import_type(doc: dict[str, Any], author: User | None) -> tuple[TicketType, b
         db.session.scalar(select(Area).where(Area.name == area_name)) if area_name else None
     )
     db.session.flush()
-    if not same_form(current_version(ticket_type), schema, ui):
+    if (schema or ui) and not same_form(current_version(ticket_type), schema, ui):
         publish(ticket_type, schema, ui, author)
     return ticket_type, created

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from servicedesk.extensions import db
-from servicedesk.models import Ticket, TicketType
-from tests.conftest import PASSWORD
+from servicedesk.models import Role, Ticket, TicketType
+from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -82,7 +82,7 @@ def test_build_publish_file_and_keep_v1(
     admin_page.locator("form[action$='/publicar'] button").click()
     admin_page.wait_for_url("**/versiones")
     ticket_type = db.session.scalar(select(TicketType).where(TicketType.key == "mudanza"))
-    assert ticket_type.current_version == 2
+    assert ticket_type.current_version == 1  # the type was a draft until now
 
     client_page = browser.new_context(base_url=live_server).new_page()
     sign_in(client_page, client_user.email)
@@ -102,7 +102,7 @@ def test_build_publish_file_and_keep_v1(
     ticket = db.session.scalar(select(Ticket).where(Ticket.subject == "Mudanza el sábado"))
     assert ticket.data == {"fecha": "2026-12-05", "ascensor": "si", "horario": "De 9 a 12"}
 
-    # Version 3 removes an option and the conditional field.
+    # Version 2 removes an option and the conditional field.
     admin_page.goto(f"/administracion/tipos/{ticket_type.id}/formulario")
     admin_page.fill("#f-1-options", "si | Sí\nno | No")
     admin_page.click("button[name=action][value='remove:2']")
@@ -112,7 +112,7 @@ def test_build_publish_file_and_keep_v1(
     admin_page.locator("form[action$='/publicar'] button").click()
     admin_page.wait_for_url("**/versiones")
     db.session.refresh(ticket_type)
-    assert ticket_type.current_version == 3
+    assert ticket_type.current_version == 2
 
     desk_page = browser.new_context(base_url=live_server).new_page()
     sign_in(desk_page, collaborator.email)
@@ -123,3 +123,98 @@ def test_build_publish_file_and_keep_v1(
     client_page.goto("/mesa-de-ayuda/nueva/mudanza")
     assert client_page.locator("[name=cf-horario]").count() == 0
     assert client_page.locator("[name=cf-ascensor] option[value=montacargas]").count() == 0
+
+
+def test_bilingual_type_filed_in_english_and_read_in_spanish(
+    browser, live_server, admin, collaborator, artifacts_dir
+):
+    """The acceptance of #17's builder: two languages from the builder to the Tablero."""
+    resident = make_user(Role.CLIENT, "resident@example.org", "Rita Resident", language="en")
+    admin_page = browser.new_context(base_url=live_server).new_page()
+    sign_in(admin_page, admin.email)
+    admin_page.goto("/administracion/tipos/nuevo")
+    admin_page.fill("#name", "Reserva")
+    admin_page.fill("#key", "reserva")
+    admin_page.locator("form[novalidate] button.btn-primary").click()
+    admin_page.wait_for_url("**/formulario")
+    assert admin_page.get_by_test_id("draft-notice").is_visible()
+
+    # A choice card shows its options in both languages and no text limits.
+    admin_page.select_option("#new-kind", "select")
+    admin_page.click("button[name=action][value=add]")
+    assert admin_page.locator("#f-0-options_en").is_visible()
+    assert not admin_page.locator("#f-0-max_length").is_visible()
+    assert not admin_page.locator("#f-0-minimum").is_visible()
+    admin_page.fill("#f-0-label", "Área común")
+    assert admin_page.input_value("#f-0-key") == "area_comun"  # previewed while typing
+    admin_page.fill("#f-0-label_en", "Common area")
+    admin_page.fill("#f-0-help", "Dónde quieres reservar")
+    admin_page.fill("#f-0-help_en", "Where you want to book")
+    admin_page.fill("#f-0-options", "salon | Salón de fiestas\nalberca | Alberca")
+    admin_page.fill("#f-0-options_en", "salon | Party room\nalberca | Pool")
+    admin_page.check("#f-0-required")
+    # Changing the kind changes the card at once.
+    admin_page.select_option("#new-kind", "integer")
+    admin_page.click("button[name=action][value=add]")
+    assert admin_page.input_value("#f-0-key") == "area_comun"  # as the server derived it
+    assert admin_page.locator("#f-1-minimum").is_visible()
+    assert not admin_page.locator("#f-1-options").is_visible()
+    admin_page.fill("#f-1-label", "Personas")
+    admin_page.fill("#f-1-label_en", "People")
+    admin_page.fill("#f-1-minimum", "1")
+    admin_page.fill("#f-1-maximum", "50")
+    admin_page.click("button[name=action][value=refresh]")
+    assert admin_page.input_value("#f-1-key") == "personas"
+    assert admin_page.input_value("#f-1-maximum") == "50"  # not 50.0
+    english_preview = admin_page.get_by_test_id("other-preview").inner_text()
+    assert "Common area" in english_preview and "People" in english_preview
+    admin_page.select_option("#f-1-kind", "text")
+    assert not admin_page.locator("#f-1-minimum").is_visible()
+    assert admin_page.locator("#f-1-max_length").is_visible()
+    admin_page.select_option("#f-1-kind", "integer")
+
+    # Leaving with unpublished changes asks first; staying keeps everything typed.
+    admin_page.fill("#f-1-help", "Cuántas personas vienen")
+    dialogs: list[str] = []
+    admin_page.once("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    admin_page.get_by_role("link", name="Editar como JSON").click(no_wait_after=True)
+    for _wait in range(50):
+        if dialogs:
+            break
+        admin_page.wait_for_timeout(100)
+    assert dialogs == ["beforeunload"] and admin_page.url.endswith("/formulario")
+    assert admin_page.input_value("#f-1-help") == "Cuántas personas vienen"
+    admin_page.screenshot(path=str(artifacts_dir / "admin-builder-bilingual.png"), full_page=True)
+
+    admin_page.click("button[name=action][value=review]")
+    admin_page.wait_for_selector("[data-testid=changes]")
+    admin_page.locator("form[action$='/publicar'] button").click()
+    admin_page.wait_for_url("**/versiones")
+    ticket_type = db.session.scalar(select(TicketType).where(TicketType.key == "reserva"))
+    assert ticket_type.current_version == 1
+
+    client_page = browser.new_context(base_url=live_server).new_page()
+    sign_in(client_page, resident.email)
+    client_page.goto("/mesa-de-ayuda/nueva")
+    client_page.get_by_role("link", name=re.compile("Reserva")).click()
+    client_page.get_by_label(re.compile("Common area")).select_option(label="Pool")
+    form_text = client_page.locator("form.fe-form").inner_text()
+    assert "Where you want to book" in form_text and "People" in form_text
+    assert "Área común" not in form_text and "Alberca" not in form_text
+    client_page.fill("#subject", "Pool party")
+    client_page.fill("[name=cf-personas]", "12")
+    client_page.locator("form.fe-form button[type=submit]").click()
+    client_page.wait_for_url(re.compile(r".*/mesa-de-ayuda/tickets/\d+"))
+    ticket = db.session.scalar(select(Ticket).where(Ticket.subject == "Pool party"))
+    assert ticket.data == {"area_comun": "alberca", "personas": 12}
+    assert "Common area" in client_page.content() and "Pool" in client_page.content()
+
+    desk_page = browser.new_context(base_url=live_server).new_page()
+    sign_in(desk_page, collaborator.email)
+    desk_page.goto("/tablero/")
+    desk_page.get_by_role("link", name=re.compile("Pool party")).first.click()
+    desk_page.wait_for_url(re.compile(rf".*/tablero/tickets/{ticket.number}$"))
+    fields = desk_page.get_by_test_id("ticket-fields").inner_text()
+    assert "Área común" in fields and "Alberca" in fields and "Personas" in fields
+    assert "Common area" not in fields and "Pool" not in fields.replace("Pool party", "")
+    desk_page.screenshot(path=str(artifacts_dir / "desk-ticket-bilingual.png"), full_page=True)

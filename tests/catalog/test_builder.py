@@ -6,7 +6,7 @@ import pytest
 
 from forms_engine import compile_form
 from servicedesk import demo
-from servicedesk.catalog.builder import BuilderError, FieldSpec, from_schema, to_schema
+from servicedesk.catalog.builder import BuilderError, FieldSpec, from_schema, prepare, to_schema
 
 
 @pytest.mark.parametrize("fields", [demo._soporte, demo._proyecto, demo._consulta])
@@ -15,6 +15,8 @@ def test_demo_forms_round_trip_and_compile(app, fields):
     form = compile_form(schema, ui)
     assert form.describe()
     assert to_schema(from_schema(schema, ui), "T") == (schema, ui)
+    # What the builder page does to loaded fields (kind's properties, keys) changes nothing.
+    assert to_schema(prepare(from_schema(schema, ui)), "T") == (schema, ui)
 
 
 def test_every_kind_compiles(app):
@@ -35,6 +37,7 @@ def test_every_kind_compiles(app):
     assert described["/f_radio"].widget == "radio"
     assert described["/f_repeat/*/qty"].required
     assert to_schema(from_schema(schema, ui)) == (schema, ui)
+    assert to_schema(prepare(from_schema(schema, ui))) == (schema, ui)
 
 
 def test_condition_shows_and_requires(app):

@@ -17,13 +17,6 @@ from tests.forms_engine.hostile import HOSTILE_SCHEMAS
 XSS = '<script>alert("x")</script>'
 
 
-@pytest.fixture
-def admin_client(client, admin):
-    """A test client signed in as the administrator."""
-    login(client, admin.email)
-    return client
-
-
 def builder_data(fields: list[dict], action: str = "refresh", **extra) -> dict:
     """Encode builder fields as the page posts them."""
     data = {"count": str(len(fields)), "action": action, **extra}
@@ -97,15 +90,15 @@ def publish_fields(client, ticket_type: TicketType, fields: list[dict]):
 
 def test_create_type_then_build_and_publish(admin_client):
     ticket_type = new_type(admin_client)
-    assert ticket_type.current_version == 1 and ticket_type.color == "#112233"
+    assert ticket_type.current_version == 0 and ticket_type.color == "#112233"
     response, review = publish_fields(admin_client, ticket_type, FIELDS)
     assert response.status_code == 302
     assert "Fecha de mudanza" in review and "/horario" in review
     db.session.refresh(ticket_type)
-    assert ticket_type.current_version == 2
+    assert ticket_type.current_version == 1
     version = db.session.scalar(
         select(TicketTypeVersion).where(
-            TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 2
+            TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 1
         )
     )
     assert version.schema["required"] == ["fecha", "ascensor"]
@@ -119,12 +112,12 @@ def test_builder_buttons_add_move_remove(admin_client):
     url = f"/administracion/tipos/{ticket_type.id}/formulario"
     page = post(admin_client, url, builder_data(FIELDS[:2], "add", new_kind="boolean"))
     html = page.get_data(as_text=True)
-    assert 'name="count" value="3"' in html and 'value="campo_3"' in html
+    assert 'name="count" value="3"' in html and 'value="campo"' in html
     moved = post(admin_client, url, builder_data(FIELDS[:2], "up:1")).get_data(as_text=True)
     assert moved.index('value="¿Usará el ascensor?"') < moved.index('value="Fecha de mudanza"')
     removed = post(admin_client, url, builder_data(FIELDS[:2], "remove:0"))
     assert 'value="Fecha de mudanza"' not in removed.get_data(as_text=True)
-    assert db.session.get(TicketType, ticket_type.id).current_version == 1  # nothing published
+    assert db.session.get(TicketType, ticket_type.id).current_version == 0  # nothing published
 
 
 def test_builder_errors_keep_what_was_typed(admin_client):
@@ -180,7 +173,7 @@ def test_review_counts_tickets_touched_by_breaking_changes(admin_client, client_
     publish_fields(admin_client, ticket_type, FIELDS)
     version = db.session.scalar(
         select(TicketTypeVersion).where(
-            TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 2
+            TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 1
         )
     )
     make_ticket(client_user, version, "A", data={"fecha": "2026-01-01", "ascensor": "montacargas"})
@@ -202,24 +195,24 @@ def test_review_counts_tickets_touched_by_breaking_changes(admin_client, client_
 def test_earlier_tickets_keep_their_version(admin_client, client_user, collaborator):
     ticket_type = new_type(admin_client)
     publish_fields(admin_client, ticket_type, FIELDS)
-    v2 = db.session.scalar(
+    first = db.session.scalar(
         select(TicketTypeVersion).where(
-            TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 2
+            TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 1
         )
     )
     ticket = make_ticket(
         client_user,
-        v2,
+        first,
         "Mudanza",
         data={"fecha": "2026-01-01", "ascensor": "si", "horario": "9 a 12"},
     )
     publish_fields(admin_client, ticket_type, [FIELDS[0]])
-    assert db.session.get(TicketType, ticket_type.id).current_version == 3
+    assert db.session.get(TicketType, ticket_type.id).current_version == 2
     other = admin_client.application.test_client()
     login(other, collaborator.email)
     page = other.get(f"/tablero/tickets/{ticket.number}").get_data(as_text=True)
     assert "¿Usará el ascensor?" in page and "Sí" in page and "9 a 12" in page
-    assert db.session.get(Ticket, ticket.id).type_version_id == v2.id
+    assert db.session.get(Ticket, ticket.id).type_version_id == first.id
 
 
 def test_raw_json_errors_are_pointed_and_nothing_changes(admin_client):
@@ -232,7 +225,7 @@ def test_raw_json_errors_are_pointed_and_nothing_changes(admin_client):
     response = post(admin_client, url, {"schema_text": json.dumps(bad), "ui_text": "{}"})
     assert response.status_code == 400
     assert "<code>/properties/x" in response.get_data(as_text=True)
-    assert db.session.get(TicketType, ticket_type.id).current_version == 1
+    assert db.session.get(TicketType, ticket_type.id).current_version == 0
 
 
 @pytest.mark.parametrize(("name", "schema"), HOSTILE_SCHEMAS, ids=[n for n, _s in HOSTILE_SCHEMAS])
@@ -261,7 +254,7 @@ def test_hostile_schemas_are_refused_in_the_json_editor(admin_client, name, sche
         {"schema_text": json.dumps(schema), "ui_text": "{}"},
     )
     assert response.status_code in (400, 413)
-    assert db.session.get(TicketType, ticket_type.id).current_version == 1
+    assert db.session.get(TicketType, ticket_type.id).current_version == 0
 
 
 def test_export_import_round_trip_across_installations(app, admin_client):
@@ -309,6 +302,7 @@ def make_user_admin():
 
 def test_deactivated_type_takes_no_new_tickets(admin_client, client_user):
     ticket_type = new_type(admin_client)
+    publish_fields(admin_client, ticket_type, FIELDS)
     post(admin_client, f"/administracion/tipos/{ticket_type.id}/estado", {"active": "0"})
     assert db.session.get(TicketType, ticket_type.id).active is False
     other = admin_client.application.test_client()
@@ -325,7 +319,7 @@ def test_admin_labels_are_escaped_everywhere(admin_client, client_user, collabor
     publish_fields(admin_client, ticket_type, fields)
     version = db.session.scalar(
         select(TicketTypeVersion).where(
-            TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 2
+            TicketTypeVersion.ticket_type_id == ticket_type.id, TicketTypeVersion.number == 1
         )
     )
     ticket = make_ticket(client_user, version, XSS, data={"campo": "a"})
@@ -334,7 +328,7 @@ def test_admin_labels_are_escaped_everywhere(admin_client, client_user, collabor
         for u in (
             "/administracion/tipos",
             f"/administracion/tipos/{ticket_type.id}/formulario",
-            f"/administracion/tipos/{ticket_type.id}/versiones/2",
+            f"/administracion/tipos/{ticket_type.id}/versiones/1",
         )
     ]
     client_side = admin_client.application.test_client()
@@ -396,4 +390,4 @@ def test_only_administrators_reach_type_pages(request, client, admin, method, pa
     else:
         assert response.status_code == 403
     db.session.refresh(ticket_type)
-    assert ticket_type.active and ticket_type.current_version == 1
+    assert ticket_type.active and ticket_type.current_version == 0
