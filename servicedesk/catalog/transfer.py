@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from forms_engine import Problem, SchemaError, compile_form
@@ -102,7 +103,7 @@ def import_type(doc: dict[str, Any], author: User | None) -> tuple[TicketType, b
                     "/schema" + p.pointer if not p.pointer.startswith("/ui") else p.pointer,
                     p.message,
                 )
-                for p in exc.problems
+                for p in exc.localized(str(get_locale()))
             ]
         ) from exc
     ticket_type = db.session.scalar(select(TicketType).where(TicketType.key == doc["key"]))
