@@ -253,6 +253,13 @@ def _scalar_type(value: Any) -> str | None:
     return None
 
 
+def _one_type(typ: Any) -> Any:
+    """A type list of one name is that name (``["string"]`` means ``"string"``)."""
+    if isinstance(typ, list) and len(typ) == 1 and isinstance(typ[0], str):
+        return typ[0]
+    return typ
+
+
 def _type_accepts(kind: str, value: Any) -> bool:
     vt = _scalar_type(value)
     if vt is None:
@@ -325,7 +332,7 @@ class Compiler:
         if not isinstance(schema, dict):
             self.problem("", "root_object")
             return None
-        if schema.get("type", "object") != "object" or "properties" not in schema:
+        if _one_type(schema.get("type", "object")) != "object" or "properties" not in schema:
             self.problem("/type", "root_shape")
         if "$schema" in schema and schema["$schema"] not in (SCHEMA_URI, SCHEMA_URI + "#"):
             self.problem("/$schema", "draft", uri=SCHEMA_URI)
@@ -457,11 +464,13 @@ class Compiler:
                     self.problem(f"{sptr}/{esc(key)}", LEGACY_KW[key], key=key)
                 else:
                     self.problem(f"{sptr}/{esc(key)}", "unsupported", key=key)
-        typ = sch.get("type")
+        typ = _one_type(sch.get("type"))
         if typ is None:
             typ = self._infer_type(sch)
+        elif "type" in sch and typ != sch["type"]:
+            sch = {**sch, "type": typ}  # ["string"] is "string"
         if typ == ["unknown"]:
-            self.problem(sptr, "no_type")
+            self.problem(sptr, self._why_no_type(sch))
             return None
         if not isinstance(typ, str):
             self.problem(f"{sptr}/type", "type_list")
@@ -477,7 +486,7 @@ class Compiler:
             return node
         if typ == "array":
             return self._array(sch, sptr, name, segs, depth, in_array)
-        self.problem(f"{sptr}/type", "type_unknown", type=typ)
+        self.problem(f"{sptr}/type", "type_null" if typ == "null" else "type_unknown", type=typ)
         return None
 
     def _infer_type(self, sch: dict[str, Any]) -> Any:
@@ -498,6 +507,22 @@ class Compiler:
         if len(types) == 1 and None not in types:
             return types.pop()
         return ["unknown"]
+
+    @staticmethod
+    def _why_no_type(sch: dict[str, Any]) -> str:
+        """The catalogue key that says why no type follows from a field's options."""
+        values: list[Any] = []
+        if isinstance(sch.get("enum"), list):
+            values = sch["enum"]
+            if not values:
+                return "enum_empty"
+        elif "const" in sch:
+            values = [sch["const"]]
+        if any(v is None for v in values):
+            return "option_null"
+        if any(isinstance(v, dict | list) for v in values):
+            return "option_kind"
+        return "no_type"
 
     def _options(
         self, sch: dict[str, Any], sptr: str, typ: str
@@ -701,7 +726,7 @@ class Compiler:
         max_items = sch.get("maxItems")
         if "x-file" in sch:
             return self._file(sch, sptr, name, segs, items, iptr, in_array)
-        ityp = items.get("type") or self._infer_type(items)
+        ityp = _one_type(items.get("type")) or self._infer_type(items)
         if ityp == "object":
             if not isinstance(max_items, int):
                 self.problem(sptr, "group_max")
@@ -915,6 +940,10 @@ class Compiler:
         if not isinstance(pname, str) or not _valid_name(pname):
             self.problem(where, "field_name")
             return None
+        if psch is False and pname not in node.child_map:
+            # JSON Schema: never present. additionalProperties false already says so.
+            self.warn(where, "warn_never_allowed", name=pname)
+            return None
         if pname in node.child_map:
             existing = node.child_map[pname]
             if activation is None:
@@ -959,7 +988,7 @@ class Compiler:
         bad = sorted(set(sch) - allowed)
         for key in bad:
             self.problem(f"{where}/{esc(key)}", "refine_key", name=name, type=json_type, key=key)
-        typ = sch.get("type", json_type)
+        typ = _one_type(sch.get("type", json_type))
         if typ != json_type and not (typ == "number" and json_type == "integer"):
             self.problem(f"{where}/type", "refine_type", name=name, type=json_type)
             return None
@@ -1326,10 +1355,87 @@ _RE2_OPTIONS.log_errors = False
 _RE2_CACHE: dict[str, Any] = {}
 
 
+#: ECMAScript's long names of Unicode general categories → RE2's short ones (\\p{Letter}).
+_CATEGORIES: Final = {
+    "Letter": "L",
+    "Uppercase_Letter": "Lu",
+    "Lowercase_Letter": "Ll",
+    "Titlecase_Letter": "Lt",
+    "Modifier_Letter": "Lm",
+    "Other_Letter": "Lo",
+    "Mark": "M",
+    "Combining_Mark": "M",
+    "Nonspacing_Mark": "Mn",
+    "Spacing_Mark": "Mc",
+    "Enclosing_Mark": "Me",
+    "Number": "N",
+    "Decimal_Number": "Nd",
+    "digit": "Nd",
+    "Letter_Number": "Nl",
+    "Other_Number": "No",
+    "Punctuation": "P",
+    "punct": "P",
+    "Connector_Punctuation": "Pc",
+    "Dash_Punctuation": "Pd",
+    "Open_Punctuation": "Ps",
+    "Close_Punctuation": "Pe",
+    "Initial_Punctuation": "Pi",
+    "Final_Punctuation": "Pf",
+    "Other_Punctuation": "Po",
+    "Symbol": "S",
+    "Math_Symbol": "Sm",
+    "Currency_Symbol": "Sc",
+    "Modifier_Symbol": "Sk",
+    "Other_Symbol": "So",
+    "Separator": "Z",
+    "Space_Separator": "Zs",
+    "Line_Separator": "Zl",
+    "Paragraph_Separator": "Zp",
+    "Other": "C",
+    "Control": "Cc",
+    "cntrl": "Cc",
+    "Format": "Cf",
+    "Surrogate": "Cs",
+    "Private_Use": "Co",
+    "Unassigned": "Cn",
+}
+
+
+def re2_syntax(pattern: str) -> str:
+    """``pattern`` (ECMAScript, as JSON Schema says) in RE2's syntax for property escapes.
+
+    RE2 knows ``\\p{L}`` and scripts (``\\p{Greek}``) but not the long category names nor
+    the ``gc=``/``sc=`` prefixes that ECMAScript's unicode mode allows; other escapes stay.
+    """
+    if "\\p{" not in pattern and "\\P{" not in pattern:
+        return pattern
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch != "\\" or i + 1 >= len(pattern):
+            out.append(ch)
+            i += 1
+            continue
+        nxt = pattern[i + 1]
+        end = pattern.find("}", i + 2)
+        if nxt in "pP" and pattern.startswith("{", i + 2) and end > 0:
+            name = pattern[i + 3 : end]
+            for prefix in ("General_Category=", "gc=", "Script=", "sc="):
+                if name.startswith(prefix):
+                    name = name[len(prefix) :]
+            out.append(f"\\{nxt}{{{_CATEGORIES.get(name, name)}}}")
+            i = end + 1
+            continue
+        out.append(pattern[i : i + 2])
+        i += 2
+    return "".join(out)
+
+
 def compile_re2(pattern: str) -> Any:
     compiled = _RE2_CACHE.get(pattern)
     if compiled is None:
-        compiled = re2.compile(pattern, _RE2_OPTIONS)
+        compiled = re2.compile(re2_syntax(pattern), _RE2_OPTIONS)
         if len(_RE2_CACHE) > 2048:
             _RE2_CACHE.clear()
         _RE2_CACHE[pattern] = compiled
@@ -1357,8 +1463,9 @@ def emit(node: Node) -> dict[str, Any]:  # noqa: C901 - a branch per schema keyw
         item = getattr(node, "item", None)
         assert isinstance(item, Node)
         out = {"type": "array", "items": emit(item), "minItems": max(1, s.get("minItems", 1))}
-        if "maxItems" in s:
-            out["maxItems"] = s["maxItems"]
+        for key in ("maxItems", "uniqueItems"):
+            if key in s:
+                out[key] = s[key]
         return out
     if node.kind == "enum_array":
         out = {

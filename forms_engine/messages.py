@@ -220,10 +220,30 @@ SCHEMA_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "deducir de opciones mezcladas o ausentes",
     ),
     "type_list": (
-        "type must be one string (type lists are not supported)",
-        "type debe ser un solo texto (no se admiten listas de tipos)",
+        "type must be one type: a form field holds one kind of value (an empty field is "
+        'left out, never null), so lists like ["string", "null"] are not supported',
+        "type debe ser un solo tipo: un campo de formulario guarda un solo tipo de valor (un "
+        "campo vacío se omite, nunca es null), así que no se admiten listas como "
+        '["string", "null"]',
     ),
     "type_unknown": ("unsupported type '{type}'", "tipo no admitido: '{type}'"),
+    "type_null": (
+        "type null is not supported: an empty field is left out, never null",
+        "no se admite el tipo null: un campo vacío se omite, nunca es null",
+    ),
+    "option_null": (
+        "null cannot be an option: an empty field is left out, never null",
+        "null no puede ser una opción: un campo vacío se omite, nunca es null",
+    ),
+    "option_kind": (
+        "options must be text, numbers or true/false (no input gives an object or a list)",
+        "las opciones deben ser textos, números o true/false (ningún campo da un objeto "
+        "o una lista)",
+    ),
+    "enum_empty": (
+        "enum needs at least one option",
+        "enum necesita al menos una opción",
+    ),
     "too_deep": (
         "objects are nested more than {max} levels deep",
         "los objetos están anidados a más de {max} niveles",
@@ -405,6 +425,10 @@ SCHEMA_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "warn_without_if": (
         "'{key}' without if is ignored",
         "'{key}' sin if se ignora",
+    ),
+    "warn_never_allowed": (
+        "'{name}' is false: it never admits a value, so the form leaves it out",
+        "'{name}' es false: nunca admite un valor, así que el formulario no lo incluye",
     ),
     "warn_dependencies": (
         "'dependencies' (draft-07) is read as dependentRequired (lists of names) and "

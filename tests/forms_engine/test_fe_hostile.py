@@ -31,7 +31,7 @@ EXPECTED = {
     "too_many_properties": ("/properties", "more than 200 fields"),
     "unsupported_keyword": ("/patternProperties", "unsupported keyword"),
     "additional_properties_true": ("/additionalProperties", "only be false"),
-    "type_list": ("/properties/a/type", "one string"),
+    "type_list": ("/properties/a/type", "one type"),
     "meta_schema_violation": ("/properties/a/maxLength", "2020-12"),
     "unknown_local_ref": ("/properties/a/$ref", "#/$defs/<name>"),
     "too_many_schema_objects": ("", "more than 5000 JSON objects"),
