@@ -432,3 +432,18 @@ def test_schema_problems_are_in_spanish_in_the_json_editor(admin_client):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "no se admite un $ref remoto" in page and "remote $ref is not allowed" not in page
+
+
+def test_import_report_speaks_the_readers_language(admin_client, admin):
+    doc = {"format": "otro/1", "key": "Mal Nombre", "name": "", "schema": [], "active": "sí"}
+    url = "/administracion/tipos/importar"
+    page = post(admin_client, url, {"text": json.dumps(doc)}).get_data(as_text=True)
+    assert "debe ser &#34;servicedesk.ticket-type/1&#34;" in page and "es obligatorio" in page
+    assert "debe ser un objeto JSON" in page and "debe ser de tipo bool" in page
+    assert "must be" not in page
+    admin.language = "en"
+    db.session.commit()
+    english = post(admin_client, url, {"text": json.dumps(doc)}).get_data(as_text=True)
+    assert "must be a JSON object" in english and "is required" in english
+    assert "debe ser" not in english
+    assert db.session.scalar(select(func.count()).select_from(TicketType)) == 0
