@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         form = compile_form(schema, ui)
     except SchemaError as exc:
-        for problem in exc.problems:
+        for problem in exc.localized(args.lang):
             _line(problem.pointer, problem.message)
         return 1
     if args.command == "render":

@@ -8,7 +8,6 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from fractions import Fraction
 from typing import Any, Final
 
 from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
@@ -21,7 +20,16 @@ from .compiler import Compiler, canonical_json, compile_re2, emit, pointer, prec
 from .dates import read_date, with_zone
 from .formats import FORMAT_CHECKER
 from .messages import LOCALES, human_size, localized, message, norm_locale, substitute
-from .model import Field, Node, Problem, SchemaError, encode_scalar, valid_text
+from .model import (
+    Field,
+    Node,
+    Problem,
+    SchemaError,
+    decimal_text,
+    encode_scalar,
+    exact,
+    valid_text,
+)
 from .render import Renderer
 
 CACHE_SIZE: Final = 256
@@ -49,24 +57,36 @@ def _re2_pattern(
 def _multiple_of(
     validator: Any, divisor: Any, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
-    """jsonschema's ``multipleOf`` with every float conversion inside the overflow guard.
+    """``multipleOf`` in exact decimal arithmetic: ``1234.56`` is a multiple of ``0.01``.
 
-    jsonschema divides before its ``try``, so an integer beyond the float range (400 digits
-    typed in a form) against ``0.5`` raised OverflowError, as did ``1.5 % 10**400``.
+    Binary floating point says it is not (``1234.56 / 0.01`` is ``123455.99999999999``); both
+    numbers are read as the decimals they were written as. Never overflows either.
     """
-    if not validator.is_type(instance, "number"):
+    if not validator.is_type(instance, "number") or not _is_number(None, divisor):
         return
-    try:
-        if isinstance(divisor, float):
-            quotient = instance / divisor
-            failed = int(quotient) != quotient
-        else:
-            failed = bool(instance % divisor)
-    except OverflowError:
-        # one side is an integer beyond the float range: decide exactly
-        failed = (Fraction(instance) / Fraction(divisor)).denominator != 1
-    if failed:
+    if (exact(instance) / exact(divisor)).denominator != 1:
         yield ValidationError(f"not a multiple of {divisor}")
+
+
+def _bound(keyword: str) -> Any:
+    """A ``minimum``/``maximum``/``exclusive*`` check on the exact decimal values."""
+
+    def check(
+        validator: Any, limit: Any, instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[ValidationError]:
+        if not validator.is_type(instance, "number") or not _is_number(None, limit):
+            return
+        value, bound = exact(instance), exact(limit)
+        ok = {
+            "minimum": value >= bound,
+            "maximum": value <= bound,
+            "exclusiveMinimum": value > bound,
+            "exclusiveMaximum": value < bound,
+        }[keyword]
+        if not ok:
+            yield ValidationError(f"{keyword} {limit}")
+
+    return check
 
 
 def _is_text(checker: Any, instance: Any) -> bool:
@@ -89,7 +109,11 @@ def _is_integer(checker: Any, instance: Any) -> bool:
 
 FormValidator: Any = validators.extend(
     validators.Draft202012Validator,
-    {"pattern": _re2_pattern, "multipleOf": _multiple_of},
+    {
+        "pattern": _re2_pattern,
+        "multipleOf": _multiple_of,
+        **{kw: _bound(kw) for kw in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")},
+    },
     type_checker=validators.Draft202012Validator.TYPE_CHECKER.redefine_many(
         {"string": _is_text, "number": _is_number, "integer": _is_integer}
     ),
@@ -174,8 +198,10 @@ def _text(node: Node, text: str, reading: _Reading) -> Any:
 
 
 def _limit(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return decimal_text(value)
     return str(value)
 
 
@@ -199,15 +225,17 @@ class CompiledForm:
             root = compiler.run()
         except (TypeError, AttributeError, KeyError, ValueError, IndexError):
             # malformed input the checks above did not anticipate: still a SchemaError
-            compiler.problems.append(Problem("", UNANTICIPATED))
+            compiler.problems.append(Problem.of("", "unanticipated"))
             root = None
         if compiler.problems or root is None:
             unique = list(dict.fromkeys(compiler.problems))
-            raise SchemaError(unique or [Problem("", "invalid schema")])
+            raise SchemaError(unique or [Problem.of("", "invalid")])
         self.schema = schema
         self.ui = ui
         self.hash = digest
         self.root = root
+        #: Accepted but worth showing to the administrator (redundant or ignored keywords…).
+        self.warnings: list[Problem] = list(dict.fromkeys(compiler.warnings))
         self.sections: list[dict[str, Any]] = list(getattr(root, "sections", []))
         self.validation_schema: dict[str, Any] = emit(root)
         self._validator: Any = FormValidator(self.validation_schema, format_checker=FORMAT_CHECKER)
@@ -728,7 +756,7 @@ def compile_form(schema: dict[str, Any], ui: dict[str, Any] | None = None) -> Co
     try:
         text = canonical_json(schema, ui)
     except (TypeError, ValueError) as exc:
-        raise SchemaError([Problem("", f"not serialisable as JSON: {exc}")]) from None
+        raise SchemaError([Problem.of("", "serialise", detail=str(exc)[:200])]) from None
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with _LOCK:
         cached = _CACHE.get(digest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import ipaddress
 import string
 from collections.abc import Callable
 from typing import Final
@@ -87,10 +88,21 @@ def is_time(value: str) -> bool:
         return True
     if rest[0] != ":" or not _two(rest[1:3]) or int(rest[1:3]) > 60:
         return False
+    if int(rest[1:3]) == 60 and not _leap_minute(int(hh), int(mm), offset):
+        return False
     frac = rest[3:]
     if not frac:
         return True
-    return frac[0] == "." and len(frac) > 1 and len(frac) <= 10 and _all_in(frac[1:], _DIGITS)
+    return frac[0] == "." and len(frac) > 1 and _all_in(frac[1:], _DIGITS)
+
+
+def _leap_minute(hour: int, minute: int, offset: str) -> bool:
+    """A leap second (``:60``) only exists in the last minute of a UTC day."""
+    if offset in ("", "Z", "z"):
+        return (hour, minute) == (23, 59)
+    sign = 1 if offset[0] == "+" else -1
+    utc = (hour * 60 + minute - sign * (int(offset[1:3]) * 60 + int(offset[4:6]))) % 1440
+    return utc == 23 * 60 + 59
 
 
 def is_date_time(value: str, offset: bool = True) -> bool:
@@ -123,10 +135,49 @@ def is_uri(value: str) -> bool:
         return False
     if any(ch.isspace() or ord(ch) < 32 or ch in '<>"{}|\\^`' for ch in rest):
         return False
+    if not _percent_ok(rest):
+        return False
+    authority, path = "", rest
     if rest.startswith("//"):
-        authority = rest[2:].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-        return bool(authority)
-    return True
+        after = rest[2:]
+        cut = min((after.find(c) for c in "/?#" if c in after), default=len(after))
+        authority, path = after[:cut], after[cut:]
+        if not authority or not _authority_ok(authority):
+            return False
+    return "[" not in path and "]" not in path
+
+
+def _percent_ok(text: str) -> bool:
+    """Every ``%`` starts a two-digit hexadecimal escape."""
+    parts = text.split("%")
+    return all(len(p) >= 2 and p[0] in _HEX and p[1] in _HEX for p in parts[1:])
+
+
+def _authority_ok(authority: str) -> bool:
+    """``[userinfo@]host[:port]``: brackets only around an IPv6 host, a numeric port."""
+    userinfo, _, host = authority.rpartition("@")
+    if "[" in userinfo or "]" in userinfo:
+        return False
+    port = ""
+    if host.startswith("["):
+        end = host.find("]")
+        if end < 0:
+            return False
+        literal, tail = host[1:end], host[end + 1 :]
+        if not literal.lower().startswith("v"):
+            try:
+                ipaddress.IPv6Address(literal)
+            except ValueError:
+                return False
+        if tail and not tail.startswith(":"):
+            return False
+        port = tail[1:]
+    else:
+        if "[" in host or "]" in host:
+            return False
+        if ":" in host:
+            host, port = host.split(":", 1)
+    return _all_in(port, _DIGITS)
 
 
 def is_uuid(value: str) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Literal
 
 from .messages import localized, message
@@ -38,13 +40,40 @@ WIDGETS: dict[str, tuple[str, ...]] = {
 
 
 class Problem:
-    """One problem found in a schema or UI hints: a JSON Pointer and a message."""
+    """One problem found in a schema or UI hints: a JSON Pointer and a message.
 
-    __slots__ = ("pointer", "message")
+    ``message`` is English (logs, the default); ``text(locale)`` is the catalogue's text in
+    the reader's language when the problem has a ``key`` (``messages.SCHEMA_TEXTS``).
+    """
 
-    def __init__(self, pointer: str, message: str) -> None:
+    __slots__ = ("pointer", "message", "key", "params")
+
+    def __init__(
+        self,
+        pointer: str,
+        message: str,
+        key: str = "",
+        params: Mapping[str, object] | None = None,
+    ) -> None:
         self.pointer = pointer
         self.message = message
+        self.key = key
+        self.params = dict(params or {})
+
+    @classmethod
+    def of(cls, pointer: str, code: str, /, **params: object) -> Problem:
+        """The problem ``schema.<code>`` of the catalogue, with its English message."""
+        return cls(pointer, message("schema." + code, "en", params), code, params)
+
+    def text(self, locale: str) -> str:
+        """The message in ``locale`` (es or en)."""
+        if not self.key:
+            return self.message
+        return message("schema." + self.key, locale, self.params)
+
+    def localized(self, locale: str) -> Problem:
+        """A copy whose ``message`` is in ``locale``."""
+        return Problem(self.pointer, self.text(locale), self.key, self.params)
 
     def __repr__(self) -> str:
         return f"Problem({self.pointer!r}, {self.message!r})"
@@ -70,6 +99,10 @@ class SchemaError(ValueError):
         more = f" (+{len(problems) - 10} more)" if len(problems) > 10 else ""
         super().__init__(f"invalid form schema: {lines}{more}")
 
+    def localized(self, locale: str) -> list[Problem]:
+        """The problems with their messages in ``locale`` (es or en)."""
+        return [p.localized(locale) for p in self.problems]
+
 
 def json_equal(a: Any, b: Any) -> bool:
     """JSON equality (``true`` is not ``1``, ``1`` equals ``1.0``)."""
@@ -93,6 +126,27 @@ def valid_text(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def exact(value: int | float) -> Fraction:
+    """A JSON number as the exact decimal it was written as (``0.01`` is 1/100, not a binary).
+
+    A float is read through its shortest round-trip text (``repr``), which is what a person
+    typed or a JSON document held, up to 15 significant digits.
+    """
+    if isinstance(value, int):
+        return Fraction(value)
+    return Fraction(repr(value))
+
+
+def decimal_text(value: int | float) -> str:
+    """A number in plain decimal notation (``0.00001``, never ``1e-05``), as HTML wants it."""
+    if isinstance(value, int):
+        return str(value)
+    text = format(Decimal(repr(value)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
 
 
 def encode_scalar(value: Any) -> str:

@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from .dates import date_pattern, local_input, typed_date
 from .messages import human_size, localized, message
-from .model import Node, encode_scalar, json_equal
+from .model import Node, decimal_text, encode_scalar, json_equal
 
 
 class RenderedForm(Protocol):
@@ -53,6 +53,13 @@ def _local_date(node: Node) -> bool:
 
 def _e(value: Any) -> str:
     return str(escape(value))
+
+
+def _number_attr(value: Any) -> str:
+    """A number in the plain decimal notation HTML's step/min/max take (``0.00001``)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return decimal_text(value)
+    return encode_scalar(value)
 
 
 def _attr(name: str, value: Any) -> str:
@@ -298,10 +305,10 @@ class Renderer:
                 step: Any = s.get("multipleOf", 1)
             else:
                 step = s.get("multipleOf", "any")
-            extra += _attr("step", encode_scalar(step))
+            extra += _attr("step", _number_attr(step))
             for key, attr in (("minimum", "min"), ("maximum", "max")):
                 if key in s:
-                    extra += _attr(attr, encode_scalar(s[key]))
+                    extra += _attr(attr, _number_attr(s[key]))
             if node.kind == "number":
                 itype = "text"
                 extra += ' inputmode="decimal"'

@@ -183,7 +183,7 @@ def _render_builder(
         except builder.BuilderError as exc:
             errors = exc.errors
         except SchemaError as exc:
-            problems = exc.problems
+            problems = exc.localized(str(get_locale()))
     status = 400 if (errors or problems) and status == 200 and request.method == "POST" else status
     return render_template(
         "admin/builder.html",
@@ -277,7 +277,7 @@ def _review(
     An invalid schema goes back to the JSON editor with the texts as typed, when there are.
     """
     try:
-        _form, changes = versions.review(ticket_type, schema, ui, str(get_locale()))
+        form, changes = versions.review(ticket_type, schema, ui, str(get_locale()))
     except SchemaError as exc:
         schema_text, ui_text = typed or (
             json.dumps(schema, indent=2, ensure_ascii=False),
@@ -288,7 +288,7 @@ def _review(
             ticket_type=ticket_type,
             schema_text=schema_text,
             ui_text=ui_text,
-            problems=exc.problems,
+            problems=exc.localized(str(get_locale())),
         ), 400
     unchanged = versions.same_form(versions.current_version(ticket_type), schema, ui)
     return render_template(
@@ -297,6 +297,7 @@ def _review(
         changes=changes,
         change_label=lambda kind: CHANGE_LABELS.get(kind, kind),
         unchanged=unchanged,
+        warnings=[w.localized(str(get_locale())) for w in form.warnings],
         schema_json=json.dumps(schema),
         ui_json=json.dumps(ui),
         back=back,
@@ -355,7 +356,7 @@ def publish(type_id: int) -> Page:
         return render_template(
             "admin/raw.html",
             ticket_type=ticket_type,
-            problems=exc.problems,
+            problems=exc.localized(str(get_locale())),
             schema_text=json.dumps(schema, indent=2),
             ui_text=json.dumps(ui, indent=2),
         ), 400

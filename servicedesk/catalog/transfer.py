@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from forms_engine import Problem, SchemaError, compile_form
@@ -56,13 +58,15 @@ def export_type(ticket_type: TicketType) -> dict[str, Any]:
 def parse_document(raw: bytes | str) -> dict[str, Any]:
     """Decode and check an import document's envelope; raise ImportError_."""
     if len(raw) > MAX_DOCUMENT:
-        raise ImportError_([Problem("", f"the document is larger than {MAX_DOCUMENT} bytes")])
+        raise ImportError_(
+            [Problem("", _("the document is larger than %(max)d bytes", max=MAX_DOCUMENT))]
+        )
     try:
         doc = json_text.loads(raw)
     except json_text.JSONTextError as exc:
         raise ImportError_([Problem("", str(exc.message))]) from exc
     if not isinstance(doc, dict):
-        raise ImportError_([Problem("", "the document must be a JSON object")])
+        raise ImportError_([Problem("", _("the document must be a JSON object"))])
     problems = _envelope_problems(doc)
     if problems:
         raise ImportError_(problems)
@@ -73,20 +77,24 @@ def _envelope_problems(doc: dict[str, Any]) -> list[Problem]:
     """List problems with the document's metadata fields."""
     problems = []
     if doc.get("format") != FORMAT:
-        problems.append(Problem("/format", f'must be "{FORMAT}"'))
+        problems.append(Problem("/format", _('must be "%(format)s"', format=FORMAT)))
     if not isinstance(doc.get("key"), str) or not KEY_RE.match(doc["key"]):
-        problems.append(Problem("/key", "must be lowercase letters, digits and _"))
+        problems.append(Problem("/key", _("must be lowercase letters, digits and _")))
     for name, kind in META_FIELDS.items():
         if name in doc and not isinstance(doc[name], kind):
-            problems.append(Problem(f"/{name}", f"must be a {kind.__name__}"))
+            problems.append(Problem(f"/{name}", _("must be of type %(type)s", type=kind.__name__)))
     if not isinstance(doc.get("name"), str) or not doc["name"].strip():
-        problems.append(Problem("/name", "is required"))
+        problems.append(Problem("/name", _("is required")))
     if doc.get("default_priority", Priority.NORMAL) not in PRIORITIES:
-        problems.append(Problem("/default_priority", f"must be one of {', '.join(PRIORITIES)}"))
+        problems.append(
+            Problem(
+                "/default_priority", _("must be one of %(values)s", values=", ".join(PRIORITIES))
+            )
+        )
     if not isinstance(doc.get("schema"), dict):
-        problems.append(Problem("/schema", "must be an object"))
+        problems.append(Problem("/schema", _("must be a JSON object")))
     if not isinstance(doc.get("ui", {}), dict):
-        problems.append(Problem("/ui", "must be an object"))
+        problems.append(Problem("/ui", _("must be a JSON object")))
     return problems
 
 
@@ -107,7 +115,7 @@ def import_type(doc: dict[str, Any], author: User | None) -> tuple[TicketType, b
                     "/schema" + p.pointer if not p.pointer.startswith("/ui") else p.pointer,
                     p.message,
                 )
-                for p in exc.problems
+                for p in exc.localized(str(get_locale()))
             ]
         ) from exc
     ticket_type = db.session.scalar(select(TicketType).where(TicketType.key == doc["key"]))

@@ -391,3 +391,53 @@ def test_only_administrators_reach_type_pages(request, client, admin, method, pa
         assert response.status_code == 403
     db.session.refresh(ticket_type)
     assert ticket_type.active and ticket_type.current_version == 0
+
+
+def test_draft07_dependencies_in_the_json_editor_is_reviewed_with_a_warning(admin_client):
+    """Issue #17: dependencies is read as dependentRequired/dependentSchemas, never a 500."""
+    ticket_type = new_type(admin_client)
+    schema = {
+        "type": "object",
+        "properties": {
+            "card": {"type": "boolean"},
+            "billing": {"type": "string", "maxLength": 40},
+            "note": {"type": "string", "maxLength": 40},
+        },
+        "dependencies": {
+            "card": ["billing"],
+            "note": {"properties": {"billing": {"minLength": 5}}},
+        },
+    }
+    url = f"/administracion/tipos/{ticket_type.id}/json"
+    response = post(admin_client, url, {"schema_text": json.dumps(schema), "ui_text": "{}"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page
+    assert 'data-testid="warnings"' in page
+    assert "se lee como dependentRequired" in page
+    # nothing is published until the review is confirmed (a new type is a draft)
+    assert db.session.get(TicketType, ticket_type.id).current_version == 0
+
+
+def test_schema_problems_are_in_spanish_in_the_json_editor(admin_client):
+    ticket_type = new_type(admin_client)
+    schema = {"type": "object", "properties": {"x": {"$ref": "https://example.org/x.json"}}}
+    url = f"/administracion/tipos/{ticket_type.id}/json"
+    response = post(admin_client, url, {"schema_text": json.dumps(schema), "ui_text": "{}"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "no se admite un $ref remoto" in page and "remote $ref is not allowed" not in page
+
+
+def test_import_report_speaks_the_readers_language(admin_client, admin):
+    doc = {"format": "otro/1", "key": "Mal Nombre", "name": "", "schema": [], "active": "sí"}
+    url = "/administracion/tipos/importar"
+    page = post(admin_client, url, {"text": json.dumps(doc)}).get_data(as_text=True)
+    assert "debe ser &#34;servicedesk.ticket-type/1&#34;" in page and "es obligatorio" in page
+    assert "debe ser un objeto JSON" in page and "debe ser de tipo bool" in page
+    assert "must be" not in page
+    admin.language = "en"
+    db.session.commit()
+    english = post(admin_client, url, {"text": json.dumps(doc)}).get_data(as_text=True)
+    assert "must be a JSON object" in english and "is required" in english
+    assert "debe ser" not in english
+    assert db.session.scalar(select(func.count()).select_from(TicketType)) == 0

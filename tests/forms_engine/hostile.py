@@ -85,8 +85,8 @@ HOSTILE_SCHEMAS: list[tuple[str, dict[str, Any]]] = [
     ("too_many_options", _obj({"a": {"enum": list(range(5000))}})),
     ("unknown_local_ref", _obj({"a": {"$ref": "#/definitions/a"}})),
     (
-        "draft07_dependencies",
-        _obj({"a": {"type": "integer"}, "b": {"type": "integer"}}, dependencies={"a": ["b"]}),
+        "draft07_dependencies_unknown_field",
+        _obj({"a": {"type": "integer"}}, dependencies={"a": ["nope"]}),
     ),
     ("lone_surrogate", _obj({"a": {"type": "string", "maxLength": 3, "title": "\ud800"}})),
 ]

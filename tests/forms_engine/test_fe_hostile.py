@@ -31,13 +31,13 @@ EXPECTED = {
     "too_many_properties": ("/properties", "more than 200 fields"),
     "unsupported_keyword": ("/patternProperties", "unsupported keyword"),
     "additional_properties_true": ("/additionalProperties", "only be false"),
-    "type_list": ("/properties/a/type", "one string"),
+    "type_list": ("/properties/a/type", "one type"),
     "meta_schema_violation": ("/properties/a/maxLength", "2020-12"),
     "unknown_local_ref": ("/properties/a/$ref", "#/$defs/<name>"),
     "too_many_schema_objects": ("", "more than 5000 JSON objects"),
     "unused_definition_with_bad_pattern": ("/$defs/junk/pattern", "RE2"),
     "too_many_options": ("/properties/a/enum", "more than 500 options"),
-    "draft07_dependencies": ("/dependencies", "use dependentRequired"),
+    "draft07_dependencies_unknown_field": ("/dependencies/a/0", "unknown field"),
     "lone_surrogate": ("/properties/a/title", "valid Unicode"),
 }
 
@@ -180,16 +180,6 @@ def test_big_but_allowed_schema_compiles_quickly() -> None:
             {
                 "type": "object",
                 "properties": {"a": {"type": "integer"}},
-                "then": {"required": ["a"]},
-            },
-            None,
-            "",
-            "then/else without if",
-        ),
-        (
-            {
-                "type": "object",
-                "properties": {"a": {"type": "integer"}},
                 "dependentRequired": {"a": ["zz"]},
             },
             None,
@@ -201,11 +191,11 @@ def test_big_but_allowed_schema_compiles_quickly() -> None:
                 "type": "object",
                 "properties": {"a": {"type": "integer"}},
                 "if": {"properties": {"a": {"const": 1}}, "required": ["a"]},
-                "then": {"properties": {"a": {"type": "integer"}}},
+                "then": {"properties": {"a": {"type": "string"}}},
             },
             None,
-            "/then/properties/a",
-            "already declared",
+            "/then/properties/a/type",
+            "cannot change the type",
         ),
         (
             {"type": "object", "properties": {"a": {"type": "string", "enum": ["", "x"]}}},

@@ -100,7 +100,11 @@ def test_cli_refused_schema_and_bad_json(tmp_path: Path) -> None:
     result = _cli("check", str(hostile))
     assert result.returncode == 1
     line = json.loads(result.stdout.splitlines()[0])
-    assert line["pointer"] == "/properties/a/$ref" and "remote" in line["message"]
+    assert line["pointer"] == "/properties/a/$ref" and "remoto" in line["message"]
+    result = _cli("check", str(hostile), "--lang", "en")
+    assert (
+        result.returncode == 1 and "remote" in json.loads(result.stdout.splitlines()[0])["message"]
+    )
     broken = tmp_path / "broken.json"
     broken.write_text("{nope")
     result = _cli("check", str(broken))
@@ -172,3 +176,41 @@ def test_schema_error_is_value_error_with_problems() -> None:
         "pointer": "/properties/a",
         "message": "a free-text field needs maxLength (enum, const and formats carry their own)",
     }
+
+
+def test_every_catalogue_key_exists_in_both_languages() -> None:
+    """Issue #17: validation, interface and schema problems are complete in es and en."""
+    from forms_engine.messages import MESSAGES, SCHEMA_TEXTS
+
+    assert set(MESSAGES["es"]) == set(MESSAGES["en"])
+    assert all(MESSAGES["es"][k] and MESSAGES["en"][k] for k in MESSAGES["es"])
+    assert {"schema." + k for k in SCHEMA_TEXTS} <= set(MESSAGES["es"])
+
+
+def test_schema_problems_speak_the_readers_language() -> None:
+    schema = {"type": "object", "properties": {"x": {"$ref": "https://example.org/x"}}}
+    with pytest.raises(SchemaError) as info:
+        compile_form(schema)
+    [problem] = info.value.problems
+    assert problem.message.startswith("remote $ref is not allowed")
+    assert problem.text("es").startswith("no se admite un $ref remoto")
+    assert info.value.localized("en")[0].message == problem.message
+
+
+def test_decimal_multiple_of_and_plain_html_hints() -> None:
+    """Issue #17: 1234.56 is a multiple of 0.01; step/min/max are plain decimals."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "budget": {"type": "number", "multipleOf": 0.01, "minimum": 0.00001},
+            "qty": {"type": "integer", "multipleOf": 1, "maximum": 1e16},
+        },
+    }
+    form = compile_form(schema)
+    for typed in ("1234,56", "1234.56"):
+        parsed = form.parse({"cf-budget": typed})
+        assert parsed == {"budget": 1234.56} and form.validate(parsed) == {}
+    assert form.validate({"budget": 1234.567}, "es") == {"/budget": ["Debe ser múltiplo de 0,01."]}
+    html = str(form.render())
+    assert 'step="0.01"' in html and 'min="0.00001"' in html and "e-05" not in html
+    assert 'max="10000000000000000"' in html
