@@ -133,12 +133,17 @@ def check_new(
     The actor's held files named by ``new.held`` count among the extra files.
     """
     version, form = form_for(ticket_type)
-    # A web form's dates are read in the page's language and its date-times in the zone of
-    # whoever typed them (the desk's, when it files for a client); JSON needs ISO and offsets.
-    zone = zone_of(actor) if actor is not None else organisation_zone()
-    values, errors = _answers(form, new.answers, new.as_json, locale, zone)
-    tokens = _field_tokens(form, values)
-    values = keep_stored_files(form, None, values)
+    tokens: dict[str, list[str]] = {}
+    if new.as_json:
+        # ISO dates and date-times with their offsets; no held tokens, no stored files.
+        values, errors = _json_answers(form, new.answers)
+    else:
+        # Dates as the page's language writes them, date-times in the zone of whoever typed
+        # them (the desk's, when it files for a client).
+        zone = zone_of(actor) if actor is not None else organisation_zone()
+        values, errors = form.parse(new.answers, locale=locale, zone=zone), {}
+        tokens = _field_tokens(form, values)
+        values = keep_stored_files(form, None, values)
     uploads = form.uploads(new.files, values=values)
     # The file fields' held files pass through the engine as uploads would: only those of
     # fields shown, checked against each field's types and size.
@@ -215,12 +220,8 @@ def requester_problem(actor: User, requester: User | None) -> str | None:
     return None
 
 
-def _answers(
-    form: CompiledForm, answers: Any, as_json: bool, locale: str, zone: str
-) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """The custom-field values as understood, and a problem with their shape."""
-    if not as_json:
-        return form.parse(answers, locale=locale, zone=zone), {}
+def _json_answers(form: CompiledForm, answers: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """JSON custom-field values as understood, and a problem with their shape."""
     if not isinstance(answers, dict):
         return {}, {"data": [_("data must be an object of custom fields.")]}
     # Files come only as uploads: references typed into a file field are not taken.
