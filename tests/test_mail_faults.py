@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -425,6 +426,25 @@ def test_queued_row_whose_job_redis_lost_is_queued_again_and_sent_once(
     assert len(mailbox.to(client_user.email)) == 1
 
 
+def twice_at_once(app: Flask, work: Callable[[int], Any], row_id: int) -> list[Any]:
+    """Run work(row_id) in two threads released together by a barrier; both results."""
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+
+    def run() -> None:
+        with app.app_context():
+            barrier.wait(timeout=10)
+            results.append(work(row_id))
+            db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
 def test_two_deliveries_of_one_row_send_it_once(app, filer, mailbox):
     app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # Redis down: rows wait
     try:
@@ -435,21 +455,8 @@ def test_two_deliveries_of_one_row_send_it_once(app, filer, mailbox):
     fanout.expand_pending()  # the relay writes the notices' mail (one message each)
     ids = list(db.session.scalars(select(OutboxMessage.id)))
     assert len(ids) == 5 and mailbox.messages == []
-    results: list[bool] = []
-
-    def deliver(message_id: int, barrier: threading.Barrier) -> None:
-        with app.app_context():
-            barrier.wait(timeout=10)
-            results.append(delivery.deliver(message_id))
-            db.session.remove()
-
-    for message_id in ids:  # two workers got the same job (a re-queue, a duplicate)
-        barrier = threading.Barrier(2)
-        threads = [threading.Thread(target=deliver, args=(message_id, barrier)) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+    # Two workers got the same job (a re-queue, a duplicate).
+    results = [r for message_id in ids for r in twice_at_once(app, delivery.deliver, message_id)]
     assert sorted(results) == [False] * 5 + [True] * 5
     assert_exactly_once(mailbox.messages, 5)
     assert set(db.session.scalars(select(OutboxMessage.attempts))) == {1}
@@ -466,21 +473,7 @@ def test_two_expansions_of_one_notice_write_its_mail_once(app, filer, boss, mail
         app.config["REDIS_URL"] = ""
     notices = list(db.session.scalars(select(Notice.id)))
     assert len(notices) == 4 and outbox_ids() == []
-    written: list[list[int]] = []
-
-    def expand(notice_id: int, barrier: threading.Barrier) -> None:
-        with app.app_context():
-            barrier.wait(timeout=10)
-            written.append(fanout.expand(notice_id))
-            db.session.remove()
-
-    for notice_id in notices:
-        barrier = threading.Barrier(2)
-        threads = [threading.Thread(target=expand, args=(notice_id, barrier)) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+    written = [ids for notice_id in notices for ids in twice_at_once(app, fanout.expand, notice_id)]
     # Per notice one expansion wrote both administrators' mail, the other nothing.
     assert sorted(len(ids) for ids in written) == [0] * 4 + [2] * 4
     assert len(outbox_ids()) == 8
