@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:
@@ -15,3 +17,16 @@ def page(browser, live_server) -> Iterator[object]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def sign_in(browser, live_server, email: str, locale: str = "es-ES"):
+    """A fresh browser context (in the browser's own locale) signed in as one person; its page."""
+    context = browser.new_context(base_url=live_server, locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/login")
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page

@@ -10,24 +10,11 @@ from sqlalchemy import select
 
 from servicedesk.extensions import db
 from servicedesk.models import Ticket
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in
 from tests.factories import make_ticket
 from tests.test_dates import reserva  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(browser, live_server, email: str):
-    """A fresh en-US browser context signed in as one person; its page."""
-    context = browser.new_context(base_url=live_server, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto("/login")
-    page.get_by_label("Correo electrónico").fill(email)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_load_state()
-    return page
 
 
 def test_the_tablero_filter_reads_and_takes_a_spanish_date_in_an_english_browser(
@@ -37,7 +24,7 @@ def test_the_tablero_filter_reads_and_takes_a_spanish_date_in_an_english_browser
         client_user, soporte, "Del 19", created_at=datetime(2026, 12, 19, 15, tzinfo=UTC)
     )
     make_ticket(client_user, soporte, "Del 18", created_at=datetime(2026, 12, 18, 15, tzinfo=UTC))
-    page = sign_in(browser, live_server, collaborator.email)
+    page = sign_in(browser, live_server, collaborator.email, "en-US")
     try:
         page.goto("/tablero/?view=historial")
         page.get_by_text("Filtros y búsqueda").click()
@@ -63,7 +50,7 @@ def test_a_custom_date_field_takes_19_12_2026_in_an_english_browser(
     client_user,
     reserva,  # noqa: F811 - the fixture
 ):
-    page = sign_in(browser, live_server, client_user.email)
+    page = sign_in(browser, live_server, client_user.email, "en-US")
     try:
         page.goto("/mesa-de-ayuda/nueva/reserva")
         page.get_by_label("Asunto").fill("Salón de fiestas")

@@ -10,26 +10,14 @@ from sqlalchemy import select
 
 from servicedesk.extensions import db
 from servicedesk.models import Area, Role, TicketEvent
-from tests.conftest import PASSWORD, make_user
+from tests.browser.conftest import sign_in
+from tests.conftest import make_user
 from tests.factories import make_ticket
 
 pytestmark = pytest.mark.browser
 
 # 15:30 UTC is 09:30 in Mexico City (UTC-6) and 16:30 in Madrid (UTC+1) in December.
 FILED = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
-
-
-def sign_in(browser, live_server, email: str):
-    """A fresh browser context signed in as one person; its page."""
-    context = browser.new_context(base_url=live_server, locale="es-ES")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto("/login")
-    page.get_by_label("Correo electrónico").fill(email)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_url("**/tablero/")
-    return page
 
 
 def filed_hour(page, number: int) -> tuple[str, int, int]:
