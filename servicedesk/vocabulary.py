@@ -113,3 +113,25 @@ class EventKind(Vocabulary):
     REOPENED = "reopened", _l("reopened the ticket")
     FEEDBACK = "feedback", _l("rated the service")
     ATTACHED = "attached", _l("attached files")
+    SLA = "sla", _l("service level")
+
+
+class SlaState(Vocabulary):
+    """Where a ticket stands against its service-level targets, as the desk reads it now."""
+
+    ON_TIME = "on_time", _l("On time")
+    AT_RISK = "at_risk", _l("At risk")
+    BREACHED = "breached", _l("Overdue")
+    PAUSED = "paused", _l("Paused")
+    MET = "met", _l("Met")
+    NONE = "none", _l("No target")
+
+
+class SlaPhase(StrEnum):
+    """What a ticket's clocks are doing, as stored (the state adds the time: at risk, late)."""
+
+    NONE = "none"  # no policy applies
+    RUNNING = "running"  # a target is counting
+    PAUSED = "paused"  # waiting on the client
+    MET = "met"  # every target met on time
+    BREACHED = "breached"  # no clock counts and a target was missed

@@ -4,13 +4,23 @@ The vocabularies its columns hold (servicedesk/vocabulary.py) are re-exported he
 that reads the models finds them beside them.
 """
 
-from ..vocabulary import ACTIVE_STATUSES, Channel, Priority, Role, Status
+from ..vocabulary import (
+    ACTIVE_STATUSES,
+    Channel,
+    EventKind,
+    Priority,
+    Role,
+    SlaPhase,
+    SlaState,
+    Status,
+)
 from .api_tokens import ApiToken
 from .base import utcnow
 from .catalog import TicketType, TicketTypeVersion
 from .exports import Export
 from .outbox import Notice, NoticeStatus, OutboxMessage, OutboxStatus
 from .settings import Setting
+from .sla import SlaCalendar, SlaPolicy, SlaPolicyVersion
 from .tickets import (
     Attachment,
     Comment,
@@ -44,6 +54,7 @@ __all__ = [
     "Channel",
     "Comment",
     "Export",
+    "EventKind",
     "Feedback",
     "HeldUpload",
     "LoginAttempt",
@@ -55,6 +66,11 @@ __all__ = [
     "Role",
     "SavedView",
     "Setting",
+    "SlaCalendar",
+    "SlaPhase",
+    "SlaPolicy",
+    "SlaPolicyVersion",
+    "SlaState",
     "Status",
     "Ticket",
     "TicketEvent",

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from ..images import thumbnail_size
-from ..vocabulary import ACTIVE_STATUSES, Channel, Priority, Status
+from ..vocabulary import ACTIVE_STATUSES, Channel, Priority, SlaPhase, Status
 from .base import JSONType, UTCDateTime, json_default, one_of, utcnow
 from .catalog import TicketType, TicketTypeVersion
+from .sla import SlaPolicyVersion
 from .users import Area, User
 
 
@@ -48,6 +49,13 @@ class Ticket(Model):
         Index("ix_tickets_priority_created", "priority", "created_at"),
         # Open tickets per owner and area (the workload page) from the index alone.
         Index("ix_tickets_status_owner", "status", "assignee_id", "area_id"),
+        CheckConstraint(one_of("sla_phase", SlaPhase), name="ck_tickets_sla_phase"),
+        # Service levels: the Tablero's "Vencidos" (next due passed) and "at risk" (warning
+        # passed, due not) views, and the escalation job's next action; each column is NULL
+        # unless a clock counts, so the indexes hold only running tickets' instants.
+        Index("ix_tickets_sla_next_due", "sla_next_due"),
+        Index("ix_tickets_sla_warn", "sla_warn_at", "sla_next_due"),
+        Index("ix_tickets_sla_escalate", "sla_escalate_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +80,29 @@ class Ticket(Model):
     # Incremented at each closure; feedback is unique per (ticket, closure).
     closure_count: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Service level (servicedesk/sla): the policy version the ticket was given and its two
+    # clocks. Dues are UTC instants computed in business time; see sla/clock.py.
+    sla_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sla_policy_versions.id", ondelete="SET NULL")
+    )
+    sla_phase: Mapped[str] = mapped_column(String(10), default=SlaPhase.NONE)
+    sla_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_next_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Business seconds spent waiting on the client in the current resolution period.
+    sla_paused_secs: Mapped[int] = mapped_column(Integer, default=0)
+    # When the current resolution period began: filing, or the last reopening.
+    sla_period_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_response_breached: Mapped[bool | None] = mapped_column(Boolean)
+    sla_resolution_breached: Mapped[bool | None] = mapped_column(Boolean)
+    # Business seconds (pauses excluded) to the first response and to the resolution.
+    sla_response_secs: Mapped[int | None] = mapped_column(Integer)
+    sla_resolution_secs: Mapped[int | None] = mapped_column(Integer)
+    # Warnings already sent in this period (bits: sla.clock.RESPONSE_WARNED …).
+    sla_notified: Mapped[int] = mapped_column(SmallInteger, default=0)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -81,6 +112,7 @@ class Ticket(Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     area: Mapped[Area | None] = relationship()
+    sla_version: Mapped[SlaPolicyVersion | None] = relationship()
     comments: Mapped[list[Comment]] = relationship(
         back_populates="ticket",
         order_by="[Comment.created_at, Comment.id]",

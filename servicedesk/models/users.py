@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     text,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -38,6 +39,8 @@ area_members = Table(
     db.metadata,
     Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # A supervisor of the area is told when one of its tickets misses a service level.
+    Column("supervisor", Boolean, nullable=False, default=False, server_default=sa_false()),
     Index("ix_area_members_user_id", "user_id"),
 )
 
@@ -131,6 +134,10 @@ class Area(Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The area's business hours for service levels; None: the organisation's default.
+    calendar_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sla_calendars.id", ondelete="SET NULL")
+    )
 
     members: Mapped[list[User]] = relationship(
         secondary=area_members, back_populates="areas", order_by="User.name"

@@ -28,6 +28,7 @@ from ..models import (
     User,
 )
 from ..notifications import fanout
+from ..sla import service as sla
 from ..zones import organisation_zone, zone_of
 from . import held as held_files
 from .attachments import check_upload, check_uploads, record_attachment, store_file
@@ -386,6 +387,7 @@ def create_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
         area_id=ticket_type.default_area_id,
         created_by_id=actor.id,
     )
+    policy = sla.start(ticket)
     _insert_with_number(ticket)
     data = dict(checked.data)
     for pointer in {*checked.held_fields, *checked.uploads}:
@@ -403,6 +405,8 @@ def create_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
             data={"channel": str(new.channel)},
         )
     )
+    if policy is not None:
+        sla.noted(ticket, actor, "targeted", policy=policy)
     db.session.flush()
     # The area's e-mails are written after the commit, not in the filing (notifications.fanout).
     fanout.announce("new_ticket", ticket, actor)

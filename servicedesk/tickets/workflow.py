@@ -33,6 +33,7 @@ from ..models import (
     utcnow,
 )
 from ..notifications import events
+from ..sla import service as sla
 from . import held as held_files
 from .attachments import check_uploads
 from .service import store_attachment
@@ -164,9 +165,20 @@ def reply(
         held_files.attach(ticket, actor, row, internal, comment.id)
     for upload in chosen:
         store_attachment(ticket, actor, upload, internal, comment.id)
-    if actor.is_staff and not internal and ticket.first_response_at is None:
-        # Only the first reply sets it, whoever of two simultaneous replies that is.
-        _append_update(ticket, Ticket.first_response_at.is_(None), first_response_at=utcnow())
+    if (
+        actor.is_staff
+        and not internal
+        and ticket.first_response_at is None
+        # Only the first reply sets it (and meets the first-response target), whoever of
+        # two simultaneous replies that is.
+        and _append_update(
+            ticket,
+            Ticket.first_response_at.is_(None),
+            first_response_at=utcnow(),
+            **sla.responded(ticket),
+        )
+    ):
+        sla.noted(ticket, actor, "responded")
     if (
         actor.is_client
         and ticket.status == Status.WAITING
@@ -175,12 +187,15 @@ def reply(
             Ticket.status == Status.WAITING,
             status=Status.IN_PROGRESS,
             version=Ticket.version + 1,
+            **sla.resumed(ticket),
         )
     ):
-        # The client answered: the ball is back with the desk. A status change, so the
-        # version moves and an edit made from the older page is told so.
+        # The client answered: the ball is back with the desk (and the clocks count again).
+        # A status change, so the version moves and an edit made from the older page is
+        # told so.
         change: dict[str, Any] = {"from": Status.WAITING, "to": Status.IN_PROGRESS}
         record(ticket, actor, "status", automatic=True, **change)
+        sla.noted(ticket, actor, "resumed")
     record(ticket, actor, "note" if internal else "reply", internal=internal, comment_id=comment.id)
     if notify:
         events.replied(ticket, comment, actor)
@@ -203,9 +218,9 @@ def attach(actor: User, ticket: Ticket, files: Sequence[Any], internal: bool) ->
     return stored
 
 
-def _set_status(ticket: Ticket, status: str) -> None:
-    """Change status and keep the resolution and closure times right."""
-    now = utcnow()
+def _set_status(ticket: Ticket, actor: User, status: str) -> None:
+    """Change status and keep the resolution and closure times and the clocks right."""
+    now, previous = utcnow(), ticket.status
     if status == Status.RESOLVED:
         ticket.resolved_at = now
     elif status == Status.CLOSED:
@@ -217,6 +232,7 @@ def _set_status(ticket: Ticket, status: str) -> None:
         ticket.resolved_at = None
         ticket.closed_at = None
     ticket.status = status
+    sla.status_changed(ticket, actor, previous)
 
 
 def change_status(actor: User, ticket: Ticket, status: str, note: str = "") -> None:
@@ -227,7 +243,7 @@ def change_status(actor: User, ticket: Ticket, status: str, note: str = "") -> N
     if status not in TRANSITIONS.get(ticket.status, set()):
         raise NotAllowed(_l("That status change is not possible."))
     previous = ticket.status
-    _set_status(ticket, status)
+    _set_status(ticket, actor, status)
     change: dict[str, Any] = {"from": previous, "to": status}
     record(ticket, actor, "status", **change)
     events.status_changed(ticket, actor, note)
@@ -262,7 +278,7 @@ def reopen(actor: User, ticket: Ticket) -> None:
                 )
             )
     previous = ticket.status
-    _set_status(ticket, Status.OPEN)
+    _set_status(ticket, actor, Status.OPEN)
     change: dict[str, Any] = {"from": previous}
     record(ticket, actor, "reopened", **change)
     events.reopened(ticket, actor)
@@ -336,6 +352,7 @@ def set_priority(actor: User, ticket: Ticket, priority: str) -> None:
         previous, ticket.priority = ticket.priority, priority
         change: dict[str, Any] = {"from": previous, "to": priority}
         record(ticket, actor, "priority", **change)
+        sla.retarget(ticket, actor, "priority")
 
 
 def set_area(actor: User, ticket: Ticket, area: Area | None) -> None:
@@ -347,6 +364,8 @@ def set_area(actor: User, ticket: Ticket, area: Area | None) -> None:
     if new_id != ticket.area_id:
         previous, ticket.area_id = ticket.area_id, new_id
         record(ticket, actor, "area", internal=True, **{"from": previous, "to": new_id})
+        # Another area may have other rules and other business hours.
+        sla.retarget(ticket, actor, "area")
 
 
 def edit_fields(actor: User, ticket: Ticket, data: dict[str, Any]) -> None:

@@ -1,0 +1,265 @@
+"""Service levels on tickets: which policy applies, and the clocks moved by what happens.
+
+The ticket workflow calls these at each change (filing, status, first public reply, the
+client's answer, priority or area); each returns or sets the ticket's ``sla_`` columns and
+records an internal "sla" event on the timeline. Like every service, nothing here commits.
+The arithmetic is in sla/clock.py and sla/business_time.py; this module reads the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..models import (
+    ACTIVE_STATUSES,
+    Area,
+    EventKind,
+    SlaCalendar,
+    SlaPhase,
+    SlaPolicy,
+    SlaPolicyVersion,
+    SlaState,
+    Status,
+    Ticket,
+    TicketEvent,
+    User,
+    utcnow,
+)
+from ..zones import organisation_zone
+from . import clock
+from .business_time import Calendar
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A policy version and the targets it gives."""
+
+    version: SlaPolicyVersion
+    name: str
+    targets: clock.Targets
+
+
+def to_calendar(row: SlaCalendar | None) -> Calendar:
+    """The business-time calendar of a row; none: around the clock in the organisation's zone."""
+    if row is None:
+        return Calendar.always(organisation_zone())
+    hours = {
+        int(day): tuple((int(start), int(end)) for start, end in ranges)
+        for day, ranges in (row.hours or {}).items()
+    }
+    once, yearly = set(), set()
+    for holiday in row.holidays or []:
+        day = date.fromisoformat(holiday["date"])
+        (yearly.add((day.month, day.day)) if holiday.get("yearly") else once.add(day))
+    return Calendar(ZoneInfo(row.zone), hours, frozenset(once), frozenset(yearly))
+
+
+def calendar_for(area_id: int | None) -> Calendar:
+    """The calendar of an area: its own, else the organisation's default (one query)."""
+    own = select(Area.calendar_id).where(Area.id == area_id).scalar_subquery()
+    rows = db.session.scalars(
+        select(SlaCalendar).where(or_(SlaCalendar.id == own, SlaCalendar.is_default))
+    ).all()
+    mine = [row for row in rows if not row.is_default] or rows
+    return to_calendar(mine[0] if mine else None)
+
+
+def targets_of(version: SlaPolicyVersion) -> clock.Targets:
+    """The targets of a policy version as durations."""
+
+    def minutes(value: int | None) -> timedelta | None:
+        return None if value is None else timedelta(minutes=value)
+
+    return clock.Targets(
+        minutes(version.first_response_minutes),
+        minutes(version.resolution_minutes),
+        version.warn_percent / 100,
+    )
+
+
+def current_policies() -> list[tuple[SlaPolicy, SlaPolicyVersion]]:
+    """Active policies with their current version, in the order rules are tried."""
+    rows = db.session.execute(
+        select(SlaPolicy, SlaPolicyVersion)
+        .join(
+            SlaPolicyVersion,
+            (SlaPolicyVersion.policy_id == SlaPolicy.id)
+            & (SlaPolicyVersion.number == SlaPolicy.current_version),
+        )
+        .where(SlaPolicy.active)
+        .order_by(SlaPolicy.is_default, SlaPolicy.position, SlaPolicy.id)
+    )
+    return [(policy, version) for policy, version in rows]
+
+
+def matches(version: SlaPolicyVersion, ticket: Ticket) -> bool:
+    """Whether every rule of a version admits the ticket (an empty rule admits anything)."""
+    checks: Iterable[tuple[list[Any], Any]] = (
+        (version.type_ids, ticket.ticket_type_id),
+        (version.priorities, ticket.priority),
+        (version.area_ids, ticket.area_id),
+        (version.channels, ticket.channel),
+    )
+    return all(not allowed or value in allowed for allowed, value in checks)
+
+
+def choose(
+    ticket: Ticket, policies: list[tuple[SlaPolicy, SlaPolicyVersion]] | None = None
+) -> Applied | None:
+    """The first policy whose rules match the ticket, else the default, else none."""
+    for policy, version in current_policies() if policies is None else policies:
+        if policy.is_default or matches(version, ticket):
+            return Applied(version, policy.name, targets_of(version))
+    return None
+
+
+def _applied(ticket: Ticket) -> Applied | None:
+    """The policy version the ticket holds (not a fresh choice)."""
+    if ticket.sla_version_id is None:
+        return None
+    version = db.session.get(SlaPolicyVersion, ticket.sla_version_id)
+    if version is None:
+        return None
+    return Applied(version, version.policy.name, targets_of(version))
+
+
+def _subject(ticket: Ticket, applied: Applied, calendar: Calendar | None = None) -> clock.Ticket:
+    """What the clocks know of the ticket."""
+    created = ticket.created_at or utcnow()
+    return clock.Ticket(created, calendar or calendar_for(ticket.area_id), applied.targets)
+
+
+def _write(ticket: Ticket, clocks: clock.Clocks) -> None:
+    """Set the ticket's columns through the ORM (its next flush writes them)."""
+    for key, value in clocks.columns().items():
+        setattr(ticket, key, value)
+
+
+def _event(ticket: Ticket, actor: User | None, change: str, **data: Any) -> None:
+    """Record a service-level change on the timeline (internal: clients do not see it).
+
+    The ticket's ``updated_at`` stays: a clock moving is not someone working on it.
+    """
+    for key in ("response_due", "resolution_due"):
+        value = getattr(ticket, "sla_" + key)
+        data.setdefault(key, value.isoformat() if value else None)
+    db.session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            actor_id=actor.id if actor else None,
+            kind=EventKind.SLA,
+            internal=True,
+            data={"change": change, **data},
+            created_at=utcnow(),
+        )
+    )
+
+
+def start(ticket: Ticket) -> str | None:
+    """Give a new ticket, before its INSERT, the policy its rules choose and start its clocks.
+
+    Done before the INSERT so that the row is written once, its columns with it; returns the
+    policy's name, for the "targeted" event the filing records once the ticket has its id.
+    """
+    applied = choose(ticket)
+    if applied is None:
+        return None
+    now = utcnow()
+    ticket.created_at = ticket.created_at or now
+    ticket.sla_version_id = applied.version.id
+    _write(ticket, clock.start(_subject(ticket, applied), now))
+    return applied.name
+
+
+def status_changed(ticket: Ticket, actor: User | None, previous: str) -> None:
+    """Pause on "waiting on the client", resume off it, meet on resolution, renew on reopen."""
+    applied = _applied(ticket)
+    if applied is None:
+        return
+    now, subject, clocks = utcnow(), _subject(ticket, applied), clock.Clocks.of(ticket)
+    status, done = ticket.status, (Status.RESOLVED, Status.CLOSED)
+    change = None
+    if status in done and previous not in done:
+        clocks, change = clock.resolve(clocks, subject, now), "resolved"
+    elif previous in done and status in ACTIVE_STATUSES:
+        clocks, change = clock.reopen(clocks, subject, now), "reopened"
+        if status == Status.WAITING:
+            clocks = clock.pause(clocks, subject, now)
+    elif status == Status.WAITING:
+        clocks, change = clock.pause(clocks, subject, now), "paused"
+    elif previous == Status.WAITING:
+        clocks, change = clock.resume(clocks, subject, now), "resumed"
+    if change is not None:
+        _write(ticket, clocks)
+        _event(ticket, actor, change)
+
+
+def responded(ticket: Ticket) -> dict[str, Any]:
+    """The columns that meet the first-response clock now (the desk's first public reply)."""
+    applied = _applied(ticket)
+    if applied is None:
+        return {}
+    return clock.respond(clock.Clocks.of(ticket), _subject(ticket, applied), utcnow()).columns()
+
+
+def resumed(ticket: Ticket) -> dict[str, Any]:
+    """The columns that restart the clocks now (the client answered while we waited)."""
+    applied = _applied(ticket)
+    if applied is None:
+        return {}
+    return clock.resume(clock.Clocks.of(ticket), _subject(ticket, applied), utcnow()).columns()
+
+
+def noted(ticket: Ticket, actor: User | None, change: str, **data: Any) -> None:
+    """Record on the timeline a clock change written by the caller (filing, reply, resume)."""
+    if ticket.sla_version_id is not None:
+        _event(ticket, actor, change, **data)
+
+
+def retarget(ticket: Ticket, actor: User | None, reason: str) -> bool:
+    """Choose the policy again after a priority or area change; re-plan when it changed.
+
+    The starts and the time paused stay; met clocks keep their figures.
+    """
+    applied = choose(ticket)
+    if applied is None and ticket.sla_version_id is None:
+        return False
+    if applied is not None and applied.version.id == ticket.sla_version_id and reason != "area":
+        return False
+    now = utcnow()
+    if applied is None:
+        ticket.sla_version_id = None
+        _write(ticket, clock.Clocks())
+    else:
+        ticket.sla_version_id = applied.version.id
+        clocks = clock.Clocks.of(ticket)
+        if clocks.phase == SlaPhase.NONE:
+            clocks = clock.Clocks(period_start=ticket.created_at)
+            if ticket.status == Status.WAITING:
+                clocks = clock.pause(clocks, _subject(ticket, applied), now)
+        _write(ticket, clock.plan(clocks, _subject(ticket, applied), now))
+    _event(ticket, actor, "retargeted", reason=reason, policy=applied.name if applied else None)
+    return True
+
+
+def state_of(ticket: Any, now: datetime | None = None) -> SlaState:
+    """Where a ticket (or a row with its ``sla_`` columns) stands now."""
+    return clock.state(clock.Clocks.of(ticket), now or utcnow())
+
+
+def recorded(ticket_id: int) -> list[TicketEvent]:
+    """The ticket's service-level events, oldest first."""
+    return list(
+        db.session.scalars(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "sla")
+            .order_by(TicketEvent.created_at, TicketEvent.id)
+        )
+    )
