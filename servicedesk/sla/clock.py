@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..vocabulary import SlaPhase, SlaState
-from .business_time import Calendar, add, between
+from .business_time import Calendar, NoBusinessTime, add, between
 
 # Bits of `notified`: which warnings the escalation job sent in the current period.
 RESPONSE_WARNED = 1
@@ -101,16 +101,18 @@ def plan(clocks: Clocks, ticket: Ticket, now: datetime) -> Clocks:
     response_due = clocks.response_due
     if _response_pending(clocks, targets):
         assert targets.response is not None
-        response_due = add(cal, ticket.created_at, targets.response + paused)
-        warn = add(cal, ticket.created_at, targets.response * targets.warn_share + paused)
-        counting.append((response_due, warn, RESPONSE_WARNED, RESPONSE_BREACHED))
+        found = _instants(cal, ticket.created_at, targets.response, targets.warn_share, paused)
+        response_due = found[0] if found else None
+        if found:
+            counting.append((*found, RESPONSE_WARNED, RESPONSE_BREACHED))
     resolution_due = clocks.resolution_due
     if _resolution_pending(clocks, targets):
         assert targets.resolution is not None
         start = clocks.period_start or ticket.created_at
-        resolution_due = add(cal, start, targets.resolution + paused)
-        warn = add(cal, start, targets.resolution * targets.warn_share + paused)
-        counting.append((resolution_due, warn, RESOLUTION_WARNED, RESOLUTION_BREACHED))
+        found = _instants(cal, start, targets.resolution, targets.warn_share, paused)
+        resolution_due = found[0] if found else None
+        if found:
+            counting.append((*found, RESOLUTION_WARNED, RESOLUTION_BREACHED))
     clocks = replace(clocks, response_due=response_due, resolution_due=resolution_due)
     if not counting:
         missed = clocks.response_breached or clocks.resolution_breached
@@ -119,6 +121,16 @@ def plan(clocks: Clocks, ticket: Ticket, now: datetime) -> Clocks:
     if clocks.paused_at is not None:
         return replace(clocks, phase=SlaPhase.PAUSED, next_due=None, warn_at=None, escalate_at=None)
     return _running(clocks, counting)
+
+
+def _instants(
+    cal: Calendar, start: datetime, target: timedelta, share: float, paused: timedelta
+) -> tuple[datetime, datetime] | None:
+    """A clock's due and warning instants; None when the calendar never works (no due)."""
+    try:
+        return add(cal, start, target + paused), add(cal, start, target * share + paused)
+    except NoBusinessTime:
+        return None
 
 
 def _running(clocks: Clocks, counting: list[tuple[datetime, datetime, int, int]]) -> Clocks:
@@ -252,7 +264,8 @@ def _warning(clocks: Clocks, ticket: Ticket, name: str) -> datetime:
     else:
         assert targets.resolution is not None
         start_at, target = clocks.period_start or ticket.created_at, targets.resolution
-    return add(ticket.calendar, start_at, target * ticket.targets.warn_share + paused)
+    found = _instants(ticket.calendar, start_at, target, ticket.targets.warn_share, paused)
+    return found[1] if found else start_at
 
 
 def state(clocks: Clocks, now: datetime) -> SlaState:
