@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import select
+from sqlalchemy import Integer, column, select, table, update
 
 from servicedesk.catalog.builder import FieldSpec, to_schema
 from servicedesk.extensions import db
@@ -281,27 +281,34 @@ def test_the_api_refuses_a_date_time_without_offset(app, client_user, reserva, l
 
 def test_the_migration_gives_stored_date_times_the_organisations_offset(app, client_user, reserva):
     directory = app.extensions["migrate"].directory
+    # The tickets are made with today's model, then given their old values under 0016 with
+    # a statement that names only the columns 0016 has.
+    stored = {
+        "old": {"dia": "2026-12-19", "cuando": "2026-03-01T10:00", "nota": "2026-03-01T10:00"},
+        "winter": {"cuando": "2026-07-01T10:00:30"},
+        "kept": {"cuando": "2026-03-01T10:00:00+01:00"},
+        "odd": {"cuando": "mañana"},
+    }
+    made = {name: make_ticket(client_user, reserva, data={}) for name in stored}
+    db.session.add(Setting(key="timezone", value="America/Santiago"))
+    db.session.commit()
+    ids = {name: ticket.id for name, ticket in made.items()}
+    db.session.close()  # the migration's ALTER TABLE waits for no read of ours
     downgrade(directory=directory, revision="0016")
     try:
-        db.session.add(Setting(key="timezone", value="America/Santiago"))
-        old = make_ticket(
-            client_user,
-            reserva,
-            data={"dia": "2026-12-19", "cuando": "2026-03-01T10:00", "nota": "2026-03-01T10:00"},
-        )
-        winter = make_ticket(client_user, reserva, data={"cuando": "2026-07-01T10:00:30"})
-        kept = make_ticket(client_user, reserva, data={"cuando": "2026-03-01T10:00:00+01:00"})
-        odd = make_ticket(client_user, reserva, data={"cuando": "mañana"})
+        rows = table("tickets", column("id", Integer), column("data", Ticket.data.type))
+        for name, data in stored.items():
+            db.session.execute(update(rows).where(rows.c.id == ids[name]).values(data=data))
         db.session.commit()
     finally:
         upgrade(directory=directory)
     db.session.expire_all()
     data = {t.id: t.data for t in db.session.scalars(select(Ticket))}
-    assert data[old.id] == {
+    assert data[ids["old"]] == {
         "dia": "2026-12-19",  # a date has no zone
         "cuando": "2026-03-01T10:00:00-03:00",
         "nota": "2026-03-01T10:00",  # not a date-time field of this form
     }
-    assert data[winter.id] == {"cuando": "2026-07-01T10:00:30-04:00"}
-    assert data[kept.id] == {"cuando": "2026-03-01T10:00:00+01:00"}
-    assert data[odd.id] == {"cuando": "mañana"}
+    assert data[ids["winter"]] == {"cuando": "2026-07-01T10:00:30-04:00"}
+    assert data[ids["kept"]] == {"cuando": "2026-03-01T10:00:00+01:00"}
+    assert data[ids["odd"]] == {"cuando": "mañana"}
