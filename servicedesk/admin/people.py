@@ -180,9 +180,9 @@ def set_area_calendar(area: Area, raw: str) -> None:
 def calendar_names() -> dict[int, str]:
     """Every calendar's name by id (the areas' choices and list)."""
     return dict(
-        db.session.execute(select(SlaCalendar.id, SlaCalendar.name).order_by(SlaCalendar.name))
-        .tuples()
-        .all()
+        db.session.execute(
+            select(SlaCalendar.id, SlaCalendar.name).order_by(SlaCalendar.name)
+        ).all()
     )
 
 

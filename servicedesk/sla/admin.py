@@ -524,13 +524,11 @@ def rule_names() -> dict[str, dict[Any, str]]:
     """The names of what rules can name (types, areas, priorities, channels), read once."""
     return {
         "type_ids": dict(
-            db.session.execute(select(TicketType.id, TicketType.name).order_by(TicketType.name))
-            .tuples()
-            .all()
+            db.session.execute(
+                select(TicketType.id, TicketType.name).order_by(TicketType.name)
+            ).all()
         ),
-        "area_ids": dict(
-            db.session.execute(select(Area.id, Area.name).order_by(Area.name)).tuples().all()
-        ),
+        "area_ids": dict(db.session.execute(select(Area.id, Area.name).order_by(Area.name)).all()),
         "priorities": {p.value: str(p.label) for p in Priority},
         "channels": {c.value: str(c.label) for c in Channel},
     }
@@ -572,9 +570,7 @@ def history(policy: SlaPolicy) -> list[tuple[SlaPolicyVersion, int]]:
                 Ticket.sla_version_id.in_([v.id for v in versions]),
             )
             .group_by(Ticket.sla_version_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return [(version, int(held.get(version.id, 0))) for version in versions]
 
@@ -668,7 +664,7 @@ class _Calendars:
         self.areas = dict(
             db.session.execute(
                 select(Area.id, Area.calendar_id).where(Area.calendar_id.is_not(None))
-            ).tuples()
+            ).all()
         )
 
     def of(self, area_id: int | None) -> Calendar:
@@ -758,6 +754,44 @@ def recompute_open_tickets(actor: User | None) -> int:
         for ticket in batch:  # a batch's rows are not needed again: memory stays flat
             db.session.expunge(ticket)
     return changed
+
+
+def backfill(tickets: Iterable[Ticket], now: datetime | None = None) -> int:
+    """Give tickets written outside the workflow (the demo's history) the clocks it implies.
+
+    Each gets the policy its rules choose, started at its filing, its first response met at
+    ``first_response_at``, its resolution at ``resolved_at`` (or paused since its last
+    change while it waits on the client); warnings already due are marked sent, as the
+    escalation job would have done, so nothing old is mailed. Returns how many got clocks.
+    """
+    now = now or utcnow()
+    current = current_policies()
+    choose = _chooser(current)
+    targets = {version.id: targets_of(version) for _p, version in current}
+    calendars, given = _Calendars(), 0
+    for ticket in tickets:
+        chosen = choose(ticket.ticket_type_id, ticket.priority, ticket.area_id, ticket.channel)
+        if chosen is None:
+            continue
+        subject = clock.Ticket(ticket.created_at, calendars.of(ticket.area_id), targets[chosen])
+        try:
+            clocks = clock.start(subject, ticket.created_at)
+            if ticket.first_response_at is not None:
+                clocks = clock.respond(clocks, subject, ticket.first_response_at)
+            done = ticket.resolved_at or ticket.closed_at
+            if ticket.status in (Status.RESOLVED, Status.CLOSED) and done is not None:
+                clocks = clock.resolve(clocks, subject, done)
+            elif ticket.status == Status.WAITING:
+                clocks = clock.pause(clocks, subject, ticket.updated_at or now)
+            clocks, _sent = clock.notify(clocks, subject, now)
+        except NoBusinessTime:
+            continue
+        ticket.sla_version_id = chosen
+        for key, value in clocks.columns().items():
+            setattr(ticket, key, value)
+        given += 1
+    db.session.flush()
+    return given
 
 
 def _retargeted(

@@ -18,7 +18,6 @@ from servicedesk.models import (
     SlaPhase,
     SlaPolicy,
     SlaPolicyVersion,
-    Ticket,
     TicketEvent,
     area_members,
 )
@@ -104,7 +103,7 @@ def test_edit_a_calendar_24h_closed_and_a_new_default(signed_in):
         ("holiday-0-date", "31/02/2026", "dd/mm/aaaa"),
         ("holiday-0-date", "", "Indica la fecha del feriado"),
         ("zone", "Marte/Olimpo", "no es una zona horaria"),
-        ("name", "", "Indica un nombre"),
+        ("name", "", "Escribe un nombre"),
     ],
 )
 def test_bad_input_keeps_what_was_typed_and_says_why(signed_in, field, typed, message):
@@ -209,7 +208,7 @@ def test_create_and_edit_a_policy_makes_versions(signed_in):
         ({"warn_percent": "150"}, "warn_percent", "de 1 a 99"),
         ({"priorities": ["muy alta"]}, "priorities", "Elige prioridades"),
         ({"area_ids": ["999999"]}, "area_ids", "Elige áreas"),
-        ({"name": ""}, "name", "Indica un nombre"),
+        ({"name": ""}, "name", "Escribe un nombre"),
     ],
 )
 def test_bad_policy_input_keeps_values(signed_in, changes, field, message):
@@ -217,7 +216,7 @@ def test_bad_policy_input_keeps_values(signed_in, changes, field, message):
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page and f'id="{field}-error"' in page
-    assert 'value="80"' in page  # the warning share typed stays
+    assert f'value="{changes.get("warn_percent", "80")}"' in page  # what was typed stays
     assert db.session.scalar(select(func.count()).select_from(SlaPolicy)) == 0
 
 
@@ -241,7 +240,9 @@ def test_order_moves_up_and_down(signed_in):
 
     def order():
         page = signed_in.get(POLICIES).get_data(as_text=True)
-        return [db.session.get(SlaPolicy, int(i)).name for i in re.findall(r"policy-row-(\d+)", page)]
+        return [
+            db.session.get(SlaPolicy, int(i)).name for i in re.findall(r"policy-row-(\d+)", page)
+        ]
 
     assert order() == ["A", "B", "C"]
     post(signed_in, f"{POLICIES}/{policy('C').id}/subir")
@@ -256,6 +257,7 @@ def test_an_edit_leaves_open_tickets_on_their_version_until_recomputed(
     signed_in, client_api, soporte, admin
 ):
     with time_machine.travel(T0, tick=False):
+        login(signed_in, admin.email)  # a session from the travelled clock's present
         v1 = add_policy("Normal", 60, 8 * 60, default=True)
         numbers = [client_api.post("/tickets", json=NEW).json["number"] for _n in range(3)]
         closed = client_api.post("/tickets", json=NEW).json["number"]
@@ -277,8 +279,14 @@ def test_an_edit_leaves_open_tickets_on_their_version_until_recomputed(
     with time_machine.travel(T0 + timedelta(minutes=10), tick=False):
         page = signed_in.get(POLICIES + "/recalcular").get_data(as_text=True)
         assert 'data-changing="3"' in page
-        assert db.session.scalar(select(func.count()).select_from(TicketEvent).where(
-            TicketEvent.data["reason"].as_string() == "recompute")) == 0  # a GET writes nothing
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(TicketEvent)
+                .where(TicketEvent.data["reason"].as_string() == "recompute")
+            )
+            == 0
+        )  # a GET writes nothing
         response = post(signed_in, POLICIES + "/recalcular")
         assert response.status_code == 302
     for n in numbers:
@@ -293,12 +301,14 @@ def test_an_edit_leaves_open_tickets_on_their_version_until_recomputed(
         assert len(retargeted) == 1 and retargeted[0]["reason"] == "recompute"
         assert retargeted[0]["policy"] == "Normal"
     assert ticket(closed).sla_version_id == v1.id  # closed tickets keep their history
-    again = signed_in.get(POLICIES + "/recalcular").get_data(as_text=True)
+    with time_machine.travel(T0 + timedelta(minutes=20), tick=False):
+        again = signed_in.get(POLICIES + "/recalcular").get_data(as_text=True)
     assert 'data-changing="0"' in again
 
 
-def test_recompute_targets_tickets_filed_before_any_policy(signed_in, client_api, soporte):
+def test_recompute_targets_tickets_filed_before_any_policy(signed_in, client_api, soporte, admin):
     with time_machine.travel(T0, tick=False):
+        login(signed_in, admin.email)
         first = client_api.post("/tickets", json=NEW).json["number"]
         waiting = client_api.post("/tickets", json=NEW).json["number"]
         assert ticket(first).sla_version_id is None
@@ -307,9 +317,7 @@ def test_recompute_targets_tickets_filed_before_any_policy(signed_in, client_api
         db.session.commit()
         add_policy("Normal", 60, 240, default=True)
     with time_machine.travel(T0 + timedelta(minutes=30), tick=False):
-        assert 'data-changing="2"' in signed_in.get(POLICIES + "/recalcular").get_data(
-            as_text=True
-        )
+        assert 'data-changing="2"' in signed_in.get(POLICIES + "/recalcular").get_data(as_text=True)
         post(signed_in, POLICIES + "/recalcular")
     assert ticket(first).sla_phase == SlaPhase.RUNNING
     assert ticket(first).sla_response_due == T0 + timedelta(hours=1)
@@ -317,9 +325,10 @@ def test_recompute_targets_tickets_filed_before_any_policy(signed_in, client_api
     assert ticket(waiting).sla_paused_at == T0 + timedelta(minutes=30)
 
 
-def test_recompute_in_batches(signed_in, client_api, soporte, monkeypatch):
+def test_recompute_in_batches(signed_in, client_api, soporte, monkeypatch, admin):
     monkeypatch.setattr("servicedesk.sla.admin.BATCH", 2)
     with time_machine.travel(T0, tick=False):
+        login(signed_in, admin.email)
         numbers = [client_api.post("/tickets", json=NEW).json["number"] for _n in range(5)]
         add_policy("Normal", 60, 240, default=True)
         post(signed_in, POLICIES + "/recalcular")
@@ -328,8 +337,11 @@ def test_recompute_in_batches(signed_in, client_api, soporte, monkeypatch):
     assert db.session.scalar(count) == 5
 
 
-def test_recompute_keeps_the_ticket_version_for_the_desk_forms(signed_in, client_api, soporte):
+def test_recompute_keeps_the_ticket_version_for_the_desk_forms(
+    signed_in, client_api, soporte, admin
+):
     with time_machine.travel(T0, tick=False):
+        login(signed_in, admin.email)
         number = client_api.post("/tickets", json=NEW).json["number"]
         version = ticket(number).version
         add_policy("Normal", 60, 240, default=True)
@@ -367,7 +379,10 @@ def routes(calendar_id: int, policy_id: int) -> list[tuple[str, str, dict]]:
 def snapshot() -> tuple:
     db.session.expire_all()
     return (
-        [(c.name, c.hours) for c in db.session.scalars(select(SlaCalendar).order_by(SlaCalendar.id))],
+        [
+            (c.name, c.hours)
+            for c in db.session.scalars(select(SlaCalendar).order_by(SlaCalendar.id))
+        ],
         [(p.name, p.position, p.current_version) for p in db.session.scalars(select(SlaPolicy))],
         db.session.scalar(select(func.count()).select_from(TicketEvent)),
     )
@@ -390,10 +405,7 @@ def test_only_administrators_reach_the_pages(request, client, who, admin, soport
     ids = routes(calendar("Oficina").id, policy("Urgente").id)
     for method, path, data in ids:
         before = snapshot()
-        if method == "GET":
-            response = web.get(path)
-        else:
-            response = post(web, path, data, page=home)
+        response = web.get(path) if method == "GET" else post(web, path, data, page=home)
         if visitor is None:
             assert response.status_code == 302, path
             assert response.headers["Location"].startswith("/login?next="), path
@@ -421,8 +433,11 @@ def test_unknown_ids_answer_404(signed_in):
 
 def test_a_calendar_drives_the_due_times_of_new_tickets(signed_in, client_api, soporte):
     """End to end: the form's calendar (9–18 on weekdays, in Santiago) sets a ticket's due."""
-    post(signed_in, CALENDARS + "/nuevo", calendar_form(is_default="1", **{
-        f"day-{d}": "09:00-18:00" for d in range(5)}))
+    post(
+        signed_in,
+        CALENDARS + "/nuevo",
+        calendar_form(is_default="1", **{f"day-{d}": "09:00-18:00" for d in range(5)}),
+    )
     add_policy("Normal", 60, None, default=True)
     friday_evening = datetime(2026, 3, 6, 20, 0, tzinfo=UTC)  # 17:00 in Santiago (UTC-3)
     with time_machine.travel(friday_evening, tick=False):
