@@ -673,14 +673,29 @@ class _Calendars:
         return self.by_id.get(own, self.default) if own is not None else self.default
 
 
-def _open_batches(after: int = 0) -> Iterator[list[Ticket]]:
-    """The open tickets in id order, a batch at a time, each batch's rows locked (PostgreSQL)."""
+def _open_batches(after: int = 0) -> Iterator[list[Any]]:
+    """The open tickets' columns the clocks need, in id order, a batch at a time.
+
+    Plain rows, not ORM objects (no JSON fields loaded, nothing for the session to track);
+    each batch's rows are locked on PostgreSQL until the request commits.
+    """
+    sla_columns = [column for name, column in _TICKETS.c.items() if name.startswith("sla_")]
     while True:
         batch = list(
-            db.session.scalars(
-                select(Ticket)
-                .where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.id > after)
-                .order_by(Ticket.id)
+            db.session.execute(
+                select(
+                    _TICKETS.c.id,
+                    _TICKETS.c.ticket_type_id,
+                    _TICKETS.c.priority,
+                    _TICKETS.c.area_id,
+                    _TICKETS.c.channel,
+                    _TICKETS.c.status,
+                    _TICKETS.c.created_at,
+                    _TICKETS.c.first_response_at,
+                    *sla_columns,
+                )
+                .where(_TICKETS.c.status.in_(ACTIVE_STATUSES), _TICKETS.c.id > after)
+                .order_by(_TICKETS.c.id)
                 .limit(BATCH)
                 .with_for_update()
             )
@@ -691,9 +706,7 @@ def _open_batches(after: int = 0) -> Iterator[list[Ticket]]:
         after = batch[-1].id
 
 
-def _replanned(
-    ticket: Ticket, subject: clock.Ticket, now: datetime, had_clocks: bool
-) -> clock.Clocks:
+def _replanned(ticket: Any, subject: clock.Ticket, now: datetime, had_clocks: bool) -> clock.Clocks:
     """The ticket's clocks under new targets: the starts, pauses and met clocks stay.
 
     A ticket that had no clocks is targeted from its filing, its first response met when the
@@ -713,9 +726,9 @@ def recompute_open_tickets(actor: User | None) -> int:
     """Give every open ticket the policy its rules choose now; re-plan those that change.
 
     Each changed ticket gets one "retargeted" event with the reason "recompute". Tickets are
-    read and written a batch at a time (one SELECT, one UPDATE executemany, one INSERT per
-    batch); the clocks are computed in Python, the only per-ticket work. Returns how many
-    tickets changed. A ticket whose calendar has no working time keeps its clocks.
+    read and written a batch at a time (one SELECT of plain rows, one UPDATE executemany,
+    one INSERT per batch); the clocks are computed in Python, the only per-ticket work.
+    Returns how many tickets changed. A ticket whose calendar has no working time keeps its clocks.
     """
     current = current_policies()
     choose = _chooser(current)
@@ -751,8 +764,6 @@ def recompute_open_tickets(actor: User | None) -> int:
             )
             db.session.execute(insert(_EVENTS), events)
             changed += len(updates)
-        for ticket in batch:  # a batch's rows are not needed again: memory stays flat
-            db.session.expunge(ticket)
     return changed
 
 
