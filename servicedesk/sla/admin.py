@@ -63,8 +63,10 @@ class SlaInputError(ValueError):
     """What a form sent cannot be saved: a translated message per field name."""
 
     def __init__(self, errors: Mapping[str, Any]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
+        # Plain text now: a lazy string formatted with what was typed would be marked safe
+        # HTML by Flask-Babel (LazyString.__html__), and the page must escape it.
+        self.errors = {key: str(message) for key, message in errors.items()}
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
 
 
 # ---------------------------------------------------------------- business hours as text

@@ -444,3 +444,11 @@ def test_a_calendar_drives_the_due_times_of_new_tickets(signed_in, client_api, s
         number = client_api.post("/tickets", json=NEW).json["number"]
     # One hour left at 17:00 Friday: the last hour of Friday is 17–18, due at 18:00 local.
     assert ticket(number).sla_response_due == datetime(2026, 3, 6, 21, 0, tzinfo=UTC)
+
+
+def test_markup_typed_in_hours_comes_back_escaped(signed_in):
+    typed = "<script>alert(1)</script>"
+    response = post(signed_in, CALENDARS + "/nuevo", calendar_form(**{"day-0": typed}))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert typed not in page and "&lt;script&gt;" in page
