@@ -13,7 +13,7 @@ from typing import Any
 # Pillow comes with reportlab (xhtml2pdf's PDF engine requires both): the demo's photos are
 # drawn with it, each a little different, so no binary file is kept in the repository.
 from PIL import Image, ImageDraw
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from werkzeug.datastructures import FileStorage
 
 from .catalog.builder import FieldSpec, to_schema
@@ -26,15 +26,21 @@ from .models import (
     Feedback,
     Priority,
     Role,
+    SlaCalendar,
+    SlaPolicy,
+    SlaPolicyVersion,
     Status,
     Ticket,
     TicketEvent,
     TicketType,
     TicketTypeVersion,
     User,
+    area_members,
     utcnow,
 )
+from .sla import admin as sla
 from .tickets.service import store_attachment
+from .zones import organisation_zone
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for the demo on purpose
 AREAS = ("Seguridad", "Limpieza", "Mantenimiento", "Soporte TI")
@@ -229,10 +235,75 @@ def load(progress: Callable[[str], None] = lambda _msg: None) -> dict[str, str]:
     progress("users")
     types = _types(areas, people["admin@example.com"])
     progress("ticket types")
+    _service_levels(areas, people)
+    progress("service levels")
     _tickets(types, people, areas)
-    progress("tickets")
     db.session.flush()
+    sla.backfill(db.session.scalars(select(Ticket)))
+    progress("tickets")
     return {email: str(role) for _n, email, role, _a in PEOPLE}
+
+
+# Chile's fixed-date holidays, every year (the demo is a condominium in Santiago).
+HOLIDAYS = [
+    ("2026-01-01", "Año Nuevo"),
+    ("2026-05-01", "Día del Trabajo"),
+    ("2026-09-18", "Fiestas Patrias"),
+    ("2026-09-19", "Día de las Glorias del Ejército"),
+    ("2026-12-25", "Navidad"),
+]
+BUSINESS_DAY = 9 * 60  # minutes of a 9–18 working day
+
+
+def _service_levels(areas: dict[str, Area], people: dict[str, User]) -> None:
+    """Calendars (the office's 9–18 on weekdays, Seguridad around the clock) and policies."""
+    office = SlaCalendar(
+        name="Administración",
+        zone=organisation_zone(),
+        hours={str(day): [[9 * 60, 18 * 60]] if day < 5 else [] for day in range(7)},
+        holidays=[{"date": day, "name": name, "yearly": True} for day, name in HOLIDAYS],
+        is_default=True,
+    )
+    guard = SlaCalendar(
+        name="Seguridad 24/7",
+        zone=organisation_zone(),
+        hours={str(day): [[0, 24 * 60]] for day in range(7)},
+        holidays=[],
+    )
+    db.session.add_all([office, guard])
+    db.session.flush()
+    areas["Seguridad"].calendar_id = guard.id
+    admin = people["admin@example.com"]
+    for position, (name, default, rules, response, resolution) in enumerate(
+        [
+            ("Urgente", False, {"priorities": [Priority.URGENT.value]}, 30, 4 * 60),
+            ("Alta", False, {"priorities": [Priority.HIGH.value]}, 2 * 60, BUSINESS_DAY),
+            ("Normal", True, {}, 4 * 60, 3 * BUSINESS_DAY),
+        ],
+        1,
+    ):
+        policy = SlaPolicy(name=name, position=position, is_default=default, current_version=1)
+        db.session.add(policy)
+        db.session.add(
+            SlaPolicyVersion(
+                policy=policy,
+                number=1,
+                first_response_minutes=response,
+                resolution_minutes=resolution,
+                created_by=admin,
+                **rules,
+            )
+        )
+    db.session.flush()
+    # Carlos supervises Seguridad: he is told when one of its tickets misses a target.
+    db.session.execute(
+        update(area_members)
+        .where(
+            area_members.c.area_id == areas["Seguridad"].id,
+            area_members.c.user_id == people["carlos@example.com"].id,
+        )
+        .values(supervisor=True)
+    )
 
 
 def _people(areas: dict[str, Area]) -> dict[str, User]:
@@ -671,6 +742,7 @@ def load_history(
         db.session.add(ticket)
         filed.append(ticket)
     db.session.flush()
+    sla.backfill(filed, now)
     progress("history")
     _photos(rng, [t for t in filed if t.ticket_type_id == versions["soporte"].ticket_type_id])
     progress("photos")

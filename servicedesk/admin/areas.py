@@ -18,7 +18,11 @@ Page = Response | str | tuple[str, int]
 
 def _list(form: AreaForm, status: int = 200) -> tuple[str, int]:
     return render_template(
-        "admin/areas.html", rows=people.list_areas(), form=form, action=ActionForm()
+        "admin/areas.html",
+        rows=people.list_areas(),
+        form=form,
+        action=ActionForm(),
+        calendars=people.calendar_names(),
     ), status
 
 
@@ -32,6 +36,14 @@ def _edit_page(area: Area, form: AreaEditForm, status: int = 200) -> tuple[str, 
             else _("%(name)s (inactive)", name=u.name),
         )
         for u in staff
+    ]
+    members = {u.id for u in area.members}
+    form.supervisors.choices = [
+        (value, label) for value, label in form.members.choices if value in members
+    ]
+    form.calendar.choices = [
+        ("", _("The organisation's default")),
+        *((str(i), name) for i, name in people.calendar_names().items()),
     ]
     return render_template(
         "admin/areas_edit.html", area=area, form=form, staff=staff, action=ActionForm()
@@ -67,7 +79,12 @@ def area_create() -> Page:
 def area_edit(area_id: int) -> Page:
     """Show an area's name and members for editing."""
     area = db.get_or_404(Area, area_id)
-    form = AreaEditForm(name=area.name, members=[u.id for u in area.members])
+    form = AreaEditForm(
+        name=area.name,
+        members=[u.id for u in area.members],
+        supervisors=people.area_supervisors(area),
+        calendar=str(area.calendar_id or ""),
+    )
     return _edit_page(area, form)
 
 
@@ -81,6 +98,8 @@ def area_update(area_id: int) -> Page:
         return _edit_page(area, form, 400)
     try:
         people.set_area_members(area, form.members.data or [])
+        people.set_area_supervisors(area, form.supervisors.data or [])
+        people.set_area_calendar(area, form.calendar.data or "")
         people.rename_area(area, form.name.data or "")
     except people.PeopleError as error:
         show_error(form, error)

@@ -39,9 +39,12 @@ class AreaForm(FlaskForm):
 
 
 class AreaEditForm(AreaForm):
-    """Rename an area and choose its members."""
+    """Rename an area and choose its members, supervisors and calendar."""
 
     members = CheckboxListField(_l("Members"))
+    supervisors = CheckboxListField(_l("Supervisors"))
+    # "" is the organisation's default calendar; an id is checked by the service.
+    calendar = SelectField(_l("Calendar"), choices=[], validate_choice=False)
 
 
 class UserEditForm(FlaskForm):

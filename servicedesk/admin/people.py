@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from ..auth.service import invite_user, send_invitation
 from ..emails import is_email, normalise_email
 from ..extensions import db
-from ..models import Area, AuthToken, Role, User, area_members, utcnow
+from ..models import Area, AuthToken, Role, SlaCalendar, User, area_members, utcnow
 from ..models.users import new_session_token
 from ..numbers import row_id, whole_number
 
@@ -141,6 +141,49 @@ def set_area_members(area: Area, user_ids: Iterable[int]) -> None:
         raise PeopleError(_l("Clients cannot be members of an area."), "members")
     area.members = sorted(users, key=lambda u: (u.name, u.id))
     db.session.flush()
+
+
+def area_supervisors(area: Area) -> list[int]:
+    """The ids of the area's supervisors (told when one of its tickets misses a target)."""
+    return list(
+        db.session.scalars(
+            select(area_members.c.user_id).where(
+                area_members.c.area_id == area.id, area_members.c.supervisor.is_(True)
+            )
+        )
+    )
+
+
+def set_area_supervisors(area: Area, user_ids: Iterable[int]) -> None:
+    """Make exactly these members the area's supervisors; non-members are refused."""
+    wanted = set(user_ids)
+    members = {user.id for user in area.members}
+    if not wanted <= members:
+        raise PeopleError(_l("Supervisors must be members of the area."), "supervisors")
+    db.session.execute(
+        update(area_members)
+        .where(area_members.c.area_id == area.id)
+        .values(supervisor=area_members.c.user_id.in_(wanted) if wanted else False)
+    )
+    db.session.flush()
+
+
+def set_area_calendar(area: Area, raw: str) -> None:
+    """Give an area a calendar of its own, or "" for the organisation's default."""
+    calendar_id = row_id(raw) if raw else None
+    if raw and (calendar_id is None or db.session.get(SlaCalendar, calendar_id) is None):
+        raise PeopleError(_l("Choose a calendar from the list."), "calendar")
+    area.calendar_id = calendar_id
+    db.session.flush()
+
+
+def calendar_names() -> dict[int, str]:
+    """Every calendar's name by id (the areas' choices and list)."""
+    return dict(
+        db.session.execute(
+            select(SlaCalendar.id, SlaCalendar.name).order_by(SlaCalendar.name)
+        ).all()
+    )
 
 
 # ---------------------------------------------------------------- listing users

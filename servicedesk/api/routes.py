@@ -130,4 +130,4 @@ def ticket_type_version(key: str, number: int) -> Response:
     return jsonify(serialize.version(version))
 
 
-from . import tickets  # noqa: E402, F401 - ticket routes register on the same blueprint
+from . import sla, tickets  # noqa: E402, F401 - more routes register on the same blueprint

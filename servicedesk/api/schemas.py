@@ -51,6 +51,7 @@ def data(description: str) -> dict[str, Any]:
     }
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAYBE_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
 
@@ -280,4 +281,67 @@ COMPONENTS: dict[str, Any] = {
             "updated_at": DATE_TIME,
         }
     ),
+    # Service levels (administrators only).
+    "SlaPolicy": obj(
+        {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "position": {"type": "integer", "description": "1 is tried first"},
+            "default": {"type": "boolean"},
+            "active": {"type": "boolean"},
+            "version": {"type": "integer", "description": "the current version's number"},
+            "rules": obj(
+                {
+                    "type_ids": {"type": "array", "items": {"type": "integer"}},
+                    "priorities": {"type": "array", "items": {"enum": list(PRIORITIES)}},
+                    "area_ids": {"type": "array", "items": {"type": "integer"}},
+                    "channels": {"type": "array", "items": {"enum": list(CHANNELS)}},
+                }
+            ),
+            "first_response_minutes": {
+                "type": ["integer", "null"],
+                "description": "business minutes; null: no target",
+            },
+            "resolution_minutes": {
+                "type": ["integer", "null"],
+                "description": "business minutes; null: no target",
+            },
+            "warn_percent": {"type": "integer"},
+        }
+    ),
+    "SlaPolicyList": obj({"items": {"type": "array", "items": ref("SlaPolicy")}}),
+    "SlaCalendar": obj(
+        {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "zone": {"type": "string", "description": "IANA time zone"},
+            "default": {"type": "boolean"},
+            "hours": obj(
+                {
+                    day: {
+                        "type": "array",
+                        "items": obj(
+                            {
+                                "start": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+                                "end": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+                            }
+                        ),
+                    }
+                    for day in WEEKDAYS
+                }
+            ),
+            "holidays": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "date": {"type": "string", "format": "date"},
+                        "name": {"type": "string"},
+                        "yearly": {"type": "boolean"},
+                    }
+                ),
+            },
+            "areas": {"type": "array", "items": {"type": "string"}},
+        }
+    ),
+    "SlaCalendarList": obj({"items": {"type": "array", "items": ref("SlaCalendar")}}),
 }

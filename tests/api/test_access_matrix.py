@@ -42,6 +42,8 @@ MATRIX = [
     ("GET", "/ticket-types", None, (401, 200, 200, 200, 200)),
     ("GET", "/ticket-types/soporte", None, (401, 200, 200, 200, 200)),
     ("GET", "/ticket-types/soporte/versions/1", None, (401, 200, 200, 200, 200)),
+    ("GET", "/sla/policies", None, (401, 403, 403, 403, 200)),
+    ("GET", "/sla/calendars", None, (401, 403, 403, 403, 200)),
 ]
 
 
