@@ -240,11 +240,15 @@ def retarget(ticket: Ticket, actor: User | None, reason: str) -> bool:
     else:
         ticket.sla_version_id = applied.version.id
         clocks = clock.Clocks.of(ticket)
+        subject = _subject(ticket, applied)
         if clocks.phase == SlaPhase.NONE:
-            clocks = clock.Clocks(period_start=ticket.created_at)
+            # Targeted for the first time: from its filing, with what already happened.
+            clocks = clock.start(subject, now)
+            if ticket.first_response_at is not None:
+                clocks = clock.respond(clocks, subject, ticket.first_response_at)
             if ticket.status == Status.WAITING:
-                clocks = clock.pause(clocks, _subject(ticket, applied), now)
-        _write(ticket, clock.plan(clocks, _subject(ticket, applied), now))
+                clocks = clock.pause(clocks, subject, now)
+        _write(ticket, clock.plan(clocks, subject, now))
     _event(ticket, actor, "retargeted", reason=reason, policy=applied.name if applied else None)
     return True
 

@@ -225,3 +225,26 @@ def test_rules_choose_the_first_matching_policy_else_the_default(soporte, client
     expected = 30 if priority == "urgent" else 480
     assert stored.sla_response_due == T0 + minutes(expected)
     assert (stored.sla_resolution_due is None) == (priority != "urgent")
+
+
+def test_a_ticket_filed_before_any_policy_is_targeted_on_a_priority_change(
+    soporte, client_api, desk_api
+):
+    with time_machine.travel(T0, tick=False) as clock:
+        number = file(client_api)
+        clock.move_to(T0 + minutes(20))
+        write(desk_api, number, "Lo vemos hoy")
+        add_policy("Urgente", 30, 120, priorities=["urgent"])
+        clock.move_to(T0 + minutes(50))
+        answer = desk_api.get(f"/tickets/{number}")
+        patched = desk_api.patch(
+            f"/tickets/{number}",
+            json={"priority": "urgent"},
+            headers={"If-Match": answer.headers["ETag"]},
+        )
+        assert patched.status_code == 200, patched.get_json()
+    stored = ticket(number)
+    # Its first response, 20 minutes after filing, counts as met against the 30 minutes.
+    assert stored.sla_response_secs == 20 * 60 and stored.sla_response_breached is False
+    assert stored.sla_resolution_due == T0 + minutes(120) and stored.sla_phase == "running"
+    assert changes(number) == ["retargeted"]
