@@ -80,6 +80,8 @@ def test_views_and_counts(desk, tickets):
         "mios": "2",
         "sin_asignar": "2",
         "mi_area": "3",
+        "vencidos": "0",
+        "en_riesgo": "0",
         "historial": "6",
     }
     mine = numbers(desk.get("/tablero/?view=mios").get_data(as_text=True))
@@ -101,6 +103,8 @@ def test_counts_stop_at_the_cap(app, desk, tickets, monkeypatch):
         "mios": "2",
         "sin_asignar": "2",
         "mi_area": "3",
+        "vencidos": "0",
+        "en_riesgo": "0",
         "historial": "3+",
     }
 
