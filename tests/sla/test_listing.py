@@ -19,6 +19,7 @@ from servicedesk.sla.service import state_of
 from tests.conftest import login
 from tests.factories import make_ticket
 from tests.sla.test_clock import T0, add_policy, file, minutes, set_status, ticket, write
+from tests.tickets.test_dashboard import explained_plans
 
 # Instants the states are read at: before a warning, at risk, past a due, much later.
 INSTANTS = [0, 30, 44, 45, 50, 60, 61, 110, 179, 180, 200, 239, 240, 241, 1000]
@@ -258,3 +259,20 @@ def test_a_page_reads_policy_names_in_one_query(spread, desk_api, app):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len([s for s in statements if "sla_policies" in s]) == 1
+
+
+@pytest.mark.parametrize(
+    ("view", "index"),
+    [("vencidos", "ix_tickets_sla_next_due"), ("en_riesgo", "ix_tickets_sla_warn")],
+)
+def test_the_sla_views_read_their_index_on_postgresql(spread, desk, view, index):
+    """The views' page and count queries are index ranges on the SLA instants."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("EXPLAIN check is for PostgreSQL")
+    with time_machine.travel(T0 + minutes(110), tick=False):
+        plans = explained_plans(desk, f"/tablero/?view={view}")
+    on_index = [plan for plan in plans if index in plan]
+    # The page query and the view's own count, at least.
+    assert len(on_index) >= 2, plans
+    for plan in plans:
+        assert "Seq Scan on tickets" not in plan, plan

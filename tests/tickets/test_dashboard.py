@@ -328,6 +328,11 @@ SCENARIOS = [
     "view=historial&type=soporte&cf.categoria=otro",
     "view=historial&created_from=2025-01-01&created_to=2025-03-31&priority=high",
     "view=historial&q=ascensor",
+    "view=vencidos",
+    "view=en_riesgo",
+    "view=activos&sort=due",
+    "view=vencidos&sort=due&last=1",
+    "view=activos&sla_state=at_risk&sla_state=breached",
 ]
 # The tables that grow with the tickets; the small ones (users, areas, types) may be scanned.
 GROWING = re.compile(r"Seq Scan on (tickets|comments|ticket_events|attachments|feedback)\b")
