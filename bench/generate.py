@@ -57,6 +57,7 @@ from servicedesk.models import (  # noqa: E402
     area_members,
 )
 from servicedesk.sla import clock as sla_clock  # noqa: E402
+from servicedesk.sla.business_time import Calendar  # noqa: E402
 from servicedesk.sla.service import targets_of, to_calendar  # noqa: E402
 
 PASSWORD = "bench-password"  # noqa: S105 - a documented benchmark login, not a secret
@@ -552,6 +553,17 @@ SLA_POLICIES = [
 ]
 
 
+class RememberedCalendar(Calendar):
+    """A calendar that works out each date's working hours once (the replay asks ~40 times)."""
+
+    def windows(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The working intervals of one local date, computed on the first request."""
+        known = self.__dict__.setdefault("_known", {})
+        if day not in known:
+            known[day] = super().windows(day)
+        return known[day]
+
+
 def create_service_levels(app: Flask, admin_id: int) -> dict[str, Any]:
     """Store the default calendar and two policies (as the admin pages would)."""
     with app.app_context():
@@ -575,7 +587,9 @@ def create_service_levels(app: Flask, admin_id: int) -> dict[str, Any]:
             db.session.flush()
             versions[name] = (version.id, targets_of(version))
         db.session.commit()
-        return {"calendar": to_calendar(calendar), "versions": versions}
+        plain = to_calendar(calendar)
+        remembered = RememberedCalendar(plain.zone, plain.hours, plain.holidays, plain.yearly)
+        return {"calendar": remembered, "versions": versions}
 
 
 def add_service_levels(rows: list[dict[str, Any]], sla: dict[str, Any], now: datetime) -> None:

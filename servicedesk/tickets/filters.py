@@ -244,6 +244,12 @@ def for_reader(f: Filters, user: User) -> Filters:
     return Filters(**{**f.__dict__, "view": view, "sort": sort, "sla_states": []})
 
 
+def dated_only(f: Filters) -> bool:
+    """Whether these filters keep only tickets with a counting clock (a next due)."""
+    counting = {"on_time", "at_risk"}
+    return f.view in SLA_VIEWS or bool(f.sla_states) and set(f.sla_states) <= counting
+
+
 def view_condition(view: str, user: User, now: datetime | None = None) -> Any:
     """The condition that defines one of the named views (``now``: for the SLA views)."""
     active = Ticket.status.in_(ACTIVE_STATUSES)

@@ -34,6 +34,7 @@ from .filters import (
     Filters,
     apply_order,
     conditions,
+    dated_only,
     for_reader,
     order,
     view_condition,
@@ -136,7 +137,8 @@ def fetch_page(base: Any, f: Filters, names: Names, size: int = PAGE_SIZE) -> Pa
     backwards = f.last or bool(f.before)
     cursor = f.before or f.after
     if f.sort == "due":
-        found = _due_rows(query, int(cursor) if cursor else None, backwards, size + 1)
+        start = int(cursor) if cursor else None
+        found = _due_rows(query, start, backwards, size + 1, dated_only(f))
     else:
         if cursor:  # parse() let through only ids
             query = query.where(_cursor_condition(f, int(cursor), forward=not f.before))
@@ -156,13 +158,16 @@ def fetch_page(base: Any, f: Filters, names: Names, size: int = PAGE_SIZE) -> Pa
     )
 
 
-def _due_rows(query: Any, cursor: int | None, backwards: bool, wanted: int) -> list[Any]:
+def _due_rows(
+    query: Any, cursor: int | None, backwards: bool, wanted: int, dated_only: bool
+) -> list[Any]:
     """Up to ``wanted`` rows by next due, tickets without one last, from a cursor on.
 
     Two keyset segments read in turn, each an index range in its own order: the dated
     tickets by (due, id), then the undated by id (backwards: the other way round). One
     ordered query with NULLS LAST cannot use a keyset past the dated tickets, and SQLite
-    sorts NULLs first.
+    sorts NULLs first. With ``dated_only`` (the filters exclude undated tickets) the second
+    is not read: SQLite would walk every NULL of the index to find none.
     """
     due = Ticket.sla_next_due
     dated = undated = True
@@ -183,7 +188,7 @@ def _due_rows(query: Any, cursor: int | None, backwards: bool, wanted: int) -> l
             part = part.where(pair < mark if backwards else pair > mark)
         keys = (due.desc(), Ticket.id.desc()) if backwards else (due.asc(), Ticket.id.asc())
         segments.append(part.order_by(*keys))
-    if undated:
+    if undated and not dated_only:
         part = query.where(due.is_(None))
         if cursor is not None and anchor is None:
             part = part.where(Ticket.id < cursor if backwards else Ticket.id > cursor)
