@@ -40,7 +40,7 @@ from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from bench import generate as gen  # noqa: E402
 from servicedesk.extensions import db  # noqa: E402
-from servicedesk.models import Comment, Ticket, TicketType  # noqa: E402
+from servicedesk.models import Comment, SlaPolicy, Ticket, TicketType  # noqa: E402
 
 WARMUP = 3
 CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
@@ -67,13 +67,18 @@ def fail(name: str, message: str, **extra: Any) -> None:
 
 
 def stored_tickets(url: str) -> int | None:
-    """Count the tickets of an existing benchmark database; None when there is none."""
+    """Count the tickets of an existing benchmark database; None when there is none.
+
+    A database generated before tickets had service levels (no policy) counts as none.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
         return None
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
+            if not conn.execute(select(func.count()).select_from(SlaPolicy.__table__)).scalar():
+                return None
             return conn.execute(select(func.count()).select_from(Ticket.__table__)).scalar()
     except OperationalError:  # no such database, or no tickets table
         return None
@@ -238,10 +243,16 @@ def scenarios(targets: dict[str, Any]) -> list[tuple[str, str, str]]:
         ),
         ("search", "colab", tablero(view="historial", q=gen.SEARCH_WORD)),
         ("history_last_page", "colab", tablero(view="historial", last=1)),
+        # Service levels (issue #18): the two views by their index ranges, and next due first.
+        ("overdue", "colab", tablero(view="vencidos")),
+        ("at_risk", "colab", tablero(view="en_riesgo")),
+        ("active_by_due", "colab", tablero(sort="due")),
+        ("overdue_by_due_last_page", "colab", tablero(view="vencidos", sort="due", last=1)),
         ("workload", "admin", "/tablero/carga"),
         ("ticket_page", "colab", f"/tablero/tickets/{targets['number']}"),
         # The same list through the REST API (bearer token, JSON, 50 per page).
         ("api_tickets", "api", "/api/v1/tickets?view=activos&limit=50"),
+        ("api_overdue_by_due", "api", "/api/v1/tickets?view=vencidos&sort=due&limit=50"),
     ]
 
 
@@ -249,7 +260,7 @@ def count_rows(name: str, html: str) -> int:
     """Ticket rows on a list page; 1 for the ticket page; table rows for the workload."""
     if name == "ticket_page":
         return 1
-    if name == "api_tickets":
+    if name.startswith("api_"):
         return len(json.loads(html)["items"])
     if name == "workload":
         marked = len(re.findall(r"data-workload-(?:person|area)=", html))

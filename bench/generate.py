@@ -46,6 +46,9 @@ from servicedesk.models import (  # noqa: E402
     Attachment,
     Comment,
     Feedback,
+    SlaCalendar,
+    SlaPolicy,
+    SlaPolicyVersion,
     Ticket,
     TicketEvent,
     TicketType,
@@ -53,6 +56,9 @@ from servicedesk.models import (  # noqa: E402
     User,
     area_members,
 )
+from servicedesk.sla import clock as sla_clock  # noqa: E402
+from servicedesk.sla.business_time import Calendar  # noqa: E402
+from servicedesk.sla.service import targets_of, to_calendar  # noqa: E402
 
 PASSWORD = "bench-password"  # noqa: S105 - a documented benchmark login, not a secret
 BATCH = 5000
@@ -531,6 +537,86 @@ def create_types(app: Flask, area_ids: dict[str, int], admin_id: int) -> dict[st
     return made
 
 
+# ------------------------------------------------------------------ service levels
+
+# The desk's calendar: weekdays 08:00-20:00 and Saturday mornings, two fixed holidays.
+SLA_HOURS = {str(day): [[8 * 60, 20 * 60]] for day in range(5)} | {"5": [[9 * 60, 14 * 60]]}
+SLA_HOLIDAYS = [
+    {"date": "2025-01-01", "name": "Año Nuevo", "yearly": True},
+    {"date": "2025-09-18", "name": "Fiestas Patrias", "yearly": True},
+]
+# (name, default, rules, first response minutes, resolution minutes): urgent tickets get
+# half an hour and a business day, the rest four hours and three business days.
+SLA_POLICIES = [
+    ("Urgente", False, {"priorities": ["urgent"]}, 30, 12 * 60),
+    ("Estándar", True, {}, 4 * 60, 3 * 12 * 60),
+]
+
+
+class RememberedCalendar(Calendar):
+    """A calendar that works out each date's working hours once (the replay asks ~40 times)."""
+
+    def windows(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The working intervals of one local date, computed on the first request."""
+        known = self.__dict__.setdefault("_known", {})
+        if day not in known:
+            known[day] = super().windows(day)
+        return known[day]
+
+
+def create_service_levels(app: Flask, admin_id: int) -> dict[str, Any]:
+    """Store the default calendar and two policies (as the admin pages would)."""
+    with app.app_context():
+        calendar = SlaCalendar(
+            name="Oficina", zone="UTC", hours=SLA_HOURS, holidays=SLA_HOLIDAYS, is_default=True
+        )
+        db.session.add(calendar)
+        versions = {}
+        for position, (name, default, rules, response, resolution) in enumerate(SLA_POLICIES):
+            policy = SlaPolicy(name=name, is_default=default, position=position)
+            version = SlaPolicyVersion(
+                policy=policy,
+                number=1,
+                first_response_minutes=response,
+                resolution_minutes=resolution,
+                warn_percent=75,
+                created_by_id=admin_id,
+                **rules,
+            )
+            db.session.add_all([policy, version])
+            db.session.flush()
+            versions[name] = (version.id, targets_of(version))
+        db.session.commit()
+        plain = to_calendar(calendar)
+        remembered = RememberedCalendar(plain.zone, plain.hours, plain.holidays, plain.yearly)
+        return {"calendar": remembered, "versions": versions}
+
+
+def add_service_levels(rows: list[dict[str, Any]], sla: dict[str, Any], now: datetime) -> None:
+    """Give generated tickets the columns the app's clocks would have written.
+
+    Each ticket is replayed through servicedesk/sla/clock.py: started at filing, met by its
+    first response and its resolution, paused from its last update when it waits on the
+    client; then the escalation job's pass at ``now`` records the warnings and breaches it
+    would have sent. So open tickets have dues past, near and ahead, some paused, and closed
+    ones are met or missed with their business seconds.
+    """
+    for row in rows:
+        name = "Urgente" if row["priority"] == "urgent" else "Estándar"
+        version_id, targets = sla["versions"][name]
+        subject = sla_clock.Ticket(row["created_at"], sla["calendar"], targets)
+        clocks = sla_clock.start(subject, row["created_at"])
+        if row["first_response_at"] is not None:
+            clocks = sla_clock.respond(clocks, subject, row["first_response_at"])
+        if row["resolved_at"] is not None:
+            clocks = sla_clock.resolve(clocks, subject, row["resolved_at"])
+        elif row["status"] == "waiting":
+            clocks = sla_clock.pause(clocks, subject, row["updated_at"])
+        else:
+            clocks, _sent = sla_clock.notify(clocks, subject, now)
+        row.update(clocks.columns(), sla_version_id=version_id)
+
+
 # ------------------------------------------------------------------ tickets
 
 
@@ -846,10 +932,12 @@ def generate(
                 people = load_people(conn, rng, now)
             log(f"{people['users']} users ({time.perf_counter() - started:.1f}s)")
             types = create_types(app, people["areas"], people["admins"][0])
+            sla = create_service_levels(app, people["admins"][0])
             load_started = time.perf_counter()
             while counts.tickets < tickets:
                 size = min(BATCH, tickets - counts.tickets)
                 rows = ticket_batch(rng, counts.tickets + 1, size, now, types, people)
+                add_service_levels(rows["tickets"], sla, now)
                 if counts.tickets == 0:
                     check_sample(types, rows["tickets"])
                 with engine.begin() as conn:

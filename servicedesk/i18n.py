@@ -22,7 +22,7 @@ from wtforms import SelectChoice
 from forms_engine import date_pattern as engine_date_pattern
 from forms_engine import typed_date
 
-from .vocabulary import Channel, EventKind, Priority, Role, Status
+from .vocabulary import Channel, EventKind, Priority, Role, SlaState, Status
 
 
 def select_locale() -> str:
@@ -63,6 +63,7 @@ def register_labels(app: Flask) -> None:
         priority_label=Priority.label_of,
         channel_label=Channel.label_of,
         event_label=EventKind.label_of,
+        sla_state_label=SlaState.label_of,
         format_datetime=format_datetime,
         format_date=format_date,
         zoned_datetime=zoned_datetime,
@@ -100,6 +101,7 @@ def plain_labels() -> dict[str, dict[str, str]]:
         "status": {s.value: str(s.label) for s in Status},
         "priority": {p.value: str(p.label) for p in Priority},
         "channel": {c.value: str(c.label) for c in Channel},
+        "sla": {s.value: str(s.label) for s in SlaState},
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import Channel, Priority, Role, Status
-from ..vocabulary import EventKind
+from ..vocabulary import EventKind, SlaState
 
 
 def ref(name: str) -> dict[str, str]:
@@ -72,6 +72,11 @@ def obj(
 PERSON = obj({"id": {"type": "integer"}, "name": {"type": "string"}})
 MAYBE_PERSON = {"oneOf": [PERSON, {"type": "null"}]}
 AREA = obj({"id": {"type": "integer"}, "name": {"type": "string"}})
+# A ticket's service level: the desk's only, null for clients (targets are internal).
+MAYBE_SLA = {
+    "oneOf": [{"$ref": "#/components/schemas/ServiceLevel"}, {"type": "null"}],
+    "description": "Service-level targets and where the ticket stands now; null for clients",
+}
 
 COMPONENTS: dict[str, Any] = {
     "CleanJSON": CLEAN_JSON,
@@ -91,6 +96,25 @@ COMPONENTS: dict[str, Any] = {
     ),
     "Person": PERSON,
     "Area": AREA,
+    "ServiceLevel": obj(
+        {
+            "policy": {
+                "type": ["string", "null"],
+                "description": "The policy the ticket was given (null: none applies)",
+            },
+            "first_response_due": {
+                **MAYBE_DATE_TIME,
+                "description": "Due of the first public reply while it counts or was missed",
+            },
+            "resolution_due": {**MAYBE_DATE_TIME, "description": "Due of the resolution"},
+            "state": {
+                "enum": list(SlaState.values()),
+                "description": "breached: a due passed (or a target was missed); at_risk: past "
+                "the warning share of a target; paused: waiting on the client",
+            },
+            "paused_since": MAYBE_DATE_TIME,
+        }
+    ),
     "Me": obj(
         {
             "id": {"type": "integer"},
@@ -133,6 +157,7 @@ COMPONENTS: dict[str, Any] = {
             "assignee": MAYBE_PERSON,
             "created_at": DATE_TIME,
             "updated_at": DATE_TIME,
+            "sla": MAYBE_SLA,
         }
     ),
     "TicketList": obj(
@@ -177,6 +202,7 @@ COMPONENTS: dict[str, Any] = {
                 "items": {"enum": STATUSES},
                 "description": "Statuses this user may move the ticket to",
             },
+            "sla": MAYBE_SLA,
         }
     ),
     "NewTicket": obj(

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..catalog import display
 from ..models import Attachment, Comment, Feedback, Ticket, TicketType, TicketTypeVersion, User
+from ..sla.service import state_of
 from ..tickets import workflow
 from ..tickets.history import Entry
 
@@ -52,8 +53,22 @@ def _assignee(user: User | None) -> dict[str, Any] | None:
     return person(user) if current_user.is_staff else None
 
 
-def summary(row: Any, type_keys: dict[int, str]) -> dict[str, Any]:
+def service_level(row: Any, policy: str | None, state: str) -> dict[str, Any] | None:
+    """A ticket's service level for the desk; None for clients (targets are internal)."""
+    if not current_user.is_staff:
+        return None
+    return {
+        "policy": policy,
+        "first_response_due": when(row.sla_response_due),
+        "resolution_due": when(row.sla_resolution_due),
+        "state": state,
+        "paused_since": when(row.sla_paused_at),
+    }
+
+
+def summary(row: Any, type_keys: dict[int, str], policies: dict[int, str]) -> dict[str, Any]:
     """A ticket line of a list (from the Tablero's column-only page query)."""
+    policy = policies.get(row.sla_version_id) if row.sla_version_id else None
     return {
         "number": row.number,
         "subject": row.subject,
@@ -70,6 +85,7 @@ def summary(row: Any, type_keys: dict[int, str]) -> dict[str, Any]:
         ),
         "created_at": when(row.created_at),
         "updated_at": when(row.updated_at),
+        "sla": service_level(row, policy, row.sla_state),
     }
 
 
@@ -101,6 +117,11 @@ def ticket(found: Ticket) -> dict[str, Any]:
         "closed_at": when(found.closed_at),
         "version": found.version,
         "transitions": allowed,
+        "sla": service_level(
+            found,
+            found.sla_version.policy.name if found.sla_version else None,
+            state_of(found),
+        ),
     }
 
 

@@ -26,11 +26,12 @@ from ..models import (
 )
 from ..numbers import MAX_ID as MAX_INT
 from ..numbers import is_row_id, row_id, whole_number
+from ..sla.listing import STATES as SLA_STATES
 from ..tickets import workflow
 from ..tickets.attachments import send_attachment, visible_attachment
-from ..tickets.filters import FIRST_DAY, LAST_DAY, parse
+from ..tickets.filters import FIRST_DAY, LAST_DAY, VIEWS, parse
 from ..tickets.history import entries
-from ..tickets.listing import listing
+from ..tickets.listing import listing, policy_names
 from ..tickets.loading import ticket_or_404
 from ..tickets.service import (
     NewTicket,
@@ -73,8 +74,10 @@ DATE = {
 LIST_PARAMS = [
     _query(
         "view",
-        {"enum": ["activos", "mios", "sin_asignar", "mi_area", "historial"]},
-        "A named view of the Tablero (default historial: every ticket you may see)",
+        {"enum": list(VIEWS)},
+        "A named view of the Tablero (default historial: every ticket you may see); "
+        "vencidos: open tickets past a service-level due, en_riesgo: past a warning but not "
+        "yet due (the desk's: for clients these read as historial)",
     ),
     _query(
         "status",
@@ -102,6 +105,12 @@ LIST_PARAMS = [
     _query("updated_from", DATE),
     _query("updated_to", DATE),
     _query("overdue", {"enum": ["1"]}, "Waiting on the client"),
+    _query(
+        "sla_state",
+        {"type": "array", "items": {"enum": list(SLA_STATES)}},
+        "One or more service-level states, now (the desk's: ignored for clients)",
+        explode=True,
+    ),
     _query("rating", {"type": "integer", "minimum": 1, "maximum": 5}),
     _query("q", text(200), "Full-text search (accent-insensitive)"),
     _query(
@@ -116,8 +125,11 @@ LIST_PARAMS = [
                 "number",
                 "-priority",
                 "priority",
+                "due",
             ]
         },
+        "due: next service-level due first, tickets without one last (the desk's: for "
+        "clients it reads as -updated)",
     ),
     _query(
         "cursor",
@@ -219,9 +231,10 @@ def list_tickets() -> Response:
     f.after = cursor
     found = listing(f, current_user, size=limit)
     keys = {t.id: t.key for t in found.choices["types"]}
+    policies = policy_names(found.page.tickets) if current_user.is_staff else {}
     return jsonify(
         {
-            "items": [serialize.summary(row, keys) for row in found.page.tickets],
+            "items": [serialize.summary(row, keys, policies) for row in found.page.tickets],
             "next_cursor": str(found.page.last_id) if found.page.has_next else None,
         }
     )

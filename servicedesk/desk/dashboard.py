@@ -17,6 +17,7 @@ from ..auth.decorators import admin_required, staff_required
 from ..extensions import db
 from ..i18n import plain_labels, short_datetime_formatter
 from ..models import ACTIVE_STATUSES, Area, Role, SavedView, Ticket, User
+from ..sla.listing import STATES as SLA_STATES
 from ..tickets.filters import DATE_FILTERS, VIEWS, iso_query, parse
 from ..tickets.listing import listing, view_counts
 from ..tickets.loading import owned_or_404
@@ -67,6 +68,7 @@ def dashboard() -> Response | str | tuple[str, int]:
         locale=locale,
         date_filters=DATE_FILTERS,
         date_problems=problems,
+        sla_states=SLA_STATES,
         **found.choices,
         saved=db.session.execute(
             select(SavedView.id, SavedView.name, SavedView.query, SavedView.is_default)

@@ -10,6 +10,7 @@ from ..auth.decorators import staff_ticket_required
 from ..catalog import display
 from ..extensions import db
 from ..models import PRIORITIES, Area, Status, Ticket
+from ..sla.display import duration_text, panel
 from ..tickets import workflow
 from ..tickets.history import entries
 from ..tickets.loading import ticket_or_404
@@ -44,5 +45,7 @@ def render_ticket(found: Ticket, **extra: object) -> str:
         areas=areas,
         staff=workflow.staff_choices() if current_user.is_admin else [],
         transitions=workflow.TRANSITIONS.get(found.status, set()),
+        sla=panel(found),
+        duration_text=duration_text,
         **extra,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,17 +26,23 @@ from ..models import (
     Ticket,
     User,
     area_members,
+    utcnow,
 )
 from ..numbers import row_id
+from ..sla import listing as sla_listing
 from ..zones import day_end, day_start, zone_of
 from . import search
 
-VIEWS = ("activos", "mios", "sin_asignar", "mi_area", "historial")
+VIEWS = ("activos", "mios", "sin_asignar", "mi_area", "vencidos", "en_riesgo", "historial")
+# Views, filters and sorts on service levels: the desk's only (clients never see targets).
+SLA_VIEWS = ("vencidos", "en_riesgo")
 SORTS = {
     "number": Ticket.number,
     "created": Ticket.created_at,
     "updated": Ticket.updated_at,
     "priority": None,
+    # Next due first, tickets without a counting clock last (listing.fetch_page pages it).
+    "due": Ticket.sla_next_due,
 }
 PRIORITY_RANK = case({p.value: p.rank for p in Priority}, value=Ticket.priority)
 MAX_TEXT = 200
@@ -65,6 +71,7 @@ class Filters:
     updated_to: date | None = None
     overdue: bool = False
     rating: int | None = None
+    sla_states: list[str] = field(default_factory=list)
     q: str = ""
     custom: dict[str, str] = field(default_factory=dict)
     sort: str = "-updated"
@@ -73,6 +80,13 @@ class Filters:
     last: bool = False
     typed: dict[str, str] = field(default_factory=dict)  # the date filters as typed
     locale: str | None = None  # the language dates may be written in (None: ISO only)
+    now: datetime | None = None  # the instant service-level states are read at (one per page)
+
+    def at(self) -> datetime:
+        """The instant of this list's service-level states, fixed at its first use."""
+        if self.now is None:
+            self.now = utcnow()
+        return self.now
 
     def shown(self, name: str, locale: str) -> str:
         """A date filter as its input shows it: the page's pattern, or what was typed."""
@@ -167,6 +181,7 @@ def parse(
     f.view = view if view in VIEWS else "activos"
     f.statuses = [s for s in args.getlist("status") if s in {x.value for x in Status}]
     f.priorities = [p for p in args.getlist("priority") if p in PRIORITIES]
+    f.sla_states = [s for s in args.getlist("sla_state") if s in sla_listing.STATES]
     f.type_key = _one(args, "type")
     f.channel = c if (c := _one(args, "channel")) in {x.value for x in Channel} else ""
     _people_and_places(args, f)
@@ -185,7 +200,7 @@ def parse(
     f.q = _one(args, "q")
     f.custom = {k[3:]: v[:MAX_TEXT] for k, v in args.items() if k.startswith("cf.") and v}
     sort = _one(args, "sort") or "-updated"
-    f.sort = sort if sort.lstrip("-") in SORTS else "-updated"
+    f.sort = sort if sort.lstrip("-") in SORTS and sort != "-due" else "-updated"
     f.after, f.before = (_cursor(_one(args, key), key) for key in ("after", "before"))
     f.last = _one(args, "last") == "1"
     return f
@@ -220,9 +235,28 @@ def _people_and_places(args: MultiDict[str, str], f: Filters) -> None:
         f.requester_id = _id(requester, "requester")
 
 
-def view_condition(view: str, user: User) -> Any:
-    """The condition that defines one of the named views."""
+def for_reader(f: Filters, user: User) -> Filters:
+    """The filters a reader may use: service levels are the desk's, so clients lose them."""
+    if user.is_staff:
+        return f
+    view = "historial" if f.view in SLA_VIEWS else f.view
+    sort = "-updated" if f.sort == "due" else f.sort
+    return Filters(**{**f.__dict__, "view": view, "sort": sort, "sla_states": []})
+
+
+def dated_only(f: Filters) -> bool:
+    """Whether these filters keep only tickets with a counting clock (a next due)."""
+    counting = {"on_time", "at_risk"}
+    return f.view in SLA_VIEWS or bool(f.sla_states) and set(f.sla_states) <= counting
+
+
+def view_condition(view: str, user: User, now: datetime | None = None) -> Any:
+    """The condition that defines one of the named views (``now``: for the SLA views)."""
     active = Ticket.status.in_(ACTIVE_STATUSES)
+    if view == "vencidos":
+        return sla_listing.overdue(now or utcnow())
+    if view == "en_riesgo":
+        return sla_listing.at_risk(now or utcnow())
     if view == "mios":
         return and_(Ticket.assignee_id == user.id, active)
     if view == "sin_asignar":
@@ -252,7 +286,7 @@ def _day_range(column: Any, start: date | None, end: date | None, zone: str) -> 
 
 def conditions(f: Filters, user: User, type_id: int | None, fields: dict[str, Field]) -> list[Any]:  # noqa: C901 - a condition per filter
     """Turn filters into SQL conditions (the view, then each filter)."""
-    result = [c for c in [view_condition(f.view, user)] if c is not None]
+    result = [c for c in [view_condition(f.view, user, f.at())] if c is not None]
     if f.statuses:
         result.append(Ticket.status.in_(f.statuses))
     if f.priorities:
@@ -279,6 +313,8 @@ def conditions(f: Filters, user: User, type_id: int | None, fields: dict[str, Fi
         result.append(Ticket.status == Status.WAITING)
     if f.rating is not None:
         result.append(Ticket.id.in_(select(Feedback.ticket_id).where(Feedback.rating == f.rating)))
+    if f.sla_states:
+        result.append(sla_listing.any_of(f.sla_states, f.at()))
     if f.q and (found := search.match(f.q)) is not None:
         result.append(found)
     result += custom_conditions(f.custom, fields, f.locale)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -51,17 +52,83 @@ def entries(ticket: Ticket, reader: User, locale: str) -> list[Entry]:
     events = [e for e in timeline(ticket) if reader.is_staff or not e.internal]
     names = _Names.of(events)
     fields = _Fields(ticket, locale)
+    dues = _Dues()
     return [
         Entry(
             at=event.created_at,
             actor=event.actor.name if event.actor else "—",
             kind=event.kind,
-            label=str(EventKind.label_of(event.kind)),
+            label=_sla_label(event)
+            if event.kind == EventKind.SLA
+            else str(EventKind.label_of(event.kind)),
             internal=event.internal,
-            changes=_changes(event, names, fields),
+            changes=dues.changes(event)
+            if event.kind == EventKind.SLA
+            else _changes(event, names, fields),
         )
         for event in events
     ]
+
+
+def _late(event: TicketEvent, key: str) -> bool:
+    """Whether a clock was met after its due (the event records the due it had)."""
+    due = (event.data or {}).get(key)
+    return isinstance(due, str) and event.created_at > datetime.fromisoformat(due)
+
+
+def _sla_label(event: TicketEvent) -> str:
+    """A service-level event as a sentence: what happened to the clocks."""
+    data = event.data or {}
+    change, policy = data.get("change"), data.get("policy") or _("none")
+    clock_name = _("first response") if data.get("clock") == "response" else _("resolution")
+    if change == "responded":
+        late = _late(event, "response_due")
+        return _("First response missed") if late else _("First response met")
+    if change == "resolved":
+        late = _late(event, "resolution_due")
+        return _("Resolution missed") if late else _("Resolution met")
+    if change == "retargeted":
+        return {
+            "area": _("Re-targeted after an area change: policy %(policy)s", policy=policy),
+            "priority": _("Re-targeted after a priority change: policy %(policy)s", policy=policy),
+        }.get(data.get("reason", ""), _("Re-targeted: policy %(policy)s", policy=policy))
+    sentences = {
+        "targeted": lambda: _("Targets set: policy %(policy)s", policy=policy),
+        "paused": lambda: _("Clock paused (waiting on the client)"),
+        "resumed": lambda: _("Clock resumed"),
+        "reopened": lambda: _("Reopened: a new resolution period"),
+        "warning": lambda: _("Warning sent: %(clock)s at risk", clock=clock_name),
+        "breach": lambda: _("Target missed: %(clock)s overdue", clock=clock_name),
+    }
+    sentence = sentences.get(change or "")
+    return sentence() if sentence else str(EventKind.SLA.label)
+
+
+class _Dues:
+    """The dues each service-level event set, shown from → to against the one before."""
+
+    KEYS = ("response_due", "resolution_due")
+
+    def __init__(self) -> None:
+        self.last: dict[str, str | None] = {}
+
+    def changes(self, event: TicketEvent) -> list[Change]:
+        """The dues this event moved (in the reader's zone)."""
+        data, found = event.data or {}, []
+        labels = {"response_due": _("First response due"), "resolution_due": _("Resolution due")}
+        for key in self.KEYS:
+            if key not in data:
+                continue
+            before, after = self.last.get(key), data[key]
+            self.last[key] = after
+            if after != before and after is not None:
+                found.append(Change(key, labels[key], _when(before), _when(after)))
+        return found
+
+
+def _when(value: str | None) -> str:
+    """A stored ISO instant in the reader's zone (a dash for none)."""
+    return "—" if not value else format_datetime(datetime.fromisoformat(value), "short")
 
 
 def _changes(event: TicketEvent, names: _Names, fields: _Fields) -> list[Change]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -12,8 +13,32 @@ from forms_engine import Field
 
 from ..catalog.versions import compiled, current_version
 from ..extensions import db
-from ..models import PRIORITIES, Area, Channel, Role, Status, Ticket, TicketType, User
-from .filters import PAGE_SIZE, VIEWS, Filters, apply_order, conditions, order, view_condition
+from ..models import (
+    PRIORITIES,
+    Area,
+    Channel,
+    Role,
+    SlaPolicy,
+    SlaPolicyVersion,
+    SlaState,
+    Status,
+    Ticket,
+    TicketType,
+    User,
+    utcnow,
+)
+from ..sla import listing as sla_listing
+from .filters import (
+    PAGE_SIZE,
+    VIEWS,
+    Filters,
+    apply_order,
+    conditions,
+    dated_only,
+    for_reader,
+    order,
+    view_condition,
+)
 from .visibility import visible_tickets
 
 
@@ -36,6 +61,12 @@ class Row(NamedTuple):
     requester_id: int
     area_id: int | None
     assignee_id: int | None
+    sla_version_id: int | None
+    sla_response_due: Any
+    sla_resolution_due: Any
+    sla_next_due: Any
+    sla_paused_at: Any
+    sla_state: SlaState
 
 
 @dataclass
@@ -63,6 +94,13 @@ ROW_COLUMNS = (
     Ticket.assignee_id,
     Ticket.channel,
     Ticket.created_at,
+    Ticket.sla_version_id,
+    Ticket.sla_phase,
+    Ticket.sla_response_due,
+    Ticket.sla_resolution_due,
+    Ticket.sla_next_due,
+    Ticket.sla_warn_at,
+    Ticket.sla_paused_at,
 )
 
 
@@ -98,15 +136,19 @@ def fetch_page(base: Any, f: Filters, names: Names, size: int = PAGE_SIZE) -> Pa
     query = base.with_only_columns(*ROW_COLUMNS)
     backwards = f.last or bool(f.before)
     cursor = f.before or f.after
-    if cursor:  # parse() let through only ids
-        query = query.where(_cursor_condition(f, int(cursor), forward=not f.before))
-    flipped = Filters(**{**f.__dict__, "last": backwards})
-    found = list(db.session.execute(apply_order(query, flipped).limit(size + 1)).all())
+    if f.sort == "due":
+        start = int(cursor) if cursor else None
+        found = _due_rows(query, start, backwards, size + 1, dated_only(f))
+    else:
+        if cursor:  # parse() let through only ids
+            query = query.where(_cursor_condition(f, int(cursor), forward=not f.before))
+        flipped = Filters(**{**f.__dict__, "last": backwards})
+        found = list(db.session.execute(apply_order(query, flipped).limit(size + 1)).all())
     more = len(found) > size
     found = found[:size]
     if backwards:
         found.reverse()
-    rows = names.resolve(found)
+    rows = names.resolve(found, f.at())
     return Page(
         tickets=rows,
         first_id=rows[0].id if rows else None,
@@ -114,6 +156,51 @@ def fetch_page(base: Any, f: Filters, names: Names, size: int = PAGE_SIZE) -> Pa
         has_prev=more if backwards else bool(f.after),
         has_next=(bool(f.before) and not f.last) if backwards else more,
     )
+
+
+def _due_rows(
+    query: Any, cursor: int | None, backwards: bool, wanted: int, dated_only: bool
+) -> list[Any]:
+    """Up to ``wanted`` rows by next due, tickets without one last, from a cursor on.
+
+    Two keyset segments read in turn, each an index range in its own order: the dated
+    tickets by (due, id), then the undated by id (backwards: the other way round). One
+    ordered query with NULLS LAST cannot use a keyset past the dated tickets, and SQLite
+    sorts NULLs first. With ``dated_only`` (the filters exclude undated tickets) the second
+    is not read: SQLite would walk every NULL of the index to find none.
+    """
+    due = Ticket.sla_next_due
+    dated = undated = True
+    anchor: Any = None
+    if cursor is not None:
+        found = db.session.execute(select(due).where(Ticket.id == cursor)).first()
+        if found is None:
+            return []
+        anchor = found[0]
+        # Past a dated cursor the undated follow whole; before an undated one, the dated.
+        dated = anchor is not None or backwards
+        undated = anchor is None or not backwards
+    segments = []
+    if dated:
+        part = query.where(due.is_not(None))
+        if anchor is not None:
+            pair, mark = tuple_(due, Ticket.id), tuple_(anchor, cursor)
+            part = part.where(pair < mark if backwards else pair > mark)
+        keys = (due.desc(), Ticket.id.desc()) if backwards else (due.asc(), Ticket.id.asc())
+        segments.append(part.order_by(*keys))
+    if undated and not dated_only:
+        part = query.where(due.is_(None))
+        if cursor is not None and anchor is None:
+            part = part.where(Ticket.id < cursor if backwards else Ticket.id > cursor)
+        segments.append(part.order_by(Ticket.id.desc() if backwards else Ticket.id.asc()))
+    if backwards:
+        segments.reverse()
+    rows: list[Any] = []
+    for segment in segments:
+        rows += db.session.execute(segment.limit(wanted - len(rows))).all()
+        if len(rows) >= wanted:
+            break
+    return rows
 
 
 @dataclass
@@ -124,8 +211,12 @@ class Names:
     areas: dict[int, str]
     staff: dict[int, str]
 
-    def resolve(self, found: list[Any]) -> list[Row]:
-        """Turn ticket tuples into lines; requesters are looked up in one query."""
+    def resolve(self, found: list[Any], now: datetime | None = None) -> list[Row]:
+        """Turn ticket tuples into lines; requesters are looked up in one query.
+
+        The service-level state of each line is read from its columns at ``now``.
+        """
+        now = now or utcnow()
         people = dict(self.staff)
         missing = {r.requester_id for r in found} | {r.assignee_id for r in found}
         missing -= people.keys() | {None}
@@ -151,9 +242,28 @@ class Names:
                 r.requester_id,
                 r.area_id,
                 r.assignee_id,
+                r.sla_version_id,
+                r.sla_response_due,
+                r.sla_resolution_due,
+                r.sla_next_due,
+                r.sla_paused_at,
+                sla_listing.row_state(r, now),
             )
             for r in found
         ]
+
+
+def policy_names(rows: list[Row]) -> dict[int, str]:
+    """The policy name of each version on a page of lines, in one query."""
+    ids = {r.sla_version_id for r in rows if r.sla_version_id is not None}
+    if not ids:
+        return {}
+    found = db.session.execute(
+        select(SlaPolicyVersion.id, SlaPolicy.name)
+        .join(SlaPolicy, SlaPolicy.id == SlaPolicyVersion.policy_id)
+        .where(SlaPolicyVersion.id.in_(ids))
+    ).all()
+    return {version_id: name for version_id, name in found}
 
 
 def view_counts(user: User) -> dict[str, int]:
@@ -163,9 +273,10 @@ def view_counts(user: User) -> dict[str, int]:
     history costs a scan of every ticket on each page load, and nobody reads that number.
     """
     cap = current_app.config["DASHBOARD_COUNT_CAP"]
+    now = utcnow()
     columns = []
     for view in VIEWS:
-        condition = view_condition(view, user)
+        condition = view_condition(view, user, now)
         rows = visible_tickets(user).with_only_columns(Ticket.id)
         if condition is not None:
             rows = rows.where(condition)
@@ -201,6 +312,7 @@ def latest_first(query: Select[Ticket], after: int | None, size: int) -> tuple[l
 
 def filtered(f: Filters, user: User) -> tuple[Select[Ticket], TicketType | None, dict[str, Field]]:
     """The tickets a user may see under these filters, with the chosen type and its fields."""
+    f = for_reader(f, user)
     ticket_type = (
         db.session.scalar(select(TicketType).where(TicketType.key == f.type_key))
         if f.type_key
@@ -215,6 +327,7 @@ def filtered(f: Filters, user: User) -> tuple[Select[Ticket], TicketType | None,
 
 def listing(f: Filters, user: User, size: int = PAGE_SIZE) -> Listing:
     """Find one page of the tickets a user may see under these filters (Tablero and API)."""
+    f = for_reader(f, user)
     choices = _choices()
     base, ticket_type, fields = filtered(f, user)
     names = Names(

@@ -80,6 +80,8 @@ def test_views_and_counts(desk, tickets):
         "mios": "2",
         "sin_asignar": "2",
         "mi_area": "3",
+        "vencidos": "0",
+        "en_riesgo": "0",
         "historial": "6",
     }
     mine = numbers(desk.get("/tablero/?view=mios").get_data(as_text=True))
@@ -101,6 +103,8 @@ def test_counts_stop_at_the_cap(app, desk, tickets, monkeypatch):
         "mios": "2",
         "sin_asignar": "2",
         "mi_area": "3",
+        "vencidos": "0",
+        "en_riesgo": "0",
         "historial": "3+",
     }
 
@@ -324,6 +328,11 @@ SCENARIOS = [
     "view=historial&type=soporte&cf.categoria=otro",
     "view=historial&created_from=2025-01-01&created_to=2025-03-31&priority=high",
     "view=historial&q=ascensor",
+    "view=vencidos",
+    "view=en_riesgo",
+    "view=activos&sort=due",
+    "view=vencidos&sort=due&last=1",
+    "view=activos&sla_state=at_risk&sla_state=breached",
 ]
 # The tables that grow with the tickets; the small ones (users, areas, types) may be scanned.
 GROWING = re.compile(r"Seq Scan on (tickets|comments|ticket_events|attachments|feedback)\b")
