@@ -243,7 +243,7 @@ def notify(clocks: Clocks, ticket: Ticket, now: datetime) -> tuple[Clocks, list[
             notified |= breached_bit | warned_bit
             breached[name] = True
             sent.append((name, "breach"))
-        elif not notified & warned_bit and _warning(clocks, ticket, name) <= now:
+        elif not notified & warned_bit and warning_at(clocks, ticket, name) <= now:
             notified |= warned_bit
             sent.append((name, "warning"))
     changed = replace(
@@ -255,7 +255,7 @@ def notify(clocks: Clocks, ticket: Ticket, now: datetime) -> tuple[Clocks, list[
     return plan(changed, ticket, now), sent
 
 
-def _warning(clocks: Clocks, ticket: Ticket, name: str) -> datetime:
+def warning_at(clocks: Clocks, ticket: Ticket, name: str) -> datetime:
     """The warning instant of one clock."""
     targets, paused = ticket.targets, timedelta(seconds=clocks.paused_secs)
     if name == "response":

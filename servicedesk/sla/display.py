@@ -104,7 +104,7 @@ def _clock(
     state = SlaState.ON_TIME
     if due is not None and due <= now:
         state = SlaState.BREACHED
-    elif subject is not None and clock._warning(clocks, subject, key) <= now:
+    elif subject is not None and clock.warning_at(clocks, subject, key) <= now:
         state = SlaState.AT_RISK
     return Clock(key, target, due, state, None, None, None)
 
