@@ -73,8 +73,11 @@ def header(message: Message, name: str) -> str:
     return " ".join(str(value or "").split())
 
 
-def addresses(message: Message, *names: str) -> list[tuple[str, str]]:
-    """(display name, normalised address) of every address in these headers."""
+def addresses(message: Message, *names: str, valid: bool = True) -> list[tuple[str, str]]:
+    """(display name, normalised address) of every address in these headers.
+
+    ``valid``: only those the app's e-mail rule accepts (people it may write to).
+    """
     values: list[str] = []
     for name in names:
         try:
@@ -84,7 +87,7 @@ def addresses(message: Message, *names: str) -> list[tuple[str, str]]:
     found = []
     for display, address in getaddresses(values):
         address = normalise_email(address)
-        if is_email(address):
+        if "@" in address and (is_email(address) or not valid):
             found.append((display.strip(), address))
     return found
 

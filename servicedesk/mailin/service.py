@@ -188,8 +188,8 @@ def _process(
     except parse.Unreadable:
         return _rejected("malformed"), None, None
     who = parse.sender(message)
-    if who is not None and _is_own(who[1], message_id):
-        return _ignored("own-message"), None, who[1]
+    if _is_own(message, message_id):
+        return _ignored("own-message"), None, who[1] if who else None
     if parse.is_bounce(message, who[1] if who else None):
         ticket = _bounced(message)
         return _ignored("bounce", ticket), ticket, who[1] if who else None
@@ -204,10 +204,10 @@ def _process(
     return outcome, ticket, address
 
 
-def _is_own(address: str, message_id: str) -> bool:
+def _is_own(message: EmailMessage, message_id: str) -> bool:
     """Our own outgoing mail come back (a loop through an alias or a forward)."""
     own = normalise_email(parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1])
-    if address == own:
+    if any(address == own for _name, address in parse.addresses(message, "From", valid=False)):
         return True
     return (
         db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.message_id == message_id))
@@ -299,7 +299,7 @@ def _is_note(mail: _Mail) -> bool:
     headers = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
     return any(
         parse.local_part(address).endswith(tag)
-        for _name, address in parse.addresses(mail.message, *headers)
+        for _name, address in parse.addresses(mail.message, *headers, valid=False)
     )
 
 

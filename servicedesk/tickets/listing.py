@@ -67,6 +67,8 @@ class Row(NamedTuple):
     sla_next_due: Any
     sla_paused_at: Any
     sla_state: SlaState
+    # Filed by e-mail without every required field: a collaborator completes it.
+    incomplete: bool = False
 
 
 @dataclass
@@ -101,6 +103,7 @@ ROW_COLUMNS = (
     Ticket.sla_next_due,
     Ticket.sla_warn_at,
     Ticket.sla_paused_at,
+    Ticket.incomplete,
 )
 
 
@@ -248,6 +251,7 @@ class Names:
                 r.sla_next_due,
                 r.sla_paused_at,
                 sla_listing.row_state(r, now),
+                bool(r.incomplete),
             )
             for r in found
         ]
