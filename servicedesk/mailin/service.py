@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from ..catalog.versions import filable_type, filable_types
@@ -161,19 +162,28 @@ def handle(
 def _claim(message_id: str, mailbox: str | None) -> InboundMessage | None:
     """Record the Message-ID as being handled; None when it was handled (or is) already.
 
-    The unique index decides between two copies at once: the second waits for the first's
-    commit and is refused (the savepoint keeps the caller's transaction usable).
+    The unique index decides between two copies at once: the second INSERT waits for the
+    first's commit and then inserts nothing (ON CONFLICT DO NOTHING, on PostgreSQL and
+    SQLite alike). No savepoint: on SQLite a savepoint opened outside a transaction would
+    commit on release, and the INSERT must be what begins the transaction (and takes the
+    write lock) so that the rest of the message is handled under it.
     """
-    if db.session.scalar(select(InboundMessage.id).where(InboundMessage.message_id == message_id)):
-        return None
-    row = InboundMessage(message_id=message_id, mailbox=mailbox, action="pending", reason="")
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError:
-        return None
-    return row
+    table = cast(Table, InboundMessage.__table__)
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    row_id = db.session.execute(
+        insert(table)
+        .values(
+            message_id=message_id,
+            mailbox=(mailbox or "")[:120] or None,
+            action="pending",
+            reason="",
+            received_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["message_id"])
+        .returning(table.c.id)
+    ).scalar()
+    return None if row_id is None else db.session.get(InboundMessage, row_id)
 
 
 def _process(
