@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -147,12 +148,15 @@ def mail_in_command(mailbox: str | None, area_id: int | None, type_key: str | No
         click.echo(json.dumps({"action": "rejected", "ticket": None, "reason": "unreadable"}))
         current_app.logger.warning("mail-in: unreadable input (%s)", exc)
         sys.exit(2)
-    outcome = mailin.handle(raw, area_id=area_id, type_key=type_key, mailbox=mailbox)
-    unit_of_work.commit()
-    if not current_app.config.get("REDIS_URL"):
-        # Embedded: the acknowledgement leaves from this process before it ends (or, if the
-        # mail server is slow, the relay sends it later).
-        courier.wait_idle(running_app(), float(current_app.config["MAIL_TIMEOUT"] or 10) * 3)
+    # Standard output carries the one JSON line; mail printed by the embedded mode's
+    # console goes to standard error.
+    with contextlib.redirect_stdout(sys.stderr):
+        outcome = mailin.handle(raw, area_id=area_id, type_key=type_key, mailbox=mailbox)
+        unit_of_work.commit()
+        if not current_app.config.get("REDIS_URL"):
+            # Embedded: the acknowledgement leaves from this process before it ends (or, if
+            # the mail server is slow, the relay sends it later).
+            courier.wait_idle(running_app(), float(current_app.config["MAIL_TIMEOUT"] or 10) * 3)
     click.echo(json.dumps(outcome.as_dict()))
     sys.exit(1 if outcome.action == "rejected" else 0)
 
