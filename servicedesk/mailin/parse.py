@@ -32,6 +32,8 @@ AUTO_REPLY_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 QUOTED_ID = re.compile(r"(?im)^\s*Message-ID:\s*(<[^<>\s]+>)")
+# A forwarded message's subject: "Fwd:", "Fw:", "RV:" (Outlook in Spanish), "Reenv:".
+FORWARD = re.compile(r"^\s*(?:fwd?|rv|reenv|tr|wg)\s*:", re.IGNORECASE)
 AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-AutoReply-From", "X-Mail-Autoreply")
 BOUNCE_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
 # Text charsets that are nearly always Windows-1252 in practice (its printable superset).
@@ -250,10 +252,15 @@ class Body:
 
 
 def body(message: Message) -> Body:
-    """The text to file (plain preferred, HTML converted; quotes and signature cut) and files."""
+    """The text to file (plain preferred, HTML converted; quotes and signature cut) and files.
+
+    A forward ("Fwd:", "RV:" …) keeps its quoted part: the forwarded mail is the request.
+    The text of an attached message is added below, under its sender and subject.
+    """
     plain: str | None = None
     html: str | None = None
     files: list[FileStorage] = []
+    attached: list[str] = []
     for index, part in enumerate(_parts(message), start=1):
         if not _is_attachment(part):
             if part.get_content_subtype() == "plain" and plain is None:
@@ -261,12 +268,33 @@ def body(message: Message) -> Body:
             elif part.get_content_subtype() == "html" and html is None:
                 html = _text(part)
             continue
+        if part.get_content_type() == "message/rfc822":
+            attached.append(_attached_text(part))
         files.append(_upload(part, index))
+    newest = content.latest if not FORWARD.match(header(message, "Subject")) else _as_is
     if plain is not None and plain.strip():
-        return Body(content.latest(plain), files)
-    if html is not None:
-        return Body(content.latest(content.html_to_text(html)), files, html_only=True)
-    return Body("", files)
+        text, html_only = newest(plain), False
+    elif html is not None:
+        text, html_only = newest(content.html_to_text(html)), True
+    else:
+        text, html_only = "", False
+    return Body("\n\n".join(t for t in [text, *attached] if t.strip()), files, html_only)
+
+
+def _as_is(text: str) -> str:
+    """A forward's text, whole."""
+    return text.replace("\r\n", "\n").strip()
+
+
+def _attached_text(part: Message) -> str:
+    """An attached message's sender, subject and text (its own quotes cut)."""
+    payload = part.get_payload()
+    inner = payload[0] if isinstance(payload, list) and payload else None
+    if not isinstance(inner, Message):
+        return ""
+    words = body(inner).text
+    heading = f"— {header(inner, 'From')} · {header(inner, 'Subject')}"
+    return f"{heading}\n{words}" if words else heading
 
 
 def _upload(part: Message, index: int) -> FileStorage:

@@ -188,11 +188,21 @@ def test_an_inline_image_is_kept(desk: Desk, pipe) -> None:
     assert ticket.description == "Hay una grieta en la pared del living, miren la foto."
 
 
-def test_a_forwarded_message_is_listed_as_refused(desk: Desk, pipe) -> None:
+def test_an_attached_message_is_read_into_the_description(desk: Desk, pipe) -> None:
     ticket = ticket_no(pipe("forwarded_message.eml").out["ticket"])
     assert ticket.subject == "Aviso de corte de agua"  # "Fwd:" dropped
+    assert ticket.description.startswith("Les reenvío el aviso que me llegó, ¿es cierto?")
+    assert "Corte de agua" in ticket.description
+    assert "Mañana habrá corte de agua de 9 a 13." in ticket.description
     [note] = [c for c in ticket.comments if c.internal]
-    assert "aviso.eml" in note.body
+    assert "aviso.eml" in note.body  # as a file, .eml is not among the accepted types
+
+
+def test_a_forward_keeps_the_forwarded_text(desk: Desk, pipe) -> None:
+    ticket = ticket_no(pipe("forwarded_inline_gmail.eml").out["ticket"])
+    assert ticket.subject == "Corte de luz programado"
+    assert ticket.description.startswith("¿Esto afecta al edificio?")
+    assert "habrá un corte de luz de 10 a 14 h" in ticket.description
 
 
 @pytest.mark.parametrize(
