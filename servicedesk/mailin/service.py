@@ -239,8 +239,18 @@ def _bounced(message: EmailMessage) -> Ticket | None:
     for row in rows:
         row.status = OutboxStatus.FAILED
         row.last_error = f"bounced: {details.status}".strip()[:1000]
-        if row.ticket_id is not None and ticket is None:
-            ticket = db.session.get(Ticket, row.ticket_id)
+        found = db.session.get(Ticket, row.ticket_id) if row.ticket_id is not None else None
+        if found is not None:
+            # The desk learns that this person did not get the mail (a wrong address).
+            workflow.system_note(
+                found,
+                _(
+                    "The e-mail to %(address)s could not be delivered (%(reason)s).",
+                    address=row.recipient,
+                    reason=details.status or _("returned by the mail server"),
+                ),
+            )
+            ticket = ticket or found
     db.session.flush()
     return ticket
 

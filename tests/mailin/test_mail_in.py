@@ -461,6 +461,8 @@ def test_a_bounce_marks_its_outbox_message_and_files_nothing(
     others = select(OutboxMessage).where(OutboxMessage.message_id == "<out-reply-1@localhost>")
     assert db.session.scalar(others).status == OutboxStatus.SENT  # type: ignore[union-attr]
     assert count(Ticket) == 1 and count(User) == 4
+    [note] = ticket_no(1).comments
+    assert note.internal and row.recipient in note.body
 
 
 def test_too_many_tickets_from_one_sender_in_an_hour_are_refused(desk: Desk, pipe, app: Flask):
