@@ -18,6 +18,7 @@ from .api_tokens import ApiToken
 from .base import utcnow
 from .catalog import TicketType, TicketTypeVersion
 from .exports import Export
+from .mailboxes import Mailbox, MailSecurity
 from .outbox import Notice, NoticeStatus, OutboxMessage, OutboxStatus
 from .settings import Setting
 from .sla import SlaCalendar, SlaPolicy, SlaPolicyVersion
@@ -59,6 +60,8 @@ __all__ = [
     "HeldUpload",
     "LoginAttempt",
     "LoginSession",
+    "Mailbox",
+    "MailSecurity",
     "Notice",
     "NoticeStatus",
     "OutboxMessage",
