@@ -18,6 +18,7 @@ from .api_tokens import ApiToken
 from .base import utcnow
 from .catalog import TicketType, TicketTypeVersion
 from .exports import Export
+from .inbound import InboundMessage
 from .outbox import Notice, NoticeStatus, OutboxMessage, OutboxStatus
 from .settings import Setting
 from .sla import SlaCalendar, SlaPolicy, SlaPolicyVersion
@@ -57,6 +58,7 @@ __all__ = [
     "EventKind",
     "Feedback",
     "HeldUpload",
+    "InboundMessage",
     "LoginAttempt",
     "LoginSession",
     "Notice",
