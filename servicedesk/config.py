@@ -93,6 +93,23 @@ def resolve_timezone(env: dict[str, str]) -> str:
     return value
 
 
+UNKNOWN_SENDERS = ("create", "domains", "refuse")
+
+
+def resolve_unknown_senders(env: dict[str, str]) -> str:
+    """What mail from an address nobody has does: create a client, listed domains, refuse."""
+    value = env.get("MAIL_IN_UNKNOWN_SENDERS", "create").strip().lower() or "create"
+    if value not in UNKNOWN_SENDERS:
+        raise ConfigError(f"MAIL_IN_UNKNOWN_SENDERS must be one of {', '.join(UNKNOWN_SENDERS)}")
+    return value
+
+
+def _domains(env: dict[str, str]) -> list[str]:
+    """The domains whose unknown senders get an account (MAIL_IN_UNKNOWN_SENDERS=domains)."""
+    raw = env.get("MAIL_IN_DOMAINS", "")
+    return [d.strip().lower().lstrip("@") for d in raw.split(",") if d.strip()]
+
+
 def _hosts(env: dict[str, str]) -> list[str] | None:
     """TRUSTED_HOSTS as a list (comma-separated; "." starts a subdomain wildcard)."""
     raw = env.get("TRUSTED_HOSTS", "").strip()
@@ -166,6 +183,14 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "MAIL_CONSOLE": not mail_server,
         # Flask-Mail would silently drop mail whenever TESTING is on; tests use a real server.
         "MAIL_SUPPRESS_SEND": False,
+        # E-mail in (servicedesk/mailin): who may file by mail, how much, into which type.
+        "MAIL_IN_UNKNOWN_SENDERS": resolve_unknown_senders(env),
+        "MAIL_IN_DOMAINS": _domains(env),
+        "MAIL_IN_MAX_MB": _positive(env, "MAIL_IN_MAX_MB", 25),
+        "MAIL_IN_TICKETS_PER_HOUR": _int(env, "MAIL_IN_TICKETS_PER_HOUR", 10),
+        "MAIL_IN_TYPE": env.get("MAIL_IN_TYPE", "").strip(),
+        # A desk address with this +suffix (soporte+nota@…) makes a collaborator's mail a note.
+        "MAIL_IN_NOTE_TAG": env.get("MAIL_IN_NOTE_TAG", "nota").strip().lower() or "nota",
         "BASE_URL": resolve_base_url(env),
         # Proxies in front of the app whose X-Forwarded-* headers are believed (ProxyFix).
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),

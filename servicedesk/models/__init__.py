@@ -18,6 +18,7 @@ from .api_tokens import ApiToken
 from .base import utcnow
 from .catalog import TicketType, TicketTypeVersion
 from .exports import Export
+from .inbound import InboundMessage
 from .mailboxes import Mailbox, MailSecurity
 from .outbox import Notice, NoticeStatus, OutboxMessage, OutboxStatus
 from .settings import Setting
@@ -58,6 +59,7 @@ __all__ = [
     "EventKind",
     "Feedback",
     "HeldUpload",
+    "InboundMessage",
     "LoginAttempt",
     "LoginSession",
     "Mailbox",

@@ -43,6 +43,8 @@ class OutboxMessage(Model):
     # Stable Message-ID: a resend after a crash is recognisable as the same message.
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     meta: Mapped[dict[str, Any]] = mapped_column(JSONType, default=json_default)
+    # The ticket the message is about: a reply to it by e-mail lands there (mailin).
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -80,6 +80,8 @@ class Ticket(Model):
     # Incremented at each closure; feedback is unique per (ticket, closure).
     closure_count: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Filed without every required field (by e-mail): a collaborator completes them.
+    incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
     # Service level (servicedesk/sla): the policy version the ticket was given and its two
     # clocks. Dues are UTC instants computed in business time; see sla/clock.py.
     sla_version_id: Mapped[int | None] = mapped_column(
