@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import click
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from . import demo
 from .emails import is_email, normalise_email
 from .extensions import db, running_app
+from .mailin import fetch
 from .models import Role, User
 from .notifications import fanout, worker
 from .reports import jobs as export_jobs
@@ -130,6 +132,16 @@ def relay_command() -> None:
         click.echo(f"{done} message(s) delivered.")
 
 
+@click.command("mail-fetch")
+@click.option("--mailbox", "name", default=None, help="Read only the mailbox of this name.")
+def mail_fetch_command(name: str | None) -> None:
+    """Read the IMAP mailboxes once and print one JSON line (exit 1 if a mailbox failed)."""
+    result = fetch.run_pass(name).as_dict()
+    click.echo(json.dumps(result))
+    if result["failed"] or (name is not None and not result["mailboxes"]):
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     for command in (
@@ -138,6 +150,7 @@ def init_app(app: Flask) -> None:
         create_admin,
         worker_command,
         relay_command,
+        mail_fetch_command,
         search_rebuild,
     ):
         app.cli.add_command(command)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 
 from ..models import MailSecurity
 
 SECURITY_CHOICES = [
-    (MailSecurity.TLS.value, _l("TLS (usually port 993)")),
-    (MailSecurity.STARTTLS.value, _l("STARTTLS (usually port 143)")),
+    SelectChoice(MailSecurity.TLS.value, _l("TLS (usually port 993)")),
+    SelectChoice(MailSecurity.STARTTLS.value, _l("STARTTLS (usually port 143)")),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms import SelectChoice
 from werkzeug.wrappers import Response
 
 from ..auth.decorators import admin_required
@@ -24,11 +25,13 @@ def _choices(form: MailboxForm) -> None:
     """Areas and types to choose from (inactive ones too, marked, so a saved choice shows)."""
     areas = db.session.scalars(select(Area).order_by(Area.name)).all()
     form.area_id.choices = [
-        (str(a.id), a.name if a.active else _("%(name)s (inactive)", name=a.name)) for a in areas
+        SelectChoice(str(a.id), a.name if a.active else _("%(name)s (inactive)", name=a.name))
+        for a in areas
     ]
     types = db.session.scalars(select(TicketType).order_by(TicketType.name)).all()
-    form.ticket_type_id.choices = [("", _("The desk's default"))] + [
-        (str(t.id), t.name if t.active else _("%(name)s (inactive)", name=t.name)) for t in types
+    form.ticket_type_id.choices = [SelectChoice("", _("The desk's default"))] + [
+        SelectChoice(str(t.id), t.name if t.active else _("%(name)s (inactive)", name=t.name))
+        for t in types
     ]
 
 
@@ -39,13 +42,20 @@ def _page(form: MailboxForm, mailbox: Mailbox | None, status: int = 200) -> tupl
     ), status
 
 
+def _chosen_id(raw: str | None) -> int | None:
+    """A chosen row's id; None when nothing was chosen, 0 (no row) when it cannot be one."""
+    if not raw:
+        return None
+    return row_id(raw) or 0
+
+
 def _input(form: MailboxForm) -> mailboxes.MailboxInput:
     """The form's values as the rules take them; ids and the port read as numbers or None."""
     return mailboxes.MailboxInput(
         name=form.name.data or "",
         address=form.address.data or "",
-        area_id=row_id(request.form.get("area_id")),
-        ticket_type_id=row_id(request.form.get("ticket_type_id")),
+        area_id=_chosen_id(request.form.get("area_id")),
+        ticket_type_id=_chosen_id(request.form.get("ticket_type_id")),
         host=form.host.data or "",
         port=whole_number((form.port.data or "").strip(), 65535),
         security=request.form.get("security", ""),

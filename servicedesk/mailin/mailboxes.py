@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,9 @@ from ..secret_box import seal
 from . import fetch
 
 MAX_FOLDER = 255
+HOST_NAME = re.compile(
+    r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?"
+)
 # The server's words, cut, in the answer to "Probar conexión".
 MAX_DETAIL = 300
 
@@ -57,6 +62,19 @@ def list_mailboxes() -> list[Mailbox]:
     return list(db.session.scalars(select(Mailbox).order_by(Mailbox.name)))
 
 
+def _is_host(host: str) -> bool:
+    """A DNS name whose last label is not a number, or an IP address written out.
+
+    The C library reads "2147483648" or "0x7f.1" as addresses; such spellings are refused
+    rather than connected to.
+    """
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return bool(HOST_NAME.fullmatch(host)) and not host.rstrip(".").rsplit(".", 1)[-1].isdigit()
+    return True
+
+
 def _text(value: str, field: str, limit: int, empty_message: Any) -> str:
     value = (value or "").strip()
     if not value:
@@ -68,8 +86,8 @@ def _text(value: str, field: str, limit: int, empty_message: Any) -> str:
     return value
 
 
-def _check(values: MailboxInput, mailbox: Mailbox | None) -> dict[str, Any]:
-    """The values to store, or MailboxError naming the first field that is wrong."""
+def _check_filing(values: MailboxInput, mailbox: Mailbox | None) -> dict[str, Any]:
+    """The name, the address and where its mail is filed."""
     name = " ".join((values.name or "").split())
     if not name:
         raise MailboxError(_l("Enter a name."), "name")
@@ -91,13 +109,40 @@ def _check(values: MailboxInput, mailbox: Mailbox | None) -> dict[str, Any]:
         and db.session.get(TicketType, values.ticket_type_id) is None
     ):
         raise MailboxError(_l("Choose a ticket type from the list."), "ticket_type_id")
-    host = _text(values.host, "host", 255, _l("Enter the IMAP server's name."))
-    if any(ch.isspace() for ch in host) or "/" in host:
+    return {
+        "name": name,
+        "address": address,
+        "area_id": area.id,
+        "ticket_type_id": values.ticket_type_id,
+    }
+
+
+def _check_connection(values: MailboxInput, mailbox: Mailbox | None) -> dict[str, Any]:
+    """The server, the protection, the user and the password (sealed when a new one is given)."""
+    host = _text(values.host, "host", 255, _l("Enter the IMAP server's name.")).lower()
+    if not _is_host(host):
         raise MailboxError(_l("Enter a server name such as imap.example.com."), "host")
     if values.port is None or not 1 <= values.port <= 65535:
         raise MailboxError(_l("Enter a port between 1 and 65535."), "port")
-    if values.security not in MailSecurity.__members__.values():
+    if values.security not in {s.value for s in MailSecurity}:
         raise MailboxError(_l("Choose TLS or STARTTLS."), "security")
+    checked: dict[str, Any] = {
+        "host": host,
+        "port": values.port,
+        "security": values.security,
+        "username": _text(values.username, "username", 255, _l("Enter the user name.")),
+    }
+    if values.password:
+        if len(values.password) > 1000:
+            raise MailboxError(_l("At most %(n)d characters.", n=1000), "password")
+        checked["password_sealed"] = seal(current_app.config["SECRET_KEY"], values.password)
+    elif mailbox is None:
+        raise MailboxError(_l("Enter the password or app password."), "password")
+    return checked
+
+
+def _check_folders(values: MailboxInput) -> dict[str, Any]:
+    """The folder read and the two it moves mail to, each another than the one read."""
     folder = _text(values.folder, "folder", MAX_FOLDER, _l("Enter the folder to read."))
     done = _text(values.done_folder, "done_folder", MAX_FOLDER, _l("Enter a folder name."))
     rejected = _text(
@@ -111,27 +156,17 @@ def _check(values: MailboxInput, mailbox: Mailbox | None) -> dict[str, Any]:
         raise MailboxError(
             _l("Rejected mail must go to another folder than the one read."), "rejected_folder"
         )
-    checked: dict[str, Any] = {
-        "name": name,
-        "address": address,
-        "area_id": area.id,
-        "ticket_type_id": values.ticket_type_id,
-        "host": host,
-        "port": values.port,
-        "security": values.security,
-        "username": _text(values.username, "username", 255, _l("Enter the user name.")),
-        "folder": folder,
-        "done_folder": done,
-        "rejected_folder": rejected,
+    return {"folder": folder, "done_folder": done, "rejected_folder": rejected}
+
+
+def _check(values: MailboxInput, mailbox: Mailbox | None) -> dict[str, Any]:
+    """The values to store, or MailboxError naming the first field that is wrong."""
+    return {
+        **_check_filing(values, mailbox),
+        **_check_connection(values, mailbox),
+        **_check_folders(values),
         "active": bool(values.active),
     }
-    if values.password:
-        if len(values.password) > 1000:
-            raise MailboxError(_l("At most %(n)d characters.", n=1000), "password")
-        checked["password_sealed"] = seal(current_app.config["SECRET_KEY"], values.password)
-    elif mailbox is None:
-        raise MailboxError(_l("Enter the password or app password."), "password")
-    return checked
 
 
 def save(mailbox: Mailbox | None, values: MailboxInput) -> Mailbox:
