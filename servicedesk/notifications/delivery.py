@@ -96,6 +96,9 @@ def build(message: OutboxMessage) -> Message:
         sender=one_line(current_app.config["MAIL_DEFAULT_SENDER"]),
         body=message.body_text,
         html=message.body_html or None,
+        # RFC 3834: our mail is machine-sent, so vacation responders do not answer it (and
+        # Exchange's are told so in its own words); mailin also knows its own by these.
+        extra_headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
     )
     # The outbox's Message-ID, not a fresh one: a resend is recognisably the same mail.
     outgoing.msgId = message.message_id

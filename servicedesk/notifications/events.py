@@ -127,6 +127,18 @@ def new_ticket(ticket: Ticket, actor: User | None) -> None:
         )
 
 
+def received(ticket: Ticket) -> None:
+    """A ticket filed by e-mail: its requester gets its number (a reply to it lands there)."""
+    _send(
+        "received",
+        [db.session.get(User, ticket.requester_id)],
+        ticket,
+        None,
+        _lazy_subject(N_("We received your request"), ticket),
+        per_language=lambda language: {"rows": display.rows(ticket, language)},
+    )
+
+
 def assigned(ticket: Ticket, actor: User, previous: User | None) -> None:
     """A ticket got a new owner (assignment or take-over): tell the owner and the previous."""
     owner = db.session.get(User, ticket.assignee_id) if ticket.assignee_id else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from flask import current_app, render_template
@@ -51,6 +52,20 @@ class _Stand:
         raise _NeedsRecipient("__str__")
 
 
+@dataclass(frozen=True)
+class Stranger:
+    """Someone without an account, written to once (a refused e-mail's polite answer)."""
+
+    email: str
+    name: str
+    language: str
+    timezone: str | None = None
+
+
+# Whom a message is rendered for: a user, or an address without an account.
+Recipient = User | Stranger
+
+
 def _render(kind: str, user: Any, context: dict[str, Any]) -> tuple[str, str]:
     """The .txt and .html of one message for one (real or stand-in) recipient."""
     ctx = {**context, "user": user}
@@ -63,7 +78,7 @@ _NAME_ONLY: dict[tuple[str, str], bool] = {}
 
 
 def _bodies(
-    kind: str, users: Sequence[User], language: str, context: dict[str, Any]
+    kind: str, users: Sequence[Recipient], language: str, context: dict[str, Any]
 ) -> list[tuple[str, str]]:
     """Render the pair for each user; one render serves all when only the name differs.
 
@@ -96,7 +111,7 @@ def _bodies(
 
 def _rows(
     kind: str,
-    users: Sequence[User],
+    users: Sequence[Recipient],
     language: str,
     zone: str | None,
     subject: Any,
@@ -110,6 +125,7 @@ def _rows(
         subject_text = str(subject)
         bodies = _bodies(kind, users, language, {"subject": subject_text, **context})
     domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "servicedesk"
+    ticket = context.get("ticket")
     return [
         {
             "kind": kind,
@@ -119,6 +135,8 @@ def _rows(
             "body_text": text,
             "body_html": html,
             "message_id": f"<{uuid.uuid4().hex}@{domain}>",
+            # A reply to this message by e-mail finds its ticket by the Message-ID (mailin).
+            "ticket_id": ticket.id if ticket is not None else None,
         }
         for user, (text, html) in zip(users, bodies, strict=True)
     ]
@@ -127,7 +145,7 @@ def _rows(
 _OUTBOX = cast(Table, OutboxMessage.__table__)
 # What differs from one message of a group to the next; the rest is the group's.
 _PER_ROW = ("recipient", "body_text", "body_html", "message_id")
-_SHARED = ("kind", "language", "subject")
+_SHARED = ("kind", "language", "subject", "ticket_id")
 # The columns the ORM would fill with their defaults, filled here once per group (the
 # defaults of the model, spelled out: a Core INSERT of given rows runs no ORM defaults).
 _FRESH = ("meta", "status", "attempts", "created_at", "available_at")
@@ -206,6 +224,18 @@ def enqueue_group(
 def enqueue_template(kind: str, user: User, *, subject: Any, **context: Any) -> OutboxMessage:
     """Render an e-mail pair in the user's language and zone and add it to the outbox."""
     [row] = _rows(kind, [user], user.language, user.timezone, subject, context)
+    message = OutboxMessage(**row)
+    db.session.add(message)
+    db.session.flush()
+    db.session.info.setdefault(PENDING_KEY, []).append(message.id)
+    return message
+
+
+def enqueue_to_address(
+    kind: str, person: Stranger, *, subject: Any, **context: Any
+) -> OutboxMessage:
+    """Render an e-mail pair for an address that has no account and add it to the outbox."""
+    [row] = _rows(kind, [person], person.language, person.timezone, subject, context)
     message = OutboxMessage(**row)
     db.session.add(message)
     db.session.flush()

@@ -68,6 +68,11 @@ class NewTicket:
     channel: str = Channel.PORTAL
     as_json: bool = False
     held: Sequence[str] = ()
+    # The area it goes to, when not the type's (an e-mail to an area's own address).
+    area_id: int | None = None
+    # Filed even when required custom fields are missing, flagged incomplete (e-mail: a
+    # message cannot fill the form; a collaborator completes it).
+    incomplete_ok: bool = False
 
 
 @dataclass
@@ -83,6 +88,8 @@ class Checked:
     held: list[HeldUpload] = dataclass_field(default_factory=list)
     # Held files filed into a file field, by its pointer.
     held_fields: dict[str, list[HeldUpload]] = dataclass_field(default_factory=dict)
+    # Required custom fields are missing (only when the submission allowed it).
+    incomplete: bool = False
 
 
 @dataclass
@@ -160,13 +167,24 @@ def check_new(
     attachments = [f for f in _getlist(new.files, "attachments") if f.filename]
     if problems := check_uploads(attachments, held=len(kept)):
         errors["attachments"] = problems
+    incomplete = False
+    if new.incomplete_ok and (fields := set(errors) - _OWN_PARTS):
+        # Only the custom fields may be left for later; the rest must be right.
+        incomplete = True
+        errors = {key: problems for key, problems in errors.items() if key not in fields}
     if errors:
         raise TicketInputError(errors, values)
     # The web form's round trip puts JSON answers in the form's order: stored, indexed and
     # mailed exactly as a web submission of the same values.
     data = form.parse(form.to_form_data(values)) if new.as_json else values
     held_fields = {ptr: [part.row for part in parts] for ptr, parts in held_parts.items()}
-    return Checked(ticket_type, version, new, data, uploads, attachments, kept, held_fields)
+    return Checked(
+        ticket_type, version, new, data, uploads, attachments, kept, held_fields, incomplete
+    )
+
+
+# The parts of a submission that are not custom fields (errors are keyed so).
+_OWN_PARTS = {"subject", "description", "attachments"}
 
 
 def file_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
@@ -384,8 +402,9 @@ def create_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
         requester_id=requester.id,
         # The object too: the search index and the notices read its name without a query.
         requester=requester,
-        area_id=ticket_type.default_area_id,
+        area_id=new.area_id or ticket_type.default_area_id,
         created_by_id=actor.id,
+        incomplete=checked.incomplete,
     )
     policy = sla.start(ticket)
     _insert_with_number(ticket)

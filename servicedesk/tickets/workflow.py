@@ -202,6 +202,15 @@ def reply(
     return comment
 
 
+def system_note(ticket: Ticket, body: str) -> Comment:
+    """An internal note written by the desk itself (no author): what a machine noticed."""
+    comment = Comment(ticket_id=ticket.id, author_id=None, body=body.strip(), internal=True)
+    db.session.add(comment)
+    db.session.flush()
+    record(ticket, None, "note", internal=True, comment_id=comment.id)
+    return comment
+
+
 def keep_files(actor: User, files: Sequence[Any], held: Sequence[str]) -> list[HeldUpload]:
     """Keep the files of a refused reply for the form shown again (after the rollback)."""
     return held_files.keep(actor, files, held)
@@ -377,6 +386,9 @@ def edit_fields(actor: User, ticket: Ticket, data: dict[str, Any]) -> None:
         for k in sorted(set(data) | set(before))
         if before.get(k) != data.get(k)
     ]
+    if ticket.incomplete:
+        # Saved through the ticket's form, which requires what is required: complete now.
+        ticket.incomplete = False
     if changes:
         ticket.data = data
         # The values from → to, so the history can say what changed, not only where.
