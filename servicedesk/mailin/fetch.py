@@ -23,6 +23,7 @@ from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 from sqlalchemy import select
 
+from ..db_setup import write_transactions
 from ..extensions import db
 from ..models import Mailbox, MailSecurity, utcnow
 from ..secret_box import SecretError, unseal
@@ -269,6 +270,11 @@ def fetch_mailbox(mailbox: Mailbox) -> MailboxPass:
 
 def run_pass(name: str | None = None) -> PassResult:
     """Read every active mailbox (or the one named) once."""
+    with write_transactions():
+        return _run_pass(name)
+
+
+def _run_pass(name: str | None) -> PassResult:
     query = select(Mailbox).where(Mailbox.active.is_(True)).order_by(Mailbox.id)
     if name is not None:
         query = select(Mailbox).where(Mailbox.name == name)

@@ -3,8 +3,9 @@
 One Dovecot per test session (per xdist worker), listening on two free ports of 127.0.0.1:
 implicit TLS (like 993) and plain IMAP where STARTTLS is required before login (like 143),
 both with a self-signed certificate made for the run and trusted through IMAP_CA_FILE. Each
-test gets a user of its own in the passwd-file (Dovecot rereads it when it changes), so no
-test sees another's mail and nothing needs emptying. Messages are delivered with IMAP APPEND.
+test gets a user of its own, from a pool written into the passwd-file before the start (a
+file changed while Dovecot runs is not always reread at once), so no test sees another's mail
+and nothing needs emptying. Messages are delivered with IMAP APPEND.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ ssl_cert = <{root}/cert.pem
 ssl_key = <{root}/key.pem
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
+auth_failure_delay = 0
 mail_location = maildir:~/Maildir
 first_valid_uid = 1
 {users}
@@ -70,6 +72,10 @@ service anvil {{
 """
 
 
+# Users made before the start: more than the tests of one session (one xdist worker) use.
+POOL = 300
+
+
 @dataclass
 class Dovecot:
     """The running server: where it listens and the certificate that proves it."""
@@ -78,14 +84,20 @@ class Dovecot:
     tls_port: int
     starttls_port: int
     ca_file: str
+    pool: list[tuple[str, str]] = field(default_factory=list)
+
+    def write_users(self) -> None:
+        """The passwd-file: POOL throw-away users with random passwords."""
+        self.pool = [
+            (f"desk-{n}-{secrets.token_hex(3)}@example.test", secrets.token_urlsafe(12))
+            for n in range(POOL)
+        ]
+        lines = (f"{user}:{{PLAIN}}{password}::::::\n" for user, password in self.pool)
+        (self.root / "passwd").write_text("".join(lines))
 
     def add_user(self) -> tuple[str, str]:
-        """A new user with an empty mailbox: (user name, password)."""
-        user = f"desk-{secrets.token_hex(4)}@example.test"
-        password = secrets.token_urlsafe(12)
-        with (self.root / "passwd").open("a") as passwd:
-            passwd.write(f"{user}:{{PLAIN}}{password}::::::\n")
-        return user, password
+        """A user nobody used yet, so with an empty mailbox: (user name, password)."""
+        return self.pool.pop()
 
 
 @dataclass
@@ -175,7 +187,6 @@ def dovecot() -> Iterator[Dovecot]:
     root = Path(tempfile.mkdtemp(prefix="dovecot-"))
     root.chmod(0o755)
     (root / "mail").mkdir()
-    (root / "passwd").touch()
     _certificate(root)
     if os.geteuid() == 0:
         # Dovecot never reads mail as root: the mail processes run as nobody.
@@ -189,6 +200,7 @@ def dovecot() -> Iterator[Dovecot]:
         users = f"default_internal_user = {me}\ndefault_login_user = {me}\n"
         chroot = "  chroot =\n"
     server = Dovecot(root, free_port(), free_port(), str(root / "cert.pem"))
+    server.write_users()
     (root / "dovecot.conf").write_text(
         CONFIG.format(
             root=root,
