@@ -171,9 +171,6 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "MAIL_RETRY_SECONDS": _seconds(env, "MAIL_RETRY_SECONDS", 30),
         # How often the worker (or the web process, without Redis) runs the relay; 0: never.
         "MAIL_RELAY_SECONDS": _seconds(env, "MAIL_RELAY_SECONDS", 15),
-        # How often the worker (or the web process, without Redis) reads the IMAP mailboxes
-        # of Administración; 0: never by itself (`flask mail-fetch` runs one pass).
-        "MAIL_FETCH_SECONDS": _seconds(env, "MAIL_FETCH_SECONDS", 60),
         # An IMAP step (connect, TLS, login, one command) gives up after this long.
         "IMAP_TIMEOUT": _seconds(env, "IMAP_TIMEOUT", 30),
         # Certificates of a private certificate authority to trust for IMAP, instead of the

@@ -36,7 +36,7 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]
 def require_service(name: str, reason: str) -> None:
     """Skip when a service is missing, or fail when CI said this service must be there.
 
-    REQUIRE_SERVICES is a comma-separated list (chromium, redis, postgresql) or "all".
+    REQUIRE_SERVICES is a comma-separated list (chromium, redis, postgresql, dovecot) or "all".
     """
     message = f"missing service {name}: {reason}"
     required = {s.strip() for s in os.environ.get("REQUIRE_SERVICES", "").split(",")}
@@ -191,8 +191,6 @@ def _app(
             # No periodic relay in the courier thread: tests that retry mail do it themselves,
             # and the tests of the relay turn it on.
             "MAIL_RELAY_SECONDS": 0,
-            # No mailbox read by itself either: the IMAP tests run their passes themselves.
-            "MAIL_FETCH_SECONDS": 0,
         }
     )
     with app.app_context():

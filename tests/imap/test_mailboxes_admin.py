@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import pytest
-from imapclient import IMAPClient
-from imapclient.exceptions import LoginError
 from sqlalchemy import select
 
 from servicedesk.extensions import db
@@ -221,8 +219,14 @@ def test_a_password_sealed_with_another_key_asks_to_be_typed_again(app, client, 
     assert "La contraseña guardada no se puede leer" in text
 
 
-def test_the_starttls_port_refuses_a_login_without_starttls(imap):
-    """The server of these tests is strict, so the STARTTLS test proves the upgrade happened."""
-    plain = IMAPClient("127.0.0.1", port=imap.server.starttls_port, ssl=False, timeout=5)
-    with plain, pytest.raises(LoginError):
-        plain.login(imap.user, imap.password)
+def test_every_login_of_the_desk_was_encrypted(app, client, admin, imap):
+    """Dovecot trusts loopback even in plain text, so its log tells whether STARTTLS happened."""
+    area = make_area("Seguridad")
+    login(client, admin.email)
+    for security in ("tls", "starttls"):
+        mailbox = add_mailbox(imap, area, name=f"Por {security}", security=security)
+        post(client, f"/administracion/buzones/{mailbox.id}/probar", {})
+    log = (imap.server.root / "dovecot.log").read_text()
+    logins = [line for line in log.splitlines() if f"Login: user=<{imap.user}>" in line]
+    assert len(logins) == 2
+    assert all(", TLS" in line for line in logins), logins
