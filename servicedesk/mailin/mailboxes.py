@@ -10,7 +10,6 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -216,11 +215,10 @@ def try_connection(mailbox: Mailbox) -> tuple[bool, str]:
         return False, _problem_text(fetch.FetchProblem(fetch.UNREACHABLE, str(exc)), account)
     except IMAPClientError as exc:
         return False, _problem_text(fetch.FetchProblem(fetch.PROTOCOL, str(exc)), account)
-    return True, ngettext(
-        "Connected to %(where)s as %(user)s: %(num)d message waiting in %(folder)s.",
-        "Connected to %(where)s as %(user)s: %(num)d messages waiting in %(folder)s.",
-        count,
+    return True, _(
+        "Connected to %(where)s as %(user)s. Messages waiting in %(folder)s: %(count)d.",
         where=f"{account.host}:{account.port}",
         user=account.username,
         folder=account.folder,
+        count=count,
     )

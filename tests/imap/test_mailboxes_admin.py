@@ -182,8 +182,8 @@ def test_probar_conexion_logs_in_over_tls_and_starttls(app, client, admin, imap)
         assert page.status_code == 302
         text = client.get(page.location).get_data(as_text=True)
         assert (
-            f"Conectado a 127.0.0.1:{mailbox.port} como {imap.user}: 2 mensajes esperan en INBOX."
-            in text
+            f"Conectado a 127.0.0.1:{mailbox.port} como {imap.user}. "
+            "Mensajes que esperan en INBOX: 2." in text
         ), text
     # Reading only: nothing moved, nothing marked read.
     assert len(imap.folder("INBOX")) == 2
