@@ -170,7 +170,9 @@ def relay_command() -> None:
 
 
 @click.command("mail-fetch")
-@click.option("--mailbox", "name", default=None, help="Read only the mailbox of this name.")
+@click.option(
+    "--mailbox", "name", default=None, help="Read only the mailbox of this name (even inactive)."
+)
 def mail_fetch_command(name: str | None) -> None:
     """Read the IMAP mailboxes once and print one JSON line (exit 1 if a mailbox failed)."""
     result = fetch.run_pass(name).as_dict()

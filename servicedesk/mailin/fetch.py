@@ -261,6 +261,9 @@ def fetch_mailbox(mailbox: Mailbox) -> MailboxPass:
         result = MailboxPass(name, problem=str(exc))
     except (OSError, IMAPClientError) as exc:  # the connection broke midway
         result = MailboxPass(name, problem=f"{PROTOCOL}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - one mailbox's surprise must not stop the others
+        log.exception("Mailbox %s: the pass failed", name)
+        result = MailboxPass(name, problem=f"{PROTOCOL}: {type(exc).__name__}: {exc}")
     if result.problem:
         log.warning("Mailbox %s could not be read: %s", name, result.problem)
     db.session.rollback()
