@@ -171,6 +171,11 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "MAIL_RETRY_SECONDS": _seconds(env, "MAIL_RETRY_SECONDS", 30),
         # How often the worker (or the web process, without Redis) runs the relay; 0: never.
         "MAIL_RELAY_SECONDS": _seconds(env, "MAIL_RELAY_SECONDS", 15),
+        # An IMAP step (connect, TLS, login, one command) gives up after this long.
+        "IMAP_TIMEOUT": _seconds(env, "IMAP_TIMEOUT", 30),
+        # Certificates of a private certificate authority to trust for IMAP, instead of the
+        # system's (a file of PEM certificates); empty: the system's trusted authorities.
+        "IMAP_CA_FILE": env.get("IMAP_CA_FILE", ""),
         # Without a mail server the embedded mode prints mail to the console.
         "MAIL_CONSOLE": not mail_server,
         # Flask-Mail would silently drop mail whenever TESTING is on; tests use a real server.

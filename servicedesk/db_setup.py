@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
@@ -14,6 +17,24 @@ from .extensions import db
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Set on flask.g once the request's unit of work committed (unit_of_work.commit).
 REQUEST_COMMITTED = "unit_of_work_committed"
+# Set by write_transactions(): work outside a request whose every transaction writes.
+_WRITING: ContextVar[bool] = ContextVar("sqlite_write_transactions", default=False)
+
+
+@contextmanager
+def write_transactions() -> Iterator[None]:
+    """Outside a request, begin each transaction with SQLite's write lock (BEGIN IMMEDIATE).
+
+    For a loop that reads then writes while other threads write too (the IMAP fetch, with
+    the courier delivering the previous message's mail): without it a transaction that read
+    first is refused at its first write whatever the busy timeout (see _begin). The
+    setting is this thread's (a context variable), so the courier's own are left alone.
+    """
+    token = _WRITING.set(True)
+    try:
+        yield
+    finally:
+        _WRITING.reset(token)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -42,6 +63,10 @@ def _begin(conn: Connection) -> None:
     own habit of beginning at the first write, which waits on the busy timeout too.
     """
     dbapi_connection = conn.connection.dbapi_connection
+    if _WRITING.get():
+        dbapi_connection.isolation_level = None  # type: ignore[union-attr]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return
     if not has_request_context() or g.get(REQUEST_COMMITTED):
         dbapi_connection.isolation_level = ""  # type: ignore[union-attr]
         return

@@ -36,7 +36,7 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]
 def require_service(name: str, reason: str) -> None:
     """Skip when a service is missing, or fail when CI said this service must be there.
 
-    REQUIRE_SERVICES is a comma-separated list (chromium, redis, postgresql) or "all".
+    REQUIRE_SERVICES is a comma-separated list (chromium, redis, postgresql, dovecot) or "all".
     """
     message = f"missing service {name}: {reason}"
     required = {s.strip() for s in os.environ.get("REQUIRE_SERVICES", "").split(",")}
@@ -396,14 +396,15 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def demo_desk(app: Flask) -> None:
-    """The demo desk, plus a saved view, an API token and a photo, so their pages show too."""
+    """The demo desk, plus a saved view, an API token, a photo and a mailbox, for their pages."""
     import io
 
     from sqlalchemy import select
     from werkzeug.datastructures import FileStorage
 
     from servicedesk import demo
-    from servicedesk.models import ApiToken, SavedView, Ticket
+    from servicedesk.models import ApiToken, Mailbox, SavedView, Ticket
+    from servicedesk.secret_box import seal
     from servicedesk.tickets.service import store_attachment
     from tests.tickets.conftest import PNG
 
@@ -417,6 +418,20 @@ def demo_desk(app: Flask) -> None:
         select(Ticket).where(Ticket.requester_id == maria.id).order_by(Ticket.number).limit(1)
     )
     store_attachment(ticket, maria, FileStorage(io.BytesIO(PNG), "foto.png", "file", "image/png"))
+    # An IMAP mailbox on a loopback port nothing listens on: its pages are crawled, and a
+    # connection test (never sent by the crawlers) could reach nothing outside this machine.
+    db.session.add(
+        Mailbox(
+            name="Seguridad",
+            address="seguridad@example.com",
+            area_id=carlos.areas[0].id,
+            host="127.0.0.1",
+            port=free_port(),
+            security="tls",
+            username="seguridad@example.com",
+            password_sealed=seal(app.config["SECRET_KEY"], "demo-password"),
+        )
+    )
     db.session.commit()
 
 

@@ -19,6 +19,7 @@ from .base import utcnow
 from .catalog import TicketType, TicketTypeVersion
 from .exports import Export
 from .inbound import InboundMessage
+from .mailboxes import Mailbox, MailSecurity
 from .outbox import Notice, NoticeStatus, OutboxMessage, OutboxStatus
 from .settings import Setting
 from .sla import SlaCalendar, SlaPolicy, SlaPolicyVersion
@@ -61,6 +62,8 @@ __all__ = [
     "InboundMessage",
     "LoginAttempt",
     "LoginSession",
+    "Mailbox",
+    "MailSecurity",
     "Notice",
     "NoticeStatus",
     "OutboxMessage",
