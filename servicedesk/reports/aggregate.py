@@ -2,19 +2,20 @@
 
 One grouped query and one short list make the whole report (page and PDF):
 
-- the *cube*: one row per combination of type, area, assignee, status, priority and channel,
-  with its counts and ratings and, as comma-separated texts (group_concat / string_agg, split
-  and counted or sorted in C, no Python per ticket): the exact elapsed microseconds to first
-  response and to resolution (for the medians and 90th percentiles), the UTC time buckets
-  the tickets were opened and closed in (an hour, or a half or quarter hour for zones with
-  such offsets; mapped to the reader's local days here), the UTC day of each rating and the
-  numbers of the tickets whose rating has a comment;
+- the *cube*: one row per combination of type, area and assignee, with its counts and
+  ratings and, as comma-separated texts (group_concat / string_agg, split and counted or
+  sorted in C, no Python per ticket): the exact elapsed microseconds to first response and
+  to resolution (for the medians and 90th percentiles), the statuses, priorities and
+  channels (counted per value), the UTC time buckets the tickets were opened and closed in
+  (an hour, or a half or quarter hour for zones with such offsets; mapped to the reader's
+  local days here), the UTC day of each rating and the numbers of the tickets whose rating
+  has a comment;
 - the ten latest rating comments, by the ticket numbers the cube lists.
 
 The cube reads the filtered query's own WHERE (no IN list of ids): one pass over the tickets.
 
 The figures are those of the row-by-row computation (tests/reports_reference.py), exactly:
-hours are rounded to hundredths by data.hours() itself, applied to the order statistics
+hours are rounded to hundredths as data.hours() rounds them, applied to the order statistics
 only (rounding is monotonic, so it commutes with sorting); the attention-time buckets are
 found by bisecting the sorted microseconds with the same rounding.
 
@@ -83,7 +84,7 @@ def elapsed_us(start: Any, end: Any, dialect: str) -> ColumnElement[int]:
     return whole * 1_000_000 + micro
 
 
-def joined(value: ColumnElement[Any], dialect: str) -> ColumnElement[str]:
+def joined(value: Any, dialect: str) -> ColumnElement[str]:
     """A group's non-null values as one comma-separated text (NULL when none)."""
     if dialect == "postgresql":
         return func.string_agg(cast(value, String), literal_column("','"))
@@ -286,21 +287,20 @@ class Group:
 
 @dataclass(frozen=True)
 class Cube:
-    """One row of the cube query, by name (see cube_columns())."""
+    """One row of the cube query: its keys, then cube_columns() by name."""
 
     type_id: int
     area_id: int | None
     assignee_id: int | None
-    status: str
-    priority: str
-    channel: str
     tickets: int
     closed: int
     rated: int
     rating_total: int | None
-    stars: tuple[int, ...]
     first: str | None
     resolution: str | None
+    statuses: str
+    priorities: str
+    channels: str
     opened_in: str | None
     closed_in: str | None
     rated_on: str | None
@@ -308,31 +308,32 @@ class Cube:
 
 
 _KEYS = (
-    Ticket.ticket_type_id,
-    Ticket.area_id,
-    Ticket.assignee_id,
-    Ticket.status,
-    Ticket.priority,
-    Ticket.channel,
+    Ticket.ticket_type_id.label("type_id"),
+    Ticket.area_id.label("area_id"),
+    Ticket.assignee_id.label("assignee_id"),
 )
+# The report's counted dimensions read from the cube's joined texts (report.counts keys).
+DIMENSIONS = (("status", "statuses"), ("priority", "priorities"), ("channel", "channels"))
 _RATED = and_(Feedback.ticket_id == Ticket.id, Feedback.closure == Ticket.closure_count)
 
 
-def cube_columns(dialect: str, minutes: int) -> list[ColumnElement[Any]]:
-    """The cube's aggregates, after its keys, in Cube's order."""
-    return [
-        func.count(),
-        func.count(Ticket.closed_at),
-        func.count(Feedback.rating),
-        func.sum(Feedback.rating),
-        *(func.count(case((Feedback.rating == n, 1))) for n in range(1, 6)),
-        joined(elapsed_us(Ticket.created_at, Ticket.first_response_at, dialect), dialect),
-        joined(elapsed_us(Ticket.created_at, Ticket.resolved_at, dialect), dialect),
-        joined(utc_bucket(Ticket.created_at, minutes, dialect), dialect),
-        joined(utc_bucket(Ticket.closed_at, minutes, dialect), dialect),
-        joined(rated_day(Ticket, Feedback.rating, dialect), dialect),
-        joined(case((Feedback.comment != "", Ticket.number)), dialect),
-    ]
+def cube_columns(dialect: str, minutes: int) -> dict[str, ColumnElement[Any]]:
+    """The cube's aggregates per type, area and assignee, named as Cube's fields."""
+    return {
+        "tickets": func.count(),
+        "closed": func.count(Ticket.closed_at),
+        "rated": func.count(Feedback.rating),
+        "rating_total": func.sum(Feedback.rating),
+        "first": joined(elapsed_us(Ticket.created_at, Ticket.first_response_at, dialect), dialect),
+        "resolution": joined(elapsed_us(Ticket.created_at, Ticket.resolved_at, dialect), dialect),
+        "statuses": joined(Ticket.status, dialect),
+        "priorities": joined(Ticket.priority, dialect),
+        "channels": joined(Ticket.channel, dialect),
+        "opened_in": joined(utc_bucket(Ticket.created_at, minutes, dialect), dialect),
+        "closed_in": joined(utc_bucket(Ticket.closed_at, minutes, dialect), dialect),
+        "rated_on": joined(rated_day(Ticket, Feedback.rating, dialect), dialect),
+        "commented": joined(case((Feedback.comment != "", Ticket.number)), dialect),
+    }
 
 
 def _of(ticket_ids: Select[Any], *columns: Any) -> Select[Any]:
@@ -347,29 +348,9 @@ def _of(ticket_ids: Select[Any], *columns: Any) -> Select[Any]:
 
 def cube(ticket_ids: Select[Any], dialect: str, minutes: int) -> list[Cube]:
     """The cube query's rows."""
-    query = _of(ticket_ids, *_KEYS, *cube_columns(dialect, minutes)).group_by(*_KEYS)
-    return [
-        Cube(
-            type_id=row[0],
-            area_id=row[1],
-            assignee_id=row[2],
-            status=row[3],
-            priority=row[4],
-            channel=row[5],
-            tickets=row[6],
-            closed=row[7],
-            rated=row[8],
-            rating_total=row[9],
-            stars=tuple(row[10:15]),
-            first=row[15],
-            resolution=row[16],
-            opened_in=row[17],
-            closed_in=row[18],
-            rated_on=row[19],
-            commented=row[20],
-        )
-        for row in db.session.execute(query)
-    ]
+    named = [column.label(name) for name, column in cube_columns(dialect, minutes).items()]
+    query = _of(ticket_ids, *_KEYS, *named).group_by(*(key.element for key in _KEYS))
+    return [Cube(**row._mapping) for row in db.session.execute(query)]
 
 
 def _names(model: Any, ids: set[int]) -> dict[int, str]:
@@ -391,10 +372,7 @@ def build(ticket_ids: Select[Any], none_label: str, zone: str = "UTC") -> Report
     by_collaborator: dict[str, Group] = defaultdict(Group)
     by_area: dict[str, Group] = defaultdict(Group)
     by_type: dict[str, Group] = defaultdict(Group)
-    opened: list[str] = []
-    closed: list[str] = []
-    rated: list[str] = []
-    commented: list[int] = []
+    joined_texts: dict[str, list[str]] = defaultdict(list)
     for row in rows:
         first, resolution = _micros(row.first), _micros(row.resolution)
         type_name = types[row.type_id]
@@ -406,21 +384,19 @@ def build(ticket_ids: Select[Any], none_label: str, zone: str = "UTC") -> Report
             by_type[type_name],
         ):
             group.add(row, first, resolution)
-        for dimension, value in (
-            ("type_name", type_name),
-            ("area", area),
-            ("channel", row.channel),
-            ("priority", row.priority),
-            ("status", row.status),
-        ):
-            report.counts[dimension][value or none_label] += row.tickets
-        for stars, n in enumerate(row.stars, 1):
-            if n:
-                report.distribution[stars] += n
-        opened += _items(row.opened_in)
-        closed += _items(row.closed_in)
-        rated += _items(row.rated_on)
-        commented += _micros(row.commented)
+        report.counts["type_name"][type_name] += row.tickets
+        report.counts["area"][area or none_label] += row.tickets
+        for name in ("statuses", "priorities", "channels", "opened_in", "closed_in"):
+            joined_texts[name].append(getattr(row, name) or "")
+        joined_texts["rated_on"].append(row.rated_on or "")
+        joined_texts["commented"].append(row.commented or "")
+    each = {name: _items(",".join(filter(None, texts))) for name, texts in joined_texts.items()}
+    for dimension, name in (
+        ("status", "statuses"),
+        ("priority", "priorities"),
+        ("channel", "channels"),
+    ):
+        report.counts[dimension] = Counter(each[name])
     report.by_type = {k: g.figures() for k, g in by_type.items()}
     for group in by_type.values():  # every ticket has one type: the total is their union
         total.merge(group)
@@ -429,13 +405,14 @@ def build(ticket_ids: Select[Any], none_label: str, zone: str = "UTC") -> Report
     report.by_area = {k: g.figures() for k, g in by_area.items()}
     report.first_spread = spread(total.first)
     report.resolution_spread = spread(total.resolution)
-    report.opened = local_days(Counter(opened), zone, minutes)
-    report.closed = local_days(Counter(closed), zone, minutes)
-    for item, n in Counter(rated).items():
+    report.opened = local_days(Counter(each["opened_in"]), zone, minutes)
+    report.closed = local_days(Counter(each["closed_in"]), zone, minutes)
+    for item, n in Counter(each["rated_on"]).items():
         day, rating = read_rated_day(item)
         report.rating_sum[day] += rating * n
         report.rating_count[day] += n
-    report.comments = comments(nlargest(10, commented))
+        report.distribution[rating] += n
+    report.comments = comments(nlargest(10, map(int, each["commented"])))
     return report
 
 
