@@ -166,28 +166,49 @@ def bucket_minutes(zone: str) -> int:
     return step
 
 
+def _day_and_minute(bucket: str, minutes: int) -> tuple[str | int, int]:
+    """A bucket's UTC day (as a key) and its first minute of that day."""
+    if "-" in bucket:  # SQLite: 'YYYY-MM-DD', 'YYYY-MM-DD HH' or 'YYYY-MM-DD HH:MM'
+        return bucket[:10], int(bucket[11:13] or 0) * 60 + int(bucket[14:16] or 0)
+    seconds = int(bucket) * _seconds(minutes)
+    return seconds // 86400, seconds % 86400 // 60
+
+
+def _utc_date(key: str | int) -> date:
+    """The date of a _day_and_minute() day key."""
+    return date.fromisoformat(key) if isinstance(key, str) else EPOCH.date() + timedelta(key)
+
+
 def local_days(buckets: Counter[str], zone: str, minutes: int) -> Counter[date]:
     """Counts per UTC bucket summed per local day of the zone.
 
-    A UTC day without a change of offset maps each bucket by adding the offset; a day with
-    one converts each of its buckets.
+    On a UTC day with one offset throughout, a bucket's local day is the day before, the day
+    or the day after, by its minute plus the offset; a day with a change of offset converts
+    each of its buckets.
     """
     result: Counter[date] = Counter()
     tz = ZoneInfo(zone)
-    offsets: dict[date, timedelta | None] = {}
+    days: dict[str | int, tuple[tuple[date, date, date], int] | None] = {}
     last = timedelta(days=1) - timedelta(microseconds=1)
     for bucket, n in buckets.items():
-        start = bucket_start(bucket, minutes)
-        day = start.date()
-        if day not in offsets:
-            first = EPOCH.replace(year=day.year, month=day.month, day=day.day, tzinfo=UTC)
-            before, after = (tz.utcoffset(m.astimezone(tz)) for m in (first, first + last))
-            offsets[day] = before if before == after else None
-        offset = offsets[day]
-        if offset is not None:
-            result[(start + offset).date()] += n
+        key, minute = _day_and_minute(bucket, minutes)
+        if key not in days:
+            day = _utc_date(key)
+            first = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            before, after = (m.astimezone(tz).utcoffset() for m in (first, first + last))
+            one = timedelta(days=1)
+            days[key] = (
+                ((day - one, day, day + one), int(before.total_seconds()) // 60)
+                if before == after and before is not None
+                else None
+            )
+        shifted = days[key]
+        if shifted is not None:
+            dates, offset = shifted
+            result[dates[(minute + offset) // 1440 + 1]] += n
         else:
-            result[start.replace(tzinfo=UTC).astimezone(tz).date()] += n
+            start = bucket_start(bucket, minutes).replace(tzinfo=UTC)
+            result[start.astimezone(tz).date()] += n
     return result
 
 
