@@ -202,6 +202,10 @@ def test_grouped_figures_equal_the_row_by_row_ones(app, admin, desk):
             fast, slow = _both(admin, query, ZONES[i % len(ZONES)])
             assert 0 < fast.total.tickets < N, query
             assert_same(fast, slow)
+        for query in ("type=nadie", "created_from=2020-01-01&created_to=2020-01-31"):
+            fast, slow = _both(admin, query, "Europe/Madrid")  # nothing selected
+            assert fast.total.tickets == 0
+            assert_same(fast, slow)
 
 
 def test_a_collaborators_report_is_the_row_by_row_one_of_their_areas(app, desk):

@@ -333,6 +333,16 @@ _KEYS = (
 )
 # The report's counted dimensions read from the cube's joined texts (report.counts keys).
 DIMENSIONS = (("status", "statuses"), ("priority", "priorities"), ("channel", "channels"))
+# The cube's texts read across all its rows (split and counted once).
+JOINED = (
+    "statuses",
+    "priorities",
+    "channels",
+    "opened_in",
+    "closed_in",
+    "rated_on",
+    "rated_numbers",
+)
 _RATED = and_(Feedback.ticket_id == Ticket.id, Feedback.closure == Ticket.closure_count)
 # The same join for the cube, which reads only the rating: `closure + 0` is no column, so
 # the planner cannot probe the unique (ticket_id, closure) index and the table behind it,
@@ -396,7 +406,7 @@ def build(ticket_ids: Select[Any], none_label: str, zone: str = "UTC") -> Report
     by_collaborator: dict[str, Group] = defaultdict(Group)
     by_area: dict[str, Group] = defaultdict(Group)
     by_type: dict[str, Group] = defaultdict(Group)
-    joined_texts: dict[str, list[str]] = defaultdict(list)
+    texts: dict[str, list[str]] = {name: [] for name in JOINED}
     for row in rows:
         first, resolution = _micros(row.first), _micros(row.resolution)
         type_name = types[row.type_id]
@@ -410,17 +420,13 @@ def build(ticket_ids: Select[Any], none_label: str, zone: str = "UTC") -> Report
             group.add(row, first, resolution)
         report.counts["type_name"][type_name] += row.tickets
         report.counts["area"][area or none_label] += row.tickets
-        for name in ("statuses", "priorities", "channels", "opened_in", "closed_in"):
-            joined_texts[name].append(getattr(row, name) or "")
-        joined_texts["rated_on"].append(row.rated_on or "")
-        joined_texts["rated_numbers"].append(row.rated_numbers or "")
-    each = {name: _items(",".join(filter(None, texts))) for name, texts in joined_texts.items()}
-    for dimension, name in (
-        ("status", "statuses"),
-        ("priority", "priorities"),
-        ("channel", "channels"),
-    ):
-        report.counts[dimension] = Counter(each[name])
+        for name, found in texts.items():
+            if text := getattr(row, name):
+                found.append(text)
+    each = {name: _items(",".join(found)) for name, found in texts.items()}
+    for dimension, name in DIMENSIONS:
+        if each[name]:
+            report.counts[dimension] = Counter(each[name])
     report.by_type = {k: g.figures() for k, g in by_type.items()}
     for group in by_type.values():  # every ticket has one type: the total is their union
         total.merge(group)
