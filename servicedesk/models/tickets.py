@@ -237,6 +237,8 @@ class Feedback(Model):
     __table_args__ = (
         UniqueConstraint("ticket_id", "closure", name="uq_feedback_ticket_closure"),
         CheckConstraint("rating BETWEEN 1 AND 5", name="ck_feedback_rating"),
+        # The report joins every ticket's rating: read from this index, not the table.
+        Index("ix_feedback_ticket_closure_rating", "ticket_id", "closure", "rating"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

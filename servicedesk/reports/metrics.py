@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from operator import itemgetter
 from statistics import median
-from typing import Any
+from typing import Any, Protocol
 
-from ..zones import local
 from . import data
+
+
+def p90_index(n: int) -> int:
+    """Where the 90th percentile (nearest rank) is among n ordered values."""
+    return max(0, int(round(0.9 * n + 0.5)) - 1)
 
 
 def p90(values: list[float]) -> float | None:
@@ -20,7 +24,42 @@ def p90(values: list[float]) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[max(0, int(round(0.9 * len(ordered) + 0.5)) - 1)]
+    return ordered[p90_index(len(ordered))]
+
+
+class Attention(Protocol):
+    """A group's attention figures, as the page, the PDF and the summary sheet read them."""
+
+    @property
+    def tickets(self) -> int: ...
+    @property
+    def closed(self) -> int: ...
+    @property
+    def first_median(self) -> float | None: ...
+    @property
+    def first_p90(self) -> float | None: ...
+    @property
+    def resolution_median(self) -> float | None: ...
+    @property
+    def resolution_p90(self) -> float | None: ...
+    @property
+    def rating_average(self) -> float | None: ...
+    @property
+    def response_rate(self) -> float | None: ...
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A group's attention figures worked out (aggregate.Group.figures())."""
+
+    tickets: int = 0
+    closed: int = 0
+    first_median: float | None = None
+    first_p90: float | None = None
+    resolution_median: float | None = None
+    resolution_p90: float | None = None
+    rating_average: float | None = None
+    response_rate: float | None = None
 
 
 @dataclass
@@ -94,10 +133,10 @@ class Times:
 class Report:
     """Everything the report page, its PDF and the summary sheet show."""
 
-    total: Times = field(default_factory=Times)
-    by_collaborator: dict[str, Times] = field(default_factory=lambda: defaultdict(Times))
-    by_area: dict[str, Times] = field(default_factory=lambda: defaultdict(Times))
-    by_type: dict[str, Times] = field(default_factory=lambda: defaultdict(Times))
+    total: Attention = field(default_factory=Figures)
+    by_collaborator: Mapping[str, Attention] = field(default_factory=dict)
+    by_area: Mapping[str, Attention] = field(default_factory=dict)
+    by_type: Mapping[str, Attention] = field(default_factory=dict)
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     opened: Counter[date] = field(default_factory=Counter)
     closed: Counter[date] = field(default_factory=Counter)
@@ -184,115 +223,11 @@ def periods(starts: set[date], step: str) -> list[date]:
     return result
 
 
-# What the report reads from an export row (data.export_rows(), positions in data.py).
-_REPORTED = itemgetter(
-    data.NUMBER,
-    data.TYPE_NAME,
-    data.AREA,
-    data.ASSIGNEE,
-    data.CHANNEL,
-    data.PRIORITY,
-    data.STATUS,
-    data.CREATED,
-    data.FIRST_RESPONSE,
-    data.RESOLVED,
-    data.CLOSED,
-    data.RATING,
-    data.COMMENT,
-)
-
-
-def _utc_day(value: datetime) -> date:
-    """The day of a naive UTC time, in UTC."""
-    return value.date()
-
-
-def day_in(zone: str) -> Callable[[datetime], date]:
-    """The day of a naive UTC time as a zone's calendar counts it."""
-    if zone == "UTC":
-        return _utc_day
-    return lambda value: local(value, zone).date()
-
-
-def build(rows: Iterable[Any], none_label: str, zone: str = "UTC") -> Report:
-    """Aggregate export rows (data.export_rows()) into the report, in one pass.
-
-    The same plain rows as the Excel export: naive UTC dates, no JSON, no object per ticket.
-    Tickets are counted in the weeks of `zone`'s calendar (the reader's).
-    """
-    report = Report()
-    day = day_in(zone)
-    for row in rows:
-        add(report, row, none_label, day)
-    return finish(report)
-
-
-def add(
-    report: Report, row: Any, none_label: str, day: Callable[[datetime], date] = _utc_day
-) -> None:
-    """Count one ticket (an export row) into the report, on the days `day` gives."""
-    (
-        number,
-        type_name,
-        area,
-        assignee,
-        channel,
-        priority,
-        status,
-        created,
-        first,
-        resolved,
-        closed,
-        rating,
-        comment,
-    ) = _REPORTED(row)
-    # The figures once per ticket, not once per group it counts in.
-    figures = attention(created, first, resolved, closed, rating)
-    first_hours, resolution_hours = figures[0], figures[1]
-    if first_hours is not None:
-        report.first_spread[spread_bucket(first_hours)] += 1
-    if resolution_hours is not None:
-        report.resolution_spread[spread_bucket(resolution_hours)] += 1
-    for times in (
-        report.total,
-        report.by_collaborator[assignee or none_label],
-        report.by_area[area or none_label],
-        report.by_type[type_name],
-    ):
-        times.count(*figures)
-    for dimension, value in (
-        ("type_name", type_name),
-        ("area", area),
-        ("channel", channel),
-        ("priority", priority),
-        ("status", status),
-    ):
-        report.counts[dimension][value or none_label] += 1
-    report.opened[day(created)] += 1
-    if closed is not None:
-        report.closed[day(closed)] += 1
-    if rating is not None:
-        report.distribution[rating] += 1
-        rated_on = (closed or created).date()  # a rating answers the closure it follows
-        report.rating_sum[rated_on] += rating
-        report.rating_count[rated_on] += 1
-        if comment:
-            report.comments.append((number, rating, comment))
-            if len(report.comments) > 100:  # keep memory flat on long histories
-                report.comments = sorted(report.comments, reverse=True)[:10]
-
-
 def attention(
     created: Any, first: Any, resolved: Any, closed: Any, rating: int | None
 ) -> tuple[float | None, float | None, bool, int | None]:
     """One ticket's figures, as Times.count() takes them (hours to answer and to resolve)."""
     return data.hours(created, first), data.hours(created, resolved), closed is not None, rating
-
-
-def finish(report: Report) -> Report:
-    """Keep the ten latest rating comments."""
-    report.comments = sorted(report.comments, reverse=True)[:10]
-    return report
 
 
 class Summary:

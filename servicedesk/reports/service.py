@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from datetime import date
 from typing import IO, Any
 from urllib.parse import parse_qsl
@@ -20,7 +20,7 @@ from ..models import Area, Channel, Priority, Status, Ticket, TicketType, User, 
 from ..tickets.filters import Filters, iso_query, parse
 from ..tickets.listing import filtered
 from ..zones import organisation_zone, zone_of
-from . import charts, data, excel, metrics, pdf
+from . import aggregate, charts, data, excel, metrics, pdf
 
 PDF_MAX_ROWS = 1000  # tickets listed in the PDF report; its figures count them all
 
@@ -120,8 +120,8 @@ def report_page(user: User, query: str, locale: str) -> dict[str, Any]:
 
 
 def build_report(base: Select[Any], zone: str) -> metrics.Report:
-    """Aggregate the selected tickets, by the days and weeks of a zone (the reader's)."""
-    return metrics.build(data.export_rows(base, custom=False), _("(none)"), zone)
+    """Aggregate the selected tickets in the database, by the days of a zone (the reader's)."""
+    return aggregate.build(base, _("(none)"), zone)
 
 
 def excel_to(
@@ -156,9 +156,9 @@ def pdf_to(
 ) -> int:
     """Write the period report of a filtered selection as PDF, with its first tickets listed."""
     f, base, ticket_type, _fields = selection(user, query)
-    rows = _counted(data.export_rows(base, custom=False), progress)
-    report = metrics.build(rows, _("(none)"), organisation_zone())  # the PDF's zone
+    report = build_report(base, organisation_zone())  # the PDF's zone
     listing = list(data.rows(base, limit=PDF_MAX_ROWS))
+    progress(report.total.tickets)
     out.write(
         pdf.render(
             "reports/report_pdf.html",
@@ -175,18 +175,6 @@ def pdf_to(
         )
     )
     return report.total.tickets
-
-
-def _counted(
-    rows: Iterable[Any], progress: Callable[[int], None], every: int = 2000
-) -> Iterator[Any]:
-    """Pass rows through, telling progress how many have gone by."""
-    seen = 0
-    for seen, row in enumerate(rows, 1):
-        if seen % every == 0:
-            progress(seen)
-        yield row
-    progress(seen)
 
 
 def areas_of(user: User) -> list[Area]:
