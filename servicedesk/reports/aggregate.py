@@ -56,7 +56,7 @@ from .metrics import HOUR_EDGES, Figures, Report, p90_index
 # ------------------------------------------------------------------ SQL expressions
 
 
-def _dialect() -> str:
+def dialect_name() -> str:
     """The database's dialect name (the expressions below differ per database); "sqlite+"
     for an SQLite with unixepoch() (3.38), which reads a date faster than strftime()."""
     dialect = db.session.get_bind().dialect
@@ -254,7 +254,7 @@ def _items(text: str | None) -> list[str]:
     return text.split(",") if text else []
 
 
-def _micros(text: str | None) -> list[int]:
+def whole_numbers(text: str | None) -> list[int]:
     """The whole numbers (microseconds, ticket numbers) of a joined() column."""
     return list(map(int, text.split(","))) if text else []
 
@@ -387,7 +387,7 @@ def cube(ticket_ids: Select[Any], dialect: str, minutes: int) -> list[Cube]:
     return [Cube(**row._mapping) for row in db.session.execute(query)]
 
 
-def _names(model: Any, ids: set[int]) -> dict[int, str]:
+def names_of(model: Any, ids: set[int]) -> dict[int, str]:
     """Names of the rows with these ids."""
     if not ids:
         return {}
@@ -396,11 +396,11 @@ def _names(model: Any, ids: set[int]) -> dict[int, str]:
 
 def build(ticket_ids: Select[Any], none_label: str, zone: str = "UTC") -> Report:
     """The report of the selected tickets, its days those of `zone`'s calendar."""
-    dialect, minutes = _dialect(), bucket_minutes(zone)
+    dialect, minutes = dialect_name(), bucket_minutes(zone)
     rows = cube(ticket_ids, dialect, minutes)
-    types = _names(TicketType, {r.type_id for r in rows})
-    areas = _names(Area, {r.area_id for r in rows if r.area_id is not None})
-    people = _names(User, {r.assignee_id for r in rows if r.assignee_id is not None})
+    types = names_of(TicketType, {r.type_id for r in rows})
+    areas = names_of(Area, {r.area_id for r in rows if r.area_id is not None})
+    people = names_of(User, {r.assignee_id for r in rows if r.assignee_id is not None})
     report = Report()
     total = Group()
     by_collaborator: dict[str, Group] = defaultdict(Group)
@@ -408,7 +408,7 @@ def build(ticket_ids: Select[Any], none_label: str, zone: str = "UTC") -> Report
     by_type: dict[str, Group] = defaultdict(Group)
     texts: dict[str, list[str]] = {name: [] for name in JOINED}
     for row in rows:
-        first, resolution = _micros(row.first), _micros(row.resolution)
+        first, resolution = whole_numbers(row.first), whole_numbers(row.resolution)
         type_name = types[row.type_id]
         area = areas.get(row.area_id) if row.area_id is not None else None
         assignee = people.get(row.assignee_id) if row.assignee_id is not None else None
