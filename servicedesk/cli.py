@@ -1,7 +1,9 @@
-"""flask commands: init, demo data, create-admin, synthetic tickets, worker and relay."""
+"""flask commands: init, demo data, create-admin, synthetic tickets, worker, relay and
+the service-level escalation."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import click
@@ -15,6 +17,7 @@ from .extensions import db, running_app
 from .models import Role, User
 from .notifications import fanout, worker
 from .reports import jobs as export_jobs
+from .sla import escalation
 from .tickets import held, search
 
 
@@ -117,7 +120,13 @@ def worker_command(burst: bool) -> None:
         raise click.ClickException("REDIS_URL is not set: mail is delivered in-process.")
     # Beside the outbox relay: exports whose worker died, or whose job a Redis restart lost;
     # files kept from refused forms whose time is up.
-    worker.run(running_app(), burst=burst, chores=[export_jobs.sweep, held.sweep_chore])
+    # Its own thread: the service-level warnings and breaches, every SLA_ESCALATE_SECONDS.
+    worker.run(
+        running_app(),
+        burst=burst,
+        chores=[export_jobs.sweep, held.sweep_chore],
+        timers=[("SLA_ESCALATE_SECONDS", escalation.run_pass)],
+    )
 
 
 @click.command("relay")
@@ -130,6 +139,12 @@ def relay_command() -> None:
         click.echo(f"{done} message(s) delivered.")
 
 
+@click.command("sla-escalate")
+def sla_escalate_command() -> None:
+    """Send the service-level warnings and breaches due now, once (the worker does it by itself)."""
+    click.echo(json.dumps(escalation.run_pass().as_dict()))
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     for command in (
@@ -138,6 +153,7 @@ def init_app(app: Flask) -> None:
         create_admin,
         worker_command,
         relay_command,
+        sla_escalate_command,
         search_rebuild,
     ):
         app.cli.add_command(command)

@@ -154,6 +154,9 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "MAIL_RETRY_SECONDS": _seconds(env, "MAIL_RETRY_SECONDS", 30),
         # How often the worker (or the web process, without Redis) runs the relay; 0: never.
         "MAIL_RELAY_SECONDS": _seconds(env, "MAIL_RELAY_SECONDS", 15),
+        # How often the worker (or the web process, without Redis) looks for service-level
+        # warnings and breaches to send; 0: never by itself (`flask sla-escalate` runs one pass).
+        "SLA_ESCALATE_SECONDS": _seconds(env, "SLA_ESCALATE_SECONDS", 60),
         # Without a mail server the embedded mode prints mail to the console.
         "MAIL_CONSOLE": not mail_server,
         # Flask-Mail would silently drop mail whenever TESTING is on; tests use a real server.
