@@ -230,11 +230,12 @@ SLA_SUBJECTS = {
 
 
 def sla_recipients(ticket: Ticket, kind: str) -> list[User]:
-    """Who hears of a service level: a warning goes to the owner, else the area's staff (the
-    administrators when the area has nobody); a breach to the area's supervisors and the
-    administrators."""
-    if kind == "warning" and ticket.assignee_id is not None:
-        return [owner] if (owner := db.session.get(User, ticket.assignee_id)) else []
+    """Who hears of a service level: a warning goes to the owner, else (nobody, or an owner
+    since deactivated) the area's active staff, else the administrators; a breach to the
+    area's supervisors and the administrators."""
+    owner = db.session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+    if kind == "warning" and owner is not None and owner.active:
+        return [owner]
     members = select(area_members.c.user_id).where(area_members.c.area_id == ticket.area_id)
     if kind == "breach":
         members = members.where(area_members.c.supervisor)

@@ -29,7 +29,7 @@ from servicedesk.models import (
 )
 from servicedesk.notifications import courier, fanout
 from servicedesk.sla import escalation
-from tests.conftest import free_port, make_user
+from tests.conftest import free_port, login, make_user
 from tests.sla.test_clock import add_policy, file, set_status, ticket, write
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
@@ -95,7 +95,7 @@ def sla_events(number: int) -> list[tuple[str, str | None]]:
 
 
 def test_warned_once_at_75_percent_then_breached_once_to_supervisors_and_admins(
-    app, people, client_api, mailbox
+    app, people, client_api, admin_api, mailbox
 ):
     add_policy("Normal", 60, 240, default=True)
     with time_machine.travel(T0, tick=False) as clock:
@@ -118,6 +118,13 @@ def test_warned_once_at_75_percent_then_breached_once_to_supervisors_and_admins(
     # The breach to the area's supervisor and the administrators, not to the technician.
     assert sla_mail(mailbox, "sla_breach") == {"jefa@example.org": 1, "admin@example.org": 1}
     assert sla_events(number) == [("warning", "response"), ("breach", "response")]
+    # The timeline reads them (internal: the desk sees them, the client does not).
+    history = admin_api.get(f"/tickets/{number}/history")
+    assert history.status_code == 200, history.get_json()
+    assert client_api.get(f"/tickets/{number}/history").status_code == 200
+    web = app.test_client()
+    login(web, people["admin"].email)
+    assert web.get(f"/tablero/tickets/{number}").status_code == 200
     stored = ticket(number)
     assert stored.sla_response_breached is True
     assert stored.sla_escalate_at == T0 + minutes(180)  # next: the resolution's warning
