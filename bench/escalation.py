@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
 from flask import Flask  # noqa: E402
 from sqlalchemy import bindparam, event, select, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from bench import create as bench_create  # noqa: E402
 from bench import dashboard  # noqa: E402
@@ -67,6 +68,20 @@ def scratch_url(url: str) -> str:
     if parsed.get_backend_name() == "sqlite":
         return f"sqlite:///{Path(parsed.database or '').with_suffix('.escalation.db')}"
     return parsed.set(database=f"{parsed.database}_esc").render_as_string(hide_password=False)
+
+
+def copy_database(url: str, copy: str, tries: int = 20) -> None:
+    """Copy the database; on PostgreSQL wait out a session still on the source (the
+    generator's last connection, autovacuum after the load), which CREATE … TEMPLATE refuses."""
+    for attempt in range(tries):
+        try:
+            bench_create.copy_database(url, copy)
+            return
+        except OperationalError as exc:
+            if "being accessed by other users" not in str(exc) or attempt == tries - 1:
+                raise
+            log("the source database is in use; trying again in 1 s")
+            time.sleep(1)
 
 
 def _write(rows: list[dict[str, Any]]) -> None:
@@ -220,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     dashboard.ensure_database(args, url)
     copy = scratch_url(url)
     log(f"copying to {make_url(copy).render_as_string(hide_password=True)}")
-    bench_create.copy_database(url, copy)
+    copy_database(url, copy)
     parked = bench_create.ParkedCourier()
     real_for_app = courier.for_app
     courier.for_app = lambda _app: parked  # type: ignore[assignment]

@@ -29,6 +29,8 @@ from servicedesk.models import (
 )
 from servicedesk.notifications import courier, fanout
 from servicedesk.sla import escalation
+from servicedesk.sla.clock import RESOLUTION_WARNED
+from servicedesk.tickets import workflow
 from tests.conftest import free_port, login, make_user
 from tests.sla.test_clock import add_policy, file, set_status, ticket, write
 
@@ -339,3 +341,46 @@ def test_two_areas_staff_are_told_apart(app, people, client_api, collaborator, m
     assert "colab@example.org" not in sla_mail(mailbox, "sla_breach")
     assert "colab@example.org" not in sla_mail(mailbox, "sla_warning")
     assert db.session.scalar(select(Ticket.sla_escalate_at)) == T0 + minutes(180)
+
+
+def elsewhere(app, work):  # noqa: ANN001, ANN201
+    """Run work in a thread of its own app context (its own session), as another process."""
+    results = []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                results.append(work())
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    assert courier.wait_idle(app, 60)
+    return results[0]
+
+
+def test_a_reply_read_before_a_pass_does_not_undo_its_warning(
+    app, people, client_api, admin_api, mailbox
+):
+    """A reply whose request read the ticket before a pass committed a warning writes the
+    clocks, not the older warning bits: the warning is not sent a second time."""
+    add_policy("Lenta", 600, 240, default=True)  # the resolution warns first, at 180 min
+    with time_machine.travel(T0, tick=False) as clock:
+        number = file(client_api)
+        clock.move_to(T0 + minutes(190))
+        stale = ticket(number)  # what the first reply's request read
+        assert stale.sla_notified == 0
+        assert elsewhere(app, escalation.run_pass).warnings == 1  # a pass commits meanwhile
+        assert stale.sla_notified == 0  # the request still holds what it read
+        workflow.reply(people["admin"], stale, "Vamos en camino")  # meets the first response
+        db.session.commit()
+        assert ticket(number).sla_notified == RESOLUTION_WARNED
+        # The reply planned the next instant from the older bits: the pass looks again,
+        # finds the warning sent, and sends nothing.
+        clock.move_to(T0 + minutes(200))
+        assert escalate(app) == {"checked": 1, "warnings": 0, "breaches": 0}
+        assert escalate(app) == NOTHING
+    assert sla_events(number) == [("warning", "resolution")]
+    assert sla_mail(mailbox, "sla_warning") == {"tec@example.org": 1, "jefa@example.org": 1}
