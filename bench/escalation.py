@@ -4,12 +4,13 @@ Usage:
   .venv/bin/python bench/escalation.py --db sqlite --tickets 100000 [--path …] [--runs 10]
   .venv/bin/python bench/escalation.py --db postgresql --tickets 100000 [--url …] [--runs 10]
 
-Reuses (or generates) the database like bench/dashboard.py, then works on a scratch copy
-(SQLite: <file>.escalation.db; PostgreSQL: <name>_esc made WITH TEMPLATE), dropped at the
-end. In the copy every open ticket gets a running clock under one default policy (first
-response 4 h, resolution 2 days, warning at 75 %), as if earlier passes had run: what was due
-is already recorded, so each ticket's `sla_escalate_at` is its next threshold (whatever SLA
-columns the generator wrote are cleared first). Two scenarios, each --runs times:
+Reuses the database like bench/dashboard.py (or generates it, running bench/generate.py),
+then works on a scratch copy (SQLite: <file>.escalation.db; PostgreSQL: <name>_esc made
+WITH TEMPLATE), dropped at the end. In the copy every open ticket gets a running clock
+under one default policy (first response 4 h, resolution 2 days, warning at 75 %), as if
+earlier passes had run: what was due is already recorded, so each ticket's
+`sla_escalate_at` is its next threshold (whatever SLA columns the generator wrote are
+cleared first). Two scenarios, each --runs times:
   idle  a pass when nothing is due: the cost paid every minute on a quiet desk
   due   --due tickets (fresh ones each run) just crossed their first-response warning;
         the pass writes their clocks, events and the warnings' mail (outbox rows)
@@ -25,6 +26,7 @@ import os
 import platform
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,7 +72,25 @@ def scratch_url(url: str) -> str:
     return parsed.set(database=f"{parsed.database}_esc").render_as_string(hide_password=False)
 
 
-def copy_database(url: str, copy: str, tries: int = 20) -> None:
+def ensure_database(args: argparse.Namespace, url: str) -> None:
+    """Reuse the database when it holds the wanted tickets; else generate it.
+
+    The generator runs in a process of its own: run in this one, its last session kept a
+    connection to the new database, and PostgreSQL refuses to copy a database in use.
+    """
+    found = dashboard.stored_tickets(url)
+    if found == args.tickets and dashboard.upgraded(url):
+        log(f"reusing {make_url(url).render_as_string(hide_password=True)} ({found} tickets)")
+        return
+    log(f"generating {args.tickets} tickets (found {found})")
+    command = [sys.executable, str(ROOT / "bench" / "generate.py"), "--db", args.db]
+    command += ["--tickets", str(args.tickets), "--seed", str(args.seed)]
+    command += ["--path", args.path] if args.path else []
+    command += ["--url", args.url] if args.url else []
+    subprocess.run(command, check=True, stdout=sys.stderr)  # noqa: S603 - our own script
+
+
+def copy_database(url: str, copy: str, tries: int = 60) -> None:
     """Copy the database; on PostgreSQL wait out a session still on the source (the
     generator's last connection, autovacuum after the load), which CREATE … TEMPLATE refuses."""
     for attempt in range(tries):
@@ -232,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     """Prepare the copy, time the passes, drop the copy, print."""
     args = parse_args(argv)
     url = gen.database_url(args.db, args.path, args.url)
-    dashboard.ensure_database(args, url)
+    ensure_database(args, url)
     copy = scratch_url(url)
     log(f"copying to {make_url(copy).render_as_string(hide_password=True)}")
     copy_database(url, copy)
