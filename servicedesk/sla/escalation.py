@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, cast
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import Table, and_, or_, select, update
 
 from ..extensions import db, running_app
@@ -152,11 +152,15 @@ def run_pass(now: datetime | None = None, batch: int = BATCH) -> Tally:
         db.session.rollback()  # the read's snapshot ends here: each ticket is written apart
         for row in rows:
             tally.checked += 1
-            subject = subjects.of(row)
-            if subject is None:
-                _forget(row)
-            else:
-                _escalate(row, subject, now, tally)
+            try:
+                subject = subjects.of(row)
+                if subject is None:
+                    _forget(row)
+                else:
+                    _escalate(row, subject, now, tally)
+            except Exception:  # noqa: BLE001 - one ticket's failure must not stop the rest
+                db.session.rollback()
+                current_app.logger.exception("Escalation of ticket %s failed", row.id)
         if len(rows) < batch:
             return tally
         after = (rows[-1].sla_escalate_at, rows[-1].id)

@@ -27,7 +27,7 @@ from servicedesk.models import (
     area_members,
     utcnow,
 )
-from servicedesk.notifications import courier, fanout
+from servicedesk.notifications import courier, events, fanout
 from servicedesk.sla import escalation
 from servicedesk.sla.clock import RESOLUTION_WARNED
 from servicedesk.tickets import workflow
@@ -384,3 +384,26 @@ def test_a_reply_read_before_a_pass_does_not_undo_its_warning(
         assert escalate(app) == NOTHING
     assert sla_events(number) == [("warning", "resolution")]
     assert sla_mail(mailbox, "sla_warning") == {"tec@example.org": 1, "jefa@example.org": 1}
+
+
+def test_a_ticket_whose_mail_fails_is_tried_again_without_holding_up_the_others(
+    app, people, client_api, mailbox, monkeypatch
+):
+    add_policy("Normal", 60, 240, default=True)
+    real, calls = events.sla_warning, []
+
+    def broken_once(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(args[0].number)
+        if len(calls) == 1:
+            raise RuntimeError("template broken")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(events, "sla_warning", broken_once)
+    with time_machine.travel(T0, tick=False) as clock:
+        first, second = file(client_api), file(client_api)
+        clock.move_to(T0 + minutes(50))
+        assert escalate(app) == {"checked": 2, "warnings": 1, "breaches": 0}
+        assert sla_events(first) == [] and sla_events(second) == [("warning", "response")]
+        assert escalate(app) == {"checked": 1, "warnings": 1, "breaches": 0}
+    assert sla_events(first) == [("warning", "response")]
+    assert sla_mail(mailbox, "sla_warning") == {"tec@example.org": 2, "jefa@example.org": 2}
