@@ -407,3 +407,14 @@ def test_a_ticket_whose_mail_fails_is_tried_again_without_holding_up_the_others(
         assert escalate(app) == {"checked": 1, "warnings": 1, "breaches": 0}
     assert sla_events(first) == [("warning", "response")]
     assert sla_mail(mailbox, "sla_warning") == {"tec@example.org": 2, "jefa@example.org": 2}
+
+
+def test_an_area_without_staff_has_its_warnings_sent_to_the_administrators(
+    app, soporte, admin, client_api, mailbox
+):
+    add_policy("Normal", 60, 240, default=True)
+    with time_machine.travel(T0, tick=False) as clock:
+        file(client_api)
+        clock.move_to(T0 + minutes(50))
+        assert escalate(app)["warnings"] == 1
+    assert sla_mail(mailbox, "sla_warning") == {"admin@example.org": 1}
