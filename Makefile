@@ -42,6 +42,7 @@ bench-smoke: $(STAMP)
 	$(BIN)/python bench/pages.py $(BENCH_ARGS) --runs 1
 	$(BIN)/python bench/reports.py $(BENCH_ARGS) --tickets 2000 --runs 1
 	$(BIN)/python bench/exports.py $(BENCH_ARGS) --tickets 2000 --runs 1
+	$(BIN)/python bench/escalation.py $(BENCH_ARGS) --tickets 2000 --runs 3
 	@# Last: it files its tickets in a copy (smoke.create.db, servicedesk_bench_smoke_run) it drops.
 	$(BIN)/python bench/create.py $(BENCH_ARGS) --tickets 2000 --creates 30
 

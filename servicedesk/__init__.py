@@ -23,6 +23,7 @@ from .notifications import courier
 from .numbers import RowIdConverter
 from .portal import bp as portal_bp
 from .reports import bp as reports_bp
+from .sla import escalation
 from .tickets import search  # noqa: F401 - registers the index-on-write hook
 from .tickets.routes import bp as files_bp
 from .zones import select_timezone
@@ -68,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     proxies.init_app(app)
     courier.init_app(app)
+    escalation.init_app(app)
     return app
 
 

@@ -1,5 +1,5 @@
 """flask commands: init, demo data, create-admin, synthetic tickets, worker, relay, mail-in,
-mail-fetch."""
+mail-fetch and the service-level escalation."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from .models import Role, User
 from .notifications import courier, fanout, worker
 from .numbers import MAX_ID
 from .reports import jobs as export_jobs
+from .sla import escalation
 from .tickets import held, search
 
 
@@ -125,7 +126,13 @@ def worker_command(burst: bool) -> None:
         raise click.ClickException("REDIS_URL is not set: mail is delivered in-process.")
     # Beside the outbox relay: exports whose worker died, or whose job a Redis restart lost;
     # files kept from refused forms whose time is up.
-    worker.run(running_app(), burst=burst, chores=[export_jobs.sweep, held.sweep_chore])
+    # Its own thread: the service-level warnings and breaches, every SLA_ESCALATE_SECONDS.
+    worker.run(
+        running_app(),
+        burst=burst,
+        chores=[export_jobs.sweep, held.sweep_chore],
+        timers=[("SLA_ESCALATE_SECONDS", escalation.run_pass)],
+    )
 
 
 @click.command("mail-in")
@@ -189,6 +196,12 @@ def mail_fetch_command(name: str | None) -> None:
         raise SystemExit(1)
 
 
+@click.command("sla-escalate")
+def sla_escalate_command() -> None:
+    """Send the service-level warnings and breaches due now, once (the worker does it by itself)."""
+    click.echo(json.dumps(escalation.run_pass().as_dict()))
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     for command in (
@@ -199,6 +212,7 @@ def init_app(app: Flask) -> None:
         relay_command,
         mail_in_command,
         mail_fetch_command,
+        sla_escalate_command,
         search_rebuild,
     ):
         app.cli.add_command(command)

@@ -176,6 +176,9 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         # Certificates of a private certificate authority to trust for IMAP, instead of the
         # system's (a file of PEM certificates); empty: the system's trusted authorities.
         "IMAP_CA_FILE": env.get("IMAP_CA_FILE", ""),
+        # How often the worker (or the web process, without Redis) looks for service-level
+        # warnings and breaches to send; 0: never by itself (`flask sla-escalate` runs one pass).
+        "SLA_ESCALATE_SECONDS": _seconds(env, "SLA_ESCALATE_SECONDS", 60),
         # Without a mail server the embedded mode prints mail to the console.
         "MAIL_CONSOLE": not mail_server,
         # Flask-Mail would silently drop mail whenever TESTING is on; tests use a real server.

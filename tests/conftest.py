@@ -191,6 +191,8 @@ def _app(
             # No periodic relay in the courier thread: tests that retry mail do it themselves,
             # and the tests of the relay turn it on.
             "MAIL_RELAY_SECONDS": 0,
+            # Nor a service-level escalation thread: tests run their passes when they say so.
+            "SLA_ESCALATE_SECONDS": 0,
         }
     )
     with app.app_context():

@@ -363,6 +363,9 @@ def test_one_render_per_group_equals_one_render_per_recipient(
             "feedback_link": "https://desk.example/t/1#feedback-h",
             "inviter": "Ada & <Co>",
             "hours": 24,
+            "clock": "response",
+            "due": ticket.created_at,
+            "policy": "Normal & <urgente>",
         }
         for _twice in range(2):  # checked against a real render, then trusted
             grouped = outbox._bodies(kind, users, language, context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from flask_babel import LazyString, gettext
@@ -228,6 +229,66 @@ def status_changed(ticket: Ticket, actor: User, note: str = "") -> None:
         actor,
         _lazy_subject(N_("Status changed"), ticket),
         mutable=None if ticket.status in ALWAYS else "status",
+    )
+
+
+# Subjects of the service-level mail, by (clock, kind).
+SLA_SUBJECTS = {
+    ("response", "warning"): N_("First response due soon"),
+    ("resolution", "warning"): N_("Resolution due soon"),
+    ("response", "breach"): N_("First response overdue"),
+    ("resolution", "breach"): N_("Resolution overdue"),
+}
+
+
+def sla_recipients(ticket: Ticket, kind: str) -> list[User]:
+    """Who hears of a service level: a warning goes to the owner, else (nobody, or an owner
+    since deactivated) the area's active staff, else the administrators; a breach to the
+    area's supervisors and the administrators."""
+    owner = db.session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+    if kind == "warning" and owner is not None and owner.active:
+        return [owner]
+    members = select(area_members.c.user_id).where(area_members.c.area_id == ticket.area_id)
+    if kind == "breach":
+        members = members.where(area_members.c.supervisor)
+    staff = User.role != Role.CLIENT
+    if kind == "warning":
+        found = list(
+            db.session.scalars(
+                select(User).where(User.id.in_(members), User.active, staff).order_by(User.name)
+            )
+        )
+        if found:
+            return found
+        return list(
+            db.session.scalars(select(User).where(User.role == Role.ADMIN).order_by(User.name))
+        )
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(or_(User.role == Role.ADMIN, User.id.in_(members) & staff))
+            .order_by(case((User.role == Role.ADMIN, 0), else_=1), User.name)
+        )
+    )
+
+
+def sla_warning(
+    ticket: Ticket, clock: str, kind: str, due: datetime, recipients: Iterable[User]
+) -> None:
+    """A service-level target is near ("warning") or missed ("breach"): tell the recipients.
+
+    The mail names the target (first response or resolution) and its due time in each
+    reader's zone; it is not mutable: it is the reason the desk has service levels.
+    """
+    _send(
+        "sla_" + kind,
+        recipients,
+        ticket,
+        None,
+        _lazy_subject(SLA_SUBJECTS[(clock, kind)], ticket),
+        clock=clock,
+        due=due,
+        policy=ticket.sla_version.policy.name if ticket.sla_version else "",
     )
 
 

@@ -4,7 +4,8 @@ rq's own loop quits on some Redis errors (a suspension check or a heartbeat whil
 down); this loop waits for Redis to answer again and starts a fresh rq worker. The relay runs
 in a thread beside it every MAIL_RELAY_SECONDS, so no cron job is needed: it takes back the
 rows whose lease ended (jobs a Redis restart lost, deliveries that died) and queues what is
-due, including retries after their backoff.
+due, including retries after their backoff. Timers the caller hands over (the service-level
+escalation) run the same way, each in its own thread at its own pace.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
 
 
 Chore = Callable[[], object]
+# A job run every app.config[key] seconds (0: only once, at the start), and its setting.
+Timer = tuple[str, Chore]
 
 
 def _relay_once(app: Flask, chores: Sequence[Chore] = ()) -> None:
@@ -75,6 +78,30 @@ def relay_forever(app: Flask, stop: threading.Event, chores: Sequence[Chore] = (
     while True:
         _relay_once(app, chores)
         every = float(app.config["MAIL_RELAY_SECONDS"])
+        if every <= 0 or stop.wait(every):
+            return
+
+
+def _timer_once(app: Flask, job: Chore) -> None:
+    """One run of a timer's job in an app context; a failure is logged, never raised."""
+    with app.app_context():
+        try:
+            job()
+        except Exception:  # noqa: BLE001 - a database outage must not end the timer
+            log.exception("%s failed; trying again at its next run", job.__name__)
+            db.session.rollback()
+        db.session.remove()
+
+
+def repeat_forever(app: Flask, stop: threading.Event, timer: Timer) -> None:
+    """Run a timer's job now and then every app.config[key] seconds until stop is set.
+
+    The wait is measured from the end of a run, so runs never overlap in one worker.
+    """
+    key, job = timer
+    while True:
+        _timer_once(app, job)
+        every = float(app.config.get(key) or 0)
         if every <= 0 or stop.wait(every):
             return
 
@@ -110,20 +137,30 @@ def _work_once(connection: Redis, queues: list[str], burst: bool) -> None:
         log.warning("The rq worker quit by itself; starting a new one")
 
 
-def run(app: Flask, burst: bool = False, chores: Sequence[Chore] = ()) -> None:
+def run(
+    app: Flask, burst: bool = False, chores: Sequence[Chore] = (), timers: Sequence[Timer] = ()
+) -> None:
     """Work the mail queue, then exports, until stopped, reconnecting after Redis outages.
 
-    chores run beside the outbox relay, as often (the CLI adds the exports' recovery).
+    chores run beside the outbox relay, as often (the CLI adds the exports' recovery);
+    timers each in a thread of their own at their own pace (the service-level escalation).
+    They need the database only, so they go on while Redis is away.
     """
     url = app.config["REDIS_URL"]
     names = [queues.rq_name(name, app.config) for name in queues.WORKED]  # mail first
     stop = threading.Event()
     if burst:
+        for _key, job in timers:
+            _timer_once(app, job)  # their mail is queued before the drain
         _relay_once(app, chores)  # due retries and lost jobs are queued before the drain
     else:
         threading.Thread(
             target=relay_forever, args=(app, stop, chores), name="outbox-relay", daemon=True
         ).start()
+        for timer in timers:
+            threading.Thread(
+                target=repeat_forever, args=(app, stop, timer), name=timer[0], daemon=True
+            ).start()
     try:
         while not _stopping.is_set():
             # rq installs its own handlers while it works; these cover the waits between.

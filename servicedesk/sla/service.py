@@ -201,12 +201,24 @@ def status_changed(ticket: Ticket, actor: User | None, previous: str) -> None:
         _event(ticket, actor, change)
 
 
+def _appended(clocks: clock.Clocks) -> dict[str, Any]:
+    """The columns an append writes straight to the row: all but the escalation's bits.
+
+    ``sla_notified`` is the escalation job's (sla/escalation.py), written by a conditional
+    UPDATE; a reply read before a pass committed would write the older bits back, and the
+    warning would be sent again. Left alone, the next pass reads the bits as they are.
+    """
+    columns = clocks.columns()
+    del columns["sla_notified"]
+    return columns
+
+
 def responded(ticket: Ticket) -> dict[str, Any]:
     """The columns that meet the first-response clock now (the desk's first public reply)."""
     applied = _applied(ticket)
     if applied is None:
         return {}
-    return clock.respond(clock.Clocks.of(ticket), _subject(ticket, applied), utcnow()).columns()
+    return _appended(clock.respond(clock.Clocks.of(ticket), _subject(ticket, applied), utcnow()))
 
 
 def resumed(ticket: Ticket) -> dict[str, Any]:
@@ -214,7 +226,7 @@ def resumed(ticket: Ticket) -> dict[str, Any]:
     applied = _applied(ticket)
     if applied is None:
         return {}
-    return clock.resume(clock.Clocks.of(ticket), _subject(ticket, applied), utcnow()).columns()
+    return _appended(clock.resume(clock.Clocks.of(ticket), _subject(ticket, applied), utcnow()))
 
 
 def noted(ticket: Ticket, actor: User | None, change: str, **data: Any) -> None:
