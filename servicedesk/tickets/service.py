@@ -386,6 +386,10 @@ def create_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
         area_id=ticket_type.default_area_id,
         created_by_id=actor.id,
     )
+    # The event rides on the ticket's flush (by the relationship: it needs the ticket's id).
+    TicketEvent(
+        ticket=ticket, actor_id=actor.id, kind="created", data={"channel": str(new.channel)}
+    )
     _insert_with_number(ticket)
     data = dict(checked.data)
     for pointer in {*checked.held_fields, *checked.uploads}:
@@ -394,16 +398,9 @@ def create_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
         stored = [store_attachment(ticket, actor, f) for f in checked.uploads.get(pointer, [])]
         if ids := [str(a.id) for a in (*taken, *stored) if a is not None]:
             data[pointer.strip("/")] = ids
-    ticket.data = data
-    db.session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            actor_id=actor.id,
-            kind="created",
-            data={"channel": str(new.channel)},
-        )
-    )
-    db.session.flush()
+    if data != checked.data:  # the field uploads' ids: the ticket is written again
+        ticket.data = data
+        db.session.flush()
     # The area's e-mails are written after the commit, not in the filing (notifications.fanout).
     fanout.announce("new_ticket", ticket, actor)
     return ticket
