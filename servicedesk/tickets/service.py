@@ -140,7 +140,9 @@ def check_new(
     else:
         # Dates as the page's language writes them, date-times in the zone of whoever typed
         # them (the desk's, when it files for a client).
-        zone = zone_of(actor) if actor is not None else organisation_zone()
+        zone = None
+        if _has_date_times(form):  # the organisation's zone is a query: only when it is read
+            zone = zone_of(actor) if actor is not None else organisation_zone()
         values, errors = form.parse(new.answers, locale=locale, zone=zone), {}
         tokens = _field_tokens(form, values)
         values = keep_stored_files(form, None, values)
@@ -231,6 +233,11 @@ def _json_answers(form: CompiledForm, answers: Any) -> tuple[dict[str, Any], dic
 def _getlist(files: Any, name: str) -> list[Any]:
     """The uploads sent under one part name."""
     return list(files.getlist(name)) if files is not None else []
+
+
+def _has_date_times(form: CompiledForm) -> bool:
+    """Whether a form has a date-time field, the only answers read in a zone."""
+    return any(f.format == "date-time" for f in form.describe())
 
 
 def _file_fields(form: CompiledForm) -> list[str]:
