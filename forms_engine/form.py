@@ -242,6 +242,7 @@ class CompiledForm:
         self._by_path: dict[str, Node] = {}
         self._position: dict[int, int] = {}
         self._index(root)
+        self._described: tuple[Field, ...] | None = None
         title = schema.get("title")
         self.title: str | None = title if isinstance(title, str) else None
 
@@ -614,9 +615,12 @@ class CompiledForm:
 
     # -------------------------------------------------------------- describe
     def describe(self) -> list[Field]:
-        out: list[Field] = []
-        self._describe(self.root, out)
-        return out
+        # A compiled form never changes: its fields are described once (a new list each call).
+        if self._described is None:
+            out: list[Field] = []
+            self._describe(self.root, out)
+            self._described = tuple(out)
+        return list(self._described)
 
     def _describe(self, node: Node, out: list[Field]) -> None:
         types = {"enum_array": "array", "object_array": "array"}

@@ -37,9 +37,9 @@ class BadImage(ValueError):
 
 @dataclass(frozen=True)
 class Cleaned:
-    """A picture ready to store: its bytes and its (upright) size in pixels."""
+    """A picture ready to store: its bytes (None: stored as sent) and its upright size."""
 
-    data: bytes
+    data: bytes | None
     width: int
     height: int
 
@@ -93,6 +93,13 @@ def clean(stream: IO[bytes], kind: str) -> Cleaned:
     # No exif= argument: Pillow writes no EXIF block unless it is given one.
     upright.save(out, fmt, **options)
     return Cleaned(out.getvalue(), upright.width, upright.height)
+
+
+def prepare(stream: IO[bytes], kind: str) -> Cleaned:
+    """Decode a picture once: its copy to store (re-encoded types) or, for GIF, its size."""
+    if kind in REENCODED:
+        return clean(stream, kind)
+    return Cleaned(None, *check(stream))
 
 
 def thumbnail_size(width: int, height: int, bound: int = THUMBNAIL_BOUND) -> tuple[int, int]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Integer, column, select, table, update
+from sqlalchemy import Integer, column, event, select, table, update
 
 from servicedesk.catalog.builder import FieldSpec, to_schema
 from servicedesk.extensions import db
@@ -226,6 +226,38 @@ def test_a_datetime_local_is_stored_with_the_submitters_offset(
     response = file_reserva(app, client_user, **{"cf-dia": "19/12/2026", "cf-cuando": typed})
     assert response.status_code == 302, response.get_data(as_text=True)
     assert db.session.scalars(select(Ticket)).one().data["cuando"] == stored
+
+
+def test_a_date_time_of_a_client_without_a_zone_takes_the_organisations_offset(
+    app, client_user, reserva
+):
+    db.session.add(Setting(key="timezone", value="America/Santiago"))
+    db.session.commit()
+    response = file_reserva(
+        app, client_user, **{"cf-dia": "19/12/2026", "cf-cuando": "2026-03-01T10:00"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert db.session.scalars(select(Ticket)).one().data["cuando"] == "2026-03-01T10:00:00-03:00"
+
+
+def test_a_form_without_date_times_files_without_reading_the_zone(app, client_user, soporte):
+    """The organisation's zone is a query: a filing only makes it when a date-time needs it."""
+    web = signed_in(app, client_user)
+    page = "/mesa-de-ayuda/nueva/soporte"
+    token = csrf_token(web.get(page).get_data(as_text=True))
+    read: list[str] = []
+
+    def watch(_conn, _cursor, statement, *_args) -> None:
+        read.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        form = {"subject": "Fuga", "cf-ubicacion": "Depto 1", "cf-categoria": "agua"}
+        answer = web.post(page, data={"csrf_token": token, **form})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    assert read and not [s for s in read if "FROM settings" in s]
 
 
 def test_a_stored_date_time_reads_in_each_readers_zone(app, client_user, reserva):

@@ -150,6 +150,18 @@ def _event(ticket: Ticket, actor: User | None, change: str, **data: Any) -> None
     for key in ("response_due", "resolution_due"):
         value = getattr(ticket, "sla_" + key)
         data.setdefault(key, value.isoformat() if value else None)
+    if ticket.id is None:
+        # A ticket being filed: the event rides on its INSERT (the relationship gives it the
+        # id), added to no session before it, so no query meanwhile flushes the ticket early.
+        TicketEvent(
+            ticket=ticket,
+            actor_id=actor.id if actor else None,
+            kind=EventKind.SLA,
+            internal=True,
+            data={"change": change, **data},
+            created_at=utcnow(),
+        )
+        return
     db.session.add(
         TicketEvent(
             ticket_id=ticket.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -61,6 +62,12 @@ DANGEROUS = {
     ".jsp",
 }
 THUMBNAIL_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+# What decoding an upload's picture gave, by its stream: the form's check and the store's
+# guard and write all need it, and a decode (with the re-encode) is most of a photo's cost.
+# Weak keys: an entry goes with the request's upload.
+_PICTURES: weakref.WeakKeyDictionary[IO[bytes], tuple[str, images.Cleaned]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class UploadError(ValueError):
@@ -118,10 +125,10 @@ def check_upload(upload: Any) -> tuple[str, str]:
     if _size(upload) > limit * 1024 * 1024:
         raise UploadError(_l("%(name)s is larger than %(mb)d MB.", name=name, mb=limit))
     if kind in images.DECODED:
-        # Decoded once here, so a damaged photo or a decompression bomb is a message on the
-        # form (never a server error when it is stored).
+        # Decoded here (once per upload, kept for the store), so a damaged photo or a
+        # decompression bomb is a message on the form (never a server error when stored).
         try:
-            images.check(upload.stream)
+            _picture(upload.stream, kind)
         except images.BadImage as exc:
             raise UploadError(
                 _l(
@@ -132,6 +139,16 @@ def check_upload(upload: Any) -> tuple[str, str]:
                 )
             ) from exc
     return name, kind
+
+
+def _picture(stream: IO[bytes], kind: str) -> images.Cleaned:
+    """The decoded picture of an upload: its stored copy and size, decoding it only once."""
+    found = _PICTURES.get(stream)
+    if found is not None and found[0] == kind:
+        return found[1]
+    picture = images.prepare(stream, kind)
+    _PICTURES[stream] = (kind, picture)
+    return picture
 
 
 def check_uploads(uploads: list[Any], held: int = 0) -> list[str]:
@@ -187,11 +204,11 @@ def store_file(stream: IO[bytes], kind: str) -> StoredFile:
     The size and digest are those of the bytes stored, not of what was sent.
     """
     width = height = None
-    if kind in images.REENCODED:
-        cleaned = images.clean(stream, kind)
-        stream, width, height = io.BytesIO(cleaned.data), cleaned.width, cleaned.height
-    elif kind in images.DECODED:
-        width, height = images.check(stream)
+    if kind in images.DECODED:
+        picture = _picture(stream, kind)
+        width, height = picture.width, picture.height
+        if picture.data is not None:
+            stream = io.BytesIO(picture.data)
     name, size, digest = storage.save(stream)
     # Until the commit, the file belongs to a change that may still fail (see below).
     db.session.info.setdefault(UNCOMMITTED_FILES, []).append(name)

@@ -148,7 +148,9 @@ def check_new(
     else:
         # Dates as the page's language writes them, date-times in the zone of whoever typed
         # them (the desk's, when it files for a client).
-        zone = zone_of(actor) if actor is not None else organisation_zone()
+        zone = None
+        if _has_date_times(form):  # the organisation's zone is a query: only when it is read
+            zone = zone_of(actor) if actor is not None else organisation_zone()
         values, errors = form.parse(new.answers, locale=locale, zone=zone), {}
         tokens = _field_tokens(form, values)
         values = keep_stored_files(form, None, values)
@@ -250,6 +252,11 @@ def _json_answers(form: CompiledForm, answers: Any) -> tuple[dict[str, Any], dic
 def _getlist(files: Any, name: str) -> list[Any]:
     """The uploads sent under one part name."""
     return list(files.getlist(name)) if files is not None else []
+
+
+def _has_date_times(form: CompiledForm) -> bool:
+    """Whether a form has a date-time field, the only answers read in a zone."""
+    return any(f.format == "date-time" for f in form.describe())
 
 
 def _file_fields(form: CompiledForm) -> list[str]:
@@ -407,6 +414,12 @@ def create_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
         incomplete=checked.incomplete,
     )
     policy = sla.start(ticket)
+    # The event rides on the ticket's flush (by the relationship: it needs the ticket's id).
+    TicketEvent(
+        ticket=ticket, actor_id=actor.id, kind="created", data={"channel": str(new.channel)}
+    )
+    if policy is not None:
+        sla.noted(ticket, actor, "targeted", policy=policy)
     _insert_with_number(ticket)
     data = dict(checked.data)
     for pointer in {*checked.held_fields, *checked.uploads}:
@@ -415,18 +428,9 @@ def create_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
         stored = [store_attachment(ticket, actor, f) for f in checked.uploads.get(pointer, [])]
         if ids := [str(a.id) for a in (*taken, *stored) if a is not None]:
             data[pointer.strip("/")] = ids
-    ticket.data = data
-    db.session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            actor_id=actor.id,
-            kind="created",
-            data={"channel": str(new.channel)},
-        )
-    )
-    if policy is not None:
-        sla.noted(ticket, actor, "targeted", policy=policy)
-    db.session.flush()
+    if data != checked.data:  # the field uploads' ids: the ticket is written again
+        ticket.data = data
+        db.session.flush()
     # The area's e-mails are written after the commit, not in the filing (notifications.fanout).
     fanout.announce("new_ticket", ticket, actor)
     return ticket

@@ -6,6 +6,7 @@ import io
 
 from sqlalchemy import select
 
+from servicedesk import images
 from servicedesk.extensions import db
 from servicedesk.models import Attachment, Comment, Status, Ticket, TicketEvent
 from tests.api.conftest import NEW
@@ -91,6 +92,26 @@ def test_multipart_filing_with_a_photo_field_and_an_attachment(client_api, sopor
     download.close()
     assert content == PNG and download.headers["X-Content-Type-Options"] == "nosniff"
     assert "attachment" in download.headers["Content-Disposition"]
+
+
+def test_each_file_of_a_multipart_filing_is_decoded_once(client_api, soporte, monkeypatch):
+    """The upload check and the store share one decode per picture."""
+    import json
+
+    opened = []
+    real = images._open
+    monkeypatch.setattr(images, "_open", lambda stream: opened.append(1) or real(stream))
+    response = client_api.post(
+        "/tickets",
+        data={
+            "ticket": json.dumps(NEW),
+            "cf-fotos": (io.BytesIO(PNG), "foto.png"),
+            "attachments": (io.BytesIO(PNG), "otra.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.json
+    assert len(opened) == 2 and len(db.session.scalars(select(Attachment)).all()) == 2
 
 
 def test_the_filing_answer_is_what_reading_the_ticket_answers(

@@ -37,6 +37,17 @@ def test_describe_flat_typed_fields() -> None:
     assert files["/attachments"].type == "file"
 
 
+def test_describe_is_worked_out_once_per_compiled_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    form = compile_form(SCHEMAS["choices"], UI["choices"])
+    first = form.describe()
+    walks: list[int] = []
+    monkeypatch.setattr(CompiledForm, "_describe", lambda *_args: walks.append(1))
+    again = form.describe()
+    assert again == first and again is not first and walks == []
+    again.clear()  # each caller gets its own list
+    assert form.describe() == first
+
+
 def test_labels_and_option_labels() -> None:
     form = compile_form(SCHEMAS["choices"], UI["choices"])
     assert form.option_label("/priority", 3, "es") == "Alta"

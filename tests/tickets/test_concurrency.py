@@ -360,6 +360,33 @@ def test_a_rolled_back_filing_gives_its_number_back(app, soporte, client_user, m
     assert db.session.scalars(select(Ticket.number).order_by(Ticket.number)).all() == [1, 2]
 
 
+def test_without_the_counter_a_taken_number_is_retried_with_its_event(
+    app, soporte, client_user, monkeypatch
+):
+    """The old way (no ticket_numbers row): a number taken meanwhile is retried in a
+    savepoint, and the ticket still gets exactly one "created" event, its photo and its mail.
+    """
+    from servicedesk.models import Notice, TicketEvent, TicketNumber
+    from servicedesk.tickets import service
+    from tests.tickets.conftest import file_ticket, upload
+
+    make_ticket(client_user, soporte)  # number 1
+    db.session.execute(TicketNumber.__table__.delete())
+    db.session.commit()
+    real = service.next_number
+    answers = iter([1])  # as if another filing had just taken 1: the insert is refused once
+    monkeypatch.setattr(service, "next_number", lambda: next(answers, None) or real())
+    client = app.test_client()
+    login(client, client_user.email)
+    assert file_ticket(client, files=[upload(PNG, "foto.png")]).status_code == 302
+    db.session.rollback()
+    ticket = db.session.scalars(select(Ticket).where(Ticket.number == 2)).one()
+    events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))
+    assert [e.kind for e in events] == ["created"]
+    assert db.session.scalars(select(Attachment.ticket_id)).all() == [ticket.id]
+    assert db.session.scalars(select(Notice.ticket_id)).all() == [ticket.id]
+
+
 @pytest.mark.parametrize("part", ["held", "cf-fotos"])
 def test_a_double_submit_of_a_held_file_attaches_it_once(
     app, live_server, soporte, client_user, monkeypatch, part

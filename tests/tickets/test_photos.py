@@ -12,7 +12,7 @@ from PIL import Image
 from PIL.ExifTags import GPS
 from sqlalchemy import select
 
-from servicedesk import storage
+from servicedesk import images, storage
 from servicedesk.extensions import db
 from servicedesk.models import Attachment, Comment, HeldUpload, Ticket, utcnow
 from tests.conftest import csrf_token, login
@@ -149,6 +149,45 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(client, client_use
     assert response.status_code == 400
     assert "bomba.png: esta imagen no se puede abrir" in response.get_data(as_text=True)
     assert db.session.scalars(select(Attachment)).all() == []
+
+
+def count_decodes(monkeypatch) -> list[int]:
+    """Record each full decode of a picture (images._open) from now on."""
+    opened: list[int] = []
+    real = images._open
+
+    def counted(stream):
+        opened.append(1)
+        return real(stream)
+
+    monkeypatch.setattr(images, "_open", counted)
+    return opened
+
+
+def test_a_photo_is_decoded_once_from_the_form_check_to_the_store(
+    client, client_user, soporte, monkeypatch
+):
+    """The form's check, the store's guard and the stored copy share one decode."""
+    login(client, client_user.email)
+    photos = [upload(phone_photo(), "uno.jpg"), upload(phone_photo(640, 480), "dos.jpg")]
+    opened = count_decodes(monkeypatch)
+    assert file_ticket(client, files=photos).status_code == 302
+    assert len(opened) == 2 and len(db.session.scalars(select(Attachment)).all()) == 2
+    number = only(Ticket).number
+    assert (
+        reply(client, number, "Otra", files=[upload(phone_photo(), "tres.jpg")]).status_code == 302
+    )
+    assert len(opened) == 3
+    # A refused form keeps its photo for the next try: decoded once for both.
+    assert (
+        file_ticket(
+            client, {"subject": ""}, files=[upload(phone_photo(), "cuatro.jpg")]
+        ).status_code
+        == 400
+    )
+    assert len(opened) == 4 and len(db.session.scalars(select(HeldUpload)).all()) == 1
+    stored = storage.path_of(only(HeldUpload).stored_name).read_bytes()
+    assert not dict(Image.open(io.BytesIO(stored)).getexif())
 
 
 # ------------------------------------------------------------------ files kept after a refusal

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from servicedesk.extensions import db
 from servicedesk.models import Attachment, Channel, Comment, Status, Ticket, TicketEvent
@@ -48,6 +49,28 @@ def test_file_field_uploads_are_stored_and_referenced(client, client_user, sopor
     ticket = only_ticket()
     [attachment] = db.session.scalars(select(Attachment)).all()
     assert ticket.data["fotos"] == [str(attachment.id)]
+
+
+def test_a_filing_writes_its_ticket_and_event_in_one_flush(client, client_user, soporte):
+    """The "created" event rides on the ticket's flush; each attachment is one more."""
+    login(client, client_user.email)
+    flushes: list[int] = []
+
+    def count(*_args: object) -> None:
+        flushes.append(1)
+
+    event.listen(Session, "after_flush", count)
+    try:
+        assert file_ticket(client).status_code == 302
+        alone = len(flushes)
+        assert file_ticket(client, files=[upload(PNG, "fuga.png")]).status_code == 302
+        with_photo = len(flushes) - alone
+    finally:
+        event.remove(Session, "after_flush", count)
+    assert (alone, with_photo) == (1, 2)
+    for ticket in db.session.scalars(select(Ticket)):
+        assert [e.kind for e in ticket.events] == ["created"]
+        assert ticket.version == 1
 
 
 def test_errors_keep_what_was_typed(client, client_user, soporte):
