@@ -18,6 +18,7 @@ from .auth import bp as auth_bp
 from .desk import bp as desk_bp
 from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
 from .i18n import select_locale
+from .mailin import fetch
 from .main import bp as main_bp
 from .notifications import courier
 from .numbers import RowIdConverter
@@ -70,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     proxies.init_app(app)
     courier.init_app(app)
     escalation.init_app(app)
+    fetch.init_app(app)
     return app
 
 

@@ -126,12 +126,16 @@ def worker_command(burst: bool) -> None:
         raise click.ClickException("REDIS_URL is not set: mail is delivered in-process.")
     # Beside the outbox relay: exports whose worker died, or whose job a Redis restart lost;
     # files kept from refused forms whose time is up.
-    # Its own thread: the service-level warnings and breaches, every SLA_ESCALATE_SECONDS.
+    # Their own threads: the service-level warnings and breaches, every SLA_ESCALATE_SECONDS,
+    # and the IMAP mailboxes, every MAIL_FETCH_SECONDS.
     worker.run(
         running_app(),
         burst=burst,
         chores=[export_jobs.sweep, held.sweep_chore],
-        timers=[("SLA_ESCALATE_SECONDS", escalation.run_pass)],
+        timers=[
+            ("SLA_ESCALATE_SECONDS", escalation.run_pass),
+            ("MAIL_FETCH_SECONDS", fetch.run_pass),
+        ],
     )
 
 

@@ -179,6 +179,9 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         # How often the worker (or the web process, without Redis) looks for service-level
         # warnings and breaches to send; 0: never by itself (`flask sla-escalate` runs one pass).
         "SLA_ESCALATE_SECONDS": _seconds(env, "SLA_ESCALATE_SECONDS", 60),
+        # How often the worker (or the web process, without Redis) reads the IMAP mailboxes
+        # of Administración; 0: never by itself (`flask mail-fetch` reads them once).
+        "MAIL_FETCH_SECONDS": _seconds(env, "MAIL_FETCH_SECONDS", 60),
         # Without a mail server the embedded mode prints mail to the console.
         "MAIL_CONSOLE": not mail_server,
         # Flask-Mail would silently drop mail whenever TESTING is on; tests use a real server.

@@ -193,6 +193,8 @@ def _app(
             "MAIL_RELAY_SECONDS": 0,
             # Nor a service-level escalation thread: tests run their passes when they say so.
             "SLA_ESCALATE_SECONDS": 0,
+            # Nor do they read the IMAP mailboxes by themselves (tests run `mail-fetch`).
+            "MAIL_FETCH_SECONDS": 0,
         }
     )
     with app.app_context():

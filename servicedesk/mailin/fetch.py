@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from sqlalchemy import select
 from ..db_setup import write_transactions
 from ..extensions import db
 from ..models import Mailbox, MailSecurity, utcnow
+from ..notifications import worker
 from ..secret_box import SecretError, unseal
 from ..unit_of_work import commit
 from .service import handle
@@ -286,3 +287,8 @@ def _run_pass(name: str | None) -> PassResult:
     for mailbox in mailboxes:
         result.mailboxes.append(fetch_mailbox(mailbox))
     return result
+
+
+def init_app(app: Flask) -> None:
+    """Without Redis (no worker), each web process reads the mailboxes every MAIL_FETCH_SECONDS."""
+    worker.tick_without_redis(app, "mail-fetch", "MAIL_FETCH_SECONDS", run_pass)

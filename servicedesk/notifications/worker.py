@@ -11,11 +11,13 @@ escalation) run the same way, each in its own thread at its own pace.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import cast
 
 from flask import Flask
 from redis import Redis
@@ -175,3 +177,75 @@ def run(
             time.sleep(0.5)  # never spin if rq keeps quitting at once
     finally:
         stop.set()
+
+
+# ------------------------------------------------------------------ the embedded mode's timers
+
+
+class Ticker:
+    """A thread of this process that runs a job every `key` seconds (no Redis, no worker)."""
+
+    def __init__(self, app: Flask, name: str, key: str, job: Callable[[], object]) -> None:
+        self.app, self.name, self.key, self.job = app, name, key, job
+        self.pid = os.getpid()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        """Run the job, then wait; an error is logged and the next run comes as usual."""
+        while not self.stopped.is_set():
+            try:
+                with self.app.app_context():
+                    try:
+                        self.job()
+                    finally:
+                        db.session.remove()
+            except Exception:  # noqa: BLE001 - a database hiccup must not stop the timer
+                self.app.logger.exception("%s failed", self.name)
+            every = float(self.app.config.get(self.key) or 0)
+            if every <= 0 or self.stopped.wait(every):
+                return
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the current run."""
+        self.stopped.set()
+        self.thread.join(timeout)
+
+
+_tickers = threading.Lock()
+
+
+def ticker_key(name: str) -> str:
+    """Where a ticker is kept among the app's extensions."""
+    return f"ticker:{name}"
+
+
+def ticker_for(app: Flask, name: str, key: str, job: Callable[[], object]) -> Ticker:
+    """This process's ticker of that name, started on first use (again after a fork)."""
+    with _tickers:
+        ticker = app.extensions.get(ticker_key(name))
+        if ticker is None or ticker.pid != os.getpid() or not ticker.thread.is_alive():
+            ticker = Ticker(app, name, key, job)
+            app.extensions[ticker_key(name)] = ticker
+        return cast(Ticker, ticker)
+
+
+def stop_ticker(app: Flask, name: str) -> None:
+    """Stop this process's ticker of that name, if it runs (tests, shutdown)."""
+    ticker = app.extensions.pop(ticker_key(name), None)
+    if ticker is not None:
+        ticker.stop()
+
+
+def tick_without_redis(app: Flask, name: str, key: str, job: Callable[[], object]) -> None:
+    """Without Redis (no worker), each web process runs the job itself from its first request."""
+
+    def start() -> None:
+        ticker = app.extensions.get(ticker_key(name))
+        if ticker is not None and ticker.pid == os.getpid():
+            return
+        if not app.config.get("REDIS_URL") and app.config.get(key):
+            ticker_for(app, name, key, job)
+
+    app.before_request(start)

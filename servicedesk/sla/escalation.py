@@ -13,8 +13,6 @@ without Redis, a thread of each web process (``Ticker``); `flask sla-escalate` o
 
 from __future__ import annotations
 
-import os
-import threading
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, cast
@@ -22,14 +20,15 @@ from typing import Any, cast
 from flask import Flask, current_app
 from sqlalchemy import Table, and_, or_, select, update
 
-from ..extensions import db, running_app
+from ..extensions import db
 from ..models import SlaPolicyVersion, Ticket, utcnow
-from ..notifications import dispatch, events
+from ..notifications import dispatch, events, worker
 from . import clock, service
 from .business_time import Calendar
 
 BATCH = 200
-EXTENSION = "sla_ticker"
+TICKER = "sla-escalation"
+EXTENSION = worker.ticker_key(TICKER)
 _TICKETS = cast(Table, Ticket.__table__)
 # The columns a pass reads: the row's identity, its clocks and what the subject needs.
 _CLOCK_COLUMNS = [_TICKETS.c["sla_" + field.name] for field in fields(clock.Clocks)]
@@ -166,66 +165,16 @@ def run_pass(now: datetime | None = None, batch: int = BATCH) -> Tally:
         after = (rows[-1].sla_escalate_at, rows[-1].id)
 
 
-class Ticker:
-    """A thread that runs a pass every SLA_ESCALATE_SECONDS in this process (no Redis)."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.pid = os.getpid()
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="sla-escalation", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        """Run a pass, then wait; an error is logged and the next pass comes as usual."""
-        while not self.stopped.is_set():
-            try:
-                with self.app.app_context():
-                    try:
-                        run_pass()
-                    finally:
-                        db.session.remove()
-            except Exception:  # noqa: BLE001 - a database hiccup must not stop escalation
-                self.app.logger.exception("Service-level escalation pass failed")
-            every = float(self.app.config.get("SLA_ESCALATE_SECONDS") or 0)
-            if every <= 0 or self.stopped.wait(every):
-                return
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop after the current pass."""
-        self.stopped.set()
-        self.thread.join(timeout)
-
-
-_lock = threading.Lock()
-
-
-def ticker_for(app: Flask) -> Ticker:
-    """This process's ticker, started on first use (again after a fork)."""
-    with _lock:
-        ticker = app.extensions.get(EXTENSION)
-        if ticker is None or ticker.pid != os.getpid() or not ticker.thread.is_alive():
-            ticker = Ticker(app)
-            app.extensions[EXTENSION] = ticker
-        return ticker
+def ticker_for(app: Flask) -> worker.Ticker:
+    """This process's escalation ticker, started on first use (again after a fork)."""
+    return worker.ticker_for(app, TICKER, "SLA_ESCALATE_SECONDS", run_pass)
 
 
 def stop(app: Flask) -> None:
     """Stop this process's ticker, if it runs (tests, shutdown)."""
-    ticker = app.extensions.pop(EXTENSION, None)
-    if ticker is not None:
-        ticker.stop()
-
-
-def _start_with_first_request() -> None:
-    """Without Redis (no worker), the web process runs the escalation itself."""
-    app = running_app()
-    if app.extensions.get(EXTENSION) is not None and app.extensions[EXTENSION].pid == os.getpid():
-        return
-    if not app.config.get("REDIS_URL") and app.config.get("SLA_ESCALATE_SECONDS"):
-        ticker_for(app)
+    worker.stop_ticker(app, TICKER)
 
 
 def init_app(app: Flask) -> None:
     """Each web process of the embedded mode starts its ticker with its first request."""
-    app.before_request(_start_with_first_request)
+    worker.tick_without_redis(app, TICKER, "SLA_ESCALATE_SECONDS", run_pass)

@@ -39,7 +39,7 @@ from servicedesk.models import (
     TicketTypeVersion,
     User,
 )
-from servicedesk.notifications import courier
+from servicedesk.notifications import courier, worker
 from tests.conftest import make_user
 from tests.factories import make_ticket
 from tests.imap.conftest import ImapUser, add_mailbox
@@ -518,3 +518,24 @@ def test_mail_fetch_prints_one_json_line(app, desk, imap):
     assert json.loads(result.output.strip().splitlines()[-1])["created"] == 1
     result = app.test_cli_runner().invoke(args=["mail-fetch", "--mailbox", "No existe"])
     assert result.exit_code == 1
+
+
+def test_the_embedded_mode_reads_the_mailboxes_by_itself(app, desk, imap, client):
+    """Without Redis each web process reads the mailboxes every MAIL_FETCH_SECONDS."""
+    raw, _mid = build("client@example.org", "Llega solo", "Nadie corrió mail-fetch.")
+    imap.deliver(raw)
+    app.config["MAIL_FETCH_SECONDS"] = 0.2
+    try:
+        client.get("/login")  # the first request starts the process's ticker
+        ticker = app.extensions[worker.ticker_key("mail-fetch")]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(imap.folder("Procesados")) < 1:
+            time.sleep(0.2)
+    finally:
+        app.config["MAIL_FETCH_SECONDS"] = 0
+        worker.stop_ticker(app, "mail-fetch")
+    assert not ticker.thread.is_alive()
+    assert len(imap.folder("Procesados")) == 1
+    db.session.rollback()
+    subjects = db.session.scalars(select(Ticket.subject).where(Ticket.channel == "email")).all()
+    assert subjects == ["Llega solo"]
