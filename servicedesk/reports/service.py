@@ -20,7 +20,7 @@ from ..models import Area, Channel, Priority, Status, Ticket, TicketType, User, 
 from ..tickets.filters import Filters, iso_query, parse
 from ..tickets.listing import filtered
 from ..zones import organisation_zone, zone_of
-from . import aggregate, charts, data, excel, metrics, pdf
+from . import aggregate, charts, compliance, data, excel, metrics, pdf
 
 PDF_MAX_ROWS = 1000  # tickets listed in the PDF report; its figures count them all
 
@@ -110,6 +110,7 @@ def report_page(user: User, query: str, locale: str) -> dict[str, Any]:
         "query": iso_query(MultiDict(parse_qsl(query, keep_blank_values=False)), f)[:2000],
         "locale": locale,
         "report": report,
+        "compliance": compliance.build(base, _("(none)"), utcnow()),
         "charts": charts.for_report(report),
         "spread_labels": charts.spread_labels(),
         "period": period_of(f, report),
@@ -163,6 +164,7 @@ def pdf_to(
         pdf.render(
             "reports/report_pdf.html",
             report=report,
+            compliance=compliance.build(base, _("(none)"), utcnow()),
             charts=charts.for_report(report),
             period=period_of(f, report),
             filters=described(f, ticket_type),
