@@ -19,7 +19,8 @@ from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ..i18n import number
+from ..i18n import number, percent
+from .compliance import ComplianceReport
 from .metrics import DAY, HOUR_EDGES, MONTH, Report
 
 WIDTH, HEIGHT = 640, 260
@@ -318,3 +319,43 @@ def for_report(report: Report) -> dict[str, Chart]:
             top=5,
         ),
     }
+
+
+def for_compliance(found: ComplianceReport, report: Report) -> Chart:
+    """Targets met per area, first response and resolution, each area's rating beside."""
+    areas = sorted(found.by_area)
+    ratings = [
+        report.by_area[name].rating_average if name in report.by_area else None for name in areas
+    ]
+
+    def share(value: float | None) -> float | None:
+        return None if value is None else round(100 * value, 1)
+
+    notes = [_("average rating: %(n)s", n=number(r, 1)) for r in ratings]
+    return bar_chart(
+        "chart-compliance",
+        _("Share of targets met per area"),
+        _(
+            "First response met %(response)s, resolution met %(resolution)s, over all areas.",
+            response=percent(found.total.response_rate),
+            resolution=percent(found.total.resolution_rate),
+        ),
+        areas,
+        [
+            Series(
+                "response",
+                _("First response met"),
+                BLUE,
+                [share(found.by_area[a].response_rate) for a in areas],
+                notes=notes,
+            ),
+            Series(
+                "resolution",
+                _("Resolution met"),
+                GREEN,
+                [share(found.by_area[a].resolution_rate) for a in areas],
+                notes=notes,
+            ),
+        ],
+        top=100,
+    )

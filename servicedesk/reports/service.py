@@ -110,8 +110,11 @@ def report_page(user: User, query: str, locale: str) -> dict[str, Any]:
         "query": iso_query(MultiDict(parse_qsl(query, keep_blank_values=False)), f)[:2000],
         "locale": locale,
         "report": report,
-        "compliance": compliance.build(base, _("(none)"), utcnow()),
-        "charts": charts.for_report(report),
+        "compliance": (levels := compliance.build(base, _("(none)"), utcnow())),
+        "charts": {
+            **charts.for_report(report),
+            "compliance": charts.for_compliance(levels, report),
+        },
         "spread_labels": charts.spread_labels(),
         "period": period_of(f, report),
         "types": report_types(),
@@ -164,8 +167,11 @@ def pdf_to(
         pdf.render(
             "reports/report_pdf.html",
             report=report,
-            compliance=compliance.build(base, _("(none)"), utcnow()),
-            charts=charts.for_report(report),
+            compliance=(levels := compliance.build(base, _("(none)"), utcnow())),
+            charts={
+                **charts.for_report(report),
+                "compliance": charts.for_compliance(levels, report),
+            },
             period=period_of(f, report),
             filters=described(f, ticket_type),
             f=f,

@@ -142,6 +142,7 @@ def test_the_report_page_shows_compliance_beside_satisfaction(app, twenty):
     login(web, "ada@example.org")
     html = web.get("/informes/").get_data(as_text=True)
     assert 'data-testid="sla-by-area"' in html and "Limpieza" in html
+    assert 'data-testid="chart-compliance"' in html and "calificación promedio" in html
     assert "78" in html and "Tickets con objetivos: 18" in html
     pdf = web.get("/informes/pdf")
     assert pdf.status_code in (200, 302)
