@@ -127,6 +127,13 @@ class SlaState(Vocabulary):
     NONE = "none", _l("No target")
 
 
+class SlaOutcome(Vocabulary):
+    """How one clock ended: its target met on time or missed (stored as sla_*_breached)."""
+
+    MET = "met", _l("Met")
+    MISSED = "missed", _l("Missed")
+
+
 class SlaPhase(StrEnum):
     """What a ticket's clocks are doing, as stored (the state adds the time: at risk, late)."""
 

@@ -22,6 +22,8 @@ from servicedesk.models import (
     Export,
     Feedback,
     Role,
+    SlaPolicy,
+    SlaPolicyVersion,
     Status,
     TicketType,
     TicketTypeVersion,
@@ -359,8 +361,12 @@ def test_bad_report_parameters_get_a_clear_400(app, admin, history, query):
 
 
 def test_whole_history_export_guards_every_text_column(app, admin, obras, collaborator):
-    """No type: the 18 fixed columns; names and texts from people are never formulas."""
+    """No type: the 26 fixed columns; names and texts from people are never formulas."""
     collaborator.areas[0].name = "=Area"
+    policy = SlaPolicy(name="=Urgente", current_version=1)
+    version = SlaPolicyVersion(policy=policy, number=1, first_response_minutes=60)
+    db.session.add_all([policy, version])
+    db.session.flush()
     collaborator.name = "-Colab"
     requester = make_user(Role.CLIENT, "risky@example.org", "+Vecino")
     now = utcnow()
@@ -375,6 +381,7 @@ def test_whole_history_export_guards_every_text_column(app, admin, obras, collab
         closed_at=now,
         closure_count=1,
         data={"nota": "=1+1"},
+        sla_version_id=version.id,
     )
     db.session.add(
         Feedback(ticket_id=ticket.id, closure=1, rating=5, comment="@me", author_id=requester.id)
@@ -382,7 +389,7 @@ def test_whole_history_export_guards_every_text_column(app, admin, obras, collab
     db.session.commit()
     book = workbook(admin_client(app, admin).get("/informes/excel"))
     rows = list(book.worksheets[0].iter_rows())
-    assert len(rows[0]) == 18 and len(rows) == 2
+    assert len(rows[0]) == 26 and len(rows) == 2
     row = {h.value: c for h, c in zip(rows[0], rows[1], strict=True)}
     for title, text in (
         ("Asunto", "\tTab"),
@@ -390,6 +397,7 @@ def test_whole_history_export_guards_every_text_column(app, admin, obras, collab
         ("Solicitante", "+Vecino"),
         ("Asignado a", "-Colab"),
         ("Comentario de la calificación", "@me"),
+        ("Política", "=Urgente"),
     ):
         assert row[title].value == text and row[title].data_type == "s", title
     assert row["Cerrado (UTC)"].value.tzinfo is None
@@ -542,8 +550,9 @@ def test_excel_header_frozen_filtered_sized_and_typed(app, admin, history):
     book = workbook(admin_client(app, admin).get("/informes/excel?type=obras"))
     sheet = book.worksheets[0]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:W{len(history) + 1}"  # 18 fixed + 5 custom columns
-    assert sheet.column_dimensions["D"].width == 40 and sheet.column_dimensions["W"].width == 18
+    assert sheet.auto_filter.ref == f"A1:AE{len(history) + 1}"  # 26 fixed + 5 custom columns
+    assert sheet.column_dimensions["D"].width == 40 and sheet.column_dimensions["AE"].width == 18
+    assert sheet.column_dimensions["S"].width == 24  # the policy's name
     header = [c.value for c in sheet[1]]
     closed = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == history[0].number)
     row = dict(zip(header, closed, strict=True))

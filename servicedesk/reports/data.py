@@ -13,7 +13,16 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
-from ..models import Area, Feedback, Ticket, TicketType, TicketTypeVersion, User
+from ..models import (
+    Area,
+    Feedback,
+    SlaPolicy,
+    SlaPolicyVersion,
+    Ticket,
+    TicketType,
+    TicketTypeVersion,
+    User,
+)
 
 Requester = aliased(User)
 Assignee = aliased(User)
@@ -137,8 +146,20 @@ def _at_utc(element: utc_wall_time, compiler: Any, **kw: Any) -> str:
     return f"timezone('UTC', {compiler.process(element.clauses, **kw)})"
 
 
-# Positions in an export row (export_rows()): the fixed columns, then what the custom
-# columns are made of.
+# The service-level columns of the export: the policy's name (joined), the two dues (as the
+# other dates), met or missed, the business seconds taken, and what the state is derived
+# from at export time (clock.state: phase, next due, warning).
+_SLA_DUES = (Ticket.sla_response_due, Ticket.sla_resolution_due)
+_SLA_OUTCOMES = (
+    Ticket.sla_response_breached,
+    Ticket.sla_resolution_breached,
+    Ticket.sla_response_secs,
+    Ticket.sla_resolution_secs,
+)
+_SLA_INSTANTS = (Ticket.sla_next_due, Ticket.sla_warn_at)
+
+# Positions in an export row (export_rows()): the fixed columns, the service-level ones, then
+# what the custom columns are made of.
 (
     NUMBER,
     TYPE_NAME,
@@ -156,16 +177,27 @@ def _at_utc(element: utc_wall_time, compiler: Any, **kw: Any) -> str:
     CLOSED,
     RATING,
     COMMENT,
+    POLICY,
+    RESPONSE_DUE,
+    RESOLUTION_DUE,
+    RESPONSE_BREACHED,
+    RESOLUTION_BREACHED,
+    RESPONSE_SECS,
+    RESOLUTION_SECS,
+    SLA_PHASE,
+    NEXT_DUE,
+    WARN_AT,
     VERSION_ID,
     DATA,
-) = range(18)
+) = range(28)
 
 
 def export_select(ticket_ids: Select[Any], custom: bool) -> Select[Any]:
     """The history as plain columns in export order (the positions above).
 
     Dates come back as naive UTC. Version id and data are read only if `custom` (NULLs
-    otherwise): the whole history (no type, so no custom columns) decodes no JSON.
+    otherwise): the whole history (no type, so no custom columns) decodes no JSON. The
+    policy's name comes from two outer joins on primary keys (NULL without a policy).
     """
     columns = [
         Ticket.number,
@@ -174,12 +206,21 @@ def export_select(ticket_ids: Select[Any], custom: bool) -> Select[Any]:
         *_DESCRIBED,
         *(utc_wall_time(c).label(c.key) for c in _DATES),
         *_RATED,
+        SlaPolicy.name.label("sla_policy"),
+        *(utc_wall_time(c).label(c.key) for c in _SLA_DUES),
+        *_SLA_OUTCOMES,
+        Ticket.sla_phase,
+        *(utc_wall_time(c).label(c.key) for c in _SLA_INSTANTS),
     ]
     if custom:
         columns += [Ticket.type_version_id, Ticket.data]
     else:  # the same shape, without reading the JSON
         columns += [null().label("type_version_id"), null().label("data")]
-    return _joined(select(*columns), ticket_ids)
+    return (
+        _joined(select(*columns), ticket_ids)
+        .outerjoin(SlaPolicyVersion, SlaPolicyVersion.id == Ticket.sla_version_id)
+        .outerjoin(SlaPolicy, SlaPolicy.id == SlaPolicyVersion.policy_id)
+    )
 
 
 def export_rows(ticket_ids: Select[Any], custom: bool, batch: int = 2000) -> Iterator[Any]:

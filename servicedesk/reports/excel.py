@@ -24,7 +24,9 @@ from forms_engine import Field
 from ..catalog.versions import compiled
 from ..extensions import db
 from ..i18n import plain_labels
-from ..models import TicketTypeVersion
+from ..models import TicketTypeVersion, utcnow
+from ..sla import clock
+from ..vocabulary import SlaOutcome
 from ..zones import local
 from .data import hours
 from .metrics import Report
@@ -33,7 +35,16 @@ from .metrics import Report
 # (UTC, as the headers say), ratings as whole numbers.
 HOURS_FORMAT, DATE_TIME_FORMAT, WHOLE_FORMAT = "0.00", "yyyy-mm-dd hh:mm", "0"
 # Widths (in characters) of the fixed columns, in headers() order; custom columns get CUSTOM_WIDTH.
-WIDTHS = (9, 16, 10, 40, 14, 11, 16, 11, 24, 24, 17, 17, 17, 17, 12, 12, 9, 40)
+WIDTHS = (9, 16, 10, 40, 14, 11, 16, 11, 24, 24, 17, 17, 17, 17, 12, 12, 9, 40) + (
+    24,
+    17,
+    17,
+    14,
+    14,
+    12,
+    12,
+    14,
+)
 CUSTOM_WIDTH = 18
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (CVE-2019-14749).
@@ -163,6 +174,15 @@ def headers(fields: list[Field], locale: str, zone: str) -> list[str]:
         _("Resolution (hours)"),
         _("Rating"),
         _("Rating comment"),
+        # Service levels: the policy, the dues, met or missed, business time taken, state now.
+        _("Policy"),
+        _("First response due (%(zone)s)", zone=zone),
+        _("Resolution due (%(zone)s)", zone=zone),
+        _("First response target"),
+        _("Resolution target"),
+        _("First response (business hours)"),
+        _("Resolution (business hours)"),
+        _("Service level"),
     ]
     return fixed + [f.label(locale) for f in fields]
 
@@ -248,6 +268,11 @@ def _formatted(sheet: WriteOnlyWorksheet, number_format: str) -> Callable[[Any],
     return formatted
 
 
+def business_hours(secs: int | None) -> float | None:
+    """Business seconds as hours, rounded to hundredths (None while not measured)."""
+    return None if secs is None else round(secs / 3600, 2)
+
+
 def row_converter(
     sheet: WriteOnlyWorksheet, fields: list[Field], labels: Labels, zone: str = "UTC"
 ) -> Callable[[Any], list[Any]]:
@@ -255,7 +280,8 @@ def row_converter(
 
     Everything known per column is decided here, once: the label tables, which columns are
     text (only those go through the formula guard; numbers and dates never need it), each
-    custom column's conversion per form version.
+    custom column's conversion per form version. The service-level state is the one of the
+    moment the export starts, for every row (clock.state, as the lists derive it).
     """
     start = FORMULA_START
     safe = lambda v: text_cell(sheet, v)  # noqa: E731 - only for the rare risky string
@@ -272,6 +298,14 @@ def row_converter(
     )
     first_hours, resolution_hours = (_formatted(sheet, HOURS_FORMAT) for _n in range(2))
     whole = _formatted(sheet, WHOLE_FORMAT)
+    response_due_at, resolution_due_at = (_formatted(sheet, DATE_TIME_FORMAT) for _n in range(2))
+    response_taken, resolution_taken = (_formatted(sheet, HOURS_FORMAT) for _n in range(2))
+    # The stored breached flag as its label: missed, met, or empty while undecided.
+    outcome = {True: str(SlaOutcome.MISSED.label), False: str(SlaOutcome.MET.label)}.get
+    state_label = labels.plain["sla"].__getitem__
+    now = utcnow().replace(tzinfo=None)  # naive UTC, as the rows' instants
+    state = clock.state
+    Clocks = clock.Clocks  # noqa: N806 - the class, looked up once
 
     def converters(version_id: int) -> list[Callable[[Any], Any]]:
         found = per_version.get(version_id)
@@ -300,12 +334,23 @@ def row_converter(
             closed,
             rating,
             comment,
+            policy,
+            response_due,
+            resolution_due,
+            response_breached,
+            resolution_breached,
+            response_secs,
+            resolution_secs,
+            phase,
+            next_due,
+            warn_at,
             version_id,
             data,
         ) = row
         area = area or ""
         assignee = assignee or ""
         comment = comment or ""
+        policy = policy or ""
         values = [
             number,
             safe(type_name) if type_name.startswith(start) else type_name,
@@ -325,6 +370,14 @@ def row_converter(
             resolution_hours(hours(created, resolved)),
             whole(rating),
             safe(comment) if comment.startswith(start) else comment,
+            safe(policy) if policy.startswith(start) else policy,
+            response_due_at(at(response_due)),
+            resolution_due_at(at(resolution_due)),
+            outcome(response_breached),
+            outcome(resolution_breached),
+            response_taken(business_hours(response_secs)),
+            resolution_taken(business_hours(resolution_secs)),
+            state_label(state(Clocks(phase=phase, next_due=next_due, warn_at=warn_at), now)),
         ]
         if names:
             data = data or {}
