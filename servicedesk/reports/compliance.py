@@ -5,7 +5,8 @@ that had targets, each clock met on time or missed, and joins the business secon
 clock took (sla_response_secs, sla_resolution_secs: pauses excluded); Python adds the groups
 up per collaborator, area, type and priority and orders the durations for the median and
 the 90th percentile. A clock counts as missed when it was met late, or is still counting
-past its due now (an overdue ticket is a breach before the escalation job has seen it); a
+past its due now (an overdue ticket is a breach before the escalation job has seen it: the
+SQL twin of sla.clock.verdict, which the Excel export reads per row); a
 clock still counting before its due is neither yet.
 """
 

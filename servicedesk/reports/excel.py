@@ -300,8 +300,13 @@ def row_converter(
     whole = _formatted(sheet, WHOLE_FORMAT)
     response_due_at, resolution_due_at = (_formatted(sheet, DATE_TIME_FORMAT) for _n in range(2))
     response_taken, resolution_taken = (_formatted(sheet, HOURS_FORMAT) for _n in range(2))
-    # The stored breached flag as its label: missed, met, or empty while undecided.
-    outcome = {True: str(SlaOutcome.MISSED.label), False: str(SlaOutcome.MET.label)}.get
+    # Each clock's verdict as its label: missed (late, or past due now), met, or empty.
+    outcomes = {True: str(SlaOutcome.MISSED.label), False: str(SlaOutcome.MET.label)}
+
+    def outcome(found: bool | None) -> str | None:
+        return None if found is None else outcomes[found]
+
+    verdict = clock.verdict
     state_label = labels.plain["sla"].__getitem__
     now = utcnow().replace(tzinfo=None)  # naive UTC, as the rows' instants
     state = clock.state
@@ -373,8 +378,8 @@ def row_converter(
             safe(policy) if policy.startswith(start) else policy,
             response_due_at(at(response_due)),
             resolution_due_at(at(resolution_due)),
-            outcome(response_breached),
-            outcome(resolution_breached),
+            outcome(verdict(response_breached, response_secs, response_due, phase, now)),
+            outcome(verdict(resolution_breached, resolution_secs, resolution_due, phase, now)),
             response_taken(business_hours(response_secs)),
             resolution_taken(business_hours(resolution_secs)),
             state_label(state(Clocks(phase=phase, next_due=next_due, warn_at=warn_at), now)),

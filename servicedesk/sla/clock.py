@@ -281,3 +281,18 @@ def state(clocks: Clocks, now: datetime) -> SlaState:
         SlaPhase.MET: SlaState.MET,
         SlaPhase.BREACHED: SlaState.BREACHED,
     }.get(SlaPhase(clocks.phase), SlaState.NONE)
+
+
+def verdict(
+    breached: bool | None, taken: int | None, due: datetime | None, phase: str, now: datetime
+) -> bool | None:
+    """Whether one clock missed its target (True), met it (False) or is undecided (None).
+
+    Missed: met late, or still counting past its due now (before the escalation job has
+    recorded the breach). The reports count the same in SQL (reports/compliance.py).
+    """
+    if breached is not None:
+        return breached
+    if taken is None and phase == SlaPhase.RUNNING and due is not None and due <= now:
+        return True
+    return None

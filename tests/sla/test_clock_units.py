@@ -75,3 +75,12 @@ def test_a_calendar_that_never_works_gives_no_due_instead_of_failing():
     never = clock.Ticket(T0, Calendar(Calendar.always().zone, {}), clock.Targets(H, None))
     clocks = clock.start(never, T0)
     assert clocks.response_due is None and clocks.next_due is None
+
+
+def test_a_clock_past_due_is_missed_before_the_job_records_it():
+    late = T0 - H
+    assert clock.verdict(None, None, late, SlaPhase.RUNNING, T0) is True
+    assert clock.verdict(None, None, T0 + H, SlaPhase.RUNNING, T0) is None
+    assert clock.verdict(None, None, late, SlaPhase.PAUSED, T0) is None
+    assert clock.verdict(False, 60, late, SlaPhase.MET, T0) is False
+    assert clock.verdict(True, 60, late, SlaPhase.BREACHED, T0) is True
