@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..catalog import display
 from ..models import Attachment, Comment, Feedback, Ticket, TicketType, TicketTypeVersion, User
-from ..sla.service import state_of
+from ..sla.service import policy_name, state_of
 from ..tickets import workflow
 from ..tickets.history import Entry
 
@@ -119,7 +119,7 @@ def ticket(found: Ticket) -> dict[str, Any]:
         "transitions": allowed,
         "sla": service_level(
             found,
-            found.sla_version.policy.name if found.sla_version else None,
+            policy_name(found.sla_version_id),
             state_of(found),
         ),
     }

@@ -39,11 +39,17 @@ from .business_time import Calendar
 
 @dataclass(frozen=True)
 class Applied:
-    """A policy version and the targets it gives."""
+    """A policy version (its id) and the targets it gives."""
 
-    version: SlaPolicyVersion
+    version_id: int
     name: str
     targets: clock.Targets
+
+
+# Calendars as business_time reads them, by (id, updated_at): a filing reads the calendar's
+# id and date of change, and converts its rows only when they changed (a process's cache;
+# every edit sets updated_at, so no process keeps an old one).
+_calendars: dict[tuple[int, datetime], Calendar] = {}
 
 
 def to_calendar(row: SlaCalendar | None) -> Calendar:
@@ -64,14 +70,22 @@ def to_calendar(row: SlaCalendar | None) -> Calendar:
 def calendar_for(area_id: int | None) -> Calendar:
     """The calendar of an area: its own, else the organisation's default (one query)."""
     own = select(Area.calendar_id).where(Area.id == area_id).scalar_subquery()
-    rows = db.session.scalars(
-        select(SlaCalendar).where(or_(SlaCalendar.id == own, SlaCalendar.is_default))
+    rows = db.session.execute(
+        select(SlaCalendar.id, SlaCalendar.is_default, SlaCalendar.updated_at).where(
+            or_(SlaCalendar.id == own, SlaCalendar.is_default)
+        )
     ).all()
     mine = [row for row in rows if not row.is_default] or rows
-    return to_calendar(mine[0] if mine else None)
+    if not mine:
+        return to_calendar(None)
+    key = (mine[0].id, mine[0].updated_at)
+    found = _calendars.get(key)
+    if found is None:
+        found = _calendars[key] = to_calendar(db.session.get(SlaCalendar, key[0]))
+    return found
 
 
-def targets_of(version: SlaPolicyVersion) -> clock.Targets:
+def targets_of(version: SlaPolicyVersion | Any) -> clock.Targets:
     """The targets of a policy version as durations."""
 
     def minutes(value: int | None) -> timedelta | None:
@@ -99,7 +113,7 @@ def current_policies() -> list[tuple[SlaPolicy, SlaPolicyVersion]]:
     return [(policy, version) for policy, version in rows]
 
 
-def matches(version: SlaPolicyVersion, ticket: Ticket) -> bool:
+def matches(version: SlaPolicyVersion | Any, ticket: Ticket) -> bool:
     """Whether every rule of a version admits the ticket (an empty rule admits anything)."""
     checks: Iterable[tuple[list[Any], Any]] = (
         (version.type_ids, ticket.ticket_type_id),
@@ -110,14 +124,47 @@ def matches(version: SlaPolicyVersion, ticket: Ticket) -> bool:
     return all(not allowed or value in allowed for allowed, value in checks)
 
 
-def choose(
-    ticket: Ticket, policies: list[tuple[SlaPolicy, SlaPolicyVersion]] | None = None
-) -> Applied | None:
+# What choosing a policy reads of each: plain columns, no ORM objects to build per filing.
+_RULES = (
+    select(
+        SlaPolicy.name,
+        SlaPolicy.is_default,
+        SlaPolicyVersion.id,
+        SlaPolicyVersion.type_ids,
+        SlaPolicyVersion.priorities,
+        SlaPolicyVersion.area_ids,
+        SlaPolicyVersion.channels,
+        SlaPolicyVersion.first_response_minutes,
+        SlaPolicyVersion.resolution_minutes,
+        SlaPolicyVersion.warn_percent,
+    )
+    .join(
+        SlaPolicyVersion,
+        (SlaPolicyVersion.policy_id == SlaPolicy.id)
+        & (SlaPolicyVersion.number == SlaPolicy.current_version),
+    )
+    .where(SlaPolicy.active)
+    .order_by(SlaPolicy.is_default, SlaPolicy.position, SlaPolicy.id)
+)
+
+
+def choose(ticket: Ticket) -> Applied | None:
     """The first policy whose rules match the ticket, else the default, else none."""
-    for policy, version in current_policies() if policies is None else policies:
-        if policy.is_default or matches(version, ticket):
-            return Applied(version, policy.name, targets_of(version))
+    for rules in db.session.execute(_RULES):
+        if rules.is_default or matches(rules, ticket):
+            return Applied(rules.id, rules.name, targets_of(rules))
     return None
+
+
+def policy_name(version_id: int | None) -> str | None:
+    """The name of the policy a version belongs to (one query; None without a version)."""
+    if version_id is None:
+        return None
+    return db.session.scalar(
+        select(SlaPolicy.name)
+        .join(SlaPolicyVersion, SlaPolicyVersion.policy_id == SlaPolicy.id)
+        .where(SlaPolicyVersion.id == version_id)
+    )
 
 
 def _applied(ticket: Ticket) -> Applied | None:
@@ -127,7 +174,7 @@ def _applied(ticket: Ticket) -> Applied | None:
     version = db.session.get(SlaPolicyVersion, ticket.sla_version_id)
     if version is None:
         return None
-    return Applied(version, version.policy.name, targets_of(version))
+    return Applied(version.id, version.policy.name, targets_of(version))
 
 
 def _subject(ticket: Ticket, applied: Applied, calendar: Calendar | None = None) -> clock.Ticket:
@@ -185,7 +232,7 @@ def start(ticket: Ticket) -> str | None:
         return None
     now = utcnow()
     ticket.created_at = ticket.created_at or now
-    ticket.sla_version_id = applied.version.id
+    ticket.sla_version_id = applied.version_id
     _write(ticket, clock.start(_subject(ticket, applied), now))
     return applied.name
 
@@ -255,14 +302,14 @@ def retarget(ticket: Ticket, actor: User | None, reason: str) -> bool:
     applied = choose(ticket)
     if applied is None and ticket.sla_version_id is None:
         return False
-    if applied is not None and applied.version.id == ticket.sla_version_id and reason != "area":
+    if applied is not None and applied.version_id == ticket.sla_version_id and reason != "area":
         return False
     now = utcnow()
     if applied is None:
         ticket.sla_version_id = None
         _write(ticket, clock.Clocks())
     else:
-        ticket.sla_version_id = applied.version.id
+        ticket.sla_version_id = applied.version_id
         clocks = clock.Clocks.of(ticket)
         subject = _subject(ticket, applied)
         if clocks.phase == SlaPhase.NONE:
