@@ -39,6 +39,12 @@ def test_dashboard_indexes_exist(app):
     } <= names
 
 
+def test_the_outbox_finds_a_tickets_mail_by_an_index(app):
+    """Deleting a ticket sets its mail's ticket NULL; e-mail in reads the mail per ticket."""
+    names = {ix["name"] for ix in inspect(db.engine).get_indexes("outbox")}
+    assert "ix_outbox_ticket" in names
+
+
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite-only pragmas")

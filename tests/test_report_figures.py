@@ -208,8 +208,9 @@ def test_grouped_figures_equal_the_row_by_row_ones(app, admin, desk):
             assert_same(fast, slow)
 
 
-def test_a_collaborators_report_is_the_row_by_row_one_of_their_areas(app, desk):
-    app.config["REPORTS_FOR_COLLABORATORS"] = True
+def test_a_collaborators_report_is_the_row_by_row_one_of_their_areas(app, desk, monkeypatch):
+    # monkeypatch: the setting goes back after the test (the app is shared by the session).
+    monkeypatch.setitem(app.config, "REPORTS_FOR_COLLABORATORS", True)
     colab = desk["staff"][0]
     with app.test_request_context():
         fast, slow = _both(colab, "", "Europe/Madrid")

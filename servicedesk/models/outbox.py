@@ -31,6 +31,8 @@ class OutboxMessage(Model):
     __table_args__ = (
         CheckConstraint(one_of("status", OutboxStatus), name="ck_outbox_status"),
         Index("ix_outbox_status_available", "status", "available_at"),
+        # A ticket's mail: deleting a ticket sets it NULL, and e-mail in reads it per ticket.
+        Index("ix_outbox_ticket", "ticket_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
