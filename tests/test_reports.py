@@ -221,7 +221,7 @@ def test_report_figures_from_tickets_with_known_times(app, admin, obras, client_
     db.session.commit()
     with app.test_request_context():
         _f, base, _t, _fields = service.selection(admin, "")
-        report = service.build_report(base, "UTC")
+        report, _levels = service.build_report(base, "UTC")
     total, mine = report.total, report.by_collaborator[collaborator.name]
     assert (total.tickets, total.closed, mine.tickets) == (4, 3, 3)
     assert (mine.first_median, mine.first_p90) == (3, 5)

@@ -2,7 +2,7 @@
 
 One grouped query and one short list make the whole report (page and PDF):
 
-- the *cube*: one row per combination of type, area and assignee, with its counts and
+- the *cube*: one row per combination of type, area, assignee and priority, with its counts and
   ratings and, as comma-separated texts (group_concat / string_agg, split and counted or
   sorted in C, no Python per ticket): the exact elapsed microseconds to first response and
   to resolution (for the medians and 90th percentiles), the statuses, priorities and
@@ -50,7 +50,8 @@ from sqlalchemy import (
 )
 
 from ..extensions import db
-from ..models import Area, Feedback, Ticket, TicketType, User
+from ..models import Area, Feedback, Ticket, TicketType, User, utcnow
+from . import compliance
 from .metrics import HOUR_EDGES, Figures, Report, p90_index
 
 # ------------------------------------------------------------------ SQL expressions
@@ -324,12 +325,24 @@ class Cube:
     closed_in: str | None
     rated_on: str | None
     rated_numbers: str | None
+    # Service-level compliance (reports/compliance.py), counted in the same pass.
+    priority: str = ""
+    targeted: int = 0
+    response_met: int = 0
+    response_missed: int = 0
+    resolution_met: int = 0
+    resolution_missed: int = 0
+    breached: int = 0
+    response_secs: str | None = None
+    resolution_secs: str | None = None
 
 
 _KEYS = (
     Ticket.ticket_type_id.label("type_id"),
     Ticket.area_id.label("area_id"),
     Ticket.assignee_id.label("assignee_id"),
+    # A key for compliance per priority; the attention figures add the priorities up.
+    Ticket.priority.label("priority"),
 )
 # The report's counted dimensions read from the cube's joined texts (report.counts keys).
 DIMENSIONS = (("status", "statuses"), ("priority", "priorities"), ("channel", "channels"))
@@ -351,9 +364,13 @@ _RATED = and_(Feedback.ticket_id == Ticket.id, Feedback.closure == Ticket.closur
 _RATED_ONLY = and_(Feedback.ticket_id == Ticket.id, Feedback.closure + 0 == Ticket.closure_count)
 
 
-def cube_columns(dialect: str, minutes: int) -> dict[str, ColumnElement[Any]]:
-    """The cube's aggregates per type, area and assignee, named as Cube's fields."""
+def cube_columns(
+    dialect: str, minutes: int, now: datetime | None = None
+) -> dict[str, ColumnElement[Any]]:
+    """The cube's aggregates per type, area, assignee and priority, named as Cube's fields."""
+    levels = compliance.columns(now or utcnow(), lambda value: joined(value, dialect))
     return {
+        **levels,
         "tickets": func.count(),
         "closed": func.count(Ticket.closed_at),
         "rated": func.count(Feedback.rating),
@@ -380,9 +397,12 @@ def _of(ticket_ids: Select[Any], *columns: Any) -> Select[Any]:
     )
 
 
-def cube(ticket_ids: Select[Any], dialect: str, minutes: int) -> list[Cube]:
+def cube(
+    ticket_ids: Select[Any], dialect: str, minutes: int, now: datetime | None = None
+) -> list[Cube]:
     """The cube query's rows."""
-    named = [column.label(name) for name, column in cube_columns(dialect, minutes).items()]
+    columns = cube_columns(dialect, minutes, now)
+    named = [column.label(name) for name, column in columns.items()]
     query = _of(ticket_ids, *_KEYS, *named).group_by(*(key.element for key in _KEYS))
     return [Cube(**row._mapping) for row in db.session.execute(query)]
 
@@ -396,8 +416,15 @@ def names_of(model: Any, ids: set[int]) -> dict[int, str]:
 
 def build(ticket_ids: Select[Any], none_label: str, zone: str = "UTC") -> Report:
     """The report of the selected tickets, its days those of `zone`'s calendar."""
+    return build_both(ticket_ids, none_label, zone)[0]
+
+
+def build_both(
+    ticket_ids: Select[Any], none_label: str, zone: str = "UTC", now: datetime | None = None
+) -> tuple[Report, compliance.ComplianceReport]:
+    """The report and the service-level compliance of the selected tickets, from one pass."""
     dialect, minutes = dialect_name(), bucket_minutes(zone)
-    rows = cube(ticket_ids, dialect, minutes)
+    rows = cube(ticket_ids, dialect, minutes, now)
     types = names_of(TicketType, {r.type_id for r in rows})
     areas = names_of(Area, {r.area_id for r in rows if r.area_id is not None})
     people = names_of(User, {r.assignee_id for r in rows if r.assignee_id is not None})
@@ -443,7 +470,13 @@ def build(ticket_ids: Select[Any], none_label: str, zone: str = "UTC") -> Report
         report.rating_count[day] += n
         report.distribution[rating] += n
     report.comments = comments(sorted(map(int, each["rated_numbers"]), reverse=True))
-    return report
+
+    def named(row: Cube) -> tuple[str, str, str]:
+        area = areas.get(row.area_id) if row.area_id is not None else None
+        assignee = people.get(row.assignee_id) if row.assignee_id is not None else None
+        return assignee or none_label, area or none_label, types[row.type_id]
+
+    return report, compliance.fold(rows, named)
 
 
 def comments(rated: list[int], limit: int = 10) -> list[tuple[int, int, str]]:

@@ -1,29 +1,27 @@
-"""Service-level compliance of the selected tickets, grouped in the database.
+"""Service-level compliance of the selected tickets: columns of the report's one grouped pass.
 
-One grouped query per report (by type, area, assignee and priority) counts, for the tickets
-that had targets, each clock met on time or missed, and joins the business seconds each met
-clock took (sla_response_secs, sla_resolution_secs: pauses excluded); Python adds the groups
-up per collaborator, area, type and priority and orders the durations for the median and
-the 90th percentile. A clock counts as missed when it was met late, or is still counting
-past its due now (an overdue ticket is a breach before the escalation job has seen it: the
-SQL twin of sla.clock.verdict, which the Excel export reads per row); a
+The attention cube (reports/aggregate.py, grouped by type, area, assignee and priority)
+also counts, per group, each clock met on time or missed, and joins the business seconds
+each met clock took (sla_response_secs, sla_resolution_secs: pauses excluded); `fold` adds
+its rows up per collaborator, area, type and priority, and the durations are ordered for
+the median and the 90th percentile. A clock counts as missed when it was met late, or is
+still counting past its due now (an overdue ticket is a breach before the escalation job
+has seen it: the SQL twin of sla.clock.verdict, which the Excel export reads per row); a
 clock still counting before its due is neither yet.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import median
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_
+from sqlalchemy import ColumnElement, and_, case, func, or_
 
-from ..extensions import db
-from ..models import Area, Priority, SlaPhase, Ticket, TicketType, User
-from .aggregate import dialect_name, joined, names_of, whole_numbers
+from ..models import Priority, SlaPhase, Ticket
 from .metrics import p90_index
 
 
@@ -38,8 +36,10 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.count(case((condition, 1)))
 
 
-def _columns(now: datetime, dialect: str) -> dict[str, ColumnElement[Any]]:
-    """The grouped figures, named as Counts' fields."""
+def columns(
+    now: datetime, joined: Callable[[Any], ColumnElement[str]]
+) -> dict[str, ColumnElement[Any]]:
+    """The cube's compliance aggregates, named as its fields (`joined`: the cube's text join)."""
     response_missed = _missed(
         Ticket.sla_response_breached, Ticket.sla_response_secs, Ticket.sla_response_due, now
     )
@@ -53,8 +53,8 @@ def _columns(now: datetime, dialect: str) -> dict[str, ColumnElement[Any]]:
         "resolution_met": _count(Ticket.sla_resolution_breached.is_(False)),
         "resolution_missed": _count(resolution_missed),
         "breached": _count(or_(response_missed, resolution_missed)),
-        "response_secs": joined(Ticket.sla_response_secs, dialect),
-        "resolution_secs": joined(Ticket.sla_resolution_secs, dialect),
+        "response_secs": joined(Ticket.sla_response_secs),
+        "resolution_secs": joined(Ticket.sla_resolution_secs),
     }
 
 
@@ -82,8 +82,8 @@ class Compliance:
             "breached",
         ):
             setattr(self, name, getattr(self, name) + getattr(row, name))
-        self.response_secs += whole_numbers(row.response_secs)
-        self.resolution_secs += whole_numbers(row.resolution_secs)
+        self.response_secs += _numbers(row.response_secs)
+        self.resolution_secs += _numbers(row.resolution_secs)
 
     @property
     def response_rate(self) -> float | None:
@@ -116,6 +116,11 @@ class Compliance:
         return _p90_hours(self.resolution_secs)
 
 
+def _numbers(text: str | None) -> list[int]:
+    """The whole numbers of a joined column."""
+    return list(map(int, text.split(","))) if text else []
+
+
 def _rate(met: int, missed: int) -> float | None:
     """met / (met + missed), three decimals; None when nothing was decided."""
     return round(met / (met + missed), 3) if met + missed else None
@@ -142,34 +147,26 @@ class ComplianceReport:
     by_priority: Mapping[str, Compliance] = field(default_factory=dict)
 
 
-def build(
-    ticket_ids: Select[Any],
-    none_label: str,
-    now: datetime,
+def fold(
+    rows: Iterable[Any],
+    names: Callable[[Any], tuple[str, str, str]],
     priority_label: Callable[[str], str] = lambda value: str(Priority.label_of(value)),
 ) -> ComplianceReport:
-    """The compliance of the selected (visible, filtered) tickets that had targets."""
-    keys = (Ticket.ticket_type_id, Ticket.area_id, Ticket.assignee_id, Ticket.priority)
-    named = [column.label(name) for name, column in _columns(now, dialect_name()).items()]
-    query = (
-        ticket_ids.with_only_columns(*keys, *named)
-        .order_by(None)
-        .select_from(Ticket)
-        .where(Ticket.sla_version_id.is_not(None))
-        .group_by(*keys)
-    )
-    rows = db.session.execute(query).all()
-    types = names_of(TicketType, {r.ticket_type_id for r in rows})
-    areas = names_of(Area, {r.area_id for r in rows if r.area_id is not None})
-    people = names_of(User, {r.assignee_id for r in rows if r.assignee_id is not None})
+    """Add the cube's rows up: in total and per collaborator, area, type and priority.
+
+    `names` gives a row's (collaborator, area, type) names; rows without targets are skipped.
+    """
     report = ComplianceReport()
     groups: dict[str, dict[str, Compliance]] = defaultdict(lambda: defaultdict(Compliance))
     for row in rows:
+        if not row.targeted:
+            continue
         report.total.add(row)
+        collaborator, area, type_name = names(row)
         for dimension, key in (
-            ("collaborator", people.get(row.assignee_id) or none_label),
-            ("area", areas.get(row.area_id) or none_label),
-            ("type", types[row.ticket_type_id]),
+            ("collaborator", collaborator),
+            ("area", area),
+            ("type", type_name),
             ("priority", priority_label(row.priority)),
         ):
             groups[dimension][key].add(row)
