@@ -55,6 +55,7 @@ from servicedesk.models import (  # noqa: E402
     TicketTypeVersion,
     User,
     area_members,
+    elapsed_us,
 )
 from servicedesk.sla import clock as sla_clock  # noqa: E402
 from servicedesk.sla.business_time import Calendar  # noqa: E402
@@ -744,6 +745,8 @@ def ticket_batch(
                 "updated_at": updated,
                 "first_response_at": first_response,
                 "resolved_at": resolved,
+                "first_response_us": elapsed_us(created, first_response),
+                "resolution_us": elapsed_us(created, resolved),
                 "closed_at": closed,
                 "closure_count": 1 if closed else 0,
                 "version": 1,

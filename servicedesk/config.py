@@ -222,6 +222,11 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
         "REOPEN_DAYS": _int(env, "REOPEN_DAYS", 7),
         "EXPORT_INLINE_MAX": _int(env, "EXPORT_INLINE_MAX", 5000),
+        # A report's grouped pass is split in this many queries run at once (one per core,
+        # at most 4; 1: one query). See reports/aggregate.cube.
+        "REPORT_PARALLEL_QUERIES": _positive(
+            env, "REPORT_PARALLEL_QUERIES", min(4, os.cpu_count() or 1)
+        ),
         "EXPORT_STALE_SECONDS": _positive(env, "EXPORT_STALE_SECONDS", 120),
         "DASHBOARD_COUNT_CAP": _int(env, "DASHBOARD_COUNT_CAP", 10000),
         "API_RATE_LIMIT": _int(env, "API_RATE_LIMIT", 300),

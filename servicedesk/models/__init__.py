@@ -31,6 +31,7 @@ from .tickets import (
     Ticket,
     TicketEvent,
     TicketNumber,
+    elapsed_us,
 )
 from .users import (
     Area,
@@ -78,6 +79,7 @@ __all__ = [
     "SlaState",
     "Status",
     "Ticket",
+    "elapsed_us",
     "TicketEvent",
     "TicketNumber",
     "TicketType",

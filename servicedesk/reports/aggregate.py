@@ -5,13 +5,15 @@ One grouped query and one short list make the whole report (page and PDF):
 - the *cube*: one row per combination of type, area, assignee and priority, with its counts and
   ratings and, as comma-separated texts (group_concat / string_agg, split and counted or
   sorted in C, no Python per ticket): the exact elapsed microseconds to first response and
-  to resolution (for the medians and 90th percentiles), the statuses, priorities and
-  channels (counted per value), the UTC time buckets the tickets were opened and closed in
-  (an hour, or a half or quarter hour for zones with such offsets; mapped to the reader's
-  local days here), the UTC day of each rating and the numbers of the rated tickets;
+  to resolution (kept on each row, models.tickets.elapsed_us: for the medians and 90th
+  percentiles), the statuses and channels (counted per value), the UTC time buckets the
+  tickets were opened and closed in (an hour, or a half or quarter hour for zones with such
+  offsets; mapped to the reader's local days here), the UTC day of each rating and the
+  numbers of the rated tickets;
 - the ten latest rating comments, read by those numbers, latest first, a few at a time.
 
-The cube reads the filtered query's own WHERE (no IN list of ids): one pass over the tickets.
+The cube reads the filtered query's own WHERE (no IN list of ids): one pass over the tickets,
+and for a period alone that pass reads the covering index ix_tickets_report, not the rows.
 
 The figures are those of the row-by-row computation (tests/reports_reference.py), exactly:
 hours are rounded to hundredths as data.hours() rounds them, applied to the order statistics
@@ -28,6 +30,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -48,6 +51,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.engine import Engine
 
 from ..extensions import db
 from ..models import Area, Feedback, Ticket, TicketType, User, utcnow
@@ -64,23 +68,6 @@ def dialect_name() -> str:
     if dialect.name == "sqlite" and getattr(dialect.dbapi, "sqlite_version_info", ()) >= (3, 38):
         return "sqlite+"
     return str(dialect.name)
-
-
-def elapsed_us(start: Any, end: Any, dialect: str) -> ColumnElement[int]:
-    """Whole microseconds from start to end, exactly (NULL without an end).
-
-    SQLite stores UTC wall time as text 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds from
-    unixepoch() or strftime('%s'), microseconds from the text. PostgreSQL: the interval's
-    seconds as a double (exact to well under a microsecond), not the slower numeric.
-    """
-    if dialect == "postgresql":  # the double of a sub-century interval rounds back exactly
-        return cast(func.round(func.date_part("epoch", end - start) * 1_000_000), BigInteger)
-    if dialect == "sqlite+":
-        whole = func.unixepoch(end) - func.unixepoch(start)
-    else:
-        whole = cast(func.strftime("%s", end), Integer) - cast(func.strftime("%s", start), Integer)
-    micro = cast(func.substr(end, 21, 6), Integer) - cast(func.substr(start, 21, 6), Integer)
-    return whole * 1_000_000 + micro
 
 
 def joined(value: Any, dialect: str) -> ColumnElement[str]:
@@ -216,12 +203,12 @@ def local_days(buckets: Counter[str], zone: str, minutes: int) -> Counter[date]:
 # ------------------------------------------------------------------ figures
 
 
-def hours(us: int) -> float:
+def hours(us: float) -> float:
     """Elapsed microseconds as data.hours() rounds a timedelta (hours, to hundredths)."""
     return round(us / 1_000_000 / 3600, 2)
 
 
-def median_hours(ordered: Sequence[int]) -> float | None:
+def median_hours(ordered: Sequence[float]) -> float | None:
     """The median of the rounded hours, as statistics.median and Times round it."""
     n = len(ordered)
     if not n:
@@ -231,12 +218,12 @@ def median_hours(ordered: Sequence[int]) -> float | None:
     return round((hours(ordered[n // 2 - 1]) + hours(ordered[n // 2])) / 2, 2)
 
 
-def p90_hours(ordered: Sequence[int]) -> float | None:
+def p90_hours(ordered: Sequence[float]) -> float | None:
     """The 90th percentile (nearest rank) of the rounded hours."""
     return hours(ordered[p90_index(len(ordered))]) if ordered else None
 
 
-def spread(ordered: Sequence[int]) -> Counter[int]:
+def spread(ordered: Sequence[float]) -> Counter[int]:
     """Tickets per attention-time bucket (metrics.spread_bucket of the rounded hours)."""
     result: Counter[int] = Counter()
     below = 0
@@ -256,8 +243,15 @@ def _items(text: str | None) -> list[str]:
 
 
 def whole_numbers(text: str | None) -> list[int]:
-    """The whole numbers (microseconds, ticket numbers) of a joined() column."""
+    """The whole numbers (ticket numbers) of a joined() column."""
     return list(map(int, text.split(","))) if text else []
+
+
+def microseconds(text: str | None) -> list[float]:
+    """The durations (whole microseconds) of a joined() column, as floats: exact below 2**53
+    (285 years), and CPython sorts floats on a fast path that ints past 2**30 miss (a third
+    of the report's sorting)."""
+    return list(map(float, text.split(","))) if text else []
 
 
 @dataclass
@@ -268,10 +262,10 @@ class Group:
     closed: int = 0
     rated: int = 0
     rating_total: int = 0
-    first: list[int] = field(default_factory=list)
-    resolution: list[int] = field(default_factory=list)
+    first: list[float] = field(default_factory=list)
+    resolution: list[float] = field(default_factory=list)
 
-    def add(self, row: Cube, first: list[int], resolution: list[int]) -> None:
+    def add(self, row: Cube, first: list[float], resolution: list[float]) -> None:
         """Count one cube row in."""
         self.tickets += row.tickets
         self.closed += row.closed
@@ -319,7 +313,6 @@ class Cube:
     first: str | None
     resolution: str | None
     statuses: str
-    priorities: str
     channels: str
     opened_in: str | None
     closed_in: str | None
@@ -345,11 +338,10 @@ _KEYS = (
     Ticket.priority.label("priority"),
 )
 # The report's counted dimensions read from the cube's joined texts (report.counts keys).
-DIMENSIONS = (("status", "statuses"), ("priority", "priorities"), ("channel", "channels"))
+DIMENSIONS = (("status", "statuses"), ("channel", "channels"))
 # The cube's texts read across all its rows (split and counted once).
 JOINED = (
     "statuses",
-    "priorities",
     "channels",
     "opened_in",
     "closed_in",
@@ -375,10 +367,9 @@ def cube_columns(
         "closed": func.count(Ticket.closed_at),
         "rated": func.count(Feedback.rating),
         "rating_total": func.sum(Feedback.rating),
-        "first": joined(elapsed_us(Ticket.created_at, Ticket.first_response_at, dialect), dialect),
-        "resolution": joined(elapsed_us(Ticket.created_at, Ticket.resolved_at, dialect), dialect),
+        "first": joined(Ticket.first_response_us, dialect),
+        "resolution": joined(Ticket.resolution_us, dialect),
         "statuses": joined(Ticket.status, dialect),
-        "priorities": joined(Ticket.priority, dialect),
         "channels": joined(Ticket.channel, dialect),
         "opened_in": joined(utc_bucket(Ticket.created_at, minutes, dialect), dialect),
         "closed_in": joined(utc_bucket(Ticket.closed_at, minutes, dialect), dialect),
@@ -398,13 +389,43 @@ def _of(ticket_ids: Select[Any], *columns: Any) -> Select[Any]:
 
 
 def cube(
-    ticket_ids: Select[Any], dialect: str, minutes: int, now: datetime | None = None
+    ticket_ids: Select[Any],
+    dialect: str,
+    minutes: int,
+    now: datetime | None = None,
+    parts: int = 1,
 ) -> list[Cube]:
-    """The cube query's rows."""
+    """The cube query's rows; on PostgreSQL split by id into `parts` queries run at once.
+
+    PostgreSQL (15) runs no grouped query with string_agg on more than one core, so a
+    report waited on one backend while the other cores idled. With parts > 1 the tickets
+    are dealt out by id (each exactly once) to queries on connections of their own, in
+    threads (the backends work while this process waits): a group met in several parts
+    has several rows, which the report adds up as it adds up any group's rows. This
+    thread runs its share in the request's session; the others read committed data (a
+    report reads nothing it wrote). SQLite stays with one query: two at once in one
+    process took longer than one (measured, bench/README.md: its memory allocator is
+    one lock for all connections).
+    """
     columns = cube_columns(dialect, minutes, now)
     named = [column.label(name) for name, column in columns.items()]
     query = _of(ticket_ids, *_KEYS, *named).group_by(*(key.element for key in _KEYS))
-    return [Cube(**row._mapping) for row in db.session.execute(query)]
+    if parts <= 1 or dialect != "postgresql":
+        return [Cube(**row._mapping) for row in db.session.execute(query)]
+    shares = [query.where(Ticket.id % parts == part) for part in range(parts)]
+    engine = db.engine
+    with ThreadPoolExecutor(parts - 1) as pool:
+        others = [pool.submit(_rows_apart, engine, share) for share in shares[1:]]
+        rows = [Cube(**row._mapping) for row in db.session.execute(shares[0])]
+        for other in others:
+            rows += other.result()
+    return rows
+
+
+def _rows_apart(engine: Engine, query: Select[Any]) -> list[Cube]:
+    """A cube query's rows read on a connection of its own (another thread's share)."""
+    with engine.connect() as connection:
+        return [Cube(**row._mapping) for row in connection.execute(query)]
 
 
 def names_of(model: Any, ids: set[int]) -> dict[int, str]:
@@ -414,17 +435,22 @@ def names_of(model: Any, ids: set[int]) -> dict[int, str]:
     return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
 
 
-def build(ticket_ids: Select[Any], none_label: str, zone: str = "UTC") -> Report:
+def build(ticket_ids: Select[Any], none_label: str, zone: str = "UTC", parts: int = 1) -> Report:
     """The report of the selected tickets, its days those of `zone`'s calendar."""
-    return build_both(ticket_ids, none_label, zone)[0]
+    return build_both(ticket_ids, none_label, zone, parts=parts)[0]
 
 
 def build_both(
-    ticket_ids: Select[Any], none_label: str, zone: str = "UTC", now: datetime | None = None
+    ticket_ids: Select[Any],
+    none_label: str,
+    zone: str = "UTC",
+    now: datetime | None = None,
+    parts: int = 1,
 ) -> tuple[Report, compliance.ComplianceReport]:
-    """The report and the service-level compliance of the selected tickets, from one pass."""
+    """The report and the service-level compliance of the selected tickets, from one pass
+    (split in `parts` run at once, see cube())."""
     dialect, minutes = dialect_name(), bucket_minutes(zone)
-    rows = cube(ticket_ids, dialect, minutes, now)
+    rows = cube(ticket_ids, dialect, minutes, now, parts)
     types = names_of(TicketType, {r.type_id for r in rows})
     areas = names_of(Area, {r.area_id for r in rows if r.area_id is not None})
     people = names_of(User, {r.assignee_id for r in rows if r.assignee_id is not None})
@@ -435,7 +461,7 @@ def build_both(
     by_type: dict[str, Group] = defaultdict(Group)
     texts: dict[str, list[str]] = {name: [] for name in JOINED}
     for row in rows:
-        first, resolution = whole_numbers(row.first), whole_numbers(row.resolution)
+        first, resolution = microseconds(row.first), microseconds(row.resolution)
         type_name = types[row.type_id]
         area = areas.get(row.area_id) if row.area_id is not None else None
         assignee = people.get(row.assignee_id) if row.assignee_id is not None else None
@@ -446,6 +472,7 @@ def build_both(
         ):
             group.add(row, first, resolution)
         report.counts["type_name"][type_name] += row.tickets
+        report.counts["priority"][row.priority] += row.tickets
         report.counts["area"][area or none_label] += row.tickets
         for name, found in texts.items():
             if text := getattr(row, name):

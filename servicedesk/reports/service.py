@@ -128,7 +128,8 @@ def build_report(
 ) -> tuple[metrics.Report, compliance.ComplianceReport]:
     """Aggregate the selected tickets in the database, by the days of a zone (the reader's):
     the attention figures and the service-level compliance, from one grouped pass."""
-    return aggregate.build_both(base, _("(none)"), zone)
+    parts = current_app.config["REPORT_PARALLEL_QUERIES"]
+    return aggregate.build_both(base, _("(none)"), zone, parts=parts)
 
 
 def excel_to(

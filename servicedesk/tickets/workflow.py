@@ -30,6 +30,7 @@ from ..models import (
     Ticket,
     TicketEvent,
     User,
+    elapsed_us,
     utcnow,
 )
 from ..notifications import events
@@ -174,7 +175,8 @@ def reply(
         and _append_update(
             ticket,
             Ticket.first_response_at.is_(None),
-            first_response_at=utcnow(),
+            first_response_at=(now := utcnow()),
+            first_response_us=elapsed_us(ticket.created_at, now),
             **sla.responded(ticket),
         )
     ):

@@ -418,3 +418,34 @@ def test_on_behalf_keeps_every_answer_when_the_client_is_missing(app, admin, sop
     assert response.status_code == 400
     assert 'value="Torre B"' in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.email == "nadie@example.org")) is None
+
+
+def _elapsed(ticket: Ticket, moment) -> int | None:
+    """Whole microseconds from filing to a moment, worked out here from the stored dates."""
+    if moment is None:
+        return None
+    return (moment - ticket.created_at) // timedelta(microseconds=1)
+
+
+def test_the_row_keeps_its_attention_times_for_the_reports(app, filed, collaborator):
+    """The reports read first_response_us and resolution_us instead of the dates: they follow
+    the first public reply, the resolution and a reopening, as the dates do."""
+    desk = desk_client(app, collaborator)
+    version = lambda: str(db.session.get(Ticket, filed.id).version)  # noqa: E731
+    act(desk, filed, "responder", body="Nota interna", internal="1")
+    db.session.expire_all()
+    assert db.session.get(Ticket, filed.id).first_response_us is None
+    act(desk, filed, "responder", body="Vamos mañana")
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, filed.id)
+    assert ticket.first_response_us == _elapsed(ticket, ticket.first_response_at) > 0
+    props = {"priority": "normal", "area_id": ""}
+    act(desk, filed, "propiedades", status="resolved", version=version(), **props)
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, filed.id)
+    assert ticket.resolution_us == _elapsed(ticket, ticket.resolved_at) > 0
+    act(desk, filed, "propiedades", status="in_progress", version=version(), **props)
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, filed.id)
+    assert ticket.resolved_at is None and ticket.resolution_us is None
+    assert ticket.first_response_us == _elapsed(ticket, ticket.first_response_at)
