@@ -107,7 +107,7 @@ def add(
         report.closed[day(closed)] += 1
     if rating is not None:
         report.distribution[rating] += 1
-        rated_on = (closed or created).date()  # a rating answers the closure it follows
+        rated_on = day(closed or created)  # a rating answers the closure it follows
         report.rating_sum[rated_on] += rating
         report.rating_count[rated_on] += 1
         if comment:

@@ -8,7 +8,7 @@ import re
 import socket
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 import pypdf
@@ -29,6 +29,7 @@ from servicedesk.models import (
     TicketTypeVersion,
     utcnow,
 )
+from servicedesk.reports import service
 from tests.conftest import csrf_token, login, make_user
 from tests.factories import make_ticket
 
@@ -582,3 +583,27 @@ def test_pdf_pages_are_numbered_and_carry_period_and_filters(
         assert page_of.format(n=n, total=len(pages)) in flat
         assert period in flat
         assert ("Cerrado, Nuevo" if language == "es" else "Closed, New") in flat
+
+
+def test_a_rating_counts_on_the_readers_day_of_the_closure(app, admin, obras, client_user):
+    """Closed at 01:30 UTC on 2 March is 22:30 on 1 March in Santiago: the satisfaction per
+    day is on the reader's calendar, as the tickets opened and closed per day are."""
+    ticket = make_ticket(
+        client_user,
+        obras,
+        "Portón",
+        status=Status.CLOSED,
+        created_at=datetime(2026, 3, 1, 12, 0),
+        resolved_at=datetime(2026, 3, 2, 1, 30),
+        closed_at=datetime(2026, 3, 2, 1, 30),
+        closure_count=1,
+    )
+    db.session.add(Feedback(ticket_id=ticket.id, closure=1, rating=5, author_id=client_user.id))
+    db.session.commit()
+    with app.test_request_context():
+        _f, base, _t, _fields = service.selection(admin, "")
+        santiago, _levels = service.build_report(base, "America/Santiago")
+        utc, _levels = service.build_report(base, "UTC")
+    assert dict(santiago.rating_count) == {date(2026, 3, 1): 1}
+    assert dict(santiago.closed) == {date(2026, 3, 1): 1}
+    assert dict(utc.rating_count) == {date(2026, 3, 2): 1} == dict(utc.closed)

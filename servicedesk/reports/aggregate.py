@@ -8,8 +8,8 @@ One grouped query and one short list make the whole report (page and PDF):
   to resolution (kept on each row, models.tickets.elapsed_us: for the medians and 90th
   percentiles), the statuses and channels (counted per value), the UTC time buckets the
   tickets were opened and closed in (an hour, or a half or quarter hour for zones with such
-  offsets; mapped to the reader's local days here), the UTC day of each rating and the
-  numbers of the rated tickets;
+  offsets; mapped to the reader's local days here), the UTC bucket of each rating (of its
+  closure: the reader's day too) and the numbers of the rated tickets;
 - the ten latest rating comments, read by those numbers, latest first, a few at a time.
 
 The cube reads the filtered query's own WHERE (no IN list of ids): one pass over the tickets,
@@ -110,23 +110,22 @@ def bucket_start(bucket: str, minutes: int) -> datetime:
     return EPOCH + timedelta(seconds=int(bucket) * _seconds(minutes))
 
 
-def rated_day(ticket: Any, rating: Any, dialect: str) -> ColumnElement[Any]:
-    """A rating with the UTC day of the closure it rates (the day of filing for a ticket
-    reopened since): 'YYYY-MM-DD/5' on SQLite, day number since 1970 × 10 + 5 on PostgreSQL."""
-    moment = func.coalesce(ticket.closed_at, ticket.created_at)
+def rated_bucket(ticket: Any, rating: Any, minutes: int, dialect: str) -> ColumnElement[Any]:
+    """A rating with the UTC bucket of the closure it rates (of the filing for a ticket
+    reopened since): 'bucket/5' on SQLite, bucket number × 10 + 5 on PostgreSQL."""
+    bucket = utc_bucket(func.coalesce(ticket.closed_at, ticket.created_at), minutes, dialect)
     if dialect == "postgresql":
-        day = func.date_trunc("day", func.timezone("UTC", moment))
-        return _whole_seconds(day).op("/")(86400) * 10 + rating
-    return func.substr(moment, 1, 10).op("||")("/").op("||")(rating)
+        return bucket * 10 + rating
+    return bucket.op("||")("/").op("||")(rating)
 
 
-def read_rated_day(item: str) -> tuple[date, int]:
-    """The day and the rating of one rated_day() value."""
+def read_rated(item: str) -> tuple[str, int]:
+    """The UTC bucket (as utc_bucket() gives it) and the rating of a rated_bucket() value."""
     if "/" in item:
-        day, stars = item.split("/")
-        return date.fromisoformat(day), int(stars)
-    days, rating = divmod(int(item), 10)
-    return (EPOCH + timedelta(days=days)).date(), rating
+        bucket, stars = item.rsplit("/", 1)
+        return bucket, int(stars)
+    number, rating = divmod(int(item), 10)
+    return str(number), rating
 
 
 EPOCH = datetime(1970, 1, 1)
@@ -373,7 +372,7 @@ def cube_columns(
         "channels": joined(Ticket.channel, dialect),
         "opened_in": joined(utc_bucket(Ticket.created_at, minutes, dialect), dialect),
         "closed_in": joined(utc_bucket(Ticket.closed_at, minutes, dialect), dialect),
-        "rated_on": joined(rated_day(Ticket, Feedback.rating, dialect), dialect),
+        "rated_on": joined(rated_bucket(Ticket, Feedback.rating, minutes, dialect), dialect),
         "rated_numbers": joined(case((Feedback.rating.is_not(None), Ticket.number)), dialect),
     }
 
@@ -491,11 +490,15 @@ def build_both(
     report.resolution_spread = spread(total.resolution)
     report.opened = local_days(Counter(each["opened_in"]), zone, minutes)
     report.closed = local_days(Counter(each["closed_in"]), zone, minutes)
+    rated: dict[int, Counter[str]] = defaultdict(Counter)  # per rating: its UTC buckets
     for item, n in Counter(each["rated_on"]).items():
-        day, rating = read_rated_day(item)
-        report.rating_sum[day] += rating * n
-        report.rating_count[day] += n
-        report.distribution[rating] += n
+        bucket, rating = read_rated(item)
+        rated[rating][bucket] += n
+    for rating, buckets in rated.items():
+        report.distribution[rating] += sum(buckets.values())
+        for day, n in local_days(buckets, zone, minutes).items():  # the reader's days
+            report.rating_sum[day] += rating * n
+            report.rating_count[day] += n
     report.comments = comments(sorted(map(int, each["rated_numbers"]), reverse=True))
 
     def named(row: Cube) -> tuple[str, str, str]:
