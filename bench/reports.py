@@ -8,8 +8,11 @@ Uses the database of bench/generate.py (generated first when missing or of anoth
 Signs in through the login form as the administrator (and as a collaborator, with reports
 enabled for collaborators), makes 2 warm-up requests and --runs measured ones per scenario:
 the last year of history, the whole history (two years), the year narrowed to closed tickets
-of one area, and the collaborator's year (their areas only). Prints one JSON line for the
-environment, then one per scenario: name, p50_ms, p95_ms, max_ms, cpu_p50_ms (this
+of one area, and the collaborator's year (their areas only). The monthly cache is built first,
+as the worker keeps it (reports/cache.py; the time it took is printed); after the scenarios the
+year's page is timed again with one month changed since (counted live until the worker's next
+pass) and with no cache at all. Prints one JSON line for the environment, then one per
+scenario: name, p50_ms, p95_ms, max_ms, cpu_p50_ms (this
 process's CPU time: with SQLite the database's work too, a figure a busy machine disturbs
 less than the wall clock), tickets, db.
 --reference also times the year's page with its figures computed row by row, as before
@@ -36,14 +39,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import delete, func, select, update  # noqa: E402
 
 from bench import dashboard  # noqa: E402
 from bench import generate as gen  # noqa: E402
 from bench.dashboard import emit, fail, log, login, percentile  # noqa: E402
 from servicedesk.extensions import db  # noqa: E402
-from servicedesk.models import Area, Ticket  # noqa: E402
+from servicedesk.models import Area, ReportCubeRow, ReportMonth, Ticket  # noqa: E402
 from servicedesk.reports import aggregate, data, service  # noqa: E402
+from servicedesk.reports import cache as report_cache  # noqa: E402
 from tests import reports_reference  # noqa: E402
 
 WARMUP = 2
@@ -79,12 +83,31 @@ def time_url(client: Any, url: str, runs: int) -> tuple[list[float], list[float]
     return samples, cpu, total
 
 
-def row_by_row(base: Any, zone: str) -> Any:
+def row_by_row(base: Any, zone: str, cached: Any = None) -> Any:
     """The report as the page built it before aggregate.py: every ticket read into Python
     (the service-level compliance, which that page did not have, from the grouped pass)."""
     rows = data.export_rows(base, custom=False)
     levels = aggregate.build_both(base, service._("(none)"), zone)[1]
     return reports_reference.build(rows, service._("(none)"), zone), levels
+
+
+def _touch() -> None:
+    """Write one ticket filed half a year ago (as a reply would): its month is stale."""
+    last = db.session.scalar(select(func.max(Ticket.created_at)))
+    ticket_id = db.session.scalar(
+        select(Ticket.id).where(Ticket.created_at <= last - timedelta(days=180)).limit(1)
+    )
+    db.session.execute(
+        update(Ticket).where(Ticket.id == ticket_id).values(priority=Ticket.priority)
+    )
+    db.session.commit()
+
+
+def _forget() -> None:
+    """Empty the monthly cache."""
+    db.session.execute(delete(ReportCubeRow))
+    db.session.execute(delete(ReportMonth))
+    db.session.commit()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -126,6 +149,17 @@ def main(argv: list[str] | None = None) -> int:
         year, area_id = year_query(app)
         admin = login(app, f"admin0@{gen.DOMAIN}")
         colab = login(app, f"colab0@{gen.DOMAIN}")
+        with app.app_context():  # as the worker does: build the monthly cache
+            started = time.perf_counter()
+            months = report_cache.refresh(limit=10_000, rebuild=True)
+            emit(
+                {
+                    "name": "cache_build",
+                    "months": len(months),
+                    "seconds": round(time.perf_counter() - started, 2),
+                    "db": args.db,
+                }
+            )
         scenarios = [
             ("report_year", admin, f"/informes/?{year}"),
             ("report_all", admin, "/informes/"),
@@ -144,6 +178,23 @@ def main(argv: list[str] | None = None) -> int:
                     "cpu_p50_ms": round(statistics.median(cpu), 1),
                     "tickets": total,
                     "url": page_url,
+                    "db": args.db,
+                }
+            )
+        # A ticket of a month in the middle of the year written (its month counted live
+        # until the worker's next pass), then no cache at all: every month counted live.
+        for name, change in (("report_year_month_changed", _touch), ("report_year_live", _forget)):
+            with app.app_context():
+                change()
+            log(name)
+            samples, cpu, total = time_url(admin, scenarios[0][2], args.runs)
+            emit(
+                {
+                    "name": name,
+                    "p50_ms": round(statistics.median(samples), 1),
+                    "p95_ms": round(percentile(samples, 0.95), 1),
+                    "cpu_p50_ms": round(statistics.median(cpu), 1),
+                    "tickets": total,
                     "db": args.db,
                 }
             )

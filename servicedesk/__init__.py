@@ -24,6 +24,7 @@ from .notifications import courier
 from .numbers import RowIdConverter
 from .portal import bp as portal_bp
 from .reports import bp as reports_bp
+from .reports import cache as report_cache
 from .sla import escalation
 from .tickets import search  # noqa: F401 - registers the index-on-write hook
 from .tickets.routes import bp as files_bp
@@ -72,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     courier.init_app(app)
     escalation.init_app(app)
     fetch.init_app(app)
+    report_cache.init_app(app)
     return app
 
 

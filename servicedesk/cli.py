@@ -22,6 +22,7 @@ from .mailin import service as mailin
 from .models import Role, User
 from .notifications import courier, fanout, worker
 from .numbers import MAX_ID
+from .reports import cache as report_cache
 from .reports import jobs as export_jobs
 from .sla import escalation
 from .tickets import held, search
@@ -127,7 +128,8 @@ def worker_command(burst: bool) -> None:
     # Beside the outbox relay: exports whose worker died, or whose job a Redis restart lost;
     # files kept from refused forms whose time is up.
     # Their own threads: the service-level warnings and breaches, every SLA_ESCALATE_SECONDS,
-    # and the IMAP mailboxes, every MAIL_FETCH_SECONDS.
+    # the IMAP mailboxes, every MAIL_FETCH_SECONDS, and the reports' monthly cache, every
+    # REPORT_CACHE_SECONDS.
     worker.run(
         running_app(),
         burst=burst,
@@ -135,6 +137,7 @@ def worker_command(burst: bool) -> None:
         timers=[
             ("SLA_ESCALATE_SECONDS", escalation.run_pass),
             ("MAIL_FETCH_SECONDS", fetch.run_pass),
+            ("REPORT_CACHE_SECONDS", report_cache.run_pass),
         ],
     )
 
@@ -206,6 +209,16 @@ def sla_escalate_command() -> None:
     click.echo(json.dumps(escalation.run_pass().as_dict()))
 
 
+@click.command("report-cache")
+@click.option("--rebuild", is_flag=True, help="Forget the cache and build every month again.")
+@click.option("--limit", type=click.IntRange(1), default=10_000, help="At most this many months.")
+def report_cache_command(rebuild: bool, limit: int) -> None:
+    """Build the reports' monthly cache where it is missing or tickets changed (the worker does
+    it by itself); print the months built, with the settled tickets each counts."""
+    months = report_cache.refresh(limit=limit, rebuild=rebuild)
+    click.echo(json.dumps({"months": report_cache.built(months)}))
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     for command in (
@@ -217,6 +230,7 @@ def init_app(app: Flask) -> None:
         mail_in_command,
         mail_fetch_command,
         sla_escalate_command,
+        report_cache_command,
         search_rebuild,
     ):
         app.cli.add_command(command)

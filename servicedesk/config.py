@@ -182,6 +182,10 @@ def load(env: dict[str, str], instance_path: Path) -> dict[str, object]:
         # How often the worker (or the web process, without Redis) reads the IMAP mailboxes
         # of Administración; 0: never by itself (`flask mail-fetch` reads them once).
         "MAIL_FETCH_SECONDS": _seconds(env, "MAIL_FETCH_SECONDS", 60),
+        # How often the worker (or the web process, without Redis) builds the reports'
+        # monthly cache again where tickets changed; 0: never by itself (`flask
+        # report-cache` builds it once). See reports/cache.py.
+        "REPORT_CACHE_SECONDS": _seconds(env, "REPORT_CACHE_SECONDS", 60),
         # Without a mail server the embedded mode prints mail to the console.
         "MAIL_CONSOLE": not mail_server,
         # Flask-Mail would silently drop mail whenever TESTING is on; tests use a real server.

@@ -195,6 +195,8 @@ def _app(
             "SLA_ESCALATE_SECONDS": 0,
             # Nor do they read the IMAP mailboxes by themselves (tests run `mail-fetch`).
             "MAIL_FETCH_SECONDS": 0,
+            # Nor build the reports' cache (tests build it with `flask report-cache`).
+            "REPORT_CACHE_SECONDS": 0,
         }
     )
     with app.app_context():
@@ -213,6 +215,8 @@ def _clean(app: Flask) -> None:
                 conn.execute(table.delete())
             # The full-text table lives outside the ORM metadata.
             conn.execute(text("DELETE FROM ticket_search"))
+            # What the reports' triggers wrote while the tickets above were deleted.
+            conn.execute(text("DELETE FROM report_changes"))
 
 
 @pytest.fixture

@@ -3,19 +3,35 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select, update
 
 from servicedesk.extensions import db
-from servicedesk.models import Area, Channel, Feedback, Priority, Role, Status, Ticket, elapsed_us
-from servicedesk.reports import aggregate, charts, data, service
+from servicedesk.models import (
+    Area,
+    Channel,
+    Feedback,
+    Priority,
+    ReportChange,
+    ReportMonth,
+    Role,
+    SlaPhase,
+    Status,
+    Ticket,
+    elapsed_us,
+    utcnow,
+)
+from servicedesk.reports import aggregate, cache, charts, data, service
+from servicedesk.zones import set_organisation_zone
 from tests import reports_reference
 from tests.conftest import login, make_user
-from tests.factories import make_type
+from tests.factories import make_ticket, make_type
 
 N = 10_000
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -226,14 +242,16 @@ NONCE = re.compile(r'nonce="[^"]*"|name="csrf_token" value="[^"]*"')
 
 
 def test_the_page_shows_what_the_row_by_row_report_shows(app, admin, desk, monkeypatch):
-    """The whole page (figures, charts, tables) over HTTP, both ways, is the same HTML."""
+    """The whole page (figures, charts, tables) over HTTP, both ways, is the same HTML (its
+    months read from the monthly cache, which the worker has built)."""
+    _build_cache(app)
     client = app.test_client()
     login(client, admin.email)
     url = "/informes/?created_from=2025-12-01&created_to=2026-11-30"
     fast = client.get(url)
     assert fast.status_code == 200
 
-    def row_by_row(base, zone):
+    def row_by_row(base, zone, cached=None):
         rows = data.export_rows(base, custom=False)
         # The attention figures the old way; compliance (not in the old page) as it is.
         levels = aggregate.build_both(base, service._("(none)"), zone)[1]
@@ -245,3 +263,126 @@ def test_the_page_shows_what_the_row_by_row_report_shows(app, admin, desk, monke
     page = NONCE.sub("", fast.get_data(as_text=True))
     assert page == NONCE.sub("", slow.get_data(as_text=True))
     assert 'data-testid="by-collaborator"' in page and "Ana Pérez" in page
+
+
+def _cached_and_live(user, query: str, zone: str):
+    """A report read partly from the monthly cache, the same counted live, and row by row."""
+    f, base, _t, _fields = service.selection(user, query)
+    cached = cache.usable(f, user, zone)
+    assert cached is not None and cached.months, query
+    fast = aggregate.build_both(base, "(none)", zone, cached=cached)
+    live = aggregate.build_both(base, "(none)", zone)
+    slow = reports_reference.build(data.export_rows(base, custom=False), "(none)", zone)
+    return fast, live, slow
+
+
+def _same_compliance(one, other) -> None:
+    """Two compliance reports agree on every group's figures."""
+    for name in ("by_collaborator", "by_area", "by_type", "by_priority"):
+        assert getattr(one, name).keys() == getattr(other, name).keys(), name
+        for key, group in getattr(one, name).items():
+            assert vars(group) == vars(getattr(other, name)[key]), (name, key)
+    assert vars(one.total) == vars(other.total)
+
+
+def _build_cache(app) -> dict[str, int]:
+    """Run `flask report-cache`; the months it built, with their settled tickets."""
+    result = app.test_cli_runner().invoke(args=["report-cache"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["months"]
+
+
+def test_the_monthly_cache_gives_the_live_figures_before_and_after_changes(app, admin, desk):
+    """Months read from the cache (reports/cache.py) give exactly the live figures; a ticket
+    written afterwards, by the ORM or by a bare UPDATE, makes its month count live until the
+    worker builds it again; tickets whose clocks run are never cached."""
+    with app.test_request_context():
+        set_organisation_zone("America/Santiago")  # hour buckets: Madrid's readers too
+        running = db.session.scalars(
+            select(Ticket).where(Ticket.status == Status.OPEN).order_by(Ticket.id).limit(40)
+        ).all()
+        for i, ticket in enumerate(running):  # half past due now, half not yet
+            ticket.sla_phase = SlaPhase.RUNNING
+            ticket.sla_version_id = None
+            ticket.sla_response_due = NOW + timedelta(days=(-1) ** i * 400)
+            ticket.sla_resolution_due = NOW + timedelta(days=(-1) ** i * 400)
+        db.session.commit()
+    months = _build_cache(app)
+    assert len(months) >= 13 and sum(months.values()) == N - len(running)
+    with app.test_request_context():
+        assert db.session.scalar(select(func.count()).select_from(ReportChange)) == 0
+        year = "created_from=2025-12-01&created_to=2026-11-30"
+        for query, zone in (("", "America/Santiago"), (year, "Europe/Madrid")):
+            fast, live, slow = _cached_and_live(admin, query, zone)
+            assert_same(fast[0], slow)
+            _same_compliance(fast[1], live[1])
+        # A closed ticket of a cached month reopened (ORM), another's rating changed and a
+        # third moved to another area by a bare UPDATE: their months are counted live.
+        reopened = db.session.scalars(
+            select(Ticket).where(Ticket.status == Status.CLOSED).order_by(Ticket.id).limit(1)
+        ).one()
+        reopened.status, reopened.closed_at, reopened.resolved_at = Status.OPEN, None, None
+        rating = db.session.scalars(select(Feedback).order_by(Feedback.id.desc()).limit(1)).one()
+        rating.rating = 6 - rating.rating
+        moved = db.session.scalars(select(Ticket).order_by(Ticket.id.desc()).limit(1)).one()
+        db.session.execute(
+            update(Ticket).where(Ticket.id == moved.id).values(area_id=desk["areas"][2].id)
+        )
+        db.session.commit()
+        changed = set(db.session.scalars(select(ReportChange.month).distinct()))
+        assert cache.month_of(reopened.created_at) in changed and len(changed) <= 3
+        for query, zone in (("", "America/Santiago"), (year, "Europe/Madrid")):
+            fast, live, slow = _cached_and_live(admin, query, zone)
+            assert_same(fast[0], slow)
+            _same_compliance(fast[1], live[1])
+    rebuilt = _build_cache(app)
+    assert set(rebuilt) == changed
+    with app.test_request_context():
+        assert db.session.scalar(select(func.count()).select_from(ReportChange)) == 0
+        assert db.session.scalar(select(func.count()).select_from(ReportMonth)) == len(months)
+        fast, live, slow = _cached_and_live(admin, "", "America/Santiago")
+        assert_same(fast[0], slow)
+        _same_compliance(fast[1], live[1])
+
+
+def test_a_filtered_or_a_collaborators_report_is_counted_live(app, admin, desk, monkeypatch):
+    """The cache holds a period's whole history: any other filter, or a collaborator's areas,
+    is counted from the tickets."""
+    monkeypatch.setitem(app.config, "REPORTS_FOR_COLLABORATORS", True)
+    _build_cache(app)
+    with app.test_request_context():
+        zone = "UTC"  # the organisation's zone here
+        for query in ("status=closed", "q=fuga", "assignee=none", "view=activos", "rating=5"):
+            f, _base, _t, _fields = service.selection(admin, query)
+            assert cache.usable(f, admin, zone) is None, query
+        f, _base, _t, _fields = service.selection(admin, "created_from=2026-01-01")
+        assert cache.usable(f, admin, zone) is not None
+        assert cache.usable(f, admin, "America/Santiago") is None  # other buckets
+        f, _base, _t, _fields = service.selection(desk["staff"][0], "")
+        assert cache.usable(f, desk["staff"][0], zone) is None
+
+
+def test_the_embedded_ticker_builds_the_cache_by_itself(app, admin, soporte, client_user):
+    """Without Redis each web process keeps the reports' cache in a thread started with it."""
+    for days in (40, 70, 100):
+        make_ticket(client_user, soporte, created_at=utcnow() - timedelta(days=days))
+    app.config["REPORT_CACHE_SECONDS"] = 0.2
+    client = app.test_client()
+    try:
+        assert client.get("/").status_code in (200, 302)  # the first request starts it
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not _cached_months(app):
+            time.sleep(0.1)
+    finally:
+        app.config["REPORT_CACHE_SECONDS"] = 0
+        cache.stop(app)
+    months = _cached_months(app)
+    assert len(months) >= 3 and sum(months.values()) == 3
+
+
+def _cached_months(app) -> dict[str, int]:
+    """The months in the cache, with the tickets each counts."""
+    with app.app_context():
+        rows = db.session.execute(select(ReportMonth.month, ReportMonth.tickets)).all()
+        db.session.remove()
+    return dict(rows)

@@ -21,6 +21,7 @@ from .exports import Export
 from .inbound import InboundMessage
 from .mailboxes import Mailbox, MailSecurity
 from .outbox import Notice, NoticeStatus, OutboxMessage, OutboxStatus
+from .reports import ReportChange, ReportCubeRow, ReportMonth
 from .settings import Setting
 from .sla import SlaCalendar, SlaPolicy, SlaPolicyVersion
 from .tickets import (
@@ -78,6 +79,9 @@ __all__ = [
     "SlaPolicyVersion",
     "SlaState",
     "Status",
+    "ReportChange",
+    "ReportCubeRow",
+    "ReportMonth",
     "Ticket",
     "elapsed_us",
     "TicketEvent",

@@ -47,14 +47,27 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     func,
     literal_column,
     select,
+    union_all,
 )
 from sqlalchemy.engine import Engine
 
 from ..extensions import db
-from ..models import Area, Feedback, Ticket, TicketType, User, utcnow
+from ..models import (
+    Area,
+    Feedback,
+    ReportChange,
+    ReportCubeRow,
+    ReportMonth,
+    SlaPhase,
+    Ticket,
+    TicketType,
+    User,
+    utcnow,
+)
 from . import compliance
 from .metrics import HOUR_EDGES, Figures, Report, p90_index
 
@@ -96,6 +109,13 @@ def utc_bucket(value: Any, minutes: int, dialect: str) -> ColumnElement[Any]:
         return func.substr(value, 1, 13)
     part = cast(func.substr(value, 15, 2), Integer).op("/")(minutes) * minutes
     return func.substr(value, 1, 14).op("||")(func.printf("%02d", part))
+
+
+def month_key(value: Any, dialect: str) -> ColumnElement[str]:
+    """The 'YYYY-MM' of a stored date-time's UTC month (as migration 0024's triggers write it)."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", value), "YYYY-MM")
+    return func.substr(value, 1, 7)
 
 
 def _whole_seconds(wall: Any) -> ColumnElement[int]:
@@ -387,14 +407,81 @@ def _of(ticket_ids: Select[Any], *columns: Any) -> Select[Any]:
     )
 
 
+@dataclass(frozen=True)
+class Cached:
+    """Months whose settled tickets a report may read from the monthly cache (reports/cache.py).
+
+    Those of them built for `minutes` with no change waiting are read from their stored rows;
+    the statement decides which, in its own snapshot, so a month that changes meanwhile is
+    counted live, never twice or not at all.
+    """
+
+    months: tuple[str, ...]
+    minutes: int
+
+
+# The cube's columns that add up across its rows (the others are joined texts).
+SUMMED = (
+    "tickets",
+    "closed",
+    "rated",
+    "rating_total",
+    "targeted",
+    "response_met",
+    "response_missed",
+    "resolution_met",
+    "resolution_missed",
+    "breached",
+)
+
+
+def _grouped(ticket_ids: Select[Any], named: list[Any]) -> Select[Any]:
+    """The cube query over a selection of tickets."""
+    return _of(ticket_ids, *_KEYS, *named).group_by(*(key.element for key in _KEYS))
+
+
+def _with_cache(
+    ticket_ids: Select[Any], named: list[Any], dialect: str, cached: Cached
+) -> Select[Any]:
+    """The cube: the cached months' stored rows and the other tickets' live ones, added up.
+
+    Live: every selected ticket but the settled ones of a fresh month (built, no change
+    waiting), whose rows are read instead; the two meet per key in one grouped select.
+    """
+    waiting = exists().where(ReportChange.month == ReportMonth.month)
+    built = and_(ReportMonth.minutes == cached.minutes, ReportMonth.month.in_(cached.months))
+    fresh = select(ReportMonth.month).where(built, ~waiting).cte("fresh_months")
+    settled = and_(
+        Ticket.sla_phase != SlaPhase.RUNNING,
+        month_key(Ticket.created_at, dialect).in_(select(fresh.c.month)),
+    )
+    live = _grouped(ticket_ids.where(~settled), named)
+    names = [column.name for column in live.selected_columns]
+    stored = select(*(getattr(ReportCubeRow, name).label(name) for name in names)).where(
+        ReportCubeRow.minutes == cached.minutes,
+        ReportCubeRow.month.in_(select(fresh.c.month)),
+    )
+    both = union_all(live, stored).subquery()
+    keys = [both.c[key.name] for key in _KEYS]
+    added = [
+        cast(func.sum(both.c[name]), BigInteger).label(name)
+        if name in SUMMED
+        else joined(both.c[name], dialect).label(name)
+        for name in names[len(_KEYS) :]
+    ]
+    return select(*keys, *added).group_by(*keys)
+
+
 def cube(
     ticket_ids: Select[Any],
     dialect: str,
     minutes: int,
     now: datetime | None = None,
     parts: int = 1,
+    cached: Cached | None = None,
 ) -> list[Cube]:
-    """The cube query's rows; on PostgreSQL split by id into `parts` queries run at once.
+    """The cube query's rows: with the monthly cache, or on PostgreSQL split by id into
+    `parts` queries run at once.
 
     PostgreSQL (15) runs no grouped query with string_agg on more than one core, so a
     report waited on one backend while the other cores idled. With parts > 1 the tickets
@@ -404,11 +491,15 @@ def cube(
     thread runs its share in the request's session; the others read committed data (a
     report reads nothing it wrote). SQLite stays with one query: two at once in one
     process took longer than one (measured, bench/README.md: its memory allocator is
-    one lock for all connections).
+    one lock for all connections). A report read partly from the cache is one statement
+    (its months must be judged fresh in the snapshot that reads them).
     """
     columns = cube_columns(dialect, minutes, now)
     named = [column.label(name) for name, column in columns.items()]
-    query = _of(ticket_ids, *_KEYS, *named).group_by(*(key.element for key in _KEYS))
+    if cached is not None and cached.minutes == minutes:
+        query = _with_cache(ticket_ids, named, dialect, cached)
+        return [Cube(**row._mapping) for row in db.session.execute(query)]
+    query = _grouped(ticket_ids, named)
     if parts <= 1 or dialect != "postgresql":
         return [Cube(**row._mapping) for row in db.session.execute(query)]
     shares = [query.where(Ticket.id % parts == part) for part in range(parts)]
@@ -445,11 +536,12 @@ def build_both(
     zone: str = "UTC",
     now: datetime | None = None,
     parts: int = 1,
+    cached: Cached | None = None,
 ) -> tuple[Report, compliance.ComplianceReport]:
     """The report and the service-level compliance of the selected tickets, from one pass
-    (split in `parts` run at once, see cube())."""
+    (split in `parts` run at once, or partly read from the monthly cache: see cube())."""
     dialect, minutes = dialect_name(), bucket_minutes(zone)
-    rows = cube(ticket_ids, dialect, minutes, now, parts)
+    rows = cube(ticket_ids, dialect, minutes, now, parts, cached)
     types = names_of(TicketType, {r.type_id for r in rows})
     areas = names_of(Area, {r.area_id for r in rows if r.area_id is not None})
     people = names_of(User, {r.assignee_id for r in rows if r.assignee_id is not None})

@@ -20,7 +20,7 @@ from ..models import Area, Channel, Priority, Status, Ticket, TicketType, User, 
 from ..tickets.filters import Filters, iso_query, parse
 from ..tickets.listing import filtered
 from ..zones import organisation_zone, zone_of
-from . import aggregate, charts, compliance, data, excel, metrics, pdf
+from . import aggregate, cache, charts, compliance, data, excel, metrics, pdf
 
 PDF_MAX_ROWS = 1000  # tickets listed in the PDF report; its figures count them all
 
@@ -104,7 +104,8 @@ def report_page(user: User, query: str, locale: str) -> dict[str, Any]:
     """
     problems: dict[str, str] = {}
     f, base, ticket_type, _fields = selection(user, query, locale, problems)
-    report, levels = build_report(base, zone_of(user))
+    zone = zone_of(user)
+    report, levels = build_report(base, zone, cache.usable(f, user, zone))
     return {
         "date_problems": problems,
         "query": iso_query(MultiDict(parse_qsl(query, keep_blank_values=False)), f)[:2000],
@@ -124,12 +125,13 @@ def report_page(user: User, query: str, locale: str) -> dict[str, Any]:
 
 
 def build_report(
-    base: Select[Any], zone: str
+    base: Select[Any], zone: str, cached: aggregate.Cached | None = None
 ) -> tuple[metrics.Report, compliance.ComplianceReport]:
     """Aggregate the selected tickets in the database, by the days of a zone (the reader's):
-    the attention figures and the service-level compliance, from one grouped pass."""
+    the attention figures and the service-level compliance, from one grouped pass (the
+    cached months' settled tickets read from the monthly cache, see reports/cache.py)."""
     parts = current_app.config["REPORT_PARALLEL_QUERIES"]
-    return aggregate.build_both(base, _("(none)"), zone, parts=parts)
+    return aggregate.build_both(base, _("(none)"), zone, parts=parts, cached=cached)
 
 
 def excel_to(
@@ -164,7 +166,8 @@ def pdf_to(
 ) -> int:
     """Write the period report of a filtered selection as PDF, with its first tickets listed."""
     f, base, ticket_type, _fields = selection(user, query)
-    report, levels = build_report(base, organisation_zone())  # the PDF's zone
+    zone = organisation_zone()  # the PDF's
+    report, levels = build_report(base, zone, cache.usable(f, user, zone))
     listing = list(data.rows(base, limit=PDF_MAX_ROWS))
     progress(report.total.tickets)
     out.write(
