@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -386,3 +387,49 @@ def _cached_months(app) -> dict[str, int]:
         rows = db.session.execute(select(ReportMonth.month, ReportMonth.tickets)).all()
         db.session.remove()
     return dict(rows)
+
+
+def test_a_ticket_written_while_its_month_is_built_keeps_the_month_live(
+    app, admin, soporte, client_user, monkeypatch
+):
+    """A write that commits while the worker counts its month is not lost: the month stays
+    marked (SQLite: the writer waits for the builder's lock; PostgreSQL: the builder's
+    snapshot neither counts the write nor deletes its mark), so reports count it live."""
+    month_start = datetime(2026, 5, 1, tzinfo=UTC)
+    tickets = [
+        make_ticket(client_user, soporte, created_at=month_start + timedelta(days=d))
+        for d in (1, 2, 3)
+    ]
+    target = tickets[0].id
+    db.session.commit()
+    real_cube = aggregate.cube
+
+    def write_meanwhile() -> None:
+        with app.app_context():
+            db.session.execute(
+                update(Ticket).where(Ticket.id == target).values(priority=Priority.URGENT)
+            )
+            db.session.commit()
+            db.session.remove()
+
+    writer = threading.Thread(target=write_meanwhile)
+
+    def cube_while_writing(*args, **kwargs):
+        db.session.execute(select(1))  # the builder's snapshot begins here (PostgreSQL)
+        writer.start()
+        writer.join(1)  # PostgreSQL: committed now; SQLite: waits for the builder's lock
+        return real_cube(*args, **kwargs)
+
+    monkeypatch.setattr(cache.aggregate, "cube", cube_while_writing)
+    with app.app_context():
+        assert cache.refresh() == ["2026-05"]
+    writer.join(30)
+    assert not writer.is_alive()
+    monkeypatch.setattr(cache.aggregate, "cube", real_cube)
+    with app.test_request_context():
+        assert set(db.session.scalars(select(ReportChange.month))) == {"2026-05"}
+        f, base, _t, _fields = service.selection(admin, "")
+        cached = cache.usable(f, admin, "UTC")
+        assert cached is not None and cached.months == ("2026-05",)
+        fast = aggregate.build(base, "(none)", "UTC", cached=cached)
+        assert fast.counts["priority"] == {"urgent": 1, "normal": 2}

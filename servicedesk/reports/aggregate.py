@@ -525,9 +525,15 @@ def names_of(model: Any, ids: set[int]) -> dict[int, str]:
     return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
 
 
-def build(ticket_ids: Select[Any], none_label: str, zone: str = "UTC", parts: int = 1) -> Report:
+def build(
+    ticket_ids: Select[Any],
+    none_label: str,
+    zone: str = "UTC",
+    parts: int = 1,
+    cached: Cached | None = None,
+) -> Report:
     """The report of the selected tickets, its days those of `zone`'s calendar."""
-    return build_both(ticket_ids, none_label, zone, parts=parts)[0]
+    return build_both(ticket_ids, none_label, zone, parts=parts, cached=cached)[0]
 
 
 def build_both(
