@@ -24,8 +24,9 @@ from collections.abc import Iterable
 from dataclasses import fields
 from datetime import UTC, datetime
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..db_setup import write_transactions
 from ..extensions import db
@@ -109,8 +110,12 @@ def usable(f: Filters, user: User, zone: str) -> aggregate.Cached | None:
     return aggregate.Cached(tuple(sorted(months)), minutes) if months else None
 
 
-def _build(month: str, minutes: int) -> int:
-    """Count one month's settled tickets into its rows (in the caller's transaction)."""
+def _build(month: str, minutes: int) -> bool:
+    """Count one month's settled tickets into its rows, in one transaction; False when
+    another process had built it meanwhile."""
+    if month in _fresh(minutes, [month]):
+        db.session.rollback()
+        return False
     first, after = month_bounds(month)
     settled = select(Ticket.id).where(
         Ticket.created_at >= first,
@@ -135,7 +140,16 @@ def _build(month: str, minutes: int) -> int:
     # (BEGIN IMMEDIATE); PostgreSQL's snapshot (REPEATABLE READ) hides the later ones.
     db.session.execute(delete(ReportChange).where(ReportChange.month == month))
     db.session.commit()
-    return count
+    return True
+
+
+def _fresh(minutes: int, months: list[str] | None = None) -> set[str]:
+    """The months built for `minutes` with no change waiting (of these, or all)."""
+    waiting = exists().where(ReportChange.month == ReportMonth.month)
+    query = select(ReportMonth.month).where(ReportMonth.minutes == minutes, ~waiting)
+    if months is not None:
+        query = query.where(ReportMonth.month.in_(months))
+    return set(db.session.scalars(query))
 
 
 def _to_build(minutes: int) -> list[str]:
@@ -144,9 +158,7 @@ def _to_build(minutes: int) -> list[str]:
     first, last = db.session.execute(span).one()
     if first is None:
         return []
-    waiting = exists().where(ReportChange.month == ReportMonth.month)
-    built = select(ReportMonth.month).where(ReportMonth.minutes == minutes, ~waiting)
-    fresh = set(db.session.scalars(built))
+    fresh = _fresh(minutes)
     return [m for m in reversed(_months_between(first, last)) if m not in fresh]
 
 
@@ -164,10 +176,18 @@ def refresh(limit: int = MONTHS_PER_PASS, rebuild: bool = False) -> list[str]:
         db.session.commit()
         months = _to_build(minutes)[:limit]
         db.session.rollback()
+        built = []
         for month in months:
             _snapshot()
-            _build(month, minutes)
-    return months
+            try:
+                if _build(month, minutes):
+                    built.append(month)
+            except SQLAlchemyError:
+                # Another process built it at the same time (PostgreSQL refuses the second
+                # writer of a snapshot): the month is counted live until the next pass.
+                db.session.rollback()
+                current_app.logger.warning("Report cache: month %s not built", month)
+    return built
 
 
 def _snapshot() -> None:
