@@ -20,6 +20,7 @@ from servicedesk.models import (
     Feedback,
     Priority,
     ReportChange,
+    ReportCubeRow,
     ReportMonth,
     Role,
     SlaPhase,
@@ -433,3 +434,41 @@ def test_a_ticket_written_while_its_month_is_built_keeps_the_month_live(
         assert cached is not None and cached.months == ("2026-05",)
         fast = aggregate.build(base, "(none)", "UTC", cached=cached)
         assert fast.counts["priority"] == {"urgent": 1, "normal": 2}
+
+
+def test_two_builders_at_once_build_each_month_once(app, admin, soporte, client_user):
+    """Two processes' passes at the same moment (web processes without Redis each run one):
+    every month ends built once, its rows not doubled, and the report is the live one."""
+    for days in (3, 35, 66, 97):
+        make_ticket(client_user, soporte, created_at=utcnow() - timedelta(days=days))
+    db.session.commit()
+    barrier, built = threading.Barrier(2), []
+
+    def build() -> None:
+        with app.app_context():
+            barrier.wait(10)
+            built.append(cache.refresh())
+            db.session.remove()
+
+    threads = [threading.Thread(target=build) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(built) == 2
+    with app.test_request_context():
+        months = dict(db.session.execute(select(ReportMonth.month, ReportMonth.tickets)).all())
+        assert sum(months.values()) == 4
+        stored = dict(
+            db.session.execute(
+                select(ReportCubeRow.month, func.sum(ReportCubeRow.tickets)).group_by(
+                    ReportCubeRow.month
+                )
+            ).all()
+        )
+        assert stored == {month: n for month, n in months.items() if n}
+        f, base, _t, _fields = service.selection(admin, "")
+        cached = cache.usable(f, admin, "UTC")
+        assert cached is not None
+        fast = aggregate.build(base, "(none)", "UTC", cached=cached)
+        assert fast.total.tickets == 4
