@@ -6,9 +6,11 @@ that reads the models finds them beside them.
 
 from ..vocabulary import (
     ACTIVE_STATUSES,
+    RECOMPUTE_ACTIVE,
     Channel,
     EventKind,
     Priority,
+    RecomputeStatus,
     Role,
     SlaPhase,
     SlaState,
@@ -22,7 +24,7 @@ from .inbound import InboundMessage
 from .mailboxes import Mailbox, MailSecurity
 from .outbox import Notice, NoticeStatus, OutboxMessage, OutboxStatus
 from .settings import Setting
-from .sla import SlaCalendar, SlaPolicy, SlaPolicyVersion
+from .sla import SlaCalendar, SlaPolicy, SlaPolicyVersion, SlaRecompute
 from .tickets import (
     Attachment,
     Comment,
@@ -51,6 +53,8 @@ __all__ = [
     "ApiToken",
     "PRIORITIES",
     "Priority",
+    "RECOMPUTE_ACTIVE",
+    "RecomputeStatus",
     "Area",
     "Attachment",
     "AuthToken",
@@ -76,6 +80,7 @@ __all__ = [
     "SlaPhase",
     "SlaPolicy",
     "SlaPolicyVersion",
+    "SlaRecompute",
     "SlaState",
     "Status",
     "Ticket",
