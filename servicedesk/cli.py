@@ -24,6 +24,7 @@ from .notifications import courier, fanout, worker
 from .numbers import MAX_ID
 from .reports import jobs as export_jobs
 from .sla import escalation
+from .sla import recompute as sla_recompute
 from .tickets import held, search
 
 
@@ -125,13 +126,14 @@ def worker_command(burst: bool) -> None:
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: mail is delivered in-process.")
     # Beside the outbox relay: exports whose worker died, or whose job a Redis restart lost;
+    # the same for the recomputes of the open tickets (taken up again from their cursor);
     # files kept from refused forms whose time is up.
     # Their own threads: the service-level warnings and breaches, every SLA_ESCALATE_SECONDS,
     # and the IMAP mailboxes, every MAIL_FETCH_SECONDS.
     worker.run(
         running_app(),
         burst=burst,
-        chores=[export_jobs.sweep, held.sweep_chore],
+        chores=[export_jobs.sweep, sla_recompute.sweep, held.sweep_chore],
         timers=[
             ("SLA_ESCALATE_SECONDS", escalation.run_pass),
             ("MAIL_FETCH_SECONDS", fetch.run_pass),
