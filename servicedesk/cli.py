@@ -1,5 +1,5 @@
 """flask commands: init, demo data, create-admin, synthetic tickets, worker, relay, mail-in,
-mail-fetch and the service-level escalation."""
+mail-fetch, the service-level escalation and the recompute of the open tickets."""
 
 from __future__ import annotations
 
@@ -208,6 +208,25 @@ def sla_escalate_command() -> None:
     click.echo(json.dumps(escalation.run_pass().as_dict()))
 
 
+@click.command("sla-recompute")
+def sla_recompute_command() -> None:
+    """Give the open tickets the policy their rules choose now, in this process (as
+    "Recalcular tickets abiertos" does on rq); print one JSON line, exit 1 unless done.
+
+    A run whose worker died is taken up from its cursor; one still working is left alone.
+    """
+    run, fresh = sla_recompute.start(None)
+    unit_of_work.commit()
+    if fresh:
+        sla_recompute.run_attempt(run.id, run.attempt)
+    result = sla_recompute.outcome(run.id)
+    click.echo(json.dumps(result))
+    if not fresh:
+        click.echo(f"Recompute {run.id} is already under way elsewhere.", err=True)
+    if not fresh or result["status"] != "done":
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     for command in (
@@ -219,6 +238,7 @@ def init_app(app: Flask) -> None:
         mail_in_command,
         mail_fetch_command,
         sla_escalate_command,
+        sla_recompute_command,
         search_rebuild,
     ):
         app.cli.add_command(command)

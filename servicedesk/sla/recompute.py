@@ -64,16 +64,21 @@ def is_stopped(run: SlaRecompute) -> bool:
 # ---------------------------------------------------------------- starting and resuming
 
 
-def start(actor: User) -> tuple[SlaRecompute, bool]:
+def start(actor: User | None) -> tuple[SlaRecompute, bool]:
     """The run to follow: a new queued one, or the one already queued or running.
 
     The one already active is taken up again when its worker died. Returns the run and
-    whether it has a new attempt to launch (after the commit). Flushes.
+    whether it has a new attempt to launch (after the commit). Flushes. The actor (None
+    from the command line) is recorded on the run and on each ticket's event.
     """
     current = active_run()
     if current is not None:
         return current, resume(current)
-    run = SlaRecompute(status=RecomputeStatus.QUEUED, active=True, requested_by_id=actor.id)
+    run = SlaRecompute(
+        status=RecomputeStatus.QUEUED,
+        active=True,
+        requested_by_id=actor.id if actor is not None else None,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(run)
@@ -295,3 +300,17 @@ def run_attempt(run_id: int, attempt: int) -> None:
             _finish(run_id, attempt, RecomputeStatus.FAILED, str(exc)[:500] or type(exc).__name__)
             return
         _finish(run_id, attempt, RecomputeStatus.DONE, None)
+
+
+def outcome(run_id: int) -> dict[str, object]:
+    """A run as stored now, for the command line's JSON line."""
+    run = db.session.get(SlaRecompute, run_id, populate_existing=True)
+    assert run is not None, "a run is never deleted"
+    return {
+        "run": run.id,
+        "status": run.status,
+        "total": run.total_tickets,
+        "done": run.done_tickets,
+        "changed": run.changed_tickets,
+        "error": run.error,
+    }
