@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..auth.decorators import admin_required
 from ..extensions import db, running_app
-from ..models import SlaCalendar, SlaPolicy, SlaPolicyVersion, SlaRecompute
+from ..models import RecomputeStatus, SlaCalendar, SlaPolicy, SlaPolicyVersion, SlaRecompute
 from ..numbers import row_id
 from ..sla import admin as sla
 from ..sla import recompute
@@ -306,7 +306,10 @@ def recompute_progress(run_id: int) -> str:
     """A recompute's progress, refreshed by the page itself while it works; then its result."""
     run = db.get_or_404(SlaRecompute, run_id)
     return render_template(
-        "admin/sla_recompute_run.html", run=run, stopped=recompute.is_stopped(run)
+        "admin/sla_recompute_run.html",
+        run=run,
+        stopped=recompute.is_stopped(run),
+        status_label=RecomputeStatus.label_of(run.status),
     )
 
 
