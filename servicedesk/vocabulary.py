@@ -140,7 +140,7 @@ class RecomputeStatus(Vocabulary):
     QUEUED = "queued", _l("Waiting to start")
     RUNNING = "running", _l("Running")
     DONE = "done", _l("Done")
-    FAILED = "failed", _l("Failed")
+    FAILED = "failed", _l("Ended with an error")
 
 
 RECOMPUTE_ACTIVE = (RecomputeStatus.QUEUED, RecomputeStatus.RUNNING)

@@ -177,7 +177,7 @@ def test_the_progress_page_while_the_job_works(app, signed_in, admin, held):
     path = f"{POLICIES}/recalcular/{run.id}"
     page = signed_in.get(path).get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="2">' in page
-    assert "400 de 1200 tickets abiertos revisados, 37 cambiados" in page
+    assert "400 de 1.200 tickets abiertos revisados, 37 cambiados" in page
     assert re.search(r'<label for="recompute-progress">', page)
     assert re.search(r'<progress id="recompute-progress"[^>]*max="1200" value="400"', page)
     assert "recompute-retry" not in page
@@ -194,7 +194,7 @@ def test_the_progress_page_while_the_job_works(app, signed_in, admin, held):
         audit.feed(page)
         audit.close()
         assert audit.findings() == [] and audit.lang == language
-    assert "400 of 1200 open tickets reviewed, 37 changed" in page
+    assert "400 of 1,200 open tickets reviewed, 37 changed" in page
 
 
 def test_a_queued_run_waits_for_a_worker(signed_in, tickets, held):
