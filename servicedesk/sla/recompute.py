@@ -11,13 +11,14 @@ database refuses a second active row (SlaRecompute.active is unique).
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from redis.exceptions import RedisError
 from rq.job import Job
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import queues
 from ..db_setup import write_transactions
@@ -27,6 +28,9 @@ from ..queues import QueueName
 from . import admin
 
 JOB_TIMEOUT = 6 * 3600  # seconds rq lets one attempt run; a killed one is resumed, not redone
+# A batch that lost a deadlock (PostgreSQL) or waited out SQLite's busy timeout is tried again
+# this many times, after a short pause, before the run is marked failed.
+BATCH_TRIES = 3
 
 
 class Superseded(Exception):
@@ -264,6 +268,23 @@ def step(run_id: int, attempt: int, plan: admin.RecomputePlan) -> bool:
     return looked > 0
 
 
+def _step_with_retries(run_id: int, attempt: int, plan: admin.RecomputePlan) -> bool:
+    """A batch, tried again when the database gave it up (a deadlock, a lock wait too long).
+
+    The failed try was rolled back whole, so trying again never applies anything twice.
+    """
+    for tried in range(1, BATCH_TRIES + 1):
+        try:
+            return step(run_id, attempt, plan)
+        except OperationalError:
+            db.session.rollback()
+            if tried == BATCH_TRIES:
+                raise
+            current_app.logger.warning("recompute %s: batch given up, trying again", run_id)
+            time.sleep(0.5 * tried)
+    return False  # not reached: the last try returns or raises
+
+
 def _finish(run_id: int, attempt: int, status: RecomputeStatus, error: str | None) -> None:
     """Record an attempt's outcome, unless the run moved on meanwhile."""
     db.session.execute(
@@ -289,7 +310,7 @@ def run_attempt(run_id: int, attempt: int) -> None:
         try:
             _scope(run_id, attempt)
             plan = admin.recompute_plan()
-            while step(run_id, attempt, plan):
+            while _step_with_retries(run_id, attempt, plan):
                 pass
         except Superseded:
             db.session.rollback()

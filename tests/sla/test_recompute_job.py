@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from servicedesk.extensions import db
 from servicedesk.models import (
@@ -304,6 +304,17 @@ def test_a_failed_run_shows_why_and_try_again_goes_on(app, signed_in, tickets, h
     # A finished run is not taken up again.
     response = post(signed_in, path + "/reintentar")
     assert run_of(response) == run_id and stored(run_id).attempt == 1
+
+
+def test_a_batch_the_database_gave_up_is_tried_again(app, signed_in, tickets, held, monkeypatch):
+    """A deadlock (PostgreSQL) or a lock wait past the busy timeout (SQLite) costs one try."""
+    monkeypatch.setattr("servicedesk.sla.admin.BATCH", 2)
+    run_id = run_of(post(signed_in, POLICIES + "/recalcular"))
+    die_on_batch(monkeypatch, 2, OperationalError("UPDATE tickets", {}, Exception("deadlock")))
+    recompute.run_attempt(run_id, 0)
+    run = stored(run_id)
+    assert (run.status, run.attempt, run.done_tickets, run.changed_tickets) == ("done", 0, 5, 5)
+    assert retargeted_per_ticket() == {ticket_id: 1 for ticket_id in tickets}
 
 
 def test_a_failed_run_waits_while_another_is_active(app, signed_in, tickets, held, monkeypatch):
