@@ -1,5 +1,5 @@
 """flask commands: init, demo data, create-admin, synthetic tickets, worker, relay, mail-in,
-mail-fetch and the service-level escalation."""
+mail-fetch, the service-level escalation and the recompute of the open tickets."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from .numbers import MAX_ID
 from .reports import cache as report_cache
 from .reports import jobs as export_jobs
 from .sla import escalation
+from .sla import recompute as sla_recompute
 from .tickets import held, search
 
 
@@ -126,6 +127,7 @@ def worker_command(burst: bool) -> None:
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: mail is delivered in-process.")
     # Beside the outbox relay: exports whose worker died, or whose job a Redis restart lost;
+    # the same for the recomputes of the open tickets (taken up again from their cursor);
     # files kept from refused forms whose time is up.
     # Their own threads: the service-level warnings and breaches, every SLA_ESCALATE_SECONDS,
     # the IMAP mailboxes, every MAIL_FETCH_SECONDS, and the reports' monthly cache, every
@@ -133,7 +135,7 @@ def worker_command(burst: bool) -> None:
     worker.run(
         running_app(),
         burst=burst,
-        chores=[export_jobs.sweep, held.sweep_chore],
+        chores=[export_jobs.sweep, sla_recompute.sweep, held.sweep_chore],
         timers=[
             ("SLA_ESCALATE_SECONDS", escalation.run_pass),
             ("MAIL_FETCH_SECONDS", fetch.run_pass),
@@ -219,6 +221,25 @@ def report_cache_command(rebuild: bool, limit: int) -> None:
     click.echo(json.dumps({"months": report_cache.built(months)}))
 
 
+@click.command("sla-recompute")
+def sla_recompute_command() -> None:
+    """Give the open tickets the policy their rules choose now, in this process (as
+    "Recalcular tickets abiertos" does on rq); print one JSON line, exit 1 unless done.
+
+    A run whose worker died is taken up from its cursor; one still working is left alone.
+    """
+    run, fresh = sla_recompute.start(None)
+    unit_of_work.commit()
+    if fresh:
+        sla_recompute.run_attempt(run.id, run.attempt)
+    result = sla_recompute.outcome(run.id)
+    click.echo(json.dumps(result))
+    if not fresh:
+        click.echo(f"Recompute {run.id} is already under way elsewhere.", err=True)
+    if not fresh or result["status"] != "done":
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     for command in (
@@ -230,6 +251,7 @@ def init_app(app: Flask) -> None:
         mail_in_command,
         mail_fetch_command,
         sla_escalate_command,
+        sla_recompute_command,
         report_cache_command,
         search_rebuild,
     ):

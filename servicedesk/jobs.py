@@ -15,6 +15,7 @@ from flask import Flask, has_app_context
 from . import create_app
 from .notifications import delivery, fanout
 from .reports.jobs import run_export
+from .sla.recompute import run_attempt
 
 _app: Flask | None = None
 
@@ -55,3 +56,9 @@ def export_job(export_id: int, attempt: int | None = None) -> None:
     """Build one export (jobs queued before attempts existed carry no attempt)."""
     with app_context():
         run_export(export_id, attempt)
+
+
+def recompute_job(run_id: int, attempt: int) -> None:
+    """Work one attempt of "Recalcular tickets abiertos" from its cursor to the end."""
+    with app_context():
+        run_attempt(run_id, attempt)

@@ -134,6 +134,18 @@ class SlaOutcome(Vocabulary):
     MISSED = "missed", _l("Missed")
 
 
+class RecomputeStatus(Vocabulary):
+    """Where a run of "Recalcular tickets abiertos" stands: queued, running, then done or failed."""
+
+    QUEUED = "queued", _l("Waiting to start")
+    RUNNING = "running", _l("Running")
+    DONE = "done", _l("Done")
+    FAILED = "failed", _l("Ended with an error")
+
+
+RECOMPUTE_ACTIVE = (RecomputeStatus.QUEUED, RecomputeStatus.RUNNING)
+
+
 class SlaPhase(StrEnum):
     """What a ticket's clocks are doing, as stored (the state adds the time: at risk, late)."""
 

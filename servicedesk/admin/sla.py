@@ -1,22 +1,24 @@
 """Administración → Service Desk: calendars (business hours, holidays) and service-level
-policies (rules, targets, versions, order), and recomputing the open tickets."""
+policies (rules, targets, versions, order), and recomputing the open tickets (a job whose
+progress has a page of its own)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from ..auth.decorators import admin_required
-from ..extensions import db
-from ..models import SlaCalendar, SlaPolicy, SlaPolicyVersion
+from ..extensions import db, running_app
+from ..models import RecomputeStatus, SlaCalendar, SlaPolicy, SlaPolicyVersion, SlaRecompute
 from ..numbers import row_id
 from ..sla import admin as sla
+from ..sla import recompute
 from ..unit_of_work import commit
 from . import bp
 
@@ -138,7 +140,10 @@ def policies() -> str:
     """List the policies in the order their rules are tried."""
     rows = sla.policies()
     return render_template(
-        "admin/sla_policies.html", rows=rows, summaries=_summaries(rows, sla.rule_names())
+        "admin/sla_policies.html",
+        rows=rows,
+        summaries=_summaries(rows, sla.rule_names()),
+        running=recompute.active_run(),
     )
 
 
@@ -279,19 +284,43 @@ def _move(policy_id: int, step: int) -> Response:
 @bp.route("/politicas/recalcular", methods=["GET", "POST"])
 @admin_required
 def policies_recompute() -> Page:
-    """Show how many open tickets a recompute changes; on confirmation, recompute them."""
+    """Show how many open tickets a recompute changes; on confirmation, start it as a job."""
     if request.method == "GET":
-        return render_template("admin/sla_recompute.html", preview=sla.recompute_preview())
-    changed = sla.recompute_open_tickets(current_user)
-    commit()
-    flash(
-        ngettext(
-            "%(num)d open ticket was given its policy again.",
-            "%(num)d open tickets were given their policy again.",
-            changed,
+        return render_template(
+            "admin/sla_recompute.html",
+            preview=sla.recompute_preview(),
+            running=recompute.active_run(),
         )
-        if changed
-        else _("No open ticket changed."),
-        "success",
+    run, launch = recompute.start(current_user)
+    commit()
+    if launch:
+        recompute.launch(running_app(), run)
+    else:
+        flash(_("A recompute is already under way: here is its progress."), "info")
+    return redirect(url_for("admin.recompute_progress", run_id=run.id))
+
+
+@bp.get("/politicas/recalcular/<int:run_id>")
+@admin_required
+def recompute_progress(run_id: int) -> str:
+    """A recompute's progress, refreshed by the page itself while it works; then its result."""
+    run = db.get_or_404(SlaRecompute, run_id)
+    return render_template(
+        "admin/sla_recompute_run.html",
+        run=run,
+        stopped=recompute.is_stopped(run),
+        status_label=RecomputeStatus.label_of(run.status),
     )
-    return redirect(url_for("admin.policies"))
+
+
+@bp.post("/politicas/recalcular/<int:run_id>/reintentar")
+@admin_required
+def recompute_retry(run_id: int) -> Response:
+    """Take up a failed or stopped recompute again, from the last batch it finished."""
+    run = db.get_or_404(SlaRecompute, run_id)
+    if recompute.resume(run):
+        commit()
+        recompute.launch(running_app(), run)
+    else:
+        flash(_("This recompute cannot be taken up again now."), "warning")
+    return redirect(url_for("admin.recompute_progress", run_id=run.id))

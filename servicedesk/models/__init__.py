@@ -6,9 +6,11 @@ that reads the models finds them beside them.
 
 from ..vocabulary import (
     ACTIVE_STATUSES,
+    RECOMPUTE_ACTIVE,
     Channel,
     EventKind,
     Priority,
+    RecomputeStatus,
     Role,
     SlaPhase,
     SlaState,
@@ -23,7 +25,7 @@ from .mailboxes import Mailbox, MailSecurity
 from .outbox import Notice, NoticeStatus, OutboxMessage, OutboxStatus
 from .reports import ReportChange, ReportCubeRow, ReportMonth
 from .settings import Setting
-from .sla import SlaCalendar, SlaPolicy, SlaPolicyVersion
+from .sla import SlaCalendar, SlaPolicy, SlaPolicyVersion, SlaRecompute
 from .tickets import (
     Attachment,
     Comment,
@@ -52,6 +54,8 @@ __all__ = [
     "ApiToken",
     "PRIORITIES",
     "Priority",
+    "RECOMPUTE_ACTIVE",
+    "RecomputeStatus",
     "Area",
     "Attachment",
     "AuthToken",
@@ -77,6 +81,7 @@ __all__ = [
     "SlaPhase",
     "SlaPolicy",
     "SlaPolicyVersion",
+    "SlaRecompute",
     "SlaState",
     "Status",
     "ReportChange",

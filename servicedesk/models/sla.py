@@ -1,15 +1,26 @@
-"""Service levels: business-hours calendars and versioned policies (targets chosen by rules)."""
+"""Service levels: business-hours calendars, versioned policies (targets chosen by rules) and
+the runs that give the open tickets their policy again."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
-from .base import JSONType, UTCDateTime, json_default, utcnow
+from ..vocabulary import RecomputeStatus
+from .base import JSONType, UTCDateTime, json_default, one_of, utcnow
 from .users import User
 
 
@@ -91,3 +102,53 @@ class SlaPolicyVersion(Model):
     def __repr__(self) -> str:
         """Show the policy and the version number."""
         return f"<SlaPolicyVersion {self.policy_id}.{self.number}>"
+
+
+class SlaRecompute(Model):
+    """One run of "Recalcular tickets abiertos": a job that re-targets the open tickets a batch
+    at a time in id order, with its progress and its cursor (the last ticket id done).
+
+    Each batch commits its tickets, their events and the cursor together, so a run taken up
+    again after its worker died goes on from the cursor: no batch is applied twice or lost.
+    """
+
+    __tablename__ = "sla_recomputes"
+    __table_args__ = (
+        CheckConstraint(one_of("status", RecomputeStatus), name="ck_sla_recomputes_status"),
+        # One run at a time, kept by the database: `active` is TRUE while a run is queued or
+        # running and NULL once it ended, and a unique column takes one TRUE but many NULLs.
+        CheckConstraint(
+            "(status IN ('queued', 'running') AND active IS TRUE)"
+            " OR (status IN ('done', 'failed') AND active IS NULL)",
+            name="ck_sla_recomputes_active",
+        ),
+        UniqueConstraint("active", name="uq_sla_recomputes_active"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default=RecomputeStatus.QUEUED)
+    active: Mapped[bool | None] = mapped_column(Boolean)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Open tickets with an id up to until_id (the newest when the run began: later ones got
+    # the policies of their filing); set when a worker first takes the run.
+    total_tickets: Mapped[int] = mapped_column(Integer, default=0)
+    until_id: Mapped[int | None] = mapped_column(Integer)
+    done_tickets: Mapped[int] = mapped_column(Integer, default=0)
+    changed_tickets: Mapped[int] = mapped_column(Integer, default=0)
+    cursor_id: Mapped[int] = mapped_column(Integer, default=0)
+    # Each taking up of the run (the first, then each resume) has its own number; a worker
+    # whose number is no longer the row's stops before its next batch.
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by each batch (and, for a thread of the web process, when it is started): once it
+    # is older than EXPORT_STALE_SECONDS, the process working on the run has died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    requested_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        """Show the run's id and status."""
+        return f"<SlaRecompute {self.id} {self.status}>"

@@ -9,7 +9,7 @@ show each beside its field with what was typed).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -31,6 +31,7 @@ from ..models import (
     SlaPhase,
     SlaPolicy,
     SlaPolicyVersion,
+    SlaRecompute,
     Status,
     Ticket,
     TicketEvent,
@@ -675,37 +676,34 @@ class _Calendars:
         return self.by_id.get(own, self.default) if own is not None else self.default
 
 
-def _open_batches(after: int = 0) -> Iterator[list[Any]]:
-    """The open tickets' columns the clocks need, in id order, a batch at a time.
+def _open_batch(after: int, until: int | None) -> list[Any]:
+    """The next open tickets after id `after` (up to `until`), in id order, with the columns
+    the clocks need.
 
     Plain rows, not ORM objects (no JSON fields loaded, nothing for the session to track);
-    each batch's rows are locked on PostgreSQL until the request commits.
+    the rows are locked on PostgreSQL until the batch commits.
     """
     sla_columns = [column for name, column in _TICKETS.c.items() if name.startswith("sla_")]
-    while True:
-        batch = list(
-            db.session.execute(
-                select(
-                    _TICKETS.c.id,
-                    _TICKETS.c.ticket_type_id,
-                    _TICKETS.c.priority,
-                    _TICKETS.c.area_id,
-                    _TICKETS.c.channel,
-                    _TICKETS.c.status,
-                    _TICKETS.c.created_at,
-                    _TICKETS.c.first_response_at,
-                    *sla_columns,
-                )
-                .where(_TICKETS.c.status.in_(ACTIVE_STATUSES), _TICKETS.c.id > after)
-                .order_by(_TICKETS.c.id)
-                .limit(BATCH)
-                .with_for_update()
-            )
+    query = (
+        select(
+            _TICKETS.c.id,
+            _TICKETS.c.ticket_type_id,
+            _TICKETS.c.priority,
+            _TICKETS.c.area_id,
+            _TICKETS.c.channel,
+            _TICKETS.c.status,
+            _TICKETS.c.created_at,
+            _TICKETS.c.first_response_at,
+            *sla_columns,
         )
-        if not batch:
-            return
-        yield batch
-        after = batch[-1].id
+        .where(_TICKETS.c.status.in_(ACTIVE_STATUSES), _TICKETS.c.id > after)
+        .order_by(_TICKETS.c.id)
+        .limit(BATCH)
+        .with_for_update()
+    )
+    if until is not None:
+        query = query.where(_TICKETS.c.id <= until)
+    return list(db.session.execute(query))
 
 
 def _replanned(ticket: Any, subject: clock.Ticket, now: datetime, had_clocks: bool) -> clock.Clocks:
@@ -724,49 +722,85 @@ def _replanned(ticket: Any, subject: clock.Ticket, now: datetime, had_clocks: bo
     return clocks
 
 
-def recompute_open_tickets(actor: User | None) -> int:
-    """Give every open ticket the policy its rules choose now; re-plan those that change.
+@dataclass(frozen=True)
+class RecomputePlan:
+    """What a recompute reads once: the policies its rules choose from now, their targets
+    and names, and the calendars (plain values, valid across the run's transactions)."""
 
-    Each changed ticket gets one "retargeted" event with the reason "recompute". Tickets are
-    read and written a batch at a time (one SELECT of plain rows, one UPDATE executemany,
-    one INSERT per batch); the clocks are computed in Python, the only per-ticket work.
-    Returns how many tickets changed. A ticket whose calendar has no working time keeps its clocks.
-    """
+    choose: Callable[[int, str, int | None, str], int | None]
+    names: dict[int, str]  # version id -> its policy's name, for the events
+    targets: dict[int, clock.Targets]
+    calendars: _Calendars
+
+
+def recompute_plan() -> RecomputePlan:
+    """Read the current policies and the calendars for a recompute."""
     current = current_policies()
-    choose = _chooser(current)
-    versions = {version.id: (policy, version) for policy, version in current}
-    targets = {vid: targets_of(version) for vid, (_p, version) in versions.items()}
-    calendars, now, changed = _Calendars(), utcnow(), 0
-    for batch in _open_batches():
-        updates: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        for ticket in batch:
-            chosen = choose(ticket.ticket_type_id, ticket.priority, ticket.area_id, ticket.channel)
-            if chosen == ticket.sla_version_id:
-                continue
-            if chosen is None:
-                columns = clock.Clocks().columns()
-            else:
-                subject = clock.Ticket(
-                    ticket.created_at, calendars.of(ticket.area_id), targets[chosen]
-                )
-                had = ticket.sla_version_id is not None and ticket.sla_phase != SlaPhase.NONE
-                try:
-                    columns = _replanned(ticket, subject, now, had).columns()
-                except NoBusinessTime:
-                    continue
-            updates.append({"b_id": ticket.id, "sla_version_id": chosen, **columns})
-            events.append(_retargeted(ticket.id, actor, chosen, versions, columns, now))
-        if updates:
-            # Core, not the ORM: the clocks are not an edit of the ticket, so its version
-            # (the optimistic lock of the desk's forms) stays, as for the other clock moves.
-            db.session.execute(
-                update(_TICKETS).where(_TICKETS.c.id == bindparam("b_id")),
-                updates,
+    return RecomputePlan(
+        choose=_chooser(current),
+        names={version.id: policy.name for policy, version in current},
+        targets={version.id: targets_of(version) for _p, version in current},
+        calendars=_Calendars(),
+    )
+
+
+def recompute_scope() -> tuple[int, int]:
+    """The newest ticket id now, and how many open tickets there are up to it."""
+    until = db.session.scalar(select(func.max(Ticket.id))) or 0
+    total = db.session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.id <= until)
+    )
+    return until, int(total or 0)
+
+
+def recompute_batch(run: SlaRecompute, plan: RecomputePlan, now: datetime) -> int:
+    """Give the next batch of open tickets after the run's cursor the policy its rules choose
+    now; re-plan those that change, and move the cursor and the counts. Flushes.
+
+    Each changed ticket gets one "retargeted" event with the reason "recompute". A batch is
+    one SELECT of plain rows, one UPDATE executemany and one INSERT; the clocks are computed
+    in Python, the only per-ticket work. A ticket whose calendar has no working time keeps
+    its clocks. Returns how many tickets were looked at: 0 when none is left.
+    """
+    batch = _open_batch(run.cursor_id, run.until_id)
+    if not batch:
+        return 0
+    actor_id = run.requested_by_id
+    updates: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for ticket in batch:
+        chosen = plan.choose(ticket.ticket_type_id, ticket.priority, ticket.area_id, ticket.channel)
+        if chosen == ticket.sla_version_id:
+            continue
+        if chosen is None:
+            columns = clock.Clocks().columns()
+        else:
+            subject = clock.Ticket(
+                ticket.created_at, plan.calendars.of(ticket.area_id), plan.targets[chosen]
             )
-            db.session.execute(insert(_EVENTS), events)
-            changed += len(updates)
-    return changed
+            had = ticket.sla_version_id is not None and ticket.sla_phase != SlaPhase.NONE
+            try:
+                columns = _replanned(ticket, subject, now, had).columns()
+            except NoBusinessTime:
+                continue
+        updates.append({"b_id": ticket.id, "sla_version_id": chosen, **columns})
+        policy = plan.names[chosen] if chosen is not None else None
+        events.append(_retargeted(ticket.id, actor_id, policy, columns, now))
+    if updates:
+        # Core, not the ORM: the clocks are not an edit of the ticket, so its version
+        # (the optimistic lock of the desk's forms) stays, as for the other clock moves.
+        db.session.execute(
+            update(_TICKETS).where(_TICKETS.c.id == bindparam("b_id")),
+            updates,
+        )
+        db.session.execute(insert(_EVENTS), events)
+    run.cursor_id = batch[-1].id
+    run.done_tickets += len(batch)
+    run.changed_tickets += len(updates)
+    db.session.flush()
+    return len(batch)
 
 
 def backfill(tickets: Iterable[Ticket], now: datetime | None = None) -> int:
@@ -809,26 +843,25 @@ def backfill(tickets: Iterable[Ticket], now: datetime | None = None) -> int:
 
 def _retargeted(
     ticket_id: int,
-    actor: User | None,
-    chosen: int | None,
-    versions: Mapping[int, tuple[SlaPolicy, SlaPolicyVersion]],
+    actor_id: int | None,
+    policy: str | None,
     columns: Mapping[str, Any],
     now: datetime,
 ) -> dict[str, Any]:
-    """The "retargeted" event of a recomputed ticket, as a row."""
+    """The "retargeted" event of a recomputed ticket, as a row (policy: the new one's name)."""
 
     def iso(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
 
     return {
         "ticket_id": ticket_id,
-        "actor_id": actor.id if actor else None,
+        "actor_id": actor_id,
         "kind": EventKind.SLA.value,
         "internal": True,
         "data": {
             "change": "retargeted",
             "reason": "recompute",
-            "policy": versions[chosen][0].name if chosen is not None else None,
+            "policy": policy,
             "response_due": iso(columns["sla_response_due"]),
             "resolution_due": iso(columns["sla_resolution_due"]),
         },

@@ -5,6 +5,7 @@ database."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from servicedesk.models import (
     SlaPhase,
     SlaPolicy,
     SlaPolicyVersion,
+    SlaRecompute,
     TicketEvent,
     area_members,
 )
@@ -45,6 +47,26 @@ def calendar(name: str) -> SlaCalendar | None:
 def policy(name: str) -> SlaPolicy | None:
     db.session.expire_all()
     return db.session.scalar(select(SlaPolicy).where(SlaPolicy.name == name))
+
+
+def recompute(client) -> SlaRecompute:
+    """Confirm "Recalcular tickets abiertos" and wait for its job to end; the run as stored."""
+    response = post(client, POLICIES + "/recalcular")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    found = re.fullmatch(POLICIES + r"/recalcular/(\d+)", response.headers["Location"])
+    assert found, response.headers["Location"]
+    return finished_run(int(found.group(1)))
+
+
+def finished_run(run_id: int) -> SlaRecompute:
+    """Poll the run until its job ends (sleeps, so it works under a frozen clock too)."""
+    for _n in range(1200):
+        db.session.rollback()
+        run = db.session.get(SlaRecompute, run_id, populate_existing=True)
+        if run is not None and run.status in ("done", "failed"):
+            return run
+        time.sleep(0.05)
+    raise AssertionError(f"recompute {run_id} did not finish")
 
 
 def calendar_form(**changes) -> dict:
@@ -287,8 +309,13 @@ def test_an_edit_leaves_open_tickets_on_their_version_until_recomputed(
             )
             == 0
         )  # a GET writes nothing
-        response = post(signed_in, POLICIES + "/recalcular")
-        assert response.status_code == 302
+        run = recompute(signed_in)
+        assert (run.status, run.total_tickets, run.done_tickets, run.changed_tickets) == (
+            "done",
+            4,
+            4,
+            3,
+        )  # the ticket filed under version 2 is looked at, and keeps it
     for n in numbers:
         t = ticket(n)
         assert t.sla_version_id == v2.id
@@ -318,7 +345,7 @@ def test_recompute_targets_tickets_filed_before_any_policy(signed_in, client_api
         add_policy("Normal", 60, 240, default=True)
     with time_machine.travel(T0 + timedelta(minutes=30), tick=False):
         assert 'data-changing="2"' in signed_in.get(POLICIES + "/recalcular").get_data(as_text=True)
-        post(signed_in, POLICIES + "/recalcular")
+        recompute(signed_in)
     assert ticket(first).sla_phase == SlaPhase.RUNNING
     assert ticket(first).sla_response_due == T0 + timedelta(hours=1)
     assert ticket(waiting).sla_phase == SlaPhase.PAUSED
@@ -331,8 +358,10 @@ def test_recompute_in_batches(signed_in, client_api, soporte, monkeypatch, admin
         login(signed_in, admin.email)
         numbers = [client_api.post("/tickets", json=NEW).json["number"] for _n in range(5)]
         add_policy("Normal", 60, 240, default=True)
-        post(signed_in, POLICIES + "/recalcular")
+        run = recompute(signed_in)
     assert all(ticket(n).sla_version_id is not None for n in numbers)
+    assert (run.done_tickets, run.changed_tickets) == (5, 5)
+    assert run.cursor_id == ticket(numbers[-1]).id
     count = select(func.count()).select_from(TicketEvent).where(TicketEvent.kind == "sla")
     assert db.session.scalar(count) == 5
 
@@ -345,7 +374,7 @@ def test_recompute_keeps_the_ticket_version_for_the_desk_forms(
         number = client_api.post("/tickets", json=NEW).json["number"]
         version = ticket(number).version
         add_policy("Normal", 60, 240, default=True)
-        post(signed_in, POLICIES + "/recalcular")
+        recompute(signed_in)
     assert ticket(number).version == version
     assert ticket(number).sla_version_id is not None
 
@@ -355,9 +384,18 @@ def test_admin_index_links_to_the_new_pages(signed_in):
     assert f'href="{CALENDARS}"' in page and f'href="{POLICIES}"' in page
 
 
-def routes(calendar_id: int, policy_id: int) -> list[tuple[str, str, dict]]:
+def failed_run() -> SlaRecompute:
+    """A recompute that failed after its first batch, as a worker leaves it (its id)."""
+    run = SlaRecompute(status="failed", active=None, error="boom", attempt=0, cursor_id=1)
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def routes(calendar_id: int, policy_id: int, run_id: int) -> list[tuple[str, str, dict]]:
     """Every service-level administration route, with valid data for a POST."""
     c, p = f"{CALENDARS}/{calendar_id}", f"{POLICIES}/{policy_id}"
+    r = f"{POLICIES}/recalcular/{run_id}"
     return [
         ("GET", CALENDARS, {}),
         ("GET", CALENDARS + "/nuevo", {}),
@@ -373,6 +411,8 @@ def routes(calendar_id: int, policy_id: int) -> list[tuple[str, str, dict]]:
         ("POST", p + "/bajar", {}),
         ("GET", POLICIES + "/recalcular", {}),
         ("POST", POLICIES + "/recalcular", {}),
+        ("GET", r, {}),
+        ("POST", r + "/reintentar", {}),
     ]
 
 
@@ -385,6 +425,10 @@ def snapshot() -> tuple:
         ],
         [(p.name, p.position, p.current_version) for p in db.session.scalars(select(SlaPolicy))],
         db.session.scalar(select(func.count()).select_from(TicketEvent)),
+        [
+            (r.status, r.attempt)
+            for r in db.session.scalars(select(SlaRecompute).order_by(SlaRecompute.id))
+        ],
     )
 
 
@@ -402,7 +446,7 @@ def test_only_administrators_reach_the_pages(request, client, who, admin, soport
     if visitor is not None:
         login(web, visitor.email)
         home = "/mesa-de-ayuda/" if who == "client_user" else "/tablero/"
-    ids = routes(calendar("Oficina").id, policy("Urgente").id)
+    ids = routes(calendar("Oficina").id, policy("Urgente").id, failed_run().id)
     for method, path, data in ids:
         before = snapshot()
         response = web.get(path) if method == "GET" else post(web, path, data, page=home)
@@ -417,17 +461,23 @@ def test_only_administrators_reach_the_pages(request, client, who, admin, soport
 def test_every_post_needs_the_csrf_token(signed_in, soporte):
     post(signed_in, CALENDARS + "/nuevo", calendar_form())
     post(signed_in, POLICIES + "/nueva", policy_form())
+    run_id = failed_run().id
     before = snapshot()
-    for method, path, data in routes(calendar("Oficina").id, policy("Urgente").id):
+    for method, path, data in routes(calendar("Oficina").id, policy("Urgente").id, run_id):
         if method == "POST":
             assert signed_in.post(path, data=data).status_code == 400, path
     assert snapshot() == before
 
 
 def test_unknown_ids_answer_404(signed_in):
-    for path in (f"{CALENDARS}/999999", f"{POLICIES}/999999"):
+    for path in (f"{CALENDARS}/999999", f"{POLICIES}/999999", f"{POLICIES}/recalcular/999999"):
         assert signed_in.get(path).status_code == 404
-    for path in (f"{POLICIES}/999999/subir", f"{POLICIES}/999999/bajar", f"{CALENDARS}/999999"):
+    for path in (
+        f"{POLICIES}/999999/subir",
+        f"{POLICIES}/999999/bajar",
+        f"{CALENDARS}/999999",
+        f"{POLICIES}/recalcular/999999/reintentar",
+    ):
         assert post(signed_in, path, {"name": "x"}).status_code == 404
 
 
