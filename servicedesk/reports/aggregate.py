@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    DateTime,
     Integer,
     Select,
     String,
@@ -51,6 +52,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.engine import Engine
@@ -111,11 +113,18 @@ def utc_bucket(value: Any, minutes: int, dialect: str) -> ColumnElement[Any]:
     return func.substr(value, 1, 14).op("||")(func.printf("%02d", part))
 
 
-def month_key(value: Any, dialect: str) -> ColumnElement[str]:
-    """The 'YYYY-MM' of a stored date-time's UTC month (as migration 0024's triggers write it)."""
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", value), "YYYY-MM")
+def month_key(value: Any, dialect: str) -> ColumnElement[Any]:
+    """A stored date-time's UTC month, comparable with cached_month() of its 'YYYY-MM'."""
+    if dialect == "postgresql":  # date_trunc: a third of to_char's time over a year's rows
+        return func.date_trunc("month", func.timezone("UTC", value))
     return func.substr(value, 1, 7)
+
+
+def cached_month(month: Any, dialect: str) -> ColumnElement[Any]:
+    """A 'YYYY-MM' of the cache (as migration 0024's triggers write it), like month_key()."""
+    if dialect == "postgresql":
+        return cast(month.op("||")("-01"), DateTime)
+    return cast(month, String)
 
 
 def _whole_seconds(wall: Any) -> ColumnElement[int]:
@@ -450,10 +459,14 @@ def _with_cache(
     """
     waiting = exists().where(ReportChange.month == ReportMonth.month)
     built = and_(ReportMonth.minutes == cached.minutes, ReportMonth.month.in_(cached.months))
-    fresh = select(ReportMonth.month).where(built, ~waiting).cte("fresh_months")
+    fresh = (
+        select(ReportMonth.month, cached_month(ReportMonth.month, dialect).label("start"))
+        .where(built, ~waiting)
+        .cte("fresh_months")
+    )
     settled = and_(
         Ticket.sla_phase != SlaPhase.RUNNING,
-        month_key(Ticket.created_at, dialect).in_(select(fresh.c.month)),
+        month_key(Ticket.created_at, dialect).in_(select(fresh.c.start)),
     )
     live = _grouped(ticket_ids.where(~settled), named)
     names = [column.name for column in live.selected_columns]
@@ -498,6 +511,10 @@ def cube(
     named = [column.label(name) for name, column in columns.items()]
     if cached is not None and cached.minutes == minutes:
         query = _with_cache(ticket_ids, named, dialect, cached)
+        if dialect == "postgresql":
+            # The stored and live rows meet in one sort of a few megabytes: in memory, for
+            # this transaction only (PostgreSQL's default 4 MB spilled it to disk).
+            db.session.execute(text("SET LOCAL work_mem = '16MB'"))
         return [Cube(**row._mapping) for row in db.session.execute(query)]
     query = _grouped(ticket_ids, named)
     if parts <= 1 or dialect != "postgresql":
