@@ -568,9 +568,13 @@ def main(argv: list[str] | None = None) -> int:
                     "SQLALCHEMY_DATABASE_URI": copy,
                     "SECRET_KEY": "x" * 40,
                     "INSTANCE_PATH": instance,
-                    # The embedded mode: no Redis, no relay pass, so nothing else runs.
+                    # The embedded mode: no Redis, no relay pass, and none of its timers
+                    # (escalation, mailboxes, the reports' cache), so nothing else runs.
                     "REDIS_URL": "",
                     "MAIL_RELAY_SECONDS": 0,
+                    "SLA_ESCALATE_SECONDS": 0,
+                    "MAIL_FETCH_SECONDS": 0,
+                    "REPORT_CACHE_SECONDS": 0,
                     # The limit is still counted on every request; it just must not stop the runs.
                     "API_RATE_LIMIT": 1_000_000,
                 }

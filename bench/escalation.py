@@ -281,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
                     "REDIS_URL": "",
                     "MAIL_RELAY_SECONDS": 0,
                     "SLA_ESCALATE_SECONDS": 0,
+                    "MAIL_FETCH_SECONDS": 0,
+                    "REPORT_CACHE_SECONDS": 0,
                     "MAIL_CONSOLE": False,
                 }
             )

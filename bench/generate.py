@@ -440,9 +440,18 @@ def recreate(url: str) -> None:
 
 
 def make_app(url: str, instance: str) -> Flask:
-    """Build the app against the benchmark database."""
+    """Build the app against the benchmark database.
+
+    Without the reports' cache thread of the embedded mode: a bench measures its own pages,
+    not a rebuild of the cache running beside them (bench/reports.py builds it itself).
+    """
     return create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 40, "INSTANCE_PATH": instance}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "x" * 40,
+            "INSTANCE_PATH": instance,
+            "REPORT_CACHE_SECONDS": 0,
+        }
     )
 
 

@@ -146,9 +146,6 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="servicedesk-bench-") as instance:
         app = gen.make_app(url, instance)
         app.config["REPORTS_FOR_COLLABORATORS"] = True
-        # The cache is built here, as a worker would; no thread of this process builds it
-        # meanwhile (the embedded mode's ticker would start with the first request).
-        app.config["REPORT_CACHE_SECONDS"] = 0
         year, area_id = year_query(app)
         admin = login(app, f"admin0@{gen.DOMAIN}")
         colab = login(app, f"colab0@{gen.DOMAIN}")
