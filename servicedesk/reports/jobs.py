@@ -11,15 +11,13 @@ import os
 import secrets
 import shutil
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import force_locale
-from redis.exceptions import RedisError
-from rq.job import Job
 from sqlalchemy import ColumnElement, Update, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -61,17 +59,12 @@ def _remove_files(name: str | None) -> None:
 # ---------------------------------------------------------------- staleness
 
 
-def _stale_before() -> datetime:
-    """Heartbeats older than this belong to a worker that is gone."""
-    return utcnow() - timedelta(seconds=current_app.config["EXPORT_STALE_SECONDS"])
-
-
 def is_stale(export: Export) -> bool:
     """Tell whether the process working on an export stopped beating."""
     return (
         export.status in ACTIVE
         and export.heartbeat_at is not None
-        and export.heartbeat_at < _stale_before()
+        and export.heartbeat_at < queues.stale_before()
     )
 
 
@@ -81,7 +74,7 @@ def fail_stale(*where: ColumnElement[bool]) -> int:
     Queued exports have no heartbeat until a worker takes them, so a long queue is never
     taken for a dead worker.
     """
-    limit = _stale_before()
+    limit = queues.stale_before()
     dead = db.session.execute(
         select(Export.id, Export.attempt, Export.stored_name).where(
             Export.status.in_(ACTIVE), Export.heartbeat_at < limit, *where
@@ -325,40 +318,31 @@ def sweep() -> int:
             Export.status == "pending", Export.heartbeat_at.is_(None)
         )
     ).all()
-    connection = queues.connection()
     for export_id, attempt in waiting:
-        if not Job.exists(_job_id(export_id, attempt), connection=connection):
+        if queues.job_lost(_job_id(export_id, attempt)):
             _enqueue(export_id, attempt)
             count += 1
     return count
 
 
 def start(app: Flask, export: Export) -> None:
-    """Queue the export on rq's export queue, or run it in a thread of this process.
-
-    A thread without Redis, and also when Redis cannot take the job: the export runs either
-    way. A thread lives as long as this process, so its heartbeat starts at once: if the
-    process dies before the thread takes the export, the export is still seen failed.
-    """
-    if app.config.get("REDIS_URL"):
-        try:
-            _enqueue(export.id, export.attempt)
-            return
-        except (RedisError, OSError) as exc:
-            app.logger.warning("Redis unavailable, export %s runs in-process: %s", export.id, exc)
-    with db.engine.begin() as conn:
-        conn.execute(
-            update(Export)
-            .where(
-                Export.id == export.id, Export.status == "pending", Export.attempt == export.attempt
-            )
-            .values(heartbeat_at=utcnow())
-        )
+    """Queue the export on rq's export queue, or run it in a thread of this process."""
     export_id, attempt = export.id, export.attempt
 
-    def work() -> None:
-        with app.app_context():
-            run_export(export_id, attempt)
-            db.session.remove()
+    def beat() -> None:
+        with db.engine.begin() as conn:
+            conn.execute(
+                update(Export)
+                .where(
+                    Export.id == export_id, Export.status == "pending", Export.attempt == attempt
+                )
+                .values(heartbeat_at=utcnow())
+            )
 
-    threading.Thread(target=work, name=f"export-{export_id}", daemon=True).start()
+    queues.on_rq_or_in_thread(
+        app,
+        f"export-{export_id}",
+        lambda: _enqueue(export_id, attempt),
+        beat,
+        lambda: run_export(export_id, attempt),
+    )

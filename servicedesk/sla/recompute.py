@@ -10,13 +10,9 @@ database refuses a second active row (SlaRecompute.active is unique).
 
 from __future__ import annotations
 
-import threading
 import time
-from datetime import datetime, timedelta
 
 from flask import Flask, current_app
-from redis.exceptions import RedisError
-from rq.job import Job
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -47,11 +43,6 @@ def active_run() -> SlaRecompute | None:
     )
 
 
-def _stale_before() -> datetime:
-    """Heartbeats older than this belong to a worker that is gone."""
-    return utcnow() - timedelta(seconds=current_app.config["EXPORT_STALE_SECONDS"])
-
-
 def is_stopped(run: SlaRecompute) -> bool:
     """Tell whether the process working on a run stopped beating (it died mid-run).
 
@@ -61,7 +52,7 @@ def is_stopped(run: SlaRecompute) -> bool:
     return (
         run.status in RECOMPUTE_ACTIVE
         and run.heartbeat_at is not None
-        and run.heartbeat_at < _stale_before()
+        and run.heartbeat_at < queues.stale_before()
     )
 
 
@@ -112,7 +103,7 @@ def resume(run: SlaRecompute) -> bool:
                         SlaRecompute.status == RecomputeStatus.FAILED,
                         and_(
                             SlaRecompute.status.in_(RECOMPUTE_ACTIVE),
-                            SlaRecompute.heartbeat_at < _stale_before(),
+                            SlaRecompute.heartbeat_at < queues.stale_before(),
                         ),
                     ),
                 )
@@ -148,38 +139,28 @@ def _enqueue(run_id: int, attempt: int) -> None:
 
 
 def launch(app: Flask, run: SlaRecompute) -> None:
-    """Queue the run's attempt on rq, or work it in a thread of this process.
-
-    A thread without Redis, and also when Redis cannot take the job. A thread lives as long
-    as this process, so its heartbeat starts at once: if the process dies before the thread
-    takes the run, the run is still seen stopped.
-    """
+    """Queue the run's attempt on rq, or work it in a thread of this process."""
     run_id, attempt = run.id, run.attempt
-    if app.config.get("REDIS_URL"):
-        try:
-            _enqueue(run_id, attempt)
-            return
-        except (RedisError, OSError) as exc:
-            app.logger.warning("Redis unavailable, recompute %s runs in-process: %s", run_id, exc)
-    with db.engine.begin() as conn:
-        conn.execute(
-            update(SlaRecompute)
-            .where(
-                SlaRecompute.id == run_id,
-                SlaRecompute.attempt == attempt,
-                SlaRecompute.status == RecomputeStatus.QUEUED,
+
+    def beat() -> None:
+        with db.engine.begin() as conn:
+            conn.execute(
+                update(SlaRecompute)
+                .where(
+                    SlaRecompute.id == run_id,
+                    SlaRecompute.attempt == attempt,
+                    SlaRecompute.status == RecomputeStatus.QUEUED,
+                )
+                .values(heartbeat_at=utcnow())
             )
-            .values(heartbeat_at=utcnow())
-        )
 
-    def work() -> None:
-        with app.app_context():
-            try:
-                run_attempt(run_id, attempt)
-            finally:
-                db.session.remove()
-
-    threading.Thread(target=work, name=f"sla-recompute-{run_id}", daemon=True).start()
+    queues.on_rq_or_in_thread(
+        app,
+        f"sla-recompute-{run_id}",
+        lambda: _enqueue(run_id, attempt),
+        beat,
+        lambda: run_attempt(run_id, attempt),
+    )
 
 
 def sweep() -> int:
@@ -198,7 +179,7 @@ def sweep() -> int:
             run.status == RecomputeStatus.QUEUED
             and run.heartbeat_at is None
             and app.config.get("REDIS_URL")
-            and not Job.exists(_job_id(run.id, run.attempt), connection=queues.connection())
+            and queues.job_lost(_job_id(run.id, run.attempt))
         ):
             _enqueue(run.id, run.attempt)
             count += 1
