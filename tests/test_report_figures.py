@@ -11,10 +11,11 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from servicedesk.extensions import db
 from servicedesk.models import (
+    REPORT_COLUMNS,
     Area,
     Channel,
     Feedback,
@@ -472,3 +473,51 @@ def test_two_builders_at_once_build_each_month_once(app, admin, soporte, client_
         assert cached is not None
         fast = aggregate.build(base, "(none)", "UTC", cached=cached)
         assert fast.total.tickets == 4
+
+
+def test_a_write_between_the_months_listed_and_the_report_is_counted_as_it_is(
+    app, admin, soporte, client_user
+):
+    """cache.usable lists the built months; whether each is still fresh is judged by the
+    report's own statement. A write committed in between (on PostgreSQL, a new statement
+    sees it) makes its month counted live: the report equals the live one of that moment."""
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    made = [make_ticket(client_user, soporte, created_at=start + timedelta(days=d)) for d in (1, 2)]
+    db.session.commit()
+    _build_cache(app)
+    with app.test_request_context():
+        f, base, _t, _fields = service.selection(admin, "")
+        cached = cache.usable(f, admin, "UTC")
+        assert cached is not None and "2026-05" in cached.months
+        with db.engine.begin() as other:  # another request, committed meanwhile
+            other.execute(
+                update(Ticket).where(Ticket.id == made[0].id).values(priority=Priority.URGENT)
+            )
+        fast = aggregate.build(base, "(none)", "UTC", cached=cached)
+        live = aggregate.build(base, "(none)", "UTC")
+        assert fast.counts["priority"] == live.counts["priority"]
+        assert sum(fast.counts["priority"].values()) == 2
+
+
+def test_every_column_the_report_reads_marks_its_month_when_written(app, soporte, client_user):
+    """The triggers of migration 0024 watch what the cube reads (models.REPORT_COLUMNS, the
+    filing time, a rating's ticket, closure and stars): a column added to the report and
+    forgotten by the triggers would leave a cached month stale. Each is written bare here."""
+    ticket = make_ticket(client_user, soporte, created_at=datetime(2026, 3, 10, tzinfo=UTC))
+    db.session.add(Feedback(ticket_id=ticket.id, closure=1, rating=3, author_id=client_user.id))
+    db.session.commit()
+    tickets_table, feedback_table = Ticket.__table__, Feedback.__table__
+    written = [
+        (tickets_table, column, tickets_table.c.id == ticket.id)
+        for column in ("created_at", *REPORT_COLUMNS)
+        if column != "id"
+    ] + [
+        (feedback_table, column, feedback_table.c.ticket_id == ticket.id)
+        for column in ("ticket_id", "closure", "rating")
+    ]
+    for table, column, where in written:
+        db.session.execute(delete(ReportChange))
+        db.session.execute(update(table).where(where).values({column: table.c[column]}))
+        months = set(db.session.scalars(select(ReportChange.month)))  # a mark or two
+        assert months == {"2026-03"}, column
+    db.session.rollback()

@@ -27,6 +27,7 @@ from .reports import ReportChange, ReportCubeRow, ReportMonth
 from .settings import Setting
 from .sla import SlaCalendar, SlaPolicy, SlaPolicyVersion, SlaRecompute
 from .tickets import (
+    REPORT_COLUMNS,
     Attachment,
     Comment,
     Feedback,
@@ -84,6 +85,7 @@ __all__ = [
     "SlaRecompute",
     "SlaState",
     "Status",
+    "REPORT_COLUMNS",
     "ReportChange",
     "ReportCubeRow",
     "ReportMonth",
