@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from bench import dashboard  # noqa: E402
 from bench import generate as gen  # noqa: E402
-from servicedesk import create_app, storage  # noqa: E402
+from servicedesk import storage  # noqa: E402
 from servicedesk.extensions import db  # noqa: E402
 from servicedesk.notifications import courier, dispatch, fanout  # noqa: E402
 from servicedesk.tickets import search  # noqa: E402
@@ -563,21 +563,17 @@ def main(argv: list[str] | None = None) -> int:
     courier.for_app = lambda _app: parked  # type: ignore[assignment]
     try:
         with tempfile.TemporaryDirectory(prefix="servicedesk-bench-") as instance:
-            app = create_app(
-                {
-                    "SQLALCHEMY_DATABASE_URI": copy,
-                    "SECRET_KEY": "x" * 40,
-                    "INSTANCE_PATH": instance,
-                    # The embedded mode: no Redis, no relay pass, and none of its timers
-                    # (escalation, mailboxes, the reports' cache), so nothing else runs.
-                    "REDIS_URL": "",
-                    "MAIL_RELAY_SECONDS": 0,
-                    "SLA_ESCALATE_SECONDS": 0,
-                    "MAIL_FETCH_SECONDS": 0,
-                    "REPORT_CACHE_SECONDS": 0,
-                    # The limit is still counted on every request; it just must not stop the runs.
-                    "API_RATE_LIMIT": 1_000_000,
-                }
+            # The embedded mode: no Redis, no relay pass, and none of its timers (escalation,
+            # mailboxes, the reports' cache), so nothing else runs. The rate limit is still
+            # counted on every request; it just must not stop the runs.
+            app = gen.make_app(
+                copy,
+                instance,
+                REDIS_URL="",
+                MAIL_RELAY_SECONDS=0,
+                SLA_ESCALATE_SECONDS=0,
+                MAIL_FETCH_SECONDS=0,
+                API_RATE_LIMIT=1_000_000,
             )
             meter = Meter()
             i = 1

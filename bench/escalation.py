@@ -48,7 +48,6 @@ from bench import create as bench_create  # noqa: E402
 from bench import dashboard  # noqa: E402
 from bench import generate as gen  # noqa: E402
 from bench.dashboard import emit, log, percentile  # noqa: E402
-from servicedesk import create_app  # noqa: E402
 from servicedesk.extensions import db  # noqa: E402
 from servicedesk.models import (  # noqa: E402
     ACTIVE_STATUSES,
@@ -273,18 +272,14 @@ def main(argv: list[str] | None = None) -> int:
     courier.for_app = lambda _app: parked  # type: ignore[assignment]
     try:
         with tempfile.TemporaryDirectory(prefix="servicedesk-bench-") as instance:
-            app = create_app(
-                {
-                    "SQLALCHEMY_DATABASE_URI": copy,
-                    "SECRET_KEY": "x" * 40,
-                    "INSTANCE_PATH": instance,
-                    "REDIS_URL": "",
-                    "MAIL_RELAY_SECONDS": 0,
-                    "SLA_ESCALATE_SECONDS": 0,
-                    "MAIL_FETCH_SECONDS": 0,
-                    "REPORT_CACHE_SECONDS": 0,
-                    "MAIL_CONSOLE": False,
-                }
+            app = gen.make_app(
+                copy,
+                instance,
+                REDIS_URL="",
+                MAIL_RELAY_SECONDS=0,
+                SLA_ESCALATE_SECONDS=0,
+                MAIL_FETCH_SECONDS=0,
+                MAIL_CONSOLE=False,
             )
             with app.app_context():
                 started = time.perf_counter()

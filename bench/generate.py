@@ -439,8 +439,8 @@ def recreate(url: str) -> None:
     admin.dispose()
 
 
-def make_app(url: str, instance: str) -> Flask:
-    """Build the app against the benchmark database.
+def make_app(url: str, instance: str, **config: Any) -> Flask:
+    """Build the app against the benchmark database (`config`: a bench's own settings).
 
     Without the reports' cache thread of the embedded mode: a bench measures its own pages,
     not a rebuild of the cache running beside them (bench/reports.py builds it itself).
@@ -451,6 +451,7 @@ def make_app(url: str, instance: str) -> Flask:
             "SECRET_KEY": "x" * 40,
             "INSTANCE_PATH": instance,
             "REPORT_CACHE_SECONDS": 0,
+            **config,
         }
     )
 
