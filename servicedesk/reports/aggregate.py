@@ -270,11 +270,6 @@ def _items(text: str | None) -> list[str]:
     return text.split(",") if text else []
 
 
-def whole_numbers(text: str | None) -> list[int]:
-    """The whole numbers (ticket numbers) of a joined() column."""
-    return list(map(int, text.split(","))) if text else []
-
-
 def microseconds(text: str | None) -> list[float]:
     """The durations (whole microseconds) of a joined() column, as floats: exact below 2**53
     (285 years), and CPython sorts floats on a fast path that ints past 2**30 miss (a third
