@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from servicedesk.extensions import db
@@ -67,7 +68,8 @@ def test_build_publish_file_and_keep_v1(
     admin_page.fill("#f-2-show_value", "si")
     admin_page.check("#f-2-required")
     admin_page.click("button[name=action][value=refresh]")
-    assert admin_page.locator("[name=pv-fecha]").count() == 1  # live preview by the engine
+    # The live preview, rendered by the engine (waited for: the click only starts the page).
+    expect(admin_page.locator("[name=pv-fecha]")).to_have_count(1)
     admin_page.screenshot(path=str(artifacts_dir / "admin-builder.png"), full_page=True)
 
     # A test submission in the preview: the conditional field is required when shown.

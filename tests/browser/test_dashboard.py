@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from servicedesk.models import Status
 from tests.browser.test_admin_types import sign_in
@@ -46,7 +47,7 @@ def test_filter_search_save_and_open(
     page.fill("#q", "jardin")  # no accent: the search folds them
     page.get_by_role("button", name="Aplicar filtros").click()
     page.wait_for_url("**q=jardin**")
-    assert page.locator("[data-ticket-row]").count() == 1
+    expect(page.locator("[data-ticket-row]")).to_have_count(1)
     page.fill("#view-name", "Jardín urgente")
     page.get_by_role("button", name="Guardar esta vista").click()
     page.wait_for_load_state()
@@ -54,7 +55,10 @@ def test_filter_search_save_and_open(
     page.goto("/tablero/?view=historial")
     assert page.locator("[data-ticket-row]").count() == 3
     page.get_by_test_id("saved-view").filter(has_text="Jardín urgente").click()
-    assert page.locator("[data-ticket-row]").count() == 1
+    # The click starts a navigation and returns: wait for the saved view's page (the
+    # count read at once once caught the page between the two documents, with no rows).
+    page.wait_for_url("**q=jardin**")
+    expect(page.locator("[data-ticket-row]")).to_have_count(1)
     page.get_by_role("link", name="Fuga en el jardín").click()
     page.wait_for_url("**/tablero/tickets/**")
     assert "Fuga en el jardín" in page.locator("h1").inner_text()
