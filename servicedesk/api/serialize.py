@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -53,22 +54,26 @@ def _assignee(user: User | None) -> dict[str, Any] | None:
     return person(user) if current_user.is_staff else None
 
 
-def service_level(row: Any, policy: str | None, state: str) -> dict[str, Any] | None:
-    """A ticket's service level for the desk; None for clients (targets are internal)."""
+def service_level(
+    row: Any, name_of: Callable[[int], str | None], state: Callable[[], str]
+) -> dict[str, Any] | None:
+    """A ticket's service level for the desk; None for clients (targets are internal).
+
+    The policy's name and the state are asked for only when they are shown.
+    """
     if not current_user.is_staff:
         return None
     return {
-        "policy": policy,
+        "policy": name_of(row.sla_version_id) if row.sla_version_id else None,
         "first_response_due": when(row.sla_response_due),
         "resolution_due": when(row.sla_resolution_due),
-        "state": state,
+        "state": state(),
         "paused_since": when(row.sla_paused_at),
     }
 
 
 def summary(row: Any, type_keys: dict[int, str], policies: dict[int, str]) -> dict[str, Any]:
     """A ticket line of a list (from the Tablero's column-only page query)."""
-    policy = policies.get(row.sla_version_id) if row.sla_version_id else None
     return {
         "number": row.number,
         "subject": row.subject,
@@ -85,7 +90,7 @@ def summary(row: Any, type_keys: dict[int, str], policies: dict[int, str]) -> di
         ),
         "created_at": when(row.created_at),
         "updated_at": when(row.updated_at),
-        "sla": service_level(row, policy, row.sla_state),
+        "sla": service_level(row, policies.get, lambda: row.sla_state),
     }
 
 
@@ -117,11 +122,7 @@ def ticket(found: Ticket) -> dict[str, Any]:
         "closed_at": when(found.closed_at),
         "version": found.version,
         "transitions": allowed,
-        "sla": service_level(
-            found,
-            policy_name(found.sla_version_id),
-            state_of(found),
-        ),
+        "sla": service_level(found, policy_name, lambda: state_of(found)),
     }
 
 

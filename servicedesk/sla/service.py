@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, func, select, true
 
 from ..extensions import db
 from ..models import (
@@ -44,6 +44,8 @@ class Applied:
     version_id: int
     name: str
     targets: clock.Targets
+    # The ticket's calendar when the choice read it too (None: read it when needed).
+    calendar: Calendar | None = None
 
 
 # Calendars as business_time reads them, by (id, updated_at): a filing reads the calendar's
@@ -67,22 +69,40 @@ def to_calendar(row: SlaCalendar | None) -> Calendar:
     return Calendar(ZoneInfo(row.zone), hours, frozenset(once), frozenset(yearly))
 
 
-def calendar_for(area_id: int | None) -> Calendar:
-    """The calendar of an area: its own, else the organisation's default (one query)."""
-    own = select(Area.calendar_id).where(Area.id == area_id).scalar_subquery()
-    rows = db.session.execute(
-        select(SlaCalendar.id, SlaCalendar.is_default, SlaCalendar.updated_at).where(
-            or_(SlaCalendar.id == own, SlaCalendar.is_default)
-        )
-    ).all()
-    mine = [row for row in rows if not row.is_default] or rows
-    if not mine:
+# The calendar of a ticket's area: its own, else the organisation's default (by the lowest
+# id, should there be two); the area is the statement's "area_id" parameter.
+_OWN_CALENDAR = select(Area.calendar_id).where(Area.id == bindparam("area_id")).scalar_subquery()
+_DEFAULT_CALENDAR = (
+    select(SlaCalendar.id)
+    .where(SlaCalendar.is_default)
+    .order_by(SlaCalendar.id)
+    .limit(1)
+    .scalar_subquery()
+)
+_AREA_CALENDAR = (
+    select(SlaCalendar.id, SlaCalendar.updated_at)
+    .where(SlaCalendar.id == func.coalesce(_OWN_CALENDAR, _DEFAULT_CALENDAR))
+    .subquery("area_calendar")
+)
+
+
+def _cached_calendar(calendar_id: int | None, updated_at: datetime) -> Calendar:
+    """A calendar by its id and date of change, converted once per change (none: always)."""
+    if calendar_id is None:
         return to_calendar(None)
-    key = (mine[0].id, mine[0].updated_at)
+    key = (calendar_id, updated_at)
     found = _calendars.get(key)
     if found is None:
-        found = _calendars[key] = to_calendar(db.session.get(SlaCalendar, key[0]))
+        found = _calendars[key] = to_calendar(db.session.get(SlaCalendar, calendar_id))
     return found
+
+
+def calendar_for(area_id: int | None) -> Calendar:
+    """The calendar of an area: its own, else the organisation's default (one query)."""
+    row = db.session.execute(
+        select(_AREA_CALENDAR.c.id, _AREA_CALENDAR.c.updated_at), {"area_id": area_id}
+    ).first()
+    return _cached_calendar(*row) if row else to_calendar(None)
 
 
 def targets_of(version: SlaPolicyVersion | Any) -> clock.Targets:
@@ -124,7 +144,8 @@ def matches(version: SlaPolicyVersion | Any, ticket: Ticket) -> bool:
     return all(not allowed or value in allowed for allowed, value in checks)
 
 
-# What choosing a policy reads of each: plain columns, no ORM objects to build per filing.
+# What choosing a policy reads of each: plain columns, no ORM objects to build per filing;
+# with them, the calendar of the ticket's area, so a filing asks once for both.
 _RULES = (
     select(
         SlaPolicy.name,
@@ -137,12 +158,15 @@ _RULES = (
         SlaPolicyVersion.first_response_minutes,
         SlaPolicyVersion.resolution_minutes,
         SlaPolicyVersion.warn_percent,
+        _AREA_CALENDAR.c.id.label("calendar_id"),
+        _AREA_CALENDAR.c.updated_at.label("calendar_updated_at"),
     )
     .join(
         SlaPolicyVersion,
         (SlaPolicyVersion.policy_id == SlaPolicy.id)
         & (SlaPolicyVersion.number == SlaPolicy.current_version),
     )
+    .outerjoin(_AREA_CALENDAR, true())
     .where(SlaPolicy.active)
     .order_by(SlaPolicy.is_default, SlaPolicy.position, SlaPolicy.id)
 )
@@ -150,9 +174,10 @@ _RULES = (
 
 def choose(ticket: Ticket) -> Applied | None:
     """The first policy whose rules match the ticket, else the default, else none."""
-    for rules in db.session.execute(_RULES):
+    for rules in db.session.execute(_RULES, {"area_id": ticket.area_id}):
         if rules.is_default or matches(rules, ticket):
-            return Applied(rules.id, rules.name, targets_of(rules))
+            calendar = _cached_calendar(rules.calendar_id, rules.calendar_updated_at)
+            return Applied(rules.id, rules.name, targets_of(rules), calendar)
     return None
 
 
@@ -180,7 +205,8 @@ def _applied(ticket: Ticket) -> Applied | None:
 def _subject(ticket: Ticket, applied: Applied, calendar: Calendar | None = None) -> clock.Ticket:
     """What the clocks know of the ticket."""
     created = ticket.created_at or utcnow()
-    return clock.Ticket(created, calendar or calendar_for(ticket.area_id), applied.targets)
+    calendar = calendar or applied.calendar or calendar_for(ticket.area_id)
+    return clock.Ticket(created, calendar, applied.targets)
 
 
 def _write(ticket: Ticket, clocks: clock.Clocks) -> None:
@@ -200,13 +226,14 @@ def _event(ticket: Ticket, actor: User | None, change: str, **data: Any) -> None
     if ticket.id is None:
         # A ticket being filed: the event rides on its INSERT (the relationship gives it the
         # id), added to no session before it, so no query meanwhile flushes the ticket early.
+        # It sets the columns the "created" event sets (its time is the column's default):
+        # rows with the same columns go out in one INSERT.
         TicketEvent(
             ticket=ticket,
             actor_id=actor.id if actor else None,
             kind=EventKind.SLA,
             internal=True,
             data={"change": change, **data},
-            created_at=utcnow(),
         )
         return
     db.session.add(

@@ -414,9 +414,14 @@ def create_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
         incomplete=checked.incomplete,
     )
     policy = sla.start(ticket)
-    # The event rides on the ticket's flush (by the relationship: it needs the ticket's id).
+    # The event rides on the ticket's flush (by the relationship: it needs the ticket's id),
+    # in one INSERT with the "targeted" one: both set the same columns (sla.service._event).
     TicketEvent(
-        ticket=ticket, actor_id=actor.id, kind="created", data={"channel": str(new.channel)}
+        ticket=ticket,
+        actor_id=actor.id,
+        kind="created",
+        data={"channel": str(new.channel)},
+        internal=False,
     )
     if policy is not None:
         sla.noted(ticket, actor, "targeted", policy=policy)

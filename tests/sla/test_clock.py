@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from servicedesk.extensions import db
 from servicedesk.models import (
@@ -248,3 +248,73 @@ def test_a_ticket_filed_before_any_policy_is_targeted_on_a_priority_change(
     assert stored.sla_response_secs == 20 * 60 and stored.sla_response_breached is False
     assert stored.sla_resolution_due == T0 + minutes(120) and stored.sla_phase == "running"
     assert changes(number) == ["retargeted"]
+
+
+def weekdays(start: str, end: str) -> dict[str, list[list[int]]]:
+    """Working hours from start to end ("HH:MM"), Monday to Friday, as a calendar stores them."""
+    minutes_of = [int(h) * 60 + int(m) for h, m in (t.split(":") for t in (start, end))]
+    return {str(day): [minutes_of] for day in range(5)}
+
+
+def every_day_all_day() -> dict[str, list[list[int]]]:
+    """Around the clock, as a calendar stores it."""
+    return {str(day): [[0, 24 * 60]] for day in range(7)}
+
+
+def test_a_filing_asks_once_for_its_rules_and_calendar_and_writes_its_events_together(
+    soporte, client_api, app
+):
+    """The area's own calendar (else the default) comes with the rules, in one statement; the
+    "created" and "targeted" events go out in one INSERT; a client's answer reads no policy
+    name (it shows none)."""
+    add_policy("Normal", 60, None, default=True)
+    db.session.add(
+        SlaCalendar(name="Siempre", zone="UTC", hours=every_day_all_day(), is_default=True)
+    )
+    mantenimiento = db.session.scalars(select(Area).where(Area.name == "Mantenimiento")).one()
+    office = SlaCalendar(name="Oficina", zone="America/Santiago", hours=weekdays("09:00", "18:00"))
+    db.session.add(office)
+    db.session.flush()
+    mantenimiento.calendar_id = office.id
+    db.session.add(Area(name="Seguridad"))
+    db.session.commit()
+    friday_night = datetime(2026, 3, 6, 23, 0, tzinfo=UTC)  # 20:00 in Santiago: closed
+    with time_machine.travel(friday_night, tick=False):
+        first = file(client_api)  # converts the office's calendar (once per change)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with time_machine.travel(friday_night, tick=False):
+            number = file(client_api)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # The office opens on Monday at 09:00 in Santiago (12:00 UTC): due an hour later.
+    monday = datetime(2026, 3, 9, 13, 0, tzinfo=UTC)
+    assert ticket(first).sla_response_due == ticket(number).sla_response_due == monday
+    assert [s for s in statements if "sla_calendars" in s or "sla_policies" in s] == [
+        s for s in statements if "sla_policies" in s and "sla_calendars" in s
+    ]
+    assert len([s for s in statements if "sla_policies" in s]) == 1
+    # SQLite gets them one at a time: SQLAlchemy cannot rely on its RETURNING order for a
+    # batch (each is a call into the library, not a round trip).
+    inserts = 1 if db.engine.dialect.name == "postgresql" else 2
+    assert len([s for s in statements if s.startswith("INSERT INTO ticket_events")]) == inserts
+    stored = ticket(number)
+    kinds = db.session.scalars(
+        select(TicketEvent.kind).where(TicketEvent.ticket_id == stored.id).order_by(TicketEvent.id)
+    ).all()
+    assert kinds == ["created", "sla"] and changes(number) == ["targeted"]
+
+    # An area without a calendar of its own takes the default (around the clock, in UTC).
+    seguridad = db.session.scalars(select(Area).where(Area.name == "Seguridad")).one()
+    soporte.ticket_type.default_area = seguridad
+    db.session.commit()
+    with time_machine.travel(friday_night, tick=False):
+        other = file(client_api)
+    assert ticket(other).sla_response_due == friday_night + minutes(60)
