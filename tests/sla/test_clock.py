@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from servicedesk.extensions import db
 from servicedesk.models import (
@@ -20,6 +20,7 @@ from servicedesk.models import (
     TicketEvent,
 )
 from tests.api.conftest import NEW
+from tests.conftest import recorded_statements
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
 
@@ -281,19 +282,8 @@ def test_a_filing_asks_once_for_its_rules_and_calendar_and_writes_its_events_tog
     friday_night = datetime(2026, 3, 6, 23, 0, tzinfo=UTC)  # 20:00 in Santiago: closed
     with time_machine.travel(friday_night, tick=False):
         first = file(client_api)  # converts the office's calendar (once per change)
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        with time_machine.travel(friday_night, tick=False):
-            number = file(client_api)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    with recorded_statements(app) as statements, time_machine.travel(friday_night, tick=False):
+        number = file(client_api)
     # The office opens on Monday at 09:00 in Santiago (12:00 UTC): due an hour later.
     monday = datetime(2026, 3, 9, 13, 0, tzinfo=UTC)
     assert ticket(first).sla_response_due == ticket(number).sla_response_due == monday

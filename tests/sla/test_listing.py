@@ -10,13 +10,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from servicedesk.extensions import db
 from servicedesk.models import SlaState, Ticket
 from servicedesk.sla import listing as sla_listing
 from servicedesk.sla.service import state_of
-from tests.conftest import login
+from tests.conftest import login, recorded_statements
 from tests.factories import make_ticket
 from tests.sla.test_clock import T0, add_policy, file, minutes, set_status, ticket, write
 from tests.tickets.test_dashboard import explained_plans
@@ -246,18 +246,8 @@ def test_the_api_shows_service_levels_to_the_desk_only(spread, desk_api, client_
 
 def test_a_page_reads_policy_names_in_one_query(spread, desk_api, app):
     """Policy names for a page of tickets come from one query, not one per line."""
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as statements:
         desk_api.get("/tickets?limit=50")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len([s for s in statements if "sla_policies" in s]) == 1
 
 
