@@ -177,12 +177,21 @@ def probe(account: Account) -> int:
         return select_folder(client, account.folder, readonly=True)
 
 
-def _fetch_one(client: IMAPClient, uid: int) -> bytes | None:
-    """The message's bytes without marking it read; None when it is gone (moved meanwhile)."""
-    data = client.fetch([uid], ["BODY.PEEK[]"]).get(uid)
+def _sizes(client: IMAPClient, uids: list[int]) -> dict[int, int]:
+    """Each message's size as the server reports it (one command for the folder)."""
+    if not uids:
+        return {}
+    found = client.fetch(uids, ["RFC822.SIZE"])
+    return {uid: int(data.get(b"RFC822.SIZE", 0)) for uid, data in found.items()}
+
+
+def _fetch_one(client: IMAPClient, uid: int, *, header_only: bool = False) -> bytes | None:
+    """The message's bytes (or only its header) without marking it read; None when gone."""
+    part = "HEADER" if header_only else ""
+    data = client.fetch([uid], [f"BODY.PEEK[{part}]"]).get(uid)
     if not data:
         return None
-    raw = data.get(b"BODY[]")
+    raw = data.get(f"BODY[{part}]".encode())
     return bytes(raw) if raw is not None else None
 
 
@@ -211,15 +220,25 @@ def fetch_account(account: Account) -> MailboxPass:
     """Hand every message of the folder to the pipeline in UID order, commit, then move it."""
     result = MailboxPass(account.name)
     made: set[str] = set()
+    limit = current_app.config["MAIL_IN_MAX_MB"] * 1024 * 1024
     with connect(account) as client:
         select_folder(client, account.folder)
-        for uid in sorted(client.search(["NOT", "DELETED"])):
-            raw = _fetch_one(client, uid)
+        uids = sorted(client.search(["NOT", "DELETED"]))
+        sizes = _sizes(client, uids)
+        for uid in uids:
+            # A message over the limit is never downloaded: its header says enough to
+            # record and refuse it (a 2 GB message must not pass through the worker's memory).
+            size = sizes.get(uid, 0) if sizes.get(uid, 0) > limit else None
+            raw = _fetch_one(client, uid, header_only=size is not None)
             if raw is None:
                 continue
             try:
                 outcome = handle(
-                    raw, area_id=account.area_id, type_key=account.type_key, mailbox=account.name
+                    raw,
+                    area_id=account.area_id,
+                    type_key=account.type_key,
+                    mailbox=account.name,
+                    size=size,
                 )
                 commit()
             except Exception:  # noqa: BLE001 - one bad message must not block the next

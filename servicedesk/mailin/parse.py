@@ -54,6 +54,15 @@ def read(raw: bytes) -> EmailMessage:
     return message
 
 
+def header_sender(raw: bytes) -> str | None:
+    """The sender's address read from the header alone (a message too large to parse)."""
+    try:
+        found = sender(BytesHeaderParser(policy=policy.default).parsebytes(raw))
+    except Exception:  # noqa: BLE001 - a header we cannot read names no sender
+        return None
+    return found[1] if found else None
+
+
 def message_id(raw: bytes) -> str:
     """The message's Message-ID, or a stable one made from a digest of its bytes."""
     try:

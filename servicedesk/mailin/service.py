@@ -131,9 +131,12 @@ def handle(
     area_id: int | None = None,
     type_key: str | None = None,
     mailbox: str | None = None,
+    size: int | None = None,
 ) -> Outcome:
     """Handle one message (flushed, not committed: the caller commits once per message).
 
+    ``size``: set by a reader that fetched only the header of a message over the limit
+    (``raw`` is that header); the message is recorded and refused as too large.
     Never raises for a bad message: a message that breaks the pipeline is rejected with
     reason "error", logged with its traceback, and the next one is handled as usual.
     """
@@ -145,7 +148,9 @@ def handle(
     ticket: Ticket | None = None
     try:
         with db.session.begin_nested():
-            outcome, ticket, row.sender = _process(raw, message_id, mailbox, area_id, type_key)
+            outcome, ticket, row.sender = _process(
+                raw, message_id, mailbox, area_id, type_key, size
+            )
     except Exception:  # noqa: BLE001 - one bad message must never stop the next
         log.exception("mail-in %s: could not be handled", message_id)
         outcome, ticket = _rejected("error"), None
@@ -187,12 +192,19 @@ def _claim(message_id: str, mailbox: str | None) -> InboundMessage | None:
 
 
 def _process(
-    raw: bytes, message_id: str, mailbox: str | None, area_id: int | None, type_key: str | None
+    raw: bytes,
+    message_id: str,
+    mailbox: str | None,
+    area_id: int | None,
+    type_key: str | None,
+    size: int | None = None,
 ) -> tuple[Outcome, Ticket | None, str | None]:
     """Decide what the message is and act; (outcome, ticket, sender's address)."""
     limit = current_app.config["MAIL_IN_MAX_MB"] * 1024 * 1024
-    if len(raw) > limit:
-        return _rejected("too-large"), None, None
+    if size is not None and size <= limit:
+        raise ValueError("only the header of a message over the limit comes with its size")
+    if (size or len(raw)) > limit:
+        return _rejected("too-large"), None, parse.header_sender(raw)
     try:
         message = parse.read(raw)
     except parse.Unreadable:

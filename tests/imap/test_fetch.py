@@ -542,3 +542,44 @@ def test_the_embedded_mode_reads_the_mailboxes_by_itself(app, desk, imap, client
     db.session.rollback()
     subjects = db.session.scalars(select(Ticket.subject).where(Ticket.channel == "email")).all()
     assert subjects == ["Llega solo"]
+
+
+def test_a_message_over_the_limit_is_refused_from_its_header_without_downloading_it(
+    app, desk, imap, monkeypatch
+):
+    """RFC822.SIZE first: the large message's body never crosses the wire; the next is read."""
+    large, large_id = build(
+        "client@example.org",
+        "Fotos del edificio",
+        "Van adjuntas.",
+        files=(("todo.pdf", b"%PDF-1.4\n" + os.urandom(40_000), "application/pdf"),),
+    )
+    small, _ = build("client@example.org", "Luz del pasillo", "Se apagó otra vez.")
+    imap.deliver(large, small)
+    with imap.client() as client:
+        client.select_folder("INBOX")
+        large_uid, small_uid = sorted(client.search("ALL"))
+    requested: list[tuple[list[int], list[str]]] = []
+    real = fetch.IMAPClient.fetch
+
+    def watched(self, messages, data, *args, **kwargs):
+        requested.append((list(messages), [str(item) for item in data]))
+        return real(self, messages, data, *args, **kwargs)
+
+    monkeypatch.setattr(fetch.IMAPClient, "fetch", watched)
+    app.config["MAIL_IN_MAX_MB"] = 0.02  # 20 KB: the large message is about 55 KB
+    try:
+        result = fetch.run_pass().as_dict()
+    finally:
+        app.config["MAIL_IN_MAX_MB"] = 25
+    assert requested == [
+        ([large_uid, small_uid], ["RFC822.SIZE"]),
+        ([large_uid], ["BODY.PEEK[HEADER]"]),
+        ([small_uid], ["BODY.PEEK[]"]),
+    ]
+    assert (result["created"], result["rejected"]) == (1, 1)
+    assert imap.folder("Rechazados") == [large] and imap.folder("Procesados") == [small]
+    row = db.session.scalars(
+        select(InboundMessage).where(InboundMessage.message_id == large_id)
+    ).one()
+    assert (row.action, row.reason, row.sender) == ("rejected", "too-large", "client@example.org")

@@ -489,6 +489,10 @@ def test_a_message_too_large_is_refused(desk: Desk, pipe, app: Flask) -> None:
         {"action": "rejected", "ticket": None, "reason": "too-large"},
     )
     assert pipe("too_large.eml").out["reason"] == "duplicate"  # recorded, not retried
+    row = db.session.scalars(
+        select(InboundMessage).where(InboundMessage.message_id == "<big.0001@example.org>")
+    ).one()
+    assert row.sender == "client@example.org"  # read from its header alone
 
 
 @pytest.mark.parametrize("name", ["malformed_no_from.eml", "malformed_bad_from.eml"])
