@@ -157,6 +157,11 @@ COMPONENTS: dict[str, Any] = {
             "assignee": MAYBE_PERSON,
             "created_at": DATE_TIME,
             "updated_at": DATE_TIME,
+            "incomplete": {
+                "type": "boolean",
+                "description": "Filed by e-mail without every required field of its form "
+                '("Datos incompletos"); false once the fields are completed',
+            },
             "sla": MAYBE_SLA,
         }
     ),
@@ -201,6 +206,11 @@ COMPONENTS: dict[str, Any] = {
                 "type": "array",
                 "items": {"enum": STATUSES},
                 "description": "Statuses this user may move the ticket to",
+            },
+            "incomplete": {
+                "type": "boolean",
+                "description": "Filed by e-mail without every required field of its form "
+                '("Datos incompletos"); false once the fields are completed',
             },
             "sla": MAYBE_SLA,
         }

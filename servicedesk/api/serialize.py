@@ -90,6 +90,7 @@ def summary(row: Any, type_keys: dict[int, str], policies: dict[int, str]) -> di
         ),
         "created_at": when(row.created_at),
         "updated_at": when(row.updated_at),
+        "incomplete": bool(row.incomplete),
         "sla": service_level(row, policies.get, lambda: row.sla_state),
     }
 
@@ -122,6 +123,7 @@ def ticket(found: Ticket) -> dict[str, Any]:
         "closed_at": when(found.closed_at),
         "version": found.version,
         "transitions": allowed,
+        "incomplete": found.incomplete,
         "sla": service_level(found, policy_name, lambda: state_of(found)),
     }
 

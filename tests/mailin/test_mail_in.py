@@ -25,6 +25,7 @@ from servicedesk.models import (
     utcnow,
 )
 from servicedesk.storage import path_of
+from tests.api.conftest import Api, issue_token
 from tests.conftest import csrf_token, login
 from tests.factories import make_type
 from tests.mailin.conftest import Desk, eml, ticket_no
@@ -123,9 +124,12 @@ def test_a_missing_type_is_a_rejection_not_a_crash(desk: Desk, pipe) -> None:
 
 
 def test_a_collaborator_completes_an_incomplete_ticket_through_edit_fields(
-    desk: Desk, pipe, client
+    desk: Desk, pipe, client, app
 ) -> None:
     pipe("new_plain_es.eml")
+    api = Api(app, issue_token(app, "colab@example.org"))  # the API says it too
+    listed = {t["number"]: t["incomplete"] for t in api.get("/tickets").get_json()["items"]}
+    assert listed == {1: False, 2: True} and api.get("/tickets/2").get_json()["incomplete"]
     login(client, "colab@example.org")
     page = client.get("/tablero/tickets/2").get_data(as_text=True)
     assert "Datos incompletos" in page
@@ -144,6 +148,7 @@ def test_a_collaborator_completes_an_incomplete_ticket_through_edit_fields(
     )
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
     assert ticket_no(2).incomplete is False
+    assert api.get("/tickets/2").get_json()["incomplete"] is False
 
 
 # ---------------------------------------------------------------- content (item 4)
