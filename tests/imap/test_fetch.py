@@ -567,13 +567,15 @@ def test_a_message_over_the_limit_is_refused_from_its_header_without_downloading
         return real(self, messages, data, *args, **kwargs)
 
     monkeypatch.setattr(fetch.IMAPClient, "fetch", watched)
+    monkeypatch.setattr(fetch, "SIZE_BATCH", 1)  # sizes asked in batches (of one, here)
     app.config["MAIL_IN_MAX_MB"] = 0.02  # 20 KB: the large message is about 55 KB
     try:
         result = fetch.run_pass().as_dict()
     finally:
         app.config["MAIL_IN_MAX_MB"] = 25
     assert requested == [
-        ([large_uid, small_uid], ["RFC822.SIZE"]),
+        ([large_uid], ["RFC822.SIZE"]),
+        ([small_uid], ["RFC822.SIZE"]),
         ([large_uid], ["BODY.PEEK[HEADER]"]),
         ([small_uid], ["BODY.PEEK[]"]),
     ]
