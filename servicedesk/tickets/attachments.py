@@ -215,30 +215,6 @@ def store_file(stream: IO[bytes], kind: str) -> StoredFile:
     return StoredFile(name, size, digest, width, height)
 
 
-def new_attachment(
-    ticket: Ticket,
-    uploaded_by: int,
-    filename: str,
-    kind: str,
-    stored: StoredFile,
-    internal: bool = False,
-    comment_id: int | None = None,
-) -> Attachment:
-    """The row of a file already in the store, for the ticket (not added to the session).
-
-    By the relationship, so a ticket being filed can carry it in its own INSERT's flush.
-    """
-    return Attachment(
-        ticket=ticket,
-        uploaded_by_id=uploaded_by,
-        filename=filename,
-        content_type=kind,
-        internal=internal,
-        comment_id=comment_id,
-        **stored.columns(),
-    )
-
-
 def record_attachment(
     ticket: Ticket,
     uploaded_by: int,
@@ -249,7 +225,15 @@ def record_attachment(
     comment_id: int | None = None,
 ) -> Attachment:
     """Record a file already in the store as one of the ticket's attachments (flushed)."""
-    attachment = new_attachment(ticket, uploaded_by, filename, kind, stored, internal, comment_id)
+    attachment = Attachment(
+        ticket_id=ticket.id,
+        uploaded_by_id=uploaded_by,
+        filename=filename,
+        content_type=kind,
+        internal=internal,
+        comment_id=comment_id,
+        **stored.columns(),
+    )
     db.session.add(attachment)
     db.session.flush()
     return attachment

@@ -31,12 +31,7 @@ from ..notifications import fanout
 from ..sla import service as sla
 from ..zones import organisation_zone, zone_of
 from . import held as held_files
-from .attachments import (
-    check_upload,
-    check_uploads,
-    new_attachment,
-    store_file,
-)
+from .attachments import check_upload, check_uploads, record_attachment, store_file
 
 
 class TicketInputError(ValueError):
@@ -195,24 +190,12 @@ _OWN_PARTS = {"subject", "description", "attachments"}
 
 
 def file_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
-    """File a checked submission for its requester, with its files (nothing committed).
-
-    Files are recorded in the order they have always had: the fields' files, the files held
-    from an earlier try of the form, then the new ones. When there are only new ones, they
-    go in with the ticket's own INSERT (one flush for the filing).
-    """
-    ticket = _new_ticket(actor, requester, checked)
-    alone = not (checked.held or checked.held_fields or checked.uploads)
-    riders = [_new_file(ticket, actor, upload) for upload in checked.attachments] if alone else []
-    _insert_with_number(ticket, riders)
-    _record_field_files(ticket, actor, checked)
+    """File a checked submission for its requester, with its files (nothing committed)."""
+    ticket = create_ticket(actor, requester, checked)
     for kept in checked.held:
         held_files.attach(ticket, actor, kept)
-    if not alone:
-        for upload in checked.attachments:
-            store_attachment(ticket, actor, upload)
-    # The area's e-mails are written after the commit, not in the filing (notifications.fanout).
-    fanout.announce("new_ticket", ticket, actor)
+    for upload in checked.attachments:
+        store_attachment(ticket, actor, upload)
     return ticket
 
 
@@ -379,7 +362,7 @@ _TAKE_NUMBER = (
 )
 
 
-def _insert_with_number(ticket: Ticket, riders: Sequence[Attachment] = ()) -> None:
+def _insert_with_number(ticket: Ticket) -> None:
     """Insert a ticket with the next free number, even when others are filing at once.
 
     The number comes from the ticket_numbers row, updated in one statement (it used to be
@@ -396,15 +379,14 @@ def _insert_with_number(ticket: Ticket, riders: Sequence[Attachment] = ()) -> No
     number = db.session.execute(_TAKE_NUMBER).scalar()
     if number is not None:
         ticket.number = number
-        db.session.add_all([ticket, *riders])
+        db.session.add(ticket)
         db.session.flush()
         return
     for _attempt in range(NUMBER_ATTEMPTS):
         ticket.number = next_number()
         try:
             with db.session.begin_nested():
-                # Added again at each try: a rolled-back savepoint expunges what it added.
-                db.session.add_all([ticket, *riders])
+                db.session.add(ticket)
                 db.session.flush()
             return
         except IntegrityError:
@@ -412,8 +394,8 @@ def _insert_with_number(ticket: Ticket, riders: Sequence[Attachment] = ()) -> No
     raise RuntimeError("could not allocate a ticket number")
 
 
-def _new_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
-    """A checked ticket with its clocks and its events, not yet added to the session."""
+def create_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
+    """Insert a checked ticket, store its field uploads and record the event."""
     ticket_type, new = checked.ticket_type, checked.new
     ticket = Ticket(
         ticket_type_id=ticket_type.id,
@@ -443,11 +425,7 @@ def _new_ticket(actor: User, requester: User, checked: Checked) -> Ticket:
     )
     if policy is not None:
         sla.noted(ticket, actor, "targeted", policy=policy)
-    return ticket
-
-
-def _record_field_files(ticket: Ticket, actor: User, checked: Checked) -> None:
-    """Record the files of the form's file fields and write their ids into the ticket's data."""
+    _insert_with_number(ticket)
     data = dict(checked.data)
     for pointer in {*checked.held_fields, *checked.uploads}:
         # A held file another submit of the same form filed already is not filed twice.
@@ -458,22 +436,15 @@ def _record_field_files(ticket: Ticket, actor: User, checked: Checked) -> None:
     if data != checked.data:  # the field uploads' ids: the ticket is written again
         ticket.data = data
         db.session.flush()
+    # The area's e-mails are written after the commit, not in the filing (notifications.fanout).
+    fanout.announce("new_ticket", ticket, actor)
+    return ticket
 
 
 def store_attachment(
     ticket: Ticket, actor: User, upload: Any, internal: bool = False, comment_id: int | None = None
 ) -> Attachment:
-    """Save a checked upload under a random name and record it on the ticket (flushed)."""
-    attachment = _new_file(ticket, actor, upload, internal, comment_id)
-    db.session.add(attachment)
-    db.session.flush()
-    return attachment
-
-
-def _new_file(
-    ticket: Ticket, actor: User, upload: Any, internal: bool = False, comment_id: int | None = None
-) -> Attachment:
-    """Save a checked upload in the store; its row, not yet added to the session."""
+    """Save a checked upload under a random name and record it on the ticket."""
     filename, kind = check_upload(upload)
     stored = store_file(upload.stream, kind)
-    return new_attachment(ticket, actor.id, filename, kind, stored, internal, comment_id)
+    return record_attachment(ticket, actor.id, filename, kind, stored, internal, comment_id)
