@@ -72,6 +72,12 @@ def obj(
 PERSON = obj({"id": {"type": "integer"}, "name": {"type": "string"}})
 MAYBE_PERSON = {"oneOf": [PERSON, {"type": "null"}]}
 AREA = obj({"id": {"type": "integer"}, "name": {"type": "string"}})
+# Whether a ticket still lacks required fields (tickets and list lines alike).
+INCOMPLETE = {
+    "type": "boolean",
+    "description": "Filed by e-mail without every required field of its form "
+    '("Datos incompletos"); false once the fields are completed',
+}
 # A ticket's service level: the desk's only, null for clients (targets are internal).
 MAYBE_SLA = {
     "oneOf": [{"$ref": "#/components/schemas/ServiceLevel"}, {"type": "null"}],
@@ -157,11 +163,7 @@ COMPONENTS: dict[str, Any] = {
             "assignee": MAYBE_PERSON,
             "created_at": DATE_TIME,
             "updated_at": DATE_TIME,
-            "incomplete": {
-                "type": "boolean",
-                "description": "Filed by e-mail without every required field of its form "
-                '("Datos incompletos"); false once the fields are completed',
-            },
+            "incomplete": INCOMPLETE,
             "sla": MAYBE_SLA,
         }
     ),
@@ -207,11 +209,7 @@ COMPONENTS: dict[str, Any] = {
                 "items": {"enum": STATUSES},
                 "description": "Statuses this user may move the ticket to",
             },
-            "incomplete": {
-                "type": "boolean",
-                "description": "Filed by e-mail without every required field of its form "
-                '("Datos incompletos"); false once the fields are completed',
-            },
+            "incomplete": INCOMPLETE,
             "sla": MAYBE_SLA,
         }
     ),
