@@ -29,7 +29,7 @@ from ..models import Mailbox, MailSecurity, utcnow
 from ..notifications import worker
 from ..secret_box import SecretError, unseal
 from ..unit_of_work import commit
-from .service import handle
+from .service import handle, over_limit
 
 log = logging.getLogger(__name__)
 # UIDs per size request: about 4 KB of command line, well under servers' limits (Dovecot's
@@ -228,7 +228,6 @@ def fetch_account(account: Account) -> MailboxPass:
     """Hand every message of the folder to the pipeline in UID order, commit, then move it."""
     result = MailboxPass(account.name)
     made: set[str] = set()
-    limit = current_app.config["MAIL_IN_MAX_MB"] * 1024 * 1024
     with connect(account) as client:
         select_folder(client, account.folder)
         uids = sorted(client.search(["NOT", "DELETED"]))
@@ -236,8 +235,8 @@ def fetch_account(account: Account) -> MailboxPass:
         for uid in uids:
             # A message over the limit is never downloaded: its header says enough to
             # record and refuse it (a 2 GB message must not pass through the worker's memory).
-            size = sizes.get(uid, 0) if sizes.get(uid, 0) > limit else None
-            raw = _fetch_one(client, uid, header_only=size is not None)
+            header_only = over_limit(sizes.get(uid, 0))
+            raw = _fetch_one(client, uid, header_only=header_only)
             if raw is None:
                 continue
             try:
@@ -246,7 +245,7 @@ def fetch_account(account: Account) -> MailboxPass:
                     area_id=account.area_id,
                     type_key=account.type_key,
                     mailbox=account.name,
-                    size=size,
+                    size=sizes[uid] if header_only else None,
                 )
                 commit()
             except Exception:  # noqa: BLE001 - one bad message must not block the next

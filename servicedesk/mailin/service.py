@@ -191,6 +191,11 @@ def _claim(message_id: str, mailbox: str | None) -> InboundMessage | None:
     return None if row_id is None else db.session.get(InboundMessage, row_id)
 
 
+def over_limit(size: int) -> bool:
+    """Whether a message of this many bytes is larger than MAIL_IN_MAX_MB allows."""
+    return size > current_app.config["MAIL_IN_MAX_MB"] * 1024 * 1024
+
+
 def _process(
     raw: bytes,
     message_id: str,
@@ -200,10 +205,9 @@ def _process(
     size: int | None = None,
 ) -> tuple[Outcome, Ticket | None, str | None]:
     """Decide what the message is and act; (outcome, ticket, sender's address)."""
-    limit = current_app.config["MAIL_IN_MAX_MB"] * 1024 * 1024
-    if size is not None and size <= limit:
+    if size is not None and not over_limit(size):
         raise ValueError("only the header of a message over the limit comes with its size")
-    if (size or len(raw)) > limit:
+    if over_limit(len(raw) if size is None else size):
         return _rejected("too-large"), None, parse.header_sender(raw)
     try:
         message = parse.read(raw)
