@@ -175,6 +175,37 @@ class ParkedCourier:
         self.notices.extend(notices)
 
 
+@contextmanager
+def parked_app(copy: str, **settings: Any) -> Iterator[tuple[Flask, ParkedCourier]]:
+    """The embedded app on a scratch copy: no Redis, none of its timers, the courier parked.
+
+    No relay pass, escalation, mailbox or report-cache timer runs beside what is measured.
+    outbox.dispatch_committed looks courier.for_app up at call time: the hand-off is real,
+    the delivery (SMTP, or the console without a server) never starts.
+    """
+    parked = ParkedCourier()
+    real_for_app = courier.for_app
+    courier.for_app = lambda _app: parked  # type: ignore[assignment]
+    try:
+        with tempfile.TemporaryDirectory(prefix="servicedesk-bench-") as instance:
+            app = gen.make_app(
+                copy,
+                instance,
+                REDIS_URL="",
+                MAIL_RELAY_SECONDS=0,
+                SLA_ESCALATE_SECONDS=0,
+                MAIL_FETCH_SECONDS=0,
+                **settings,
+            )
+            try:
+                yield app, parked
+            finally:
+                with app.app_context():
+                    db.engine.dispose()
+    finally:
+        courier.for_app = real_for_app  # type: ignore[assignment]
+
+
 class Meter:
     """SQL statements and time, and time in the wrapped app functions, for one create."""
 
@@ -556,25 +587,9 @@ def main(argv: list[str] | None = None) -> int:
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         }
     )
-    parked = ParkedCourier()
-    real_for_app = courier.for_app
-    # outbox.dispatch_committed looks courier.for_app up at call time: the hand-off is real,
-    # the delivery (SMTP, or the console without a server) never starts.
-    courier.for_app = lambda _app: parked  # type: ignore[assignment]
     try:
-        with tempfile.TemporaryDirectory(prefix="servicedesk-bench-") as instance:
-            # The embedded mode: no Redis, no relay pass, and none of its timers (escalation,
-            # mailboxes, the reports' cache), so nothing else runs. The rate limit is still
-            # counted on every request; it just must not stop the runs.
-            app = gen.make_app(
-                copy,
-                instance,
-                REDIS_URL="",
-                MAIL_RELAY_SECONDS=0,
-                SLA_ESCALATE_SECONDS=0,
-                MAIL_FETCH_SECONDS=0,
-                API_RATE_LIMIT=1_000_000,
-            )
+        # The rate limit is still counted on every request; it just must not stop the runs.
+        with parked_app(copy, API_RATE_LIMIT=1_000_000) as (app, parked):
             meter = Meter()
             i = 1
             for scenario in chosen:
@@ -583,10 +598,7 @@ def main(argv: list[str] | None = None) -> int:
                     i = run_scenario(
                         app, scenario, args.creates, args.db, meter, parked, photo, i, args.profile
                     )
-            with app.app_context():
-                db.engine.dispose()
     finally:
-        courier.for_app = real_for_app  # type: ignore[assignment]
         drop_database(copy)
     return 0
 

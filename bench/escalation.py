@@ -28,7 +28,6 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -58,7 +57,6 @@ from servicedesk.models import (  # noqa: E402
     Status,
     Ticket,
 )
-from servicedesk.notifications import courier  # noqa: E402
 from servicedesk.sla import clock, escalation, service  # noqa: E402
 
 RESPONSE_MINUTES, RESOLUTION_MINUTES = 240, 2880
@@ -267,20 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     copy = scratch_url(url)
     log(f"copying to {make_url(copy).render_as_string(hide_password=True)}")
     copy_database(url, copy)
-    parked = bench_create.ParkedCourier()
-    real_for_app = courier.for_app
-    courier.for_app = lambda _app: parked  # type: ignore[assignment]
     try:
-        with tempfile.TemporaryDirectory(prefix="servicedesk-bench-") as instance:
-            app = gen.make_app(
-                copy,
-                instance,
-                REDIS_URL="",
-                MAIL_RELAY_SECONDS=0,
-                SLA_ESCALATE_SECONDS=0,
-                MAIL_FETCH_SECONDS=0,
-                MAIL_CONSOLE=False,
-            )
+        with bench_create.parked_app(copy, MAIL_CONSOLE=False) as (app, _parked):
             with app.app_context():
                 started = time.perf_counter()
                 version_id, clocked = give_clocks(datetime.now(UTC))
@@ -327,10 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             emit(selection_plan(app))
             run_scenario(app, "idle", args.runs, due, pool, args.db, version_id)
             run_scenario(app, "due", args.runs, due, pool, args.db, version_id)
-            with app.app_context():
-                db.engine.dispose()
     finally:
-        courier.for_app = real_for_app  # type: ignore[assignment]
         bench_create.drop_database(copy)
     return 0
 
