@@ -6,11 +6,10 @@ import io
 
 from sqlalchemy import select
 
-from servicedesk import images
 from servicedesk.extensions import db
 from servicedesk.models import Attachment, Comment, Status, Ticket, TicketEvent
 from tests.api.conftest import NEW
-from tests.tickets.conftest import PNG
+from tests.tickets.conftest import PNG, count_decodes
 
 
 def file(api, **changes):
@@ -98,9 +97,7 @@ def test_each_file_of_a_multipart_filing_is_decoded_once(client_api, soporte, mo
     """The upload check and the store share one decode per picture."""
     import json
 
-    opened = []
-    real = images._open
-    monkeypatch.setattr(images, "_open", lambda stream: opened.append(1) or real(stream))
+    opened = count_decodes(monkeypatch)
     response = client_api.post(
         "/tickets",
         data={

@@ -7,6 +7,7 @@ import io
 import pytest
 from sqlalchemy import select
 
+from servicedesk import images
 from servicedesk.extensions import db
 from servicedesk.models import Ticket
 from tests.conftest import csrf_token, login
@@ -39,6 +40,19 @@ def file_ticket(
     if files:
         payload["attachments"] = files
     return client.post(path + key, data=payload, content_type="multipart/form-data")
+
+
+def count_decodes(monkeypatch) -> list[int]:
+    """Record each decode of a picture's pixels (images._decode) from now on."""
+    opened: list[int] = []
+    real = images._decode
+
+    def counted(*args, **kwargs):
+        opened.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(images, "_decode", counted)
+    return opened
 
 
 def upload(content: bytes, name: str):

@@ -8,15 +8,17 @@ import io
 import re
 from datetime import timedelta
 
+import pytest
 from PIL import Image
 from PIL.ExifTags import GPS
+from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import select
 
-from servicedesk import images, storage
+from servicedesk import storage
 from servicedesk.extensions import db
 from servicedesk.models import Attachment, Comment, HeldUpload, Ticket, utcnow
 from tests.conftest import csrf_token, login
-from tests.tickets.conftest import PDF, file_ticket, upload
+from tests.tickets.conftest import PDF, count_decodes, file_ticket, upload
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -110,6 +112,118 @@ def test_a_phone_photo_is_stored_upright_without_exif_and_shown_as_a_thumbnail(
     assert storage.thumbnail_path(attachment.stored_name).is_file()
 
 
+# A made-up colour profile: only its bytes are compared.
+PROFILE = b"\x00\x00\x02\x0cprofile-bytes" + bytes(range(256)) * 2
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description'
+    b' exif:GPSLatitude="33,26.98S"/></rdf:RDF></x:xmpmeta>'
+)
+# What a motion photo or a vendor appends after the picture's end marker.
+TRAILER = b"MotionPhoto_Data" + b"\x00\x00\x00\x18ftypmp42" + b"video" * 200
+
+
+def upright_photo(progressive: bool = False) -> bytes:
+    """A JPEG taken upright (orientation 1) and full of metadata: GPS and camera in EXIF,
+    XMP, a comment, a colour profile, restart markers in its scans, a trailer after it."""
+    image = Image.effect_noise((640, 480), 60).convert("RGB")
+    exif = Image.Exif()
+    exif[ORIENTATION] = 1
+    exif[0x010F] = "Fono"
+    exif.get_ifd(GPS_IFD).update({GPS.GPSLatitudeRef: "S", GPS.GPSLatitude: (33.0, 26.0, 59.0)})
+    out = io.BytesIO()
+    image.save(
+        out,
+        "JPEG",
+        quality=85,
+        exif=exif,
+        xmp=XMP,
+        comment="Depto 1204, Torre B",
+        icc_profile=PROFILE,
+        progressive=progressive,
+        restart_marker_blocks=4,
+    )
+    return out.getvalue() + TRAILER
+
+
+def jpeg_markers(data: bytes) -> list[int]:
+    """The markers of a JPEG's segments before its first scan."""
+    markers, pos = [], 2
+    while data[pos + 1] != 0xDA:
+        markers.append(data[pos + 1])
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    return markers
+
+
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+def test_an_upright_photo_keeps_its_pixels_and_loses_all_its_metadata(
+    client, client_user, soporte, progressive
+):
+    login(client, client_user.email)
+    sent = upright_photo(progressive)
+    assert b"Fono" in sent and b"GPSLatitude" in sent and b"Torre B" in sent
+    assert file_ticket(client, files=[upload(sent, "pasillo.jpg")]).status_code == 302
+    attachment = only(Attachment)
+    stored = storage.path_of(attachment.stored_name).read_bytes()
+    picture = Image.open(io.BytesIO(stored))
+    # Not re-encoded: the very same pixels (a re-encode at any quality changes some).
+    assert picture.tobytes() == Image.open(io.BytesIO(sent)).tobytes()
+    assert (attachment.width, attachment.height) == picture.size == (640, 480)
+    # Nothing of the metadata is left, anywhere in the file; the colour profile is.
+    for secret in (b"Fono", b"GPSLatitude", b"Torre B", b"Exif", b"xmpmeta", b"MotionPhoto"):
+        assert secret not in stored
+    assert not dict(picture.getexif()) and picture.info["icc_profile"] == PROFILE
+    assert set(jpeg_markers(stored)) & {0xE1, 0xED, 0xFE} == set()
+    assert stored.endswith(b"\xff\xd9")
+    assert attachment.size == len(stored) < len(sent)
+    assert attachment.sha256 == hashlib.sha256(stored).hexdigest()
+
+
+def png_chunks(data: bytes) -> list[bytes]:
+    """The types of a PNG's chunks, in order."""
+    chunks, pos = [], 8
+    while pos < len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        chunks.append(data[pos + 4 : pos + 8])
+        pos += 12 + length
+    return chunks
+
+
+def test_an_upright_png_keeps_its_pixels_and_transparency_and_loses_its_metadata(
+    client, client_user, soporte
+):
+    login(client, client_user.email)
+    image = Image.new("RGBA", (300, 200), (0, 128, 0, 90))
+    image.paste((200, 10, 10, 255), (0, 0, 150, 200))
+    info = PngInfo()
+    info.add_text("Author", "Residente Torre B")
+    info.add_itxt("Location", "Depto 1204", zip=True)
+    exif = Image.Exif()
+    exif[ORIENTATION] = 1
+    exif.get_ifd(GPS_IFD).update({GPS.GPSLatitudeRef: "S", GPS.GPSLatitude: (33.0, 26.0, 59.0)})
+    out = io.BytesIO()
+    image.save(out, "PNG", pnginfo=info, exif=exif, icc_profile=PROFILE, dpi=(144, 144))
+    sent = out.getvalue() + b"after the end"
+    assert {b"tEXt", b"iTXt", b"eXIf"} <= set(png_chunks(sent[: -len(b"after the end")]))
+
+    assert file_ticket(client, files=[upload(sent, "plano.png")]).status_code == 302
+    stored = storage.path_of(only(Attachment).stored_name).read_bytes()
+    assert png_chunks(stored) == [b"IHDR", b"iCCP", b"pHYs", b"IDAT", b"IEND"]
+    picture = Image.open(io.BytesIO(stored))
+    assert picture.tobytes() == image.tobytes() and picture.mode == "RGBA"
+    assert b"Residente" not in stored and b"after the end" not in stored
+
+
+def test_an_upright_photo_cut_short_is_refused_like_a_turned_one(client, client_user, soporte):
+    """The upright path checks the picture with a reduced decode: every byte is still read."""
+    login(client, client_user.email)
+    sent = upright_photo()
+    response = file_ticket(client, files=[upload(sent[: len(sent) // 2], "cortada.jpg")])
+    assert response.status_code == 400
+    assert "cortada.jpg: esta imagen no se puede abrir" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Ticket)).all() == []
+    assert db.session.scalars(select(Attachment)).all() == []
+
+
 def test_a_pdf_is_stored_as_sent(client, client_user, soporte):
     login(client, client_user.email)
     file_ticket(client, files=[upload(PDF, "acta.pdf")])
@@ -149,19 +263,6 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(client, client_use
     assert response.status_code == 400
     assert "bomba.png: esta imagen no se puede abrir" in response.get_data(as_text=True)
     assert db.session.scalars(select(Attachment)).all() == []
-
-
-def count_decodes(monkeypatch) -> list[int]:
-    """Record each full decode of a picture (images._open) from now on."""
-    opened: list[int] = []
-    real = images._open
-
-    def counted(stream):
-        opened.append(1)
-        return real(stream)
-
-    monkeypatch.setattr(images, "_open", counted)
-    return opened
 
 
 def test_a_photo_is_decoded_once_from_the_form_check_to_the_store(
