@@ -37,6 +37,7 @@ BENCH_DB  ?= sqlite
 BENCH_ARGS = --db $(BENCH_DB) $(if $(filter postgresql,$(BENCH_DB)),--url postgresql://postgres@127.0.0.1:5432/servicedesk_bench_smoke,--path bench/out/smoke.db)
 bench-smoke: $(STAMP)
 	$(BIN)/python bench/forms.py
+	$(BIN)/python bench/photos.py --megapixels 0.5 --runs 1
 	$(BIN)/python bench/generate.py $(BENCH_ARGS) --tickets 2000
 	$(BIN)/python bench/dashboard.py $(BENCH_ARGS) --tickets 2000 --runs 3
 	$(BIN)/python bench/pages.py $(BENCH_ARGS) --runs 1
