@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -88,7 +89,9 @@ class Ticket(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # FetchedValue: on PostgreSQL the INSERT works the number out (tickets.service), and the
+    # ORM reads it back in the INSERT's RETURNING instead of a SELECT when it is next used.
+    number: Mapped[int] = mapped_column(BigInteger, unique=True, server_default=FetchedValue())
     ticket_type_id: Mapped[int] = mapped_column(ForeignKey("ticket_types.id"))
     type_version_id: Mapped[int] = mapped_column(ForeignKey("ticket_type_versions.id"))
     subject: Mapped[str] = mapped_column(String(200))

@@ -361,6 +361,8 @@ _TAKE_NUMBER = (
     .returning(_COUNTER.c.last_number)
 )
 
+_TAKE_NUMBER_IN_INSERT = func.take_ticket_number()
+
 
 def _insert_with_number(ticket: Ticket) -> None:
     """Insert a ticket with the next free number, even when others are filing at once.
@@ -371,11 +373,19 @@ def _insert_with_number(ticket: Ticket) -> None:
     (they did before too, waiting on the unique index for each other's commit), and a
     filing that rolls back gives its number back.
 
-    Without the row (a database not migrated through 0012's data, or emptied by hand) the
-    old way stands: two requests can read the same max(number); the unique index refuses
-    the second insert, which then retries inside a savepoint with a fresh max (committed
-    rows are visible to each new statement), so nobody loses their ticket.
+    On PostgreSQL the UPDATE runs inside the INSERT (migration 0026's function), which
+    also puts a missing row back. Without the row on SQLite (emptied by hand) the old way
+    stands: two requests can read the same max(number); the unique index refuses the
+    second insert, which then retries inside a savepoint with a fresh max (committed rows
+    are visible to each new statement), so nobody loses their ticket.
     """
+    if db.engine.dialect.name == "postgresql":
+        # The same UPDATE in a function the INSERT calls (migration 0026): one round trip
+        # for the number and the row; the number comes back by RETURNING with the id.
+        ticket.number = cast(int, _TAKE_NUMBER_IN_INSERT)  # a SQL expression, run by the INSERT
+        db.session.add(ticket)
+        db.session.flush()
+        return
     number = db.session.execute(_TAKE_NUMBER).scalar()
     if number is not None:
         ticket.number = number
