@@ -165,6 +165,22 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+# The embedded mode's timers, off for every app a test builds: each would otherwise run
+# beside the tests on the session's database for the rest of the session (and fail once the
+# database is dropped at its end).
+NO_TIMERS = {
+    # No periodic relay in the courier thread: tests that retry mail do it themselves, and
+    # the tests of the relay turn it on.
+    "MAIL_RELAY_SECONDS": 0,
+    # Nor a service-level escalation thread: tests run their passes when they say so.
+    "SLA_ESCALATE_SECONDS": 0,
+    # Nor do they read the IMAP mailboxes by themselves (tests run `mail-fetch`).
+    "MAIL_FETCH_SECONDS": 0,
+    # Nor build the reports' cache (tests build it with `flask report-cache`).
+    "REPORT_CACHE_SECONDS": 0,
+}
+
+
 @pytest.fixture(scope="session")
 def _app(
     database_url: str,
@@ -189,15 +205,7 @@ def _app(
             "SERVER_NAME": None,
             # A cheap hash keeps hundreds of logins fast; production uses scrypt.
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            # No periodic relay in the courier thread: tests that retry mail do it themselves,
-            # and the tests of the relay turn it on.
-            "MAIL_RELAY_SECONDS": 0,
-            # Nor a service-level escalation thread: tests run their passes when they say so.
-            "SLA_ESCALATE_SECONDS": 0,
-            # Nor do they read the IMAP mailboxes by themselves (tests run `mail-fetch`).
-            "MAIL_FETCH_SECONDS": 0,
-            # Nor build the reports' cache (tests build it with `flask report-cache`).
-            "REPORT_CACHE_SECONDS": 0,
+            **NO_TIMERS,
         }
     )
     with app.app_context():

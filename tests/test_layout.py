@@ -7,7 +7,7 @@ import pytest
 from servicedesk import create_app
 from servicedesk.extensions import db
 from servicedesk.models import User
-from tests.conftest import csrf_token, login
+from tests.conftest import NO_TIMERS, csrf_token, login
 
 
 def test_login_page_is_spanish_by_default_and_served_without_cdn(client):
@@ -114,6 +114,7 @@ def test_unexpected_error_renders_the_500_page(app, tmp_path):
             "INSTANCE_PATH": str(tmp_path),
             "SECRET_KEY": "x" * 40,
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            **NO_TIMERS,
         }
     )
 
