@@ -46,20 +46,18 @@ if str(ROOT) not in sys.path:
 
 from flask import Flask  # noqa: E402
 from PIL import Image  # noqa: E402
-from PIL.ExifTags import GPS  # noqa: E402
 from sqlalchemy import create_engine, event  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench import dashboard  # noqa: E402
+from bench import dashboard, photos  # noqa: E402
 from bench import generate as gen  # noqa: E402
-from servicedesk import images, storage  # noqa: E402
+from servicedesk import storage  # noqa: E402
 from servicedesk.extensions import db  # noqa: E402
 from servicedesk.notifications import courier, dispatch, fanout  # noqa: E402
 from servicedesk.tickets import search  # noqa: E402
 
 CLIENT = f"client0@{gen.DOMAIN}"
-GPS_IFD = 0x8825
 TYPE = gen.FILTER_TYPE  # "soporte": 5 custom fields; its area has ~12 members to notify
 WARMUP = 3
 SCENARIOS = ("api", "api_photo", "web", "web_photo")
@@ -98,10 +96,7 @@ def small_photo() -> tuple[bytes, str, str]:
     """
     image = Image.new("RGB", (320, 240))
     image.putdata([(x % 256, y % 256, (x * y) % 256) for y in range(240) for x in range(320)])
-    exif = Image.Exif()
-    exif[images.ORIENTATION] = 1
-    exif[0x010F] = "Fono"  # the camera's make
-    exif.get_ifd(GPS_IFD).update({GPS.GPSLatitudeRef: "S", GPS.GPSLatitude: (33.0, 26.0, 59.0)})
+    exif = photos.phone_exif(1)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80, exif=exif)
     return out.getvalue(), "foto.jpg", "image/jpeg"
