@@ -20,12 +20,24 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from servicedesk.extensions import db
-from servicedesk.models import Area, Attachment, Comment, HeldUpload, Role, Status, Ticket
-from servicedesk.tickets import held
+from servicedesk.models import (
+    Area,
+    Attachment,
+    Comment,
+    HeldUpload,
+    Notice,
+    Role,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketNumber,
+)
+from servicedesk.notifications import fanout
+from servicedesk.tickets import held, service
 from tests.api.conftest import issue_token
 from tests.conftest import PASSWORD, csrf_token, login, make_user, recorded_statements
 from tests.factories import make_ticket, make_type
-from tests.tickets.conftest import PNG
+from tests.tickets.conftest import PNG, file_ticket, upload
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
@@ -294,8 +306,6 @@ def test_simultaneous_filings_get_consecutive_numbers(
     Emptied: the counter row deleted by hand. PostgreSQL's number function puts it back (one
     filing inserts it, the others wait on it); SQLite falls back to max(number) and retries.
     """
-    from servicedesk.models import Ticket as TicketModel
-    from servicedesk.models import TicketNumber
 
     # Written directly, as demo data and imports are: the counter must not reuse 1..3.
     for _ in range(3):
@@ -346,7 +356,7 @@ def test_simultaneous_filings_get_consecutive_numbers(
         thread.join(timeout=120)
     assert sorted(codes) == [201] * 8 + [302] * 8
     db.session.rollback()
-    numbers = db.session.scalars(select(TicketModel.number).order_by(TicketModel.number)).all()
+    numbers = db.session.scalars(select(Ticket.number).order_by(Ticket.number)).all()
     assert numbers == list(range(1, 20))
     if db.engine.dialect.name == "postgresql":
         # The counter is back, at the last number taken: the next filing takes one step.
@@ -356,7 +366,6 @@ def test_simultaneous_filings_get_consecutive_numbers(
 def test_a_filing_takes_its_number_in_the_statements_it_needs(app, soporte, client_user):
     """PostgreSQL: in the ticket's INSERT, read back by its RETURNING (one round trip fewer,
     and no SELECT of the number afterwards). SQLite: the counter's UPDATE, then the INSERT."""
-    from tests.tickets.conftest import file_ticket
 
     make_ticket(client_user, soporte)  # number 1, written without the counter
     client = app.test_client()
@@ -376,11 +385,9 @@ def test_a_filing_takes_its_number_in_the_statements_it_needs(app, soporte, clie
 
 
 def test_a_rolled_back_filing_gives_its_number_back(app, soporte, client_user, monkeypatch):
-    from servicedesk.notifications import fanout
 
     client = app.test_client()
     login(client, client_user.email)
-    from tests.tickets.conftest import file_ticket
 
     assert file_ticket(client).status_code == 302
 
@@ -404,9 +411,6 @@ def test_without_the_counter_a_taken_number_is_retried_with_its_event(
     """
     if db.engine.dialect.name == "postgresql":
         pytest.skip("PostgreSQL's number function puts the row back (the 'emptied' case)")
-    from servicedesk.models import Notice, TicketEvent, TicketNumber
-    from servicedesk.tickets import service
-    from tests.tickets.conftest import file_ticket, upload
 
     make_ticket(client_user, soporte)  # number 1
     db.session.execute(TicketNumber.__table__.delete())
